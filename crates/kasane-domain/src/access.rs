@@ -1,0 +1,1658 @@
+//! The access rule: who may do what to which object, and on which basis (根拠).
+//!
+//! This is the one place kasane decides access (see `ACCESS-MODEL.md`). Every handler
+//! loads the subject's *access facts* from the store, calls [`decide`], and then
+//! audits the returned [`Basis`] (or the [`Denial`]) before touching the record.
+//! The function is pure: no I/O, no clock — `today` is passed in.
+//!
+//! Decisions are taken in two phases:
+//! 1. **whether** — [`Decision::Allow`] with a [`Grant`], or [`Decision::Deny`];
+//! 2. **which fields** — the grant's [`View`]: [`View::Full`], [`View::ReadOnly`] or
+//!    [`View::ReferralSheet`] (only what the つなぐシート shares).
+//!
+//! # The rule, in order
+//! 1. An object of another municipality is [`Denial::NotFound`], whatever the role.
+//! 2. Non-personal subjects (configuration, users, audit log, community, statistics)
+//!    are decided by role alone; a role that lacks permission gets
+//!    [`Denial::Forbidden`] (the object's existence is no secret). The basis is
+//!    [`Basis::Role`] naming the granting role. `Export` is treated like `Read`;
+//!    `EmergencyRead` is refused (break-glass exists only for personal data).
+//! 3. Personal data ([`Subject::Person`]) needs the `staff` or `coordinator` role
+//!    ([`may_see_person_data`]); `admin`, `auditor` and `community_worker` alone get
+//!    `NotFound`, even if their agency is involved.
+//! 4. Then the strongest basis the actor holds is chosen, in this order (so the audit
+//!    names the most specific one):
+//!    - `involvement` (active) — the actor's agency has an active involvement → Full;
+//!    - `coordination` — the actor has the `coordinator` role, **and** their agency is
+//!      the case's coordinating agency, **and** coordination has not ended → Full.
+//!      A plain `staff` user of the coordinating agency does not get this basis;
+//!    - `involvement` (inactive) — history of the agency's own past involvement →
+//!      ReadOnly;
+//!    - `consent` — a consent that is not withdrawn, not expired (`expires_on <
+//!      today` ⇒ expired; the expiry day itself still counts) and names the actor's
+//!      agency → ReadOnly;
+//!    - `support_meeting` — the actor's agency is an acknowledged member of a support
+//!      meeting that has the case on its agenda, and the case is not closed →
+//!      ReadOnly;
+//!    - `referral_pending` — a referral to the actor's agency awaits an answer →
+//!      ReferralSheet.
+//!
+//!    No basis ⇒ `NotFound` (no existence leak). A basis whose view does not permit
+//!    the action (a write or an export without Full view) ⇒ `Forbidden`: the actor
+//!    can already see that the record exists, so a 403 hides nothing.
+//! 5. `EmergencyRead` (break-glass, with a stated reason recorded by the handler and
+//!    flagged for review) is allowed to any staff/coordinator of the municipality,
+//!    read only, basis `emergency` — whatever other basis they may hold.
+//! 6. [`Subject::NewPerson`]: creating a person who has no record yet (a new intake)
+//!    is allowed to staff/coordinator of the municipality, basis `involvement` (the
+//!    intake makes the agency involved). Other actions on it are `Forbidden`.
+//!
+//! What this rule does *not* decide: which individual records within a readable case
+//! an agency may edit ("write what the agency authors") — that is the owning module's
+//! check once the write is allowed here.
+
+use chrono::NaiveDate;
+
+use crate::identity::{Actor, AgencyId, MunicipalityId, Role};
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+    /// Download (CSV, PDF, print) — data leaves the system.
+    Export,
+    /// Break-glass read of personal data with a stated reason (虐待・自殺の危険).
+    EmergencyRead,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] = [
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+        Action::Export,
+        Action::EmergencyRead,
+    ];
+
+    /// The code stored in the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Export => "export",
+            Action::EmergencyRead => "emergency_read",
+        }
+    }
+
+    /// The Japanese label shown in the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Read => "閲覧",
+            Action::Create => "作成",
+            Action::Update => "更新",
+            Action::Delete => "削除",
+            Action::Export => "出力",
+            Action::EmergencyRead => "緊急時の閲覧",
+        }
+    }
+
+    /// Create, Update or Delete.
+    pub fn is_write(self) -> bool {
+        matches!(self, Action::Create | Action::Update | Action::Delete)
+    }
+}
+
+/// How an agency is involved with a person (関与の種類).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvolvementKind {
+    /// The agency recorded an intake (相談受付) for the person.
+    Intake,
+    /// The agency accepted a referral (つなぎ) about the person.
+    ReferralAccepted,
+    /// Lead agency (主担当機関) on the person's case.
+    CaseLead,
+    /// Involved agency (関与機関) on the person's case.
+    CaseInvolved,
+}
+
+impl InvolvementKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            InvolvementKind::Intake => "intake",
+            InvolvementKind::ReferralAccepted => "referral_accepted",
+            InvolvementKind::CaseLead => "case_lead",
+            InvolvementKind::CaseInvolved => "case_involved",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InvolvementKind::Intake => "相談受付",
+            InvolvementKind::ReferralAccepted => "つなぎ受諾",
+            InvolvementKind::CaseLead => "主担当機関",
+            InvolvementKind::CaseInvolved => "関与機関",
+        }
+    }
+}
+
+/// One agency's involvement with a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Involvement {
+    pub agency_id: AgencyId,
+    pub kind: InvolvementKind,
+    /// `false` once the involvement ended (case closed for the agency, referral
+    /// declined): the agency keeps reading its history but can no longer write.
+    pub active: bool,
+}
+
+/// A consent (本人同意) as the access rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentFact {
+    /// The agencies the person agreed to share with.
+    pub agencies: Vec<AgencyId>,
+    /// Whether the consent covers the 重層的支援会議.
+    pub meeting: bool,
+    pub withdrawn: bool,
+    /// Last day the consent is valid; `None` = no expiry.
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl ConsentFact {
+    /// Not withdrawn and not expired on `today` (valid through `expires_on`).
+    pub fn is_in_force(&self, today: NaiveDate) -> bool {
+        !self.withdrawn && self.expires_on.is_none_or(|last| today <= last)
+    }
+
+    /// In force and naming `agency_id`.
+    pub fn covers_agency(&self, agency_id: AgencyId, today: NaiveDate) -> bool {
+        self.is_in_force(today) && self.agencies.contains(&agency_id)
+    }
+}
+
+/// The person's case as one support meeting (支援会議, 法106条の6) sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportMeetingFact {
+    /// Member agencies that have acknowledged confidentiality (守秘義務の確認済み).
+    /// Members that have not acknowledged must not be listed.
+    pub member_agencies: Vec<AgencyId>,
+    /// The case is on this meeting's agenda.
+    pub on_agenda: bool,
+    pub case_closed: bool,
+}
+
+impl SupportMeetingFact {
+    pub fn grants(&self, agency_id: AgencyId) -> bool {
+        self.on_agenda && !self.case_closed && self.member_agencies.contains(&agency_id)
+    }
+}
+
+/// Escalation of the person's case to 多機関協働.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoordinationFact {
+    pub coordinating_agency: AgencyId,
+    /// Case closed or hand-over recorded.
+    pub ended: bool,
+}
+
+/// Everything the rule needs to know about a person (or their household or case).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonFacts {
+    pub municipality_id: MunicipalityId,
+    pub involvements: Vec<Involvement>,
+    /// Agencies a referral was sent to that have not yet accepted or declined.
+    pub pending_referrals: Vec<AgencyId>,
+    pub consents: Vec<ConsentFact>,
+    pub support_meetings: Vec<SupportMeetingFact>,
+    pub coordination: Option<CoordinationFact>,
+}
+
+impl PersonFacts {
+    /// Facts of a person nobody is involved with yet.
+    pub fn new(municipality_id: MunicipalityId) -> Self {
+        PersonFacts {
+            municipality_id,
+            ..PersonFacts::default()
+        }
+    }
+
+    /// Whether some consent in force covers the 重層的支援会議.
+    pub fn has_meeting_consent(&self, today: NaiveDate) -> bool {
+        self.consents
+            .iter()
+            .any(|c| c.meeting && c.is_in_force(today))
+    }
+}
+
+/// The object an action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// Agencies, districts, meeting names, issue tags…: every user of the
+    /// municipality reads; only `admin` writes.
+    MunicipalityConfig { municipality_id: MunicipalityId },
+    /// User accounts: `admin` only.
+    Users { municipality_id: MunicipalityId },
+    /// The audit log: `auditor` reads and exports only.
+    AuditLog { municipality_id: MunicipalityId },
+    /// 地域づくり and the resource registry (no personal data): `community_worker`,
+    /// `coordinator` and `staff` read; `community_worker` and `coordinator` write.
+    Community { municipality_id: MunicipalityId },
+    /// Aggregated statistics: every role but `auditor` reads and exports; nobody
+    /// writes (they are computed).
+    Statistics { municipality_id: MunicipalityId },
+    /// Personal data of an existing person, household or case.
+    Person(&'a PersonFacts),
+    /// A person not yet recorded (a new intake): only `Create`.
+    NewPerson { municipality_id: MunicipalityId },
+}
+
+impl Subject<'_> {
+    pub fn municipality_id(&self) -> MunicipalityId {
+        match self {
+            Subject::MunicipalityConfig { municipality_id }
+            | Subject::Users { municipality_id }
+            | Subject::AuditLog { municipality_id }
+            | Subject::Community { municipality_id }
+            | Subject::Statistics { municipality_id }
+            | Subject::NewPerson { municipality_id } => *municipality_id,
+            Subject::Person(facts) => facts.municipality_id,
+        }
+    }
+
+    /// Whether the subject is (or will be) personal data.
+    pub fn is_personal(&self) -> bool {
+        matches!(self, Subject::Person(_) | Subject::NewPerson { .. })
+    }
+}
+
+/// Why access is allowed — stored with every audited access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// 関与機関.
+    Involvement,
+    /// つなぎ受信.
+    ReferralPending,
+    /// 本人同意.
+    Consent,
+    /// 支援会議 (法106条の6).
+    SupportMeeting,
+    /// 多機関協働事業者.
+    Coordination,
+    /// 緊急時の閲覧 (break-glass).
+    Emergency,
+    /// A non-personal subject, allowed by this role.
+    Role(Role),
+}
+
+impl Basis {
+    /// The code stored in the audit log; `role:<role>` for [`Basis::Role`].
+    pub fn code(self) -> &'static str {
+        match self {
+            Basis::Involvement => "involvement",
+            Basis::ReferralPending => "referral_pending",
+            Basis::Consent => "consent",
+            Basis::SupportMeeting => "support_meeting",
+            Basis::Coordination => "coordination",
+            Basis::Emergency => "emergency",
+            Basis::Role(Role::Admin) => "role:admin",
+            Basis::Role(Role::Coordinator) => "role:coordinator",
+            Basis::Role(Role::Staff) => "role:staff",
+            Basis::Role(Role::CommunityWorker) => "role:community_worker",
+            Basis::Role(Role::Auditor) => "role:auditor",
+        }
+    }
+
+    /// The Japanese label shown in the UI and the audit view.
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::Involvement => "関与機関",
+            Basis::ReferralPending => "つなぎ受信",
+            Basis::Consent => "本人同意",
+            Basis::SupportMeeting => "支援会議(法106条の6)",
+            Basis::Coordination => "多機関協働",
+            Basis::Emergency => "緊急時の閲覧",
+            Basis::Role(Role::Admin) => "役割:システム管理者",
+            Basis::Role(Role::Coordinator) => "役割:相談支援包括化推進員",
+            Basis::Role(Role::Staff) => "役割:相談員",
+            Basis::Role(Role::CommunityWorker) => "役割:地域づくり担当",
+            Basis::Role(Role::Auditor) => "役割:監査担当",
+        }
+    }
+
+    /// Parses a stored [`Basis::code`].
+    pub fn from_code(code: &str) -> Option<Basis> {
+        const PERSONAL: [Basis; 6] = [
+            Basis::Involvement,
+            Basis::ReferralPending,
+            Basis::Consent,
+            Basis::SupportMeeting,
+            Basis::Coordination,
+            Basis::Emergency,
+        ];
+        PERSONAL
+            .into_iter()
+            .chain(Role::ALL.into_iter().map(Basis::Role))
+            .find(|b| b.code() == code)
+    }
+
+    /// Whether this is a basis for personal data (as opposed to a role).
+    pub fn is_personal(self) -> bool {
+        !matches!(self, Basis::Role(_))
+    }
+}
+
+/// Which fields the actor sees, and whether they may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    /// Every field; writes and export allowed.
+    Full,
+    /// Only the つなぐシート: name, birth date, contact, お困りごと, household outline,
+    /// referral reason. No writes, no export.
+    ReferralSheet,
+    /// Every field, read only. No writes, no export.
+    ReadOnly,
+}
+
+impl View {
+    /// Whether this view lets the actor perform `action`.
+    pub fn permits(self, action: Action) -> bool {
+        match action {
+            Action::Read | Action::EmergencyRead => true,
+            Action::Create | Action::Update | Action::Delete | Action::Export => self == View::Full,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            View::Full => "full",
+            View::ReferralSheet => "referral_sheet",
+            View::ReadOnly => "read_only",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Full => "すべての項目",
+            View::ReferralSheet => "つなぐシートの項目のみ",
+            View::ReadOnly => "閲覧のみ",
+        }
+    }
+}
+
+/// What an allowed decision grants: the basis (audited) and the view (fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Grant {
+    pub basis: Basis,
+    pub view: View,
+}
+
+/// Why access is denied. The reason is for the log and the audit, in Japanese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Denial {
+    /// Answered 404: another municipality's object, or personal data the actor has no
+    /// basis for. The object's existence must not leak.
+    NotFound(&'static str),
+    /// Answered 403: the actor may know the object exists but lacks permission.
+    Forbidden(&'static str),
+}
+
+impl Denial {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Denial::NotFound(r) | Denial::Forbidden(r) => r,
+        }
+    }
+
+    pub fn is_not_found(self) -> bool {
+        matches!(self, Denial::NotFound(_))
+    }
+}
+
+/// The outcome of [`decide`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow(Grant),
+    Deny(Denial),
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allow(_))
+    }
+
+    pub fn grant(self) -> Option<Grant> {
+        match self {
+            Decision::Allow(g) => Some(g),
+            Decision::Deny(_) => None,
+        }
+    }
+
+    pub fn basis(self) -> Option<Basis> {
+        self.grant().map(|g| g.basis)
+    }
+
+    pub fn view(self) -> Option<View> {
+        self.grant().map(|g| g.view)
+    }
+
+    pub fn denial(self) -> Option<Denial> {
+        match self {
+            Decision::Allow(_) => None,
+            Decision::Deny(d) => Some(d),
+        }
+    }
+
+    fn allow(basis: Basis, view: View) -> Self {
+        Decision::Allow(Grant { basis, view })
+    }
+}
+
+const OTHER_MUNICIPALITY: &str = "他の自治体の記録です";
+const NO_PERSON_ROLE: &str =
+    "この役割では個人情報を扱えません(相談員または相談支援包括化推進員の役割が必要です)";
+const NO_BASIS: &str =
+    "この記録を閲覧する根拠(関与・つなぎ・同意・支援会議・多機関協働)がありません";
+const READ_ONLY_BASIS: &str = "閲覧のみの根拠です(記録の作成・更新・削除はできません)";
+const REFERRAL_SHEET_ONLY: &str = "つなぎの受諾前はつなぐシートの閲覧のみできます";
+const EXPORT_NEEDS_FULL: &str = "個人情報の出力には関与機関または多機関協働の根拠が必要です";
+const EMERGENCY_PERSON_ONLY: &str = "緊急時の閲覧は個人の記録にのみ使えます";
+const NEW_PERSON_CREATE_ONLY: &str = "新しい本人の記録は作成のみできます";
+
+/// Whether the actor's roles allow personal data at all (`staff` or `coordinator`).
+/// List queries use this as the role gate before filtering rows by basis in SQL.
+pub fn may_see_person_data(actor: &Actor) -> bool {
+    actor.has(Role::Staff) || actor.has(Role::Coordinator)
+}
+
+/// The one access rule. See the module documentation.
+pub fn decide(actor: &Actor, action: Action, subject: &Subject<'_>, today: NaiveDate) -> Decision {
+    if actor.municipality_id != subject.municipality_id() {
+        return Decision::Deny(Denial::NotFound(OTHER_MUNICIPALITY));
+    }
+    match subject {
+        Subject::Person(facts) => decide_person(actor, action, facts, today),
+        Subject::NewPerson { .. } => decide_new_person(actor, action),
+        Subject::MunicipalityConfig { .. } => by_role(
+            actor,
+            action,
+            RoleTable {
+                writers: &[Role::Admin],
+                readers: &[
+                    Role::Coordinator,
+                    Role::Staff,
+                    Role::CommunityWorker,
+                    Role::Auditor,
+                ],
+                read_denied: "自治体の設定を閲覧する権限がありません",
+                write_denied: "自治体の設定を変更できるのはシステム管理者のみです",
+            },
+        ),
+        Subject::Users { .. } => by_role(
+            actor,
+            action,
+            RoleTable {
+                writers: &[Role::Admin],
+                readers: &[],
+                read_denied: "ユーザー管理はシステム管理者のみが行えます",
+                write_denied: "ユーザー管理はシステム管理者のみが行えます",
+            },
+        ),
+        Subject::AuditLog { .. } => by_role(
+            actor,
+            action,
+            RoleTable {
+                writers: &[],
+                readers: &[Role::Auditor],
+                read_denied: "監査ログを閲覧できるのは監査担当のみです",
+                write_denied: "監査ログは変更できません",
+            },
+        ),
+        Subject::Community { .. } => by_role(
+            actor,
+            action,
+            RoleTable {
+                writers: &[Role::CommunityWorker, Role::Coordinator],
+                readers: &[Role::Staff],
+                read_denied: "地域づくりの情報を閲覧する権限がありません",
+                write_denied: "地域づくりの情報を編集できるのは地域づくり担当と相談支援包括化推進員のみです",
+            },
+        ),
+        Subject::Statistics { .. } => by_role(
+            actor,
+            action,
+            RoleTable {
+                writers: &[],
+                readers: &[
+                    Role::Coordinator,
+                    Role::Staff,
+                    Role::CommunityWorker,
+                    Role::Admin,
+                ],
+                read_denied: "監査担当は統計を閲覧できません",
+                write_denied: "統計は記録から集計され、直接変更できません",
+            },
+        ),
+    }
+}
+
+/// Permissions on a non-personal subject. Writers also read; within each list the
+/// first role the actor holds is named as the basis.
+struct RoleTable {
+    writers: &'static [Role],
+    readers: &'static [Role],
+    read_denied: &'static str,
+    write_denied: &'static str,
+}
+
+fn by_role(actor: &Actor, action: Action, table: RoleTable) -> Decision {
+    let held = |roles: &[Role]| roles.iter().copied().find(|r| actor.has(*r));
+    match action {
+        Action::EmergencyRead => Decision::Deny(Denial::Forbidden(EMERGENCY_PERSON_ONLY)),
+        Action::Create | Action::Update | Action::Delete => match held(table.writers) {
+            Some(role) => Decision::allow(Basis::Role(role), View::Full),
+            None => Decision::Deny(Denial::Forbidden(table.write_denied)),
+        },
+        Action::Read | Action::Export => {
+            if let Some(role) = held(table.writers) {
+                Decision::allow(Basis::Role(role), View::Full)
+            } else if let Some(role) = held(table.readers) {
+                Decision::allow(Basis::Role(role), View::ReadOnly)
+            } else {
+                Decision::Deny(Denial::Forbidden(table.read_denied))
+            }
+        }
+    }
+}
+
+fn decide_new_person(actor: &Actor, action: Action) -> Decision {
+    if !may_see_person_data(actor) {
+        return Decision::Deny(Denial::Forbidden(NO_PERSON_ROLE));
+    }
+    match action {
+        Action::Create => Decision::allow(Basis::Involvement, View::Full),
+        _ => Decision::Deny(Denial::Forbidden(NEW_PERSON_CREATE_ONLY)),
+    }
+}
+
+fn decide_person(actor: &Actor, action: Action, facts: &PersonFacts, today: NaiveDate) -> Decision {
+    if !may_see_person_data(actor) {
+        return Decision::Deny(Denial::NotFound(NO_PERSON_ROLE));
+    }
+    if action == Action::EmergencyRead {
+        return Decision::allow(Basis::Emergency, View::ReadOnly);
+    }
+    let Some(grant) = strongest_grant(actor, facts, today) else {
+        return Decision::Deny(Denial::NotFound(NO_BASIS));
+    };
+    if grant.view.permits(action) {
+        Decision::Allow(grant)
+    } else if action == Action::Export {
+        Decision::Deny(Denial::Forbidden(EXPORT_NEEDS_FULL))
+    } else if grant.view == View::ReferralSheet {
+        Decision::Deny(Denial::Forbidden(REFERRAL_SHEET_ONLY))
+    } else {
+        Decision::Deny(Denial::Forbidden(READ_ONLY_BASIS))
+    }
+}
+
+/// The strongest basis the actor holds on the person, with its view; `None` if none.
+/// Assumes the role gate and the municipality check have passed.
+fn strongest_grant(actor: &Actor, facts: &PersonFacts, today: NaiveDate) -> Option<Grant> {
+    let agency = actor.agency_id;
+    let own = || facts.involvements.iter().filter(|i| i.agency_id == agency);
+    let coordinating = actor.has(Role::Coordinator)
+        && facts
+            .coordination
+            .as_ref()
+            .is_some_and(|c| c.coordinating_agency == agency && !c.ended);
+
+    let grant = |basis, view| Some(Grant { basis, view });
+    if own().any(|i| i.active) {
+        grant(Basis::Involvement, View::Full)
+    } else if coordinating {
+        grant(Basis::Coordination, View::Full)
+    } else if own().next().is_some() {
+        grant(Basis::Involvement, View::ReadOnly)
+    } else if facts
+        .consents
+        .iter()
+        .any(|c| c.covers_agency(agency, today))
+    {
+        grant(Basis::Consent, View::ReadOnly)
+    } else if facts.support_meetings.iter().any(|m| m.grants(agency)) {
+        grant(Basis::SupportMeeting, View::ReadOnly)
+    } else if facts.pending_referrals.contains(&agency) {
+        grant(Basis::ReferralPending, View::ReferralSheet)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Roles;
+    use proptest::prelude::*;
+
+    const M: MunicipalityId = 1;
+    const OTHER_M: MunicipalityId = 2;
+    const A: AgencyId = 10; // the actor's agency
+    const B: AgencyId = 20; // another agency
+
+    #[allow(clippy::unwrap_used)] // constant, valid test dates
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn today() -> NaiveDate {
+        day(2025, 6, 1)
+    }
+
+    fn actor_in(municipality_id: MunicipalityId, agency_id: AgencyId, roles: &[Role]) -> Actor {
+        Actor {
+            user_id: 100,
+            municipality_id,
+            agency_id,
+            roles: Roles::new(roles.iter().copied()),
+        }
+    }
+
+    fn actor(roles: &[Role]) -> Actor {
+        actor_in(M, A, roles)
+    }
+
+    fn involvement(agency_id: AgencyId, kind: InvolvementKind, active: bool) -> Involvement {
+        Involvement {
+            agency_id,
+            kind,
+            active,
+        }
+    }
+
+    fn consent(
+        agencies: &[AgencyId],
+        withdrawn: bool,
+        expires_on: Option<NaiveDate>,
+    ) -> ConsentFact {
+        ConsentFact {
+            agencies: agencies.to_vec(),
+            meeting: true,
+            withdrawn,
+            expires_on,
+        }
+    }
+
+    fn meeting(members: &[AgencyId], on_agenda: bool, case_closed: bool) -> SupportMeetingFact {
+        SupportMeetingFact {
+            member_agencies: members.to_vec(),
+            on_agenda,
+            case_closed,
+        }
+    }
+
+    fn facts(f: impl FnOnce(&mut PersonFacts)) -> PersonFacts {
+        let mut p = PersonFacts::new(M);
+        f(&mut p);
+        p
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Expect {
+        Allow(Basis, View),
+        NotFound,
+        Forbidden,
+    }
+
+    fn matches(decision: Decision, expect: Expect) -> bool {
+        match (decision, expect) {
+            (Decision::Allow(g), Expect::Allow(b, v)) => g.basis == b && g.view == v,
+            (Decision::Deny(d), Expect::NotFound) => d.is_not_found(),
+            (Decision::Deny(d), Expect::Forbidden) => !d.is_not_found(),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn decision_table() {
+        use Action::*;
+        use Expect::{Forbidden as F, NotFound as NF};
+        use Role::{Admin, Auditor, CommunityWorker as Cw, Coordinator as Co, Staff};
+        let ok = Expect::Allow;
+        let full = View::Full;
+        let ro = View::ReadOnly;
+        let sheet = View::ReferralSheet;
+
+        // Personal facts, all in municipality M, seen from agency A.
+        let nobody = PersonFacts::new(M);
+        let involved =
+            facts(|p| p.involvements = vec![involvement(A, InvolvementKind::Intake, true)]);
+        let lead = facts(|p| {
+            p.involvements = vec![
+                involvement(B, InvolvementKind::Intake, false),
+                involvement(A, InvolvementKind::CaseLead, true),
+            ]
+        });
+        let formerly =
+            facts(|p| p.involvements = vec![involvement(A, InvolvementKind::CaseInvolved, false)]);
+        let other_involved =
+            facts(|p| p.involvements = vec![involvement(B, InvolvementKind::CaseLead, true)]);
+        let referred = facts(|p| p.pending_referrals = vec![A]);
+        let referred_elsewhere = facts(|p| p.pending_referrals = vec![B]);
+        let consented = facts(|p| p.consents = vec![consent(&[B, A], false, None)]);
+        let consent_until_today = facts(|p| p.consents = vec![consent(&[A], false, Some(today()))]);
+        let consent_expired =
+            facts(|p| p.consents = vec![consent(&[A], false, Some(day(2025, 5, 31)))]);
+        let consent_withdrawn = facts(|p| p.consents = vec![consent(&[A], true, None)]);
+        let consent_other_agency = facts(|p| p.consents = vec![consent(&[B], false, None)]);
+        let on_agenda = facts(|p| p.support_meetings = vec![meeting(&[A, B], true, false)]);
+        let off_agenda = facts(|p| p.support_meetings = vec![meeting(&[A, B], false, false)]);
+        let meeting_closed = facts(|p| p.support_meetings = vec![meeting(&[A, B], true, true)]);
+        let not_member = facts(|p| p.support_meetings = vec![meeting(&[B], true, false)]);
+        let coordinated = facts(|p| {
+            p.coordination = Some(CoordinationFact {
+                coordinating_agency: A,
+                ended: false,
+            })
+        });
+        let coordination_ended = facts(|p| {
+            p.coordination = Some(CoordinationFact {
+                coordinating_agency: A,
+                ended: true,
+            })
+        });
+        let coordinated_by_other = facts(|p| {
+            p.coordination = Some(CoordinationFact {
+                coordinating_agency: B,
+                ended: false,
+            })
+        });
+        let everything = facts(|p| {
+            p.involvements = vec![involvement(A, InvolvementKind::ReferralAccepted, true)];
+            p.pending_referrals = vec![A];
+            p.consents = vec![consent(&[A], false, None)];
+            p.support_meetings = vec![meeting(&[A], true, false)];
+            p.coordination = Some(CoordinationFact {
+                coordinating_agency: A,
+                ended: false,
+            });
+        });
+        let formerly_but_coordinating = facts(|p| {
+            p.involvements = vec![involvement(A, InvolvementKind::Intake, false)];
+            p.coordination = Some(CoordinationFact {
+                coordinating_agency: A,
+                ended: false,
+            });
+        });
+        let consent_and_meeting_and_referral = facts(|p| {
+            p.pending_referrals = vec![A];
+            p.consents = vec![consent(&[A], false, None)];
+            p.support_meetings = vec![meeting(&[A], true, false)];
+        });
+        let meeting_and_referral = facts(|p| {
+            p.pending_referrals = vec![A];
+            p.support_meetings = vec![meeting(&[A], true, false)];
+        });
+        let foreign = PersonFacts {
+            municipality_id: OTHER_M,
+            ..everything.clone()
+        };
+
+        let m = M;
+        let o = OTHER_M;
+        let p = Subject::Person;
+        let config = Subject::MunicipalityConfig { municipality_id: m };
+        let users = Subject::Users { municipality_id: m };
+        let audit = Subject::AuditLog { municipality_id: m };
+        let community = Subject::Community { municipality_id: m };
+        let stats = Subject::Statistics { municipality_id: m };
+        let new_person = Subject::NewPerson { municipality_id: m };
+
+        let staff = actor(&[Staff]);
+        let coord = actor(&[Co]);
+        let admin = actor(&[Admin]);
+        let auditor = actor(&[Auditor]);
+        let cw = actor(&[Cw]);
+        let cw_staff = actor(&[Cw, Staff]);
+        let admin_staff = actor(&[Admin, Staff]);
+        let auditor_coord = actor(&[Auditor, Co]);
+        let no_roles = actor(&[]);
+
+        let rows: Vec<(&str, &Actor, Action, Subject<'_>, Expect)> = vec![
+            // --- each basis allows ---
+            (
+                "staff, active intake involvement: read full",
+                &staff,
+                Read,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "staff, active involvement: update",
+                &staff,
+                Update,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "staff, active involvement: create (support log)",
+                &staff,
+                Create,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "staff, active involvement: delete",
+                &staff,
+                Delete,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "staff, active involvement: export",
+                &staff,
+                Export,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "staff, lead agency among others: update",
+                &staff,
+                Update,
+                p(&lead),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "staff, ended involvement: history readable",
+                &staff,
+                Read,
+                p(&formerly),
+                ok(Basis::Involvement, ro),
+            ),
+            (
+                "staff, ended involvement: no update",
+                &staff,
+                Update,
+                p(&formerly),
+                F,
+            ),
+            (
+                "staff, ended involvement: no export",
+                &staff,
+                Export,
+                p(&formerly),
+                F,
+            ),
+            (
+                "staff, pending referral: referral sheet",
+                &staff,
+                Read,
+                p(&referred),
+                ok(Basis::ReferralPending, sheet),
+            ),
+            (
+                "staff, pending referral: no update",
+                &staff,
+                Update,
+                p(&referred),
+                F,
+            ),
+            (
+                "staff, pending referral: no export",
+                &staff,
+                Export,
+                p(&referred),
+                F,
+            ),
+            (
+                "staff, referral to another agency: not found",
+                &staff,
+                Read,
+                p(&referred_elsewhere),
+                NF,
+            ),
+            (
+                "staff, consent naming agency: read only",
+                &staff,
+                Read,
+                p(&consented),
+                ok(Basis::Consent, ro),
+            ),
+            (
+                "staff, consent: no update",
+                &staff,
+                Update,
+                p(&consented),
+                F,
+            ),
+            (
+                "staff, consent: no create",
+                &staff,
+                Create,
+                p(&consented),
+                F,
+            ),
+            (
+                "staff, consent: no export",
+                &staff,
+                Export,
+                p(&consented),
+                F,
+            ),
+            (
+                "staff, consent valid through today",
+                &staff,
+                Read,
+                p(&consent_until_today),
+                ok(Basis::Consent, ro),
+            ),
+            (
+                "staff, consent expired yesterday: not found",
+                &staff,
+                Read,
+                p(&consent_expired),
+                NF,
+            ),
+            (
+                "staff, consent withdrawn: not found",
+                &staff,
+                Read,
+                p(&consent_withdrawn),
+                NF,
+            ),
+            (
+                "staff, consent names other agency only: not found",
+                &staff,
+                Read,
+                p(&consent_other_agency),
+                NF,
+            ),
+            (
+                "staff, support meeting member, on agenda: read only",
+                &staff,
+                Read,
+                p(&on_agenda),
+                ok(Basis::SupportMeeting, ro),
+            ),
+            (
+                "staff, support meeting: no update",
+                &staff,
+                Update,
+                p(&on_agenda),
+                F,
+            ),
+            (
+                "staff, support meeting, off agenda: not found",
+                &staff,
+                Read,
+                p(&off_agenda),
+                NF,
+            ),
+            (
+                "staff, support meeting, case closed: not found",
+                &staff,
+                Read,
+                p(&meeting_closed),
+                NF,
+            ),
+            (
+                "staff, support meeting, agency not acknowledged member: not found",
+                &staff,
+                Read,
+                p(&not_member),
+                NF,
+            ),
+            (
+                "coordinator at coordinating agency: read full",
+                &coord,
+                Read,
+                p(&coordinated),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "coordinator at coordinating agency: update",
+                &coord,
+                Update,
+                p(&coordinated),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "coordinator at coordinating agency: export",
+                &coord,
+                Export,
+                p(&coordinated),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "coordinator, coordination ended: not found",
+                &coord,
+                Read,
+                p(&coordination_ended),
+                NF,
+            ),
+            (
+                "coordinator, other agency coordinates: not found",
+                &coord,
+                Read,
+                p(&coordinated_by_other),
+                NF,
+            ),
+            (
+                "plain staff at coordinating agency: no coordination basis",
+                &staff,
+                Read,
+                p(&coordinated),
+                NF,
+            ),
+            ("no basis at all: not found", &staff, Read, p(&nobody), NF),
+            (
+                "no basis: write is not found, not forbidden",
+                &staff,
+                Update,
+                p(&nobody),
+                NF,
+            ),
+            (
+                "other agency involved only: not found",
+                &staff,
+                Read,
+                p(&other_involved),
+                NF,
+            ),
+            // --- strongest basis wins ---
+            (
+                "all bases: involvement named",
+                &coord,
+                Read,
+                p(&everything),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "ended involvement + coordination: coordination (full) named",
+                &coord,
+                Update,
+                p(&formerly_but_coordinating),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "ended involvement, staff without coordinator role: history only",
+                &staff,
+                Read,
+                p(&formerly_but_coordinating),
+                ok(Basis::Involvement, ro),
+            ),
+            (
+                "consent beats support meeting and referral",
+                &staff,
+                Read,
+                p(&consent_and_meeting_and_referral),
+                ok(Basis::Consent, ro),
+            ),
+            (
+                "support meeting beats referral",
+                &staff,
+                Read,
+                p(&meeting_and_referral),
+                ok(Basis::SupportMeeting, ro),
+            ),
+            // --- emergency ---
+            (
+                "staff emergency read without basis",
+                &staff,
+                EmergencyRead,
+                p(&nobody),
+                ok(Basis::Emergency, ro),
+            ),
+            (
+                "coordinator emergency read",
+                &coord,
+                EmergencyRead,
+                p(&other_involved),
+                ok(Basis::Emergency, ro),
+            ),
+            (
+                "emergency read names emergency even when involved",
+                &staff,
+                EmergencyRead,
+                p(&involved),
+                ok(Basis::Emergency, ro),
+            ),
+            (
+                "admin emergency read: not found",
+                &admin,
+                EmergencyRead,
+                p(&nobody),
+                NF,
+            ),
+            (
+                "community worker emergency read: not found",
+                &cw,
+                EmergencyRead,
+                p(&nobody),
+                NF,
+            ),
+            (
+                "emergency read on configuration: forbidden",
+                &staff,
+                EmergencyRead,
+                config,
+                F,
+            ),
+            // --- role limits on personal data ---
+            (
+                "admin with involved agency: not found",
+                &admin,
+                Read,
+                p(&involved),
+                NF,
+            ),
+            (
+                "auditor with involved agency: not found",
+                &auditor,
+                Read,
+                p(&involved),
+                NF,
+            ),
+            (
+                "community worker with involved agency: not found",
+                &cw,
+                Read,
+                p(&involved),
+                NF,
+            ),
+            (
+                "community worker + staff: involvement",
+                &cw_staff,
+                Update,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "admin + staff: involvement",
+                &admin_staff,
+                Read,
+                p(&involved),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "auditor + coordinator: coordination",
+                &auditor_coord,
+                Update,
+                p(&coordinated),
+                ok(Basis::Coordination, full),
+            ),
+            ("no roles: not found", &no_roles, Read, p(&involved), NF),
+            // --- new person (intake) ---
+            (
+                "staff creates a new person",
+                &staff,
+                Create,
+                new_person,
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "coordinator creates a new person",
+                &coord,
+                Create,
+                new_person,
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "admin cannot create a person",
+                &admin,
+                Create,
+                new_person,
+                F,
+            ),
+            (
+                "community worker cannot create a person",
+                &cw,
+                Create,
+                new_person,
+                F,
+            ),
+            (
+                "new person: read makes no sense",
+                &staff,
+                Read,
+                new_person,
+                F,
+            ),
+            (
+                "new person in other municipality: not found",
+                &staff,
+                Create,
+                Subject::NewPerson { municipality_id: o },
+                NF,
+            ),
+            // --- municipality configuration ---
+            (
+                "staff reads configuration",
+                &staff,
+                Read,
+                config,
+                ok(Basis::Role(Staff), ro),
+            ),
+            (
+                "auditor reads configuration",
+                &auditor,
+                Read,
+                config,
+                ok(Basis::Role(Auditor), ro),
+            ),
+            (
+                "community worker reads configuration",
+                &cw,
+                Read,
+                config,
+                ok(Basis::Role(Cw), ro),
+            ),
+            (
+                "admin reads configuration with full view",
+                &admin_staff,
+                Read,
+                config,
+                ok(Basis::Role(Admin), full),
+            ),
+            (
+                "admin updates configuration",
+                &admin,
+                Update,
+                config,
+                ok(Basis::Role(Admin), full),
+            ),
+            (
+                "coordinator cannot update configuration",
+                &coord,
+                Update,
+                config,
+                F,
+            ),
+            ("staff cannot create an agency", &staff, Create, config, F),
+            (
+                "no roles cannot read configuration",
+                &no_roles,
+                Read,
+                config,
+                F,
+            ),
+            // --- users ---
+            (
+                "admin manages users",
+                &admin,
+                Create,
+                users,
+                ok(Basis::Role(Admin), full),
+            ),
+            (
+                "admin reads users",
+                &admin,
+                Read,
+                users,
+                ok(Basis::Role(Admin), full),
+            ),
+            ("staff cannot read users: forbidden", &staff, Read, users, F),
+            (
+                "auditor cannot read users: forbidden",
+                &auditor,
+                Read,
+                users,
+                F,
+            ),
+            // --- audit log ---
+            (
+                "auditor reads audit log",
+                &auditor,
+                Read,
+                audit,
+                ok(Basis::Role(Auditor), ro),
+            ),
+            (
+                "auditor exports audit log",
+                &auditor,
+                Export,
+                audit,
+                ok(Basis::Role(Auditor), ro),
+            ),
+            (
+                "auditor cannot delete audit log",
+                &auditor,
+                Delete,
+                audit,
+                F,
+            ),
+            ("admin cannot read audit log", &admin, Read, audit, F),
+            ("staff cannot read audit log", &staff, Read, audit, F),
+            // --- community ---
+            (
+                "community worker writes community",
+                &cw,
+                Create,
+                community,
+                ok(Basis::Role(Cw), full),
+            ),
+            (
+                "coordinator writes community",
+                &coord,
+                Update,
+                community,
+                ok(Basis::Role(Co), full),
+            ),
+            (
+                "staff reads community",
+                &staff,
+                Read,
+                community,
+                ok(Basis::Role(Staff), ro),
+            ),
+            (
+                "staff + community worker: full view",
+                &cw_staff,
+                Read,
+                community,
+                ok(Basis::Role(Cw), full),
+            ),
+            ("staff cannot write community", &staff, Update, community, F),
+            ("admin cannot read community", &admin, Read, community, F),
+            (
+                "auditor cannot read community",
+                &auditor,
+                Read,
+                community,
+                F,
+            ),
+            // --- statistics ---
+            (
+                "staff reads statistics",
+                &staff,
+                Read,
+                stats,
+                ok(Basis::Role(Staff), ro),
+            ),
+            (
+                "admin exports statistics",
+                &admin,
+                Export,
+                stats,
+                ok(Basis::Role(Admin), ro),
+            ),
+            (
+                "community worker exports statistics",
+                &cw,
+                Export,
+                stats,
+                ok(Basis::Role(Cw), ro),
+            ),
+            ("auditor cannot read statistics", &auditor, Read, stats, F),
+            (
+                "auditor + coordinator reads statistics",
+                &auditor_coord,
+                Read,
+                stats,
+                ok(Basis::Role(Co), ro),
+            ),
+            ("nobody writes statistics", &admin, Update, stats, F),
+            // --- another municipality: not found for every role and subject ---
+            (
+                "other municipality person, staff",
+                &staff,
+                Read,
+                p(&foreign),
+                NF,
+            ),
+            (
+                "other municipality person, emergency",
+                &staff,
+                EmergencyRead,
+                p(&foreign),
+                NF,
+            ),
+            (
+                "other municipality config, admin",
+                &admin,
+                Update,
+                Subject::MunicipalityConfig { municipality_id: o },
+                NF,
+            ),
+            (
+                "other municipality config, staff read",
+                &staff,
+                Read,
+                Subject::MunicipalityConfig { municipality_id: o },
+                NF,
+            ),
+            (
+                "other municipality users, admin",
+                &admin,
+                Read,
+                Subject::Users { municipality_id: o },
+                NF,
+            ),
+            (
+                "other municipality audit log, auditor",
+                &auditor,
+                Read,
+                Subject::AuditLog { municipality_id: o },
+                NF,
+            ),
+            (
+                "other municipality community, community worker",
+                &cw,
+                Read,
+                Subject::Community { municipality_id: o },
+                NF,
+            ),
+            (
+                "other municipality statistics, coordinator",
+                &coord,
+                Export,
+                Subject::Statistics { municipality_id: o },
+                NF,
+            ),
+        ];
+        assert!(rows.len() >= 40);
+
+        let failures: Vec<String> = rows
+            .iter()
+            .filter_map(|(description, actor, action, subject, expect)| {
+                let got = decide(actor, *action, subject, today());
+                (!matches(got, *expect))
+                    .then(|| format!("{description}: expected {expect:?}, got {got:?}"))
+            })
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{} row(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn basis_codes_round_trip() {
+        let all = [
+            Basis::Involvement,
+            Basis::ReferralPending,
+            Basis::Consent,
+            Basis::SupportMeeting,
+            Basis::Coordination,
+            Basis::Emergency,
+        ]
+        .into_iter()
+        .chain(Role::ALL.into_iter().map(Basis::Role));
+        for basis in all {
+            assert_eq!(Basis::from_code(basis.code()), Some(basis));
+            assert!(!basis.label().is_empty());
+        }
+        assert_eq!(Basis::Involvement.code(), "involvement");
+        assert_eq!(Basis::from_code("nonsense"), None);
+    }
+
+    #[test]
+    fn denials_carry_japanese_reasons() {
+        let d = decide(
+            &actor(&[Role::Staff]),
+            Action::Read,
+            &Subject::Person(&PersonFacts::new(M)),
+            today(),
+        );
+        assert!(
+            d.denial()
+                .is_some_and(|d| d.is_not_found() && !d.reason().is_empty())
+        );
+        assert_eq!(d.basis(), None);
+        assert_eq!(d.view(), None);
+        assert!(!d.is_allowed());
+    }
+
+    #[test]
+    fn meeting_consent_helper() {
+        let p = facts(|p| p.consents = vec![consent(&[A], false, Some(day(2025, 5, 31)))]);
+        assert!(!p.has_meeting_consent(today()));
+        assert!(p.has_meeting_consent(day(2025, 5, 31)));
+    }
+
+    fn any_role_set() -> impl Strategy<Value = Roles> {
+        proptest::collection::vec(proptest::sample::select(Role::ALL.to_vec()), 0..=5)
+            .prop_map(Roles::new)
+    }
+
+    fn any_action() -> impl Strategy<Value = Action> {
+        proptest::sample::select(Action::ALL.to_vec())
+    }
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        (0i64..3650).prop_map(|d| day(2020, 1, 1) + chrono::Days::new(d.unsigned_abs()))
+    }
+
+    fn any_kind() -> impl Strategy<Value = InvolvementKind> {
+        proptest::sample::select(vec![
+            InvolvementKind::Intake,
+            InvolvementKind::ReferralAccepted,
+            InvolvementKind::CaseLead,
+            InvolvementKind::CaseInvolved,
+        ])
+    }
+
+    /// Facts with small agency ids so they often name the actor's agency.
+    fn any_facts(municipality_id: MunicipalityId) -> impl Strategy<Value = PersonFacts> {
+        let agency = 1i64..5;
+        let involvements = proptest::collection::vec(
+            (agency.clone(), any_kind(), any::<bool>())
+                .prop_map(|(a, k, on)| involvement(a, k, on)),
+            0..4,
+        );
+        let referrals = proptest::collection::vec(agency.clone(), 0..3);
+        let consents = proptest::collection::vec(
+            (
+                proptest::collection::vec(agency.clone(), 0..4),
+                any::<bool>(),
+                any::<bool>(),
+                proptest::option::of(any_date()),
+            )
+                .prop_map(|(agencies, meeting, withdrawn, expires_on)| ConsentFact {
+                    agencies,
+                    meeting,
+                    withdrawn,
+                    expires_on,
+                }),
+            0..3,
+        );
+        let meetings = proptest::collection::vec(
+            (
+                proptest::collection::vec(agency.clone(), 0..4),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(m, on, closed)| meeting(&m, on, closed)),
+            0..3,
+        );
+        let coordination =
+            proptest::option::of(
+                (agency, any::<bool>()).prop_map(|(a, ended)| CoordinationFact {
+                    coordinating_agency: a,
+                    ended,
+                }),
+            );
+        (involvements, referrals, consents, meetings, coordination).prop_map(
+            move |(involvements, pending_referrals, consents, support_meetings, coordination)| {
+                PersonFacts {
+                    municipality_id,
+                    involvements,
+                    pending_referrals,
+                    consents,
+                    support_meetings,
+                    coordination,
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn another_municipality_is_always_not_found(
+            actor_m in 1i64..1000,
+            offset in 1i64..1000,
+            agency in 1i64..5,
+            roles in any_role_set(),
+            action in any_action(),
+            today in any_date(),
+            facts in any_facts(0),
+        ) {
+            let facts = PersonFacts { municipality_id: actor_m + offset, ..facts };
+            let actor = actor_in(actor_m, agency, &roles.iter().collect::<Vec<_>>());
+            let d = decide(&actor, action, &Subject::Person(&facts), today);
+            prop_assert!(d.denial().is_some_and(Denial::is_not_found), "{d:?}");
+            let other = actor_m + offset;
+            for subject in [
+                Subject::MunicipalityConfig { municipality_id: other },
+                Subject::Users { municipality_id: other },
+                Subject::AuditLog { municipality_id: other },
+                Subject::Community { municipality_id: other },
+                Subject::Statistics { municipality_id: other },
+                Subject::NewPerson { municipality_id: other },
+            ] {
+                let d = decide(&actor, action, &subject, today);
+                prop_assert!(d.denial().is_some_and(Denial::is_not_found), "{subject:?}: {d:?}");
+            }
+        }
+
+        #[test]
+        fn same_municipality_invariants(
+            agency in 1i64..5,
+            roles in any_role_set(),
+            action in any_action(),
+            today in any_date(),
+            facts in any_facts(M),
+        ) {
+            let actor = actor_in(M, agency, &roles.iter().collect::<Vec<_>>());
+            let subject = Subject::Person(&facts);
+            let d = decide(&actor, action, &subject, today);
+            // Without staff/coordinator: never personal data, and never a hint it exists.
+            if !may_see_person_data(&actor) {
+                prop_assert!(d.denial().is_some_and(Denial::is_not_found));
+            }
+            if let Some(grant) = d.grant() {
+                // The view always permits what was allowed; writes and exports need Full.
+                prop_assert!(grant.view.permits(action));
+                prop_assert!(grant.basis.is_personal());
+                if action.is_write() || action == Action::Export {
+                    prop_assert_eq!(grant.view, View::Full);
+                }
+                // Anything allowed other than break-glass implies Read is allowed on
+                // the same basis.
+                if action != Action::EmergencyRead {
+                    prop_assert_eq!(decide(&actor, Action::Read, &subject, today).grant(), Some(grant));
+                }
+            }
+            // A Forbidden on personal data only ever goes to someone who can read it.
+            if d.denial().is_some_and(|d| !d.is_not_found()) {
+                prop_assert!(decide(&actor, Action::Read, &subject, today).is_allowed());
+            }
+        }
+    }
+}

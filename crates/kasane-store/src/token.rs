@@ -1,0 +1,87 @@
+//! Personal access tokens for scripts and integrations: hashed at rest, revocable.
+
+use chrono::{DateTime, Utc};
+use kasane_domain::identity::{UserId, secret_digest};
+use serde::Serialize;
+
+use crate::session::new_secret;
+use crate::user::{User, expect_one};
+use crate::{Store, StoreResult, execute, now, on_pool};
+
+/// Every token starts with this, so that a leaked one is recognisable in a scan.
+pub const TOKEN_PREFIX: &str = "ksn_";
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: UserId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Issues a token for `user`; the secret is returned once and never stored.
+    pub async fn create_token(&self, user: &User, name: &str) -> StoreResult<String> {
+        let secret = format!("{TOKEN_PREFIX}{}", new_secret());
+        execute!(
+            self,
+            sqlx::query(
+                "INSERT INTO api_token (municipality_id, user_id, name, token_digest, created_at) \
+             VALUES ($1, $2, $3, $4, $5)"
+            )
+            .bind(user.municipality_id)
+            .bind(user.id)
+            .bind(name)
+            .bind(secret_digest(&secret))
+            .bind(now())
+        )?;
+        Ok(secret)
+    }
+
+    /// The enabled user a live token belongs to; marks the token used.
+    pub async fn user_by_token(&self, secret: &str) -> StoreResult<Option<User>> {
+        let row: Option<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT t.id, t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id \
+             WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE"
+        )
+        .bind(secret_digest(secret))
+        .fetch_optional(p)
+        .await)?;
+        let Some((token_id, user_id)) = row else {
+            return Ok(None);
+        };
+        execute!(
+            self,
+            sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE id = $1")
+                .bind(token_id)
+                .bind(now())
+        )?;
+        Ok(Some(self.user(user_id).await?))
+    }
+
+    pub async fn tokens(&self, user_id: UserId) -> StoreResult<Vec<ApiToken>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_token \
+             WHERE user_id = $1 ORDER BY id"
+        )
+        .bind(user_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn revoke_token(&self, user_id: UserId, token_id: i64) -> StoreResult<()> {
+        let done = execute!(
+            self,
+            sqlx::query(
+                "UPDATE api_token SET revoked_at = $3 \
+             WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
+            )
+            .bind(token_id)
+            .bind(user_id)
+            .bind(now())
+        )?;
+        expect_one(done)
+    }
+}

@@ -1,0 +1,177 @@
+//! Users (職員): identity, roles, password hashes, login throttling state.
+
+use chrono::{DateTime, Utc};
+use kasane_domain::identity::{AgencyId, DisplayName, MunicipalityId, Roles, UserId, Username};
+use serde::Serialize;
+
+use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub municipality_id: MunicipalityId,
+    pub agency_id: AgencyId,
+    pub username: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub roles: String,
+    pub disabled: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// The stored role list, parsed. A row the domain cannot read grants nothing.
+    pub fn roles(&self) -> Roles {
+        self.roles.parse().unwrap_or_default()
+    }
+}
+
+pub struct NewUser<'a> {
+    pub municipality_id: MunicipalityId,
+    pub agency_id: AgencyId,
+    pub username: &'a Username,
+    pub display_name: &'a DisplayName,
+    pub password_hash: &'a str,
+    pub roles: &'a Roles,
+}
+
+macro_rules! select_user {
+    () => {
+        "SELECT id, municipality_id, agency_id, username, display_name, password_hash, roles, \
+         disabled, failed_logins, locked_until, created_at FROM app_user "
+    };
+}
+
+impl Store {
+    pub async fn create_user(&self, u: NewUser<'_>) -> StoreResult<UserId> {
+        let created_at = now();
+        let result = on_pool!(self, |p| sqlx::query_as::<_, (i64,)>(
+            "INSERT INTO app_user (municipality_id, agency_id, username, display_name, \
+             password_hash, roles, created_at) \
+             SELECT $1, id, $3, $4, $5, $6, $7 FROM agency WHERE id = $2 AND municipality_id = $1 \
+             RETURNING id"
+        )
+        .bind(u.municipality_id)
+        .bind(u.agency_id)
+        .bind(u.username.as_str())
+        .bind(u.display_name.as_str())
+        .bind(u.password_hash)
+        .bind(u.roles.to_codes())
+        .bind(created_at)
+        .fetch_optional(p)
+        .await);
+        match result {
+            Ok(Some((id,))) => Ok(id),
+            // The agency is checked inside the insert: a user never joins another
+            // municipality's agency.
+            Ok(None) => Err(StoreError::Invalid(
+                "所属機関がその自治体にありません".to_string(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn user(&self, id: UserId) -> StoreResult<User> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_user!(),
+            "WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_user!(),
+            "WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// The users of one municipality, or of every municipality with `None` (CLI only).
+    pub async fn users(&self, municipality_id: Option<MunicipalityId>) -> StoreResult<Vec<User>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_user!(),
+            "WHERE ($1 IS NULL OR municipality_id = $1) ORDER BY municipality_id, username"
+        ))
+        .bind(municipality_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Sets a new password hash and lifts any lockout.
+    pub async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+        let done =
+            execute!(self, sqlx::query(
+            "UPDATE app_user SET password_hash = $2, failed_logins = 0, locked_until = NULL \
+             WHERE id = $1"
+        )
+        .bind(id)
+        .bind(password_hash))?;
+        expect_one(done)
+    }
+
+    /// Disables a user and ends their sessions and tokens at once.
+    pub async fn set_disabled(&self, id: UserId, disabled: bool) -> StoreResult<()> {
+        let revoked_at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query("UPDATE app_user SET disabled = $2 WHERE id = $1")
+                .bind(id)
+                .bind(disabled)
+                .execute(&mut *tx)
+                .await?;
+            expect_one(done.rows_affected())?;
+            if disabled {
+                sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE api_token SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(revoked_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Records a failed login: the count, and the lockout the domain decided on.
+    pub async fn record_login_failure(
+        &self,
+        id: UserId,
+        failed_logins: i32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        execute!(
+            self,
+            sqlx::query("UPDATE app_user SET failed_logins = $2, locked_until = $3 WHERE id = $1")
+                .bind(id)
+                .bind(failed_logins)
+                .bind(locked_until)
+        )?;
+        Ok(())
+    }
+
+    pub async fn record_login_success(&self, id: UserId) -> StoreResult<()> {
+        self.record_login_failure(id, 0, None).await
+    }
+}
+
+pub(crate) fn expect_one(rows: u64) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! One error enum, a status per variant; answered as a Japanese page or as
+//! `application/problem+json`, depending on where it was raised.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kasane_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Also the answer for another municipality's object: no existence leak.
+    #[error("お探しのページまたは記録は見つかりません")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("ログインが必要です")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("入力内容を確認してください")]
+    Validation(Vec<String>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "フォームの有効期限が切れたか、不正な送信です。ページを開き直してもう一度お試しください"
+    )]
+    Csrf,
+    #[error("ログインの失敗が続いたため、しばらくログインできません。時間をおいてお試しください")]
+    TooManyRequests,
+    /// Details are logged, never shown.
+    #[error("システムエラーが発生しました。時間をおいてもう一度お試しください")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem type slug for problem+json.
+    fn slug(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not-found",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Unauthorized => "unauthorized",
+            AppError::BadRequest(_) => "bad-request",
+            AppError::Validation(_) => "validation",
+            AppError::Conflict(_) => "conflict",
+            AppError::Csrf => "csrf",
+            AppError::TooManyRequests => "too-many-requests",
+            AppError::Internal => "internal",
+        }
+    }
+
+    pub fn details(&self) -> &[String] {
+        match self {
+            AppError::Validation(v) => v,
+            _ => &[],
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(constraint) => AppError::Conflict(conflict_message(&constraint)),
+            StoreError::Invalid(m) => AppError::BadRequest(m),
+            other => {
+                // The store's errors carry no personal data (values are bound, not formatted).
+                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// Named constraint violations become messages a worker understands.
+fn conflict_message(constraint: &str) -> String {
+    match constraint {
+        "app_user_username_unique" => "そのユーザー名は既に使われています".to_string(),
+        "agency_code_unique" => "その機関コードは既に使われています".to_string(),
+        _ => "同じ内容の記録が既にあります".to_string(),
+    }
+}
+
+/// An error raised while rendering a page: answered as a Japanese HTML page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.0, AppError::Unauthorized) {
+            return Redirect::to("/login").into_response();
+        }
+        let markup = crate::views::layout::error_page(&self.0);
+        (self.0.status(), markup).into_response()
+    }
+}
+
+/// An error raised by the JSON API: answered as RFC 9457 problem+json.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+/// The body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:kasane:problem:<slug>`
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Field-level messages for validation errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let body = Problem {
+            kind: format!("urn:kasane:problem:{}", self.0.slug()),
+            title: self.0.to_string(),
+            status: status.as_u16(),
+            errors: self.0.details().to_vec(),
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+            json,
+        )
+            .into_response()
+    }
+}

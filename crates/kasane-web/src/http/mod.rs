@@ -1,0 +1,6 @@
+//! Plumbing shared by pages and the API.
+
+pub mod auth;
+pub mod error;
+pub mod guard;
+pub mod middleware;

@@ -1,0 +1,90 @@
+//! kasane's web layer: server-rendered Japanese pages (`views`), the JSON API (`api`), and
+//! the plumbing both share (`http`: errors, authentication, CSRF, security headers).
+//!
+//! Handlers stay thin: authenticate (`http::auth`), decide (`http::guard`, which calls the
+//! one access rule and audits), load from the store, render.
+
+use std::time::Duration;
+
+use axum::Router;
+use kasane_store::Store;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub mod api;
+pub mod http;
+pub mod views;
+
+/// How long a login lasts.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// A session unused this long ends (idle expiry).
+    pub session_idle: Duration,
+    /// A session ends this long after login, however active (absolute expiry).
+    pub session_absolute: Duration,
+    /// Mark cookies `Secure` (set when kasane is served over TLS, directly or behind a
+    /// terminating proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(10 * 60 * 60),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: WebSettings,
+}
+
+/// The whole application: pages, API, assets, and the layers around them.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(views::router())
+        .nest("/api/v1", api::router())
+        .merge(api::openapi::router())
+        .layer(axum::middleware::from_fn(
+            http::middleware::security_headers,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(http::middleware::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until Ctrl-C / SIGTERM.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed there is nothing to wait for.
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,15 @@
+//! Display helpers shared by pages: 和暦 in Japan time, 年度 labels.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use kasane_domain::fiscal_year::FiscalYear;
+use kasane_domain::wareki::format_wareki_datetime;
+
+/// A stored instant as Japanese local time in 和暦: 令和7年4月1日 14:05.
+pub fn jst(dt: DateTime<Utc>) -> String {
+    format_wareki_datetime((dt + TimeDelta::hours(9)).naive_utc())
+}
+
+/// 令和6年度 for the fiscal year starting in `year`; the bare number if out of range.
+pub fn fiscal_year(year: i32) -> String {
+    FiscalYear::new(year).map_or_else(|| format!("{year}年度"), FiscalYear::label)
+}

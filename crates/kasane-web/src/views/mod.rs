@@ -1,0 +1,79 @@
+//! Server-rendered Japanese pages (maud), one module per area.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use kasane_domain::municipality::Pillar;
+use maud::Markup;
+
+use crate::AppState;
+use crate::http::auth::Page;
+use crate::http::error::{AppError, PageError};
+
+pub mod audit;
+pub mod fmt;
+pub mod home;
+pub mod layout;
+pub mod login;
+pub mod municipality;
+
+const CSS: &str = include_str!("../../assets/kasane.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", post(login::logout))
+        .route("/municipality", get(municipality::municipality_page))
+        .route("/agencies/{id}", get(municipality::agency_page))
+        .route("/consultation", get(consultation))
+        .route("/collaboration", get(collaboration))
+        .route("/outreach", get(outreach))
+        .route("/participation", get(participation))
+        .route("/community", get(community))
+        .route("/statistics", get(municipality::statistics_page))
+        .route("/audit", get(audit::audit_page))
+        .route("/assets/kasane.css", get(css))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+}
+
+macro_rules! pillar_handlers {
+    ($($name:ident => $pillar:expr, $path:literal;)*) => {$(
+        async fn $name(State(state): State<AppState>, Page(ctx): Page) -> Result<Markup, PageError> {
+            municipality::pillar_page(state, ctx, $pillar, $path).await
+        }
+    )*};
+}
+
+pillar_handlers! {
+    consultation => Pillar::Consultation, "/consultation";
+    collaboration => Pillar::Collaboration, "/collaboration";
+    outreach => Pillar::Outreach, "/outreach";
+    participation => Pillar::Participation, "/participation";
+    community => Pillar::Community, "/community";
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+/// Liveness and database reachability, for load balancers and monitoring.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}

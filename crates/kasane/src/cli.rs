@@ -1,0 +1,460 @@
+//! The command line. Every failure is a Japanese message on stderr and a non-zero exit,
+//! never a panic.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use kasane_domain::identity::{DisplayName, NewPassword, Roles, Username};
+use kasane_domain::municipality::parse_config;
+use kasane_store::Store;
+use kasane_store::user::NewUser;
+use kasane_web::AppState;
+use tokio::net::TcpListener;
+
+use crate::demo;
+use crate::settings::{ConfigFile, DEFAULT_BIND, DEFAULT_DATABASE};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kasane",
+    version,
+    about = "kasane(重ね)— 重層的支援体制整備事業の支援記録システム / case management for Japan's multi-layered support system"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Webサーバーを起動する / Run the web server
+    Serve(ServeArgs),
+    /// デモ用データベースを作り直して起動する / Create a fresh demo database and serve it
+    Demo(ServeArgs),
+    /// データベースのスキーマを最新にする / Bring the database schema up to date
+    Migrate(DbArgs),
+    /// 職員アカウントの管理 / Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+    /// 自治体設定の管理 / Manage municipality configuration
+    #[command(subcommand)]
+    Municipality(MunicipalityCommand),
+    /// 監査ログ / Audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// データベースURL(sqlite://kasane.db または postgres://…)/ Database URL
+    #[arg(long = "database", env = "KASANE_DATABASE_URL")]
+    pub database: Option<String>,
+    /// 設定ファイル / Config file (TOML)
+    #[arg(long, env = "KASANE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 待ち受けアドレス / Address to listen on
+    #[arg(long, env = "KASANE_BIND")]
+    pub bind: Option<String>,
+    /// Cookie に Secure を付ける(TLS 配下で運用する場合)/ Mark cookies Secure (behind TLS)
+    #[arg(long, env = "KASANE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// 職員を追加する(パスワードは標準入力から、なければ自動生成して表示)/ Add a user
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 自治体コード(例: daisen)
+        #[arg(long)]
+        municipality: String,
+        /// 所属機関コード(例: houkatsu)
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        username: String,
+        /// 表示名(例: 佐藤 花子)
+        #[arg(long)]
+        display_name: String,
+        /// 役割(カンマ区切り): admin, coordinator, staff, community_worker, auditor
+        #[arg(long)]
+        roles: String,
+        /// パスワードを標準入力の1行目から読む / Read the password from stdin
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// パスワードを変更する(ロックも解除)/ Set a new password (also lifts a lockout)
+    Passwd {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 職員を無効にする(セッションとトークンも失効)/ Disable a user
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+    /// 職員を再び有効にする / Enable a disabled user
+    Enable {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+    /// 職員の一覧 / List users
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 自治体コードで絞り込む
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+    /// 個人用アクセストークンを発行して表示する / Issue a personal access token
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        /// トークンの用途名
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// 個人用アクセストークンを失効させる / Revoke a personal access token
+    RevokeToken {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        token_id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MunicipalityCommand {
+    /// 自治体設定(TOML)を取り込む。誤りがあれば何も書き込まない / Import a municipality TOML
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+    },
+    /// 取り込み済みの自治体 / List municipalities
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// 監査ログのハッシュ連鎖を検証する(改ざん・削除を検出)/ Verify the audit hash chains
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("エラー: 実行環境を準備できません: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("エラー: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("KASANE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+impl DbArgs {
+    fn url(&self, file: &ConfigFile) -> String {
+        self.database
+            .clone()
+            .or_else(|| file.database_url.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_string())
+    }
+
+    async fn open(&self) -> Result<Store> {
+        let file = ConfigFile::load(self.config.as_deref())?;
+        Ok(Store::open(&self.url(&file)).await?)
+    }
+}
+
+pub async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Serve(args) => {
+            let file = ConfigFile::load(args.db.config.as_deref())?;
+            let store = Store::open(&args.db.url(&file)).await?;
+            serve(store, &args, &file, None).await
+        }
+        Command::Demo(args) => {
+            let file = ConfigFile::load(args.db.config.as_deref())?;
+            let url = args
+                .db
+                .database
+                .clone()
+                .or_else(|| file.database_url.clone())
+                .unwrap_or_else(|| demo::DEFAULT_DEMO_DATABASE.to_string());
+            let store = demo::fresh_store(&url).await?;
+            let logins = demo::load(&store).await?;
+            serve(store, &args, &file, Some(&logins)).await
+        }
+        Command::Migrate(db) => {
+            db.open().await?;
+            println!("マイグレーションを適用しました。");
+            Ok(())
+        }
+        Command::User(cmd) => user(cmd).await,
+        Command::Municipality(cmd) => municipality(cmd).await,
+        Command::Audit(AuditCommand::Verify { db }) => {
+            let store = db.open().await?;
+            match store.verify_audit().await? {
+                Ok(n) => {
+                    println!("監査ログは正常です({n}件を検証しました)。");
+                    Ok(())
+                }
+                Err(b) => bail!("{b}"),
+            }
+        }
+    }
+}
+
+async fn serve(
+    store: Store,
+    args: &ServeArgs,
+    file: &ConfigFile,
+    demo_logins: Option<&[demo::DemoLogin]>,
+) -> Result<()> {
+    let bind = args
+        .bind
+        .clone()
+        .or_else(|| file.bind.clone())
+        .unwrap_or_else(|| DEFAULT_BIND.to_string());
+    let listener = TcpListener::bind(&bind).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow!("{bind} は既に使われています。--bind または KASANE_BIND で別のアドレスを指定してください")
+        } else {
+            anyhow!("{bind} で待ち受けできません: {e}")
+        }
+    })?;
+    let addr = listener.local_addr()?;
+    println!("kasane を起動しました: http://{addr}/");
+    if let Some(logins) = demo_logins {
+        demo::print_logins(logins);
+    }
+    let state = AppState {
+        store,
+        settings: file.web(args.secure_cookies),
+    };
+    kasane_web::serve(listener, state).await?;
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<(NewPassword, Option<String>)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("標準入力からパスワードを読めません")?;
+        let pw = NewPassword::parse(line.trim_end_matches(['\r', '\n']))?;
+        Ok((pw, None))
+    } else {
+        let generated = kasane_store::session::new_secret()[..20].to_string();
+        Ok((NewPassword::parse(&generated)?, Some(generated)))
+    }
+}
+
+async fn find_user(store: &Store, username: &str) -> Result<kasane_store::user::User> {
+    let name = Username::parse(username)?;
+    store
+        .user_by_username(name.as_str())
+        .await?
+        .ok_or_else(|| anyhow!("ユーザー {username} は登録されていません"))
+}
+
+async fn user(cmd: UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Add {
+            db,
+            municipality,
+            agency,
+            username,
+            display_name,
+            roles,
+            password_stdin,
+        } => {
+            let username = Username::parse(&username)?;
+            let display_name = DisplayName::parse(&display_name)?;
+            let roles: Roles = roles.parse()?;
+            if roles.is_empty() {
+                bail!("役割を1つ以上指定してください");
+            }
+            let (password, generated) = read_password(password_stdin)?;
+            let store = db.open().await?;
+            let m = store
+                .municipality_by_code(&municipality)
+                .await
+                .map_err(|_| anyhow!("自治体 {municipality} は登録されていません(kasane municipality import で取り込んでください)"))?;
+            let a = store
+                .agency_by_code(m.id, &agency)
+                .await
+                .map_err(|_| anyhow!("{} に機関コード {agency} はありません", m.name))?;
+            store
+                .create_user(NewUser {
+                    municipality_id: m.id,
+                    agency_id: a.id,
+                    username: &username,
+                    display_name: &display_name,
+                    password_hash: &password.hash()?,
+                    roles: &roles,
+                })
+                .await?;
+            println!("{}({} {})を追加しました。", username, m.name, a.name);
+            if let Some(pw) = generated {
+                println!("初期パスワード: {pw}");
+            }
+            Ok(())
+        }
+        UserCommand::Passwd {
+            db,
+            username,
+            password_stdin,
+        } => {
+            let (password, generated) = read_password(password_stdin)?;
+            let store = db.open().await?;
+            let u = find_user(&store, &username).await?;
+            store.set_password(u.id, &password.hash()?).await?;
+            println!("{username} のパスワードを変更しました。");
+            if let Some(pw) = generated {
+                println!("新しいパスワード: {pw}");
+            }
+            Ok(())
+        }
+        UserCommand::Disable { db, username } => set_disabled(db, &username, true).await,
+        UserCommand::Enable { db, username } => set_disabled(db, &username, false).await,
+        UserCommand::List { db, municipality } => {
+            let store = db.open().await?;
+            let mid = match municipality {
+                Some(code) => Some(
+                    store
+                        .municipality_by_code(&code)
+                        .await
+                        .map_err(|_| anyhow!("自治体 {code} は登録されていません"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let users = store.users(mid).await?;
+            if users.is_empty() {
+                println!("職員は登録されていません。");
+            }
+            for u in users {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    u.username,
+                    u.display_name,
+                    u.roles,
+                    u.municipality_id,
+                    if u.disabled { "\t(無効)" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Token { db, username, name } => {
+            let store = db.open().await?;
+            let u = find_user(&store, &username).await?;
+            if u.disabled {
+                bail!("{username} は無効になっています");
+            }
+            let token = store.create_token(&u, &name).await?;
+            println!("{token}");
+            eprintln!("このトークンは二度と表示されません。安全な場所に保管してください。");
+            Ok(())
+        }
+        UserCommand::RevokeToken {
+            db,
+            username,
+            token_id,
+        } => {
+            let store = db.open().await?;
+            let u = find_user(&store, &username).await?;
+            store
+                .revoke_token(u.id, token_id)
+                .await
+                .map_err(|_| anyhow!("{username} の有効なトークン {token_id} はありません"))?;
+            println!("トークン {token_id} を失効させました。");
+            Ok(())
+        }
+    }
+}
+
+async fn set_disabled(db: DbArgs, username: &str, disabled: bool) -> Result<()> {
+    let store = db.open().await?;
+    let u = find_user(&store, username).await?;
+    store.set_disabled(u.id, disabled).await?;
+    if disabled {
+        println!("{username} を無効にしました(ログイン中のセッションとトークンも失効しました)。");
+    } else {
+        println!("{username} を有効にしました。");
+    }
+    Ok(())
+}
+
+async fn municipality(cmd: MunicipalityCommand) -> Result<()> {
+    match cmd {
+        MunicipalityCommand::Import { db, file } => {
+            let source = std::fs::read_to_string(&file)
+                .with_context(|| format!("{} を読めません", file.display()))?;
+            // Parsed and validated before the database is even opened: a bad file writes
+            // nothing.
+            let cfg = parse_config(&source).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            let store = db.open().await?;
+            store.import_municipality(&cfg, &source).await?;
+            println!(
+                "{}{}を取り込みました(機関{}・地区{})。",
+                cfg.prefecture,
+                cfg.name,
+                cfg.agencies.len(),
+                cfg.districts.len()
+            );
+            Ok(())
+        }
+        MunicipalityCommand::List { db } => {
+            let store = db.open().await?;
+            for m in store.municipalities().await? {
+                println!("{}\t{}\t{}{}", m.code, m.lg_code, m.prefecture, m.name);
+            }
+            Ok(())
+        }
+    }
+}

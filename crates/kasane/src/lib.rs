@@ -1,0 +1,6 @@
+//! The `kasane` executable: one binary, several subcommands (serve, demo, migrate, user,
+//! municipality, audit), and the demo data shared with the tests.
+
+pub mod cli;
+pub mod demo;
+pub mod settings;
