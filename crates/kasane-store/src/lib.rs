@@ -70,8 +70,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("マイグレーションに失敗しました: {0}")]
     Migrate(String),
-    /// A named constraint refused the write (e.g. a duplicate username).
-    #[error("制約違反: {0}")]
+    /// A named constraint refused the write (e.g. a duplicate username); the payload is
+    /// the constraint's name, the message what a worker should read.
+    #[error("{}", conflict_message(.0))]
     Conflict(String),
     #[error("見つかりません")]
     NotFound,
@@ -85,15 +86,39 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
+                db.constraint()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| sqlite_constraint(db.message()).to_string()),
+            ),
             _ => StoreError::Database(e),
         }
     }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Unique constraints by name, with the columns SQLite names instead (it reports
+/// "UNIQUE constraint failed: app_user.username", not the constraint), and the message.
+const UNIQUE_CONSTRAINTS: [(&str, &str, &str); 3] = [
+    ("app_user_username_unique", "app_user.username", "そのユーザー名は既に使われています"),
+    ("agency_code_unique", "agency.code", "その機関コードは既に使われています"),
+    ("district_code_unique", "district.code", "その地区コードは既に使われています"),
+];
+
+fn sqlite_constraint(message: &str) -> &'static str {
+    UNIQUE_CONSTRAINTS
+        .iter()
+        .find(|(_, columns, _)| message.contains(columns))
+        .map_or("unique", |(name, _, _)| name)
+}
+
+fn conflict_message(constraint: &str) -> &'static str {
+    UNIQUE_CONSTRAINTS
+        .iter()
+        .find(|(name, _, _)| *name == constraint)
+        .map_or("同じ内容の記録が既にあります", |(_, _, message)| message)
+}
 
 impl Store {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, or `postgres://…`). A SQLite

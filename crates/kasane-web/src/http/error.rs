@@ -75,7 +75,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(constraint) => AppError::Conflict(conflict_message(&constraint)),
+            e @ StoreError::Conflict(_) => AppError::Conflict(e.to_string()),
             StoreError::Invalid(m) => AppError::BadRequest(m),
             other => {
                 // The store's errors carry no personal data (values are bound, not formatted).
@@ -83,15 +83,6 @@ impl From<StoreError> for AppError {
                 AppError::Internal
             }
         }
-    }
-}
-
-/// Named constraint violations become messages a worker understands.
-fn conflict_message(constraint: &str) -> String {
-    match constraint {
-        "app_user_username_unique" => "そのユーザー名は既に使われています".to_string(),
-        "agency_code_unique" => "その機関コードは既に使われています".to_string(),
-        _ => "同じ内容の記録が既にあります".to_string(),
     }
 }
 

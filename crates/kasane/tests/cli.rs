@@ -1,0 +1,270 @@
+//! The `kasane` binary as an operator uses it: clear Japanese errors, non-zero exits,
+//! nothing written on bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{Engine, fresh_database};
+
+fn kasane(args: &[&str], db: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kasane"))
+        .args(args)
+        .env("KASANE_DATABASE_URL", db)
+        .env_remove("KASANE_CONFIG")
+        .env("KASANE_LOG", "error")
+        .output()
+        .expect("run kasane")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const DAISEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/municipalities/daisen.toml");
+
+/// Each CLI test runs on both engines.
+macro_rules! cli_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::run(super::common::Engine::Sqlite, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::run(super::common::Engine::Postgres, super::$name).await }
+        }
+    )*};
+}
+
+async fn run(engine: Engine, test: fn(&str)) {
+    let Some((url, _dir, _pg)) = fresh_database(engine).await else { return };
+    // The binary runs its own runtime; keep it off this test's worker threads.
+    tokio::task::spawn_blocking(move || test(&url)).await.unwrap();
+}
+
+cli_both!(
+    import_user_token_and_audit_verify,
+    malformed_toml_reports_position_and_writes_nothing,
+    invalid_configuration_lists_every_problem,
+    unknown_municipality_and_agency_are_clear_errors,
+    audit_verify_fails_on_an_edited_row,
+);
+
+fn import_user_token_and_audit_verify(db: &str) {
+    let out = kasane(&["municipality", "import", DAISEN], db);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("秋田県大仙市を取り込みました"));
+    // Importing again updates in place.
+    assert!(kasane(&["municipality", "import", DAISEN], db).status.success());
+    let (list, _) = text(&kasane(&["municipality", "list"], db));
+    assert_eq!(list.lines().count(), 1);
+    assert!(list.contains("daisen\t052124"));
+
+    let out = kasane(
+        &["user", "add", "--municipality", "daisen", "--agency", "houkatsu", "--username", "cli.user",
+          "--display-name", "試験 太郎", "--roles", "staff"],
+        db,
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("初期パスワード: "), "a generated password is shown once");
+    let dup = kasane(
+        &["user", "add", "--municipality", "daisen", "--agency", "houkatsu", "--username", "cli.user",
+          "--display-name", "試験 太郎", "--roles", "staff"],
+        db,
+    );
+    assert!(!dup.status.success());
+    assert!(text(&dup).1.contains("そのユーザー名は既に使われています"), "{:?}", text(&dup));
+    let bad_role = kasane(
+        &["user", "add", "--municipality", "daisen", "--agency", "houkatsu", "--username", "x.user",
+          "--display-name", "x", "--roles", "boss"],
+        db,
+    );
+    assert!(!bad_role.status.success());
+    assert!(text(&bad_role).1.contains("不明な役割です"));
+
+    let (listed, _) = text(&kasane(&["user", "list", "--municipality", "daisen"], db));
+    assert!(listed.contains("cli.user\t試験 太郎\tstaff"));
+    let out = kasane(&["user", "token", "cli.user", "--name", "script"], db);
+    assert!(out.status.success());
+    assert!(text(&out).0.trim().starts_with("ksn_"));
+    assert!(kasane(&["user", "disable", "cli.user"], db).status.success());
+    assert!(text(&kasane(&["user", "list"], db)).0.contains("(無効)"));
+    assert!(!kasane(&["user", "token", "cli.user"], db).status.success());
+    assert!(kasane(&["user", "enable", "cli.user"], db).status.success());
+    assert!(kasane(&["user", "passwd", "cli.user"], db).status.success());
+
+    let out = kasane(&["audit", "verify"], db);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("監査ログは正常です"));
+}
+
+fn malformed_toml_reports_position_and_writes_nothing(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, "code = \"broken\"\nlg_code = \"052124\"\nname = \"壊れた市\n").unwrap();
+    let out = kasane(&["municipality", "import", path.to_str().unwrap()], db);
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("3行目"), "{stderr}");
+    assert!(stderr.contains("列目"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    let (list, _) = text(&kasane(&["municipality", "list"], db));
+    assert!(list.trim().is_empty(), "nothing imported: {list}");
+}
+
+fn invalid_configuration_lists_every_problem(db: &str) {
+    let source = std::fs::read_to_string(DAISEN)
+        .unwrap()
+        .replace("coordinating_agency = \"shakyo\"", "coordinating_agency = \"nowhere\"");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daisen.toml");
+    std::fs::write(&path, source).unwrap();
+    let out = kasane(&["municipality", "import", path.to_str().unwrap()], db);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("nowhere"), "{:?}", text(&out));
+    assert!(text(&kasane(&["municipality", "list"], db)).0.trim().is_empty());
+}
+
+fn unknown_municipality_and_agency_are_clear_errors(db: &str) {
+    let out = kasane(
+        &["user", "add", "--municipality", "atlantis", "--agency", "x", "--username", "a.user",
+          "--display-name", "a", "--roles", "staff"],
+        db,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("自治体 atlantis は登録されていません"));
+    assert!(kasane(&["municipality", "import", DAISEN], db).status.success());
+    let out = kasane(
+        &["user", "add", "--municipality", "daisen", "--agency", "nowhere", "--username", "a.user",
+          "--display-name", "a", "--roles", "staff"],
+        db,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("機関コード nowhere はありません"));
+    let out = kasane(&["user", "passwd", "ghost.user"], db);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("ユーザー ghost.user は登録されていません"));
+}
+
+fn audit_verify_fails_on_an_edited_row(db: &str) {
+    assert!(kasane(&["municipality", "import", DAISEN], db).status.success());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = kasane_store::Store::open(db).await.unwrap();
+        let m = store.municipality_by_code("daisen").await.unwrap();
+        for object_id in ["1", "2", "3"] {
+            store
+                .append_audit(&kasane_store::audit::NewAuditEntry {
+                    municipality_id: Some(m.id),
+                    user_id: None,
+                    username: "tester",
+                    action: kasane_domain::audit::AuditAction::View,
+                    object_type: "person",
+                    object_id,
+                    basis: "involvement",
+                    reason: "",
+                    request_id: "r",
+                })
+                .await
+                .unwrap();
+        }
+    });
+    let out = kasane(&["audit", "verify"], db);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("3件"));
+    rt.block_on(async {
+        // Someone with database access removes the append-only guard and edits a row.
+        let edit = "UPDATE audit_log SET object_id = '99' WHERE seq = 2";
+        if db.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+            sqlx::raw_sql("DROP TRIGGER audit_log_no_update").execute(&pool).await.unwrap();
+            sqlx::raw_sql(edit).execute(&pool).await.unwrap();
+        } else {
+            let pool = sqlx::PgPool::connect(db).await.unwrap();
+            sqlx::raw_sql("DROP TRIGGER audit_log_no_update ON audit_log").execute(&pool).await.unwrap();
+            sqlx::raw_sql(edit).execute(&pool).await.unwrap();
+        }
+    });
+    let out = kasane(&["audit", "verify"], db);
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("2番目が改ざんされています"), "{stderr}");
+}
+
+#[test]
+fn append_only_guard_refuses_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    assert!(kasane(&["municipality", "import", DAISEN], &db).status.success());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = kasane_store::Store::open(&db).await.unwrap();
+        store
+            .append_audit(&kasane_store::audit::NewAuditEntry {
+                municipality_id: Some(1),
+                user_id: None,
+                username: "tester",
+                action: kasane_domain::audit::AuditAction::View,
+                object_type: "person",
+                object_id: "1",
+                basis: "",
+                reason: "",
+                request_id: "r",
+            })
+            .await
+            .unwrap();
+        let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+        let err = sqlx::raw_sql("UPDATE audit_log SET reason = 'x'").execute(&pool).await;
+        assert!(err.unwrap_err().to_string().contains("append-only"));
+        let err = sqlx::raw_sql("DELETE FROM audit_log").execute(&pool).await;
+        assert!(err.is_err());
+    });
+}
+
+#[test]
+fn port_in_use_and_unreachable_database_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
+        .args(["serve", "--bind", &addr, "--database", &db])
+        .env("KASANE_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("は既に使われています"), "{stderr}");
+
+    let out = kasane(&["migrate"], "postgres://nobody@127.0.0.1:1/none");
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("データベースに接続できません"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    let out = kasane(&["migrate"], "mysql://x");
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("データベースURLが不正です"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["migrate", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "token", "--help"],
+        vec!["municipality", "import", "--help"],
+        vec!["audit", "verify", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kasane")).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(!out.stdout.is_empty());
+    }
+}
