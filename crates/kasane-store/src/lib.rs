@@ -101,9 +101,21 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Unique constraints by name, with the columns SQLite names instead (it reports
 /// "UNIQUE constraint failed: app_user.username", not the constraint), and the message.
 const UNIQUE_CONSTRAINTS: [(&str, &str, &str); 3] = [
-    ("app_user_username_unique", "app_user.username", "そのユーザー名は既に使われています"),
-    ("agency_code_unique", "agency.code", "その機関コードは既に使われています"),
-    ("district_code_unique", "district.code", "その地区コードは既に使われています"),
+    (
+        "app_user_username_unique",
+        "app_user.username",
+        "そのユーザー名は既に使われています",
+    ),
+    (
+        "agency_code_unique",
+        "agency.code",
+        "その機関コードは既に使われています",
+    ),
+    (
+        "district_code_unique",
+        "district.code",
+        "その地区コードは既に使われています",
+    ),
 ];
 
 fn sqlite_constraint(message: &str) -> &'static str {

@@ -38,14 +38,24 @@ pub fn screenshot_dir() -> PathBuf {
 /// Starts chromedriver and a headless Chromium session, or says why not.
 async fn browser() -> Option<(Driver, Client)> {
     let Some(driver_bin) = find_binary("KASANE_CHROMEDRIVER", &["/usr/bin/chromedriver"]) else {
-        skip("chromedriver", "not installed (apt-get install chromium-driver)");
+        skip(
+            "chromedriver",
+            "not installed (apt-get install chromium-driver)",
+        );
         return None;
     };
-    let Some(chromium) = find_binary("KASANE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]) else {
+    let Some(chromium) = find_binary(
+        "KASANE_CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    ) else {
         skip("Chromium", "not installed (apt-get install chromium)");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(driver_bin)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -67,7 +77,11 @@ async fn browser() -> Option<(Driver, Client)> {
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             Ok(client) => return Some((driver, client)),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
@@ -77,18 +91,48 @@ async fn browser() -> Option<(Driver, Client)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_logs_in_through_the_form_and_sees_their_municipality() {
-    let Some((_driver, client)) = browser().await else { return };
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let shots = screenshot_dir();
 
     client.goto(&app.url("/login")).await.unwrap();
     std::fs::write(shots.join("login.png"), client.screenshot().await.unwrap()).unwrap();
-    client.find(Locator::Id("username")).await.unwrap().send_keys("daisen.houkatsu").await.unwrap();
-    client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    client.find(Locator::Css("form.login button[type=submit]")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Css("section.card #worklist")).await.unwrap();
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("daisen.houkatsu")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.card #worklist"))
+        .await
+        .unwrap();
 
-    let body = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    let body = client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("大仙市"), "{body}");
     assert!(body.contains("高齢者包括支援センター"));
     assert!(body.contains("現在、対応が必要な項目はありません"));
@@ -97,13 +141,43 @@ async fn staff_logs_in_through_the_form_and_sees_their_municipality() {
     assert!(png.starts_with(b"\x89PNG"), "a real PNG");
     std::fs::write(shots.join("home.png"), png).unwrap();
 
-    client.find(Locator::LinkText("自治体情報")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::XPath("//h1[text()='自治体情報']")).await.unwrap();
-    let body = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    client
+        .find(Locator::LinkText("自治体情報"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='自治体情報']"))
+        .await
+        .unwrap();
+    let body = client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("「つながる・ささえる」ネットワーク会議"));
-    std::fs::write(shots.join("municipality.png"), client.screenshot().await.unwrap()).unwrap();
+    std::fs::write(
+        shots.join("municipality.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
-    client.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
-    client.wait().for_element(Locator::Css("form.login")).await.unwrap();
+    client
+        .find(Locator::Css("form.logout button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form.login"))
+        .await
+        .unwrap();
     client.close().await.unwrap();
 }

@@ -25,7 +25,10 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
-const DAISEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/municipalities/daisen.toml");
+const DAISEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/municipalities/daisen.toml"
+);
 
 /// Each CLI test runs on both engines.
 macro_rules! cli_both {
@@ -40,9 +43,13 @@ macro_rules! cli_both {
 }
 
 async fn run(engine: Engine, test: fn(&str)) {
-    let Some((url, _dir, _pg)) = fresh_database(engine).await else { return };
+    let Some((url, _dir, _pg)) = fresh_database(engine).await else {
+        return;
+    };
     // The binary runs its own runtime; keep it off this test's worker threads.
-    tokio::task::spawn_blocking(move || test(&url)).await.unwrap();
+    tokio::task::spawn_blocking(move || test(&url))
+        .await
+        .unwrap();
 }
 
 cli_both!(
@@ -58,29 +65,76 @@ fn import_user_token_and_audit_verify(db: &str) {
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(text(&out).0.contains("秋田県大仙市を取り込みました"));
     // Importing again updates in place.
-    assert!(kasane(&["municipality", "import", DAISEN], db).status.success());
+    assert!(
+        kasane(&["municipality", "import", DAISEN], db)
+            .status
+            .success()
+    );
     let (list, _) = text(&kasane(&["municipality", "list"], db));
     assert_eq!(list.lines().count(), 1);
     assert!(list.contains("daisen\t052124"));
 
     let out = kasane(
-        &["user", "add", "--municipality", "daisen", "--agency", "houkatsu", "--username", "cli.user",
-          "--display-name", "試験 太郎", "--roles", "staff"],
+        &[
+            "user",
+            "add",
+            "--municipality",
+            "daisen",
+            "--agency",
+            "houkatsu",
+            "--username",
+            "cli.user",
+            "--display-name",
+            "試験 太郎",
+            "--roles",
+            "staff",
+        ],
         db,
     );
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("初期パスワード: "), "a generated password is shown once");
+    assert!(
+        stdout.contains("初期パスワード: "),
+        "a generated password is shown once"
+    );
     let dup = kasane(
-        &["user", "add", "--municipality", "daisen", "--agency", "houkatsu", "--username", "cli.user",
-          "--display-name", "試験 太郎", "--roles", "staff"],
+        &[
+            "user",
+            "add",
+            "--municipality",
+            "daisen",
+            "--agency",
+            "houkatsu",
+            "--username",
+            "cli.user",
+            "--display-name",
+            "試験 太郎",
+            "--roles",
+            "staff",
+        ],
         db,
     );
     assert!(!dup.status.success());
-    assert!(text(&dup).1.contains("そのユーザー名は既に使われています"), "{:?}", text(&dup));
+    assert!(
+        text(&dup).1.contains("そのユーザー名は既に使われています"),
+        "{:?}",
+        text(&dup)
+    );
     let bad_role = kasane(
-        &["user", "add", "--municipality", "daisen", "--agency", "houkatsu", "--username", "x.user",
-          "--display-name", "x", "--roles", "boss"],
+        &[
+            "user",
+            "add",
+            "--municipality",
+            "daisen",
+            "--agency",
+            "houkatsu",
+            "--username",
+            "x.user",
+            "--display-name",
+            "x",
+            "--roles",
+            "boss",
+        ],
         db,
     );
     assert!(!bad_role.status.success());
@@ -91,7 +145,11 @@ fn import_user_token_and_audit_verify(db: &str) {
     let out = kasane(&["user", "token", "cli.user", "--name", "script"], db);
     assert!(out.status.success());
     assert!(text(&out).0.trim().starts_with("ksn_"));
-    assert!(kasane(&["user", "disable", "cli.user"], db).status.success());
+    assert!(
+        kasane(&["user", "disable", "cli.user"], db)
+            .status
+            .success()
+    );
     assert!(text(&kasane(&["user", "list"], db)).0.contains("(無効)"));
     assert!(!kasane(&["user", "token", "cli.user"], db).status.success());
     assert!(kasane(&["user", "enable", "cli.user"], db).status.success());
@@ -105,7 +163,11 @@ fn import_user_token_and_audit_verify(db: &str) {
 fn malformed_toml_reports_position_and_writes_nothing(db: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.toml");
-    std::fs::write(&path, "code = \"broken\"\nlg_code = \"052124\"\nname = \"壊れた市\n").unwrap();
+    std::fs::write(
+        &path,
+        "code = \"broken\"\nlg_code = \"052124\"\nname = \"壊れた市\n",
+    )
+    .unwrap();
     let out = kasane(&["municipality", "import", path.to_str().unwrap()], db);
     assert!(!out.status.success());
     let (_, stderr) = text(&out);
@@ -117,42 +179,91 @@ fn malformed_toml_reports_position_and_writes_nothing(db: &str) {
 }
 
 fn invalid_configuration_lists_every_problem(db: &str) {
-    let source = std::fs::read_to_string(DAISEN)
-        .unwrap()
-        .replace("coordinating_agency = \"shakyo\"", "coordinating_agency = \"nowhere\"");
+    let source = std::fs::read_to_string(DAISEN).unwrap().replace(
+        "coordinating_agency = \"shakyo\"",
+        "coordinating_agency = \"nowhere\"",
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("daisen.toml");
     std::fs::write(&path, source).unwrap();
     let out = kasane(&["municipality", "import", path.to_str().unwrap()], db);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("nowhere"), "{:?}", text(&out));
-    assert!(text(&kasane(&["municipality", "list"], db)).0.trim().is_empty());
+    assert!(
+        text(&kasane(&["municipality", "list"], db))
+            .0
+            .trim()
+            .is_empty()
+    );
 }
 
 fn unknown_municipality_and_agency_are_clear_errors(db: &str) {
     let out = kasane(
-        &["user", "add", "--municipality", "atlantis", "--agency", "x", "--username", "a.user",
-          "--display-name", "a", "--roles", "staff"],
+        &[
+            "user",
+            "add",
+            "--municipality",
+            "atlantis",
+            "--agency",
+            "x",
+            "--username",
+            "a.user",
+            "--display-name",
+            "a",
+            "--roles",
+            "staff",
+        ],
         db,
     );
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("自治体 atlantis は登録されていません"));
-    assert!(kasane(&["municipality", "import", DAISEN], db).status.success());
+    assert!(
+        text(&out)
+            .1
+            .contains("自治体 atlantis は登録されていません")
+    );
+    assert!(
+        kasane(&["municipality", "import", DAISEN], db)
+            .status
+            .success()
+    );
     let out = kasane(
-        &["user", "add", "--municipality", "daisen", "--agency", "nowhere", "--username", "a.user",
-          "--display-name", "a", "--roles", "staff"],
+        &[
+            "user",
+            "add",
+            "--municipality",
+            "daisen",
+            "--agency",
+            "nowhere",
+            "--username",
+            "a.user",
+            "--display-name",
+            "a",
+            "--roles",
+            "staff",
+        ],
         db,
     );
     assert!(!out.status.success());
     assert!(text(&out).1.contains("機関コード nowhere はありません"));
     let out = kasane(&["user", "passwd", "ghost.user"], db);
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("ユーザー ghost.user は登録されていません"));
+    assert!(
+        text(&out)
+            .1
+            .contains("ユーザー ghost.user は登録されていません")
+    );
 }
 
 fn audit_verify_fails_on_an_edited_row(db: &str) {
-    assert!(kasane(&["municipality", "import", DAISEN], db).status.success());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert!(
+        kasane(&["municipality", "import", DAISEN], db)
+            .status
+            .success()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let store = kasane_store::Store::open(db).await.unwrap();
         let m = store.municipality_by_code("daisen").await.unwrap();
@@ -181,11 +292,17 @@ fn audit_verify_fails_on_an_edited_row(db: &str) {
         let edit = "UPDATE audit_log SET object_id = '99' WHERE seq = 2";
         if db.starts_with("sqlite") {
             let pool = sqlx::SqlitePool::connect(db).await.unwrap();
-            sqlx::raw_sql("DROP TRIGGER audit_log_no_update").execute(&pool).await.unwrap();
+            sqlx::raw_sql("DROP TRIGGER audit_log_no_update")
+                .execute(&pool)
+                .await
+                .unwrap();
             sqlx::raw_sql(edit).execute(&pool).await.unwrap();
         } else {
             let pool = sqlx::PgPool::connect(db).await.unwrap();
-            sqlx::raw_sql("DROP TRIGGER audit_log_no_update ON audit_log").execute(&pool).await.unwrap();
+            sqlx::raw_sql("DROP TRIGGER audit_log_no_update ON audit_log")
+                .execute(&pool)
+                .await
+                .unwrap();
             sqlx::raw_sql(edit).execute(&pool).await.unwrap();
         }
     });
@@ -199,8 +316,15 @@ fn audit_verify_fails_on_an_edited_row(db: &str) {
 fn append_only_guard_refuses_updates() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
-    assert!(kasane(&["municipality", "import", DAISEN], &db).status.success());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert!(
+        kasane(&["municipality", "import", DAISEN], &db)
+            .status
+            .success()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let store = kasane_store::Store::open(&db).await.unwrap();
         store
@@ -218,7 +342,9 @@ fn append_only_guard_refuses_updates() {
             .await
             .unwrap();
         let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
-        let err = sqlx::raw_sql("UPDATE audit_log SET reason = 'x'").execute(&pool).await;
+        let err = sqlx::raw_sql("UPDATE audit_log SET reason = 'x'")
+            .execute(&pool)
+            .await;
         assert!(err.unwrap_err().to_string().contains("append-only"));
         let err = sqlx::raw_sql("DELETE FROM audit_log").execute(&pool).await;
         assert!(err.is_err());
@@ -263,7 +389,10 @@ fn every_subcommand_has_help() {
         vec!["municipality", "import", "--help"],
         vec!["audit", "verify", "--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_kasane")).args(&args).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{args:?}");
         assert!(!out.stdout.is_empty());
     }

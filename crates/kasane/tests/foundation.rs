@@ -51,10 +51,19 @@ async fn login_lands_on_home_with_municipality_and_agency(app: TestApp) {
 
 async fn wrong_password_is_refused_and_audited(app: TestApp) {
     let client = app.client();
-    let res = app.post_login(&client, "daisen.houkatsu", "not the password").await;
+    let res = app
+        .post_login(&client, "daisen.houkatsu", "not the password")
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.text().await.unwrap().contains("ユーザー名またはパスワードが違います"));
-    let res = app.post_login(&client, "nobody.here", "whatever password").await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("ユーザー名またはパスワードが違います")
+    );
+    let res = app
+        .post_login(&client, "nobody.here", "whatever password")
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let m = app.store.municipality_by_code("daisen").await.unwrap();
     let filter = kasane_store::audit::AuditFilter {
@@ -72,18 +81,33 @@ async fn wrong_password_is_refused_and_audited(app: TestApp) {
 async fn repeated_failures_lock_the_account(app: TestApp) {
     let client = app.client();
     for _ in 0..5 {
-        let res = app.post_login(&client, "yuzawa.kikan", "wrong password!").await;
+        let res = app
+            .post_login(&client, "yuzawa.kikan", "wrong password!")
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     // Locked: even the right password is refused for now.
     let res = app.post_login(&client, "yuzawa.kikan", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(res.text().await.unwrap().contains("しばらくログインできません"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("しばらくログインできません")
+    );
     // Other accounts are unaffected.
     app.login("yuzawa.houkatsu").await;
     // A new password set by the administrator lifts the lock.
-    let user = app.store.user_by_username("yuzawa.kikan").await.unwrap().unwrap();
-    let hash = kasane_domain::identity::NewPassword::parse(PASSWORD).unwrap().hash().unwrap();
+    let user = app
+        .store
+        .user_by_username("yuzawa.kikan")
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = kasane_domain::identity::NewPassword::parse(PASSWORD)
+        .unwrap()
+        .hash()
+        .unwrap();
     app.store.set_password(user.id, &hash).await.unwrap();
     app.login("yuzawa.kikan").await;
 }
@@ -93,7 +117,11 @@ async fn login_and_logout_need_csrf(app: TestApp) {
     let client = app.client();
     let res = client
         .post(app.url("/login"))
-        .form(&[("username", "daisen.kikan"), ("password", PASSWORD), ("csrf", "forged")])
+        .form(&[
+            ("username", "daisen.kikan"),
+            ("password", PASSWORD),
+            ("csrf", "forged"),
+        ])
         .send()
         .await
         .unwrap();
@@ -106,7 +134,11 @@ async fn login_and_logout_need_csrf(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.get_text(&client, "/").await.0, StatusCode::OK, "still logged in");
+    assert_eq!(
+        app.get_text(&client, "/").await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
     let (_, home) = app.get_text(&client, "/").await;
     let res = client
         .post(app.url("/logout"))
@@ -132,9 +164,19 @@ async fn session_cookie_is_httponly_and_strict(app: TestApp) {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
     // The database holds only a digest of the secret.
-    let secret = cookie.trim_start_matches("kasane_session=").split(';').next().unwrap();
+    let secret = cookie
+        .trim_start_matches("kasane_session=")
+        .split(';')
+        .next()
+        .unwrap();
     assert!(app.store.session(secret).await.unwrap().is_some());
-    assert!(app.store.session(&kasane_domain::identity::secret_digest(secret)).await.unwrap().is_none());
+    assert!(
+        app.store
+            .session(&kasane_domain::identity::secret_digest(secret))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn idle_session_expires(app: TestApp) {
@@ -142,7 +184,8 @@ async fn idle_session_expires(app: TestApp) {
     assert_eq!(app.get_text(&client, "/").await.0, StatusCode::OK);
     // Move the session's last use two hours into the past, as if the worker walked away.
     let past = (chrono::Utc::now() - chrono::TimeDelta::hours(2)).to_rfc3339();
-    app.raw_sql(&format!("UPDATE user_session SET last_seen_at = '{past}'")).await;
+    app.raw_sql(&format!("UPDATE user_session SET last_seen_at = '{past}'"))
+        .await;
     let res = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/login");
@@ -172,8 +215,18 @@ async fn daisen_user_sees_daisen_and_nothing_of_yuzawa(app: TestApp) {
     let (_, collab) = app.get_text(&client, "/collaboration").await;
     assert!(collab.contains("「つながる・ささえる」ネットワーク会議"));
     let token = app.token("daisen.coordinator").await;
-    let body: Value = app.api_get(&token, "/api/v1/agencies").await.json().await.unwrap();
-    let names: Vec<&str> = body.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let body: Value = app
+        .api_get(&token, "/api/v1/agencies")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"高齢者包括支援センター"));
     assert!(names.iter().all(|n| !n.contains("湯沢")), "{names:?}");
 }
@@ -181,16 +234,30 @@ async fn daisen_user_sees_daisen_and_nothing_of_yuzawa(app: TestApp) {
 async fn yuzawa_user_sees_yuzawa_and_nothing_of_daisen(app: TestApp) {
     let client = app.login("yuzawa.houkatsu").await;
     let (_, html) = app.get_text(&client, "/municipality").await;
-    for expected in ["湯沢市地域包括支援センター", "湯沢市基幹相談支援センター", "福祉課地域福祉班", "皆瀬", "支援会議"] {
+    for expected in [
+        "湯沢市地域包括支援センター",
+        "湯沢市基幹相談支援センター",
+        "福祉課地域福祉班",
+        "皆瀬",
+        "支援会議",
+    ] {
         assert!(html.contains(expected), "missing {expected}");
     }
     for foreign in ["大仙", "つながる・ささえる", "大曲", "西仙北"] {
         assert!(!html.contains(foreign), "leaked {foreign}");
     }
     let (_, stats) = app.get_text(&client, "/statistics").await;
-    assert!(stats.contains("令和6年度") && stats.contains("令和10年度"), "plan schedule in 和暦");
+    assert!(
+        stats.contains("令和6年度") && stats.contains("令和10年度"),
+        "plan schedule in 和暦"
+    );
     let token = app.token("yuzawa.houkatsu").await;
-    let body: Value = app.api_get(&token, "/api/v1/municipality").await.json().await.unwrap();
+    let body: Value = app
+        .api_get(&token, "/api/v1/municipality")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["name"], "湯沢市");
     assert_eq!(body["districts"].as_array().unwrap().len(), 4);
 }
@@ -210,13 +277,17 @@ async fn other_municipality_agency_is_not_found_in_html_and_api(app: TestApp) {
     assert_eq!(missing, StatusCode::NOT_FOUND);
 
     let token = app.token("daisen.houkatsu").await;
-    let res = app.api_get(&token, &format!("/api/v1/agencies/{foreign}")).await;
+    let res = app
+        .api_get(&token, &format!("/api/v1/agencies/{foreign}"))
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], 404);
     assert!(!body.to_string().contains("湯沢"));
-    let res = app.api_get(&token, &format!("/api/v1/agencies/{own}")).await;
+    let res = app
+        .api_get(&token, &format!("/api/v1/agencies/{own}"))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
 
     // The attempt is in the audit log as a denial, in the caller's municipality.
@@ -245,53 +316,102 @@ async fn api_needs_authentication_and_answers_problem_json(app: TestApp) {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     // A session works for the API too.
     let client = app.login("daisen.kikan").await;
-    let me: Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["username"], "daisen.kikan");
     assert_eq!(me["agency"]["name"], "基幹相談支援センター");
-    assert_eq!(me["municipality"]["support_meeting_name"], "「つながる・ささえる」ネットワーク会議");
+    assert_eq!(
+        me["municipality"]["support_meeting_name"],
+        "「つながる・ささえる」ネットワーク会議"
+    );
 }
 
 async fn token_works_until_revoked_or_user_disabled(app: TestApp) {
     let token = app.token("yuzawa.kodomo").await;
     assert!(token.starts_with("ksn_"));
-    let me: Value = app.api_get(&token, "/api/v1/me").await.json().await.unwrap();
+    let me: Value = app
+        .api_get(&token, "/api/v1/me")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["roles"], serde_json::json!(["staff"]));
     assert_eq!(me["municipality"]["name"], "湯沢市");
-    let user = app.store.user_by_username("yuzawa.kodomo").await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_username("yuzawa.kodomo")
+        .await
+        .unwrap()
+        .unwrap();
     let tokens = app.store.tokens(user.id).await.unwrap();
     assert!(tokens[0].last_used_at.is_some());
     app.store.revoke_token(user.id, tokens[0].id).await.unwrap();
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api_get(&token, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     let token = app.token("yuzawa.kodomo").await;
     let client = app.login("yuzawa.kodomo").await;
     app.store.set_disabled(user.id, true).await.unwrap();
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api_get(&token, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let res = client.get(app.url("/")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/login", "session ended with the account");
-    let res = app.post_login(&app.client(), "yuzawa.kodomo", PASSWORD).await;
+    assert_eq!(
+        res.headers()["location"],
+        "/login",
+        "session ended with the account"
+    );
+    let res = app
+        .post_login(&app.client(), "yuzawa.kodomo", PASSWORD)
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn auditor_reads_the_log_others_cannot(app: TestApp) {
     app.login("daisen.houkatsu").await;
-    app.post_login(&app.client(), "yuzawa.houkatsu", "wrong password!").await;
+    app.post_login(&app.client(), "yuzawa.houkatsu", "wrong password!")
+        .await;
     let auditor = app.login("daisen.auditor").await;
     let (status, html) = app.get_text(&auditor, "/audit").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("daisen.houkatsu") && html.contains("ログイン"));
     assert!(html.contains("令和"), "times in 和暦");
-    assert!(!html.contains("yuzawa.houkatsu"), "another municipality's log is not shown");
-    let (_, filtered) = app.get_text(&auditor, "/audit?username=daisen.houkatsu&action=login").await;
+    assert!(
+        !html.contains("yuzawa.houkatsu"),
+        "another municipality's log is not shown"
+    );
+    let (_, filtered) = app
+        .get_text(&auditor, "/audit?username=daisen.houkatsu&action=login")
+        .await;
     assert!(filtered.contains("1件"), "{filtered}");
     let (status, bad) = app.get_text(&auditor, "/audit?from=平成31年5月1日").await;
     assert_eq!(status, StatusCode::OK);
     assert!(bad.contains("平成31年5月1日は存在しません"));
 
     let token = app.token("daisen.auditor").await;
-    let page: Value = app.api_get(&token, "/api/v1/audit?action=login").await.json().await.unwrap();
+    let page: Value = app
+        .api_get(&token, "/api/v1/audit?action=login")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(page["total"].as_i64().unwrap() >= 2);
-    assert!(page["entries"].as_array().unwrap().iter().all(|e| e["action"] == "login"));
+    assert!(
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["action"] == "login")
+    );
     let res = app.api_get(&token, "/api/v1/audit?from=yesterday").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -300,14 +420,23 @@ async fn auditor_reads_the_log_others_cannot(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("この操作はできません"));
     let token = app.token("daisen.houkatsu").await;
-    assert_eq!(app.api_get(&token, "/api/v1/audit").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.api_get(&token, "/api/v1/audit").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn audit_chain_verifies_and_detects_edits(app: TestApp) {
     app.login("daisen.houkatsu").await;
     app.login("yuzawa.houkatsu").await;
-    app.post_login(&app.client(), "nobody.at.all", "wrong password!").await;
-    let checked = app.store.verify_audit().await.unwrap().expect("untouched chain verifies");
+    app.post_login(&app.client(), "nobody.at.all", "wrong password!")
+        .await;
+    let checked = app
+        .store
+        .verify_audit()
+        .await
+        .unwrap()
+        .expect("untouched chain verifies");
     assert_eq!(checked, 3);
     // Someone with database access removes the guard and rewrites history.
     let drop_guard = match app.engine {
@@ -323,8 +452,14 @@ async fn audit_chain_verifies_and_detects_edits(app: TestApp) {
 
 async fn admin_has_no_audit_access_but_reads_config(app: TestApp) {
     let admin = app.login("daisen.admin").await;
-    assert_eq!(app.get_text(&admin, "/municipality").await.0, StatusCode::OK);
-    assert_eq!(app.get_text(&admin, "/audit").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_text(&admin, "/municipality").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_text(&admin, "/audit").await.0,
+        StatusCode::FORBIDDEN
+    );
     let (_, home) = app.get_text(&admin, "/").await;
     assert!(!home.contains("監査ログ"), "no audit link for non-auditors");
     let auditor = app.login("daisen.auditor").await;
@@ -333,9 +468,20 @@ async fn admin_has_no_audit_access_but_reads_config(app: TestApp) {
 }
 
 async fn openapi_document_describes_the_api(app: TestApp) {
-    let doc: Value = reqwest::get(app.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/me", "/api/v1/municipality", "/api/v1/agencies", "/api/v1/agencies/{id}", "/api/v1/audit"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/municipality",
+        "/api/v1/agencies",
+        "/api/v1/agencies/{id}",
+        "/api/v1/audit",
+    ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
@@ -345,13 +491,21 @@ async fn openapi_document_describes_the_api(app: TestApp) {
 async fn pages_carry_security_headers_and_work_offline(app: TestApp) {
     let res = reqwest::get(app.url("/login")).await.unwrap();
     let h = res.headers();
-    assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["cache-control"], "no-store");
     assert!(h.contains_key("x-request-id"));
     let html = res.text().await.unwrap();
     // No external request of any kind: municipal networks have no internet.
-    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
     let css = reqwest::get(app.url("/assets/kasane.css")).await.unwrap();
     assert_eq!(css.status(), StatusCode::OK);
     let css = css.text().await.unwrap();
@@ -375,7 +529,10 @@ async fn pillar_pages_render_for_every_pillar(app: TestApp) {
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{path}");
         assert!(html.contains(expected), "{path} lacks {expected}");
-        assert!(html.contains("aria-current=\"page\""), "{path} marks its nav entry");
+        assert!(
+            html.contains("aria-current=\"page\""),
+            "{path} marks its nav entry"
+        );
     }
 }
 
@@ -388,16 +545,32 @@ async fn healthz_reports_database(app: TestApp) {
 /// Both engines' migrations produce the same tables and columns.
 #[tokio::test]
 async fn sqlite_and_postgres_schemas_match() {
-    let Some((sqlite_url, _dir, _)) = fresh_database(Engine::Sqlite).await else { return };
-    let Some((pg_url, _, _pg)) = fresh_database(Engine::Postgres).await else { return };
-    let sqlite = Store::open(&sqlite_url).await.unwrap().schema_columns().await.unwrap();
-    let pg = Store::open(&pg_url).await.unwrap().schema_columns().await.unwrap();
+    let Some((sqlite_url, _dir, _)) = fresh_database(Engine::Sqlite).await else {
+        return;
+    };
+    let Some((pg_url, _, _pg)) = fresh_database(Engine::Postgres).await else {
+        return;
+    };
+    let sqlite = Store::open(&sqlite_url)
+        .await
+        .unwrap()
+        .schema_columns()
+        .await
+        .unwrap();
+    let pg = Store::open(&pg_url)
+        .await
+        .unwrap()
+        .schema_columns()
+        .await
+        .unwrap();
     assert!(sqlite.len() > 40, "schema introspection found the tables");
     assert_eq!(sqlite, pg);
     // Every table with municipal data carries the tenant key.
     let tables: std::collections::BTreeSet<&str> = sqlite.iter().map(|(t, _)| t.as_str()).collect();
     for table in tables {
-        let has_tenant = sqlite.iter().any(|(t, c)| t == table && c == "municipality_id");
+        let has_tenant = sqlite
+            .iter()
+            .any(|(t, c)| t == table && c == "municipality_id");
         let tenant_root = table == "municipality" || table == "audit_chain";
         assert!(has_tenant || tenant_root, "{table} lacks municipality_id");
     }

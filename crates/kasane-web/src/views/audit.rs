@@ -63,7 +63,10 @@ impl AuditQuery {
         // `until` is inclusive for the user: entries before the next midnight.
         let until = date("終了日", &self.until).map(|d| jst_midnight(d) + TimeDelta::days(1));
         let action = non_empty(&self.action);
-        if let Some(a) = action.as_ref().filter(|a| a.parse::<AuditAction>().is_err()) {
+        if let Some(a) = action
+            .as_ref()
+            .filter(|a| a.parse::<AuditAction>().is_err())
+        {
             errors.push(format!("操作種別が不明です: {a}"));
         }
         if !errors.is_empty() {

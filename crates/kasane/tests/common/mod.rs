@@ -28,7 +28,9 @@ pub fn skip(what: &str, why: &str) {
     if strict() {
         panic!("KASANE_STRICT=1: {what} is required but unavailable: {why}");
     }
-    eprintln!("\n!!!!!!!! SKIPPED: {what} unavailable ({why}) — set it up or this test proves nothing !!!!!!!!\n");
+    eprintln!(
+        "\n!!!!!!!! SKIPPED: {what} unavailable ({why}) — set it up or this test proves nothing !!!!!!!!\n"
+    );
 }
 
 /// The PostgreSQL server the tests create their databases on.
@@ -60,7 +62,10 @@ impl PgDatabase {
             .expect("create test database");
         pool.close().await;
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap().to_string();
-        Some(PgDatabase { url: format!("{base}/{name}"), name })
+        Some(PgDatabase {
+            url: format!("{base}/{name}"),
+            name,
+        })
     }
 }
 
@@ -70,7 +75,10 @@ impl Drop for PgDatabase {
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         // Drop runs inside the test's runtime: use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
                     let _ = sqlx::query(&sql).execute(&pool).await;
@@ -92,7 +100,9 @@ pub struct TestApp {
 }
 
 /// A fresh, migrated database of `engine` (None when skipped).
-pub async fn fresh_database(engine: Engine) -> Option<(String, Option<tempfile::TempDir>, Option<Arc<PgDatabase>>)> {
+pub async fn fresh_database(
+    engine: Engine,
+) -> Option<(String, Option<tempfile::TempDir>, Option<Arc<PgDatabase>>)> {
     match engine {
         Engine::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -116,11 +126,21 @@ pub async fn spawn_app_with(engine: Engine, settings: WebSettings) -> Option<Tes
     kasane::demo::load(&store).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState { store: store.clone(), settings };
+    let state = AppState {
+        store: store.clone(),
+        settings,
+    };
     tokio::spawn(async move {
         kasane_web::serve(listener, state).await.unwrap();
     });
-    Some(TestApp { base, store, engine, db_url, _dir: dir, _pg: pg })
+    Some(TestApp {
+        base,
+        store,
+        engine,
+        db_url,
+        _dir: dir,
+        _pg: pg,
+    })
 }
 
 /// Runs `test` against a fresh app of `engine`.
@@ -167,7 +187,14 @@ impl TestApp {
 
     /// The CSRF token of the login form (and sets its cookie on `client`).
     pub async fn login_csrf(&self, client: &Client) -> String {
-        let html = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let html = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         hidden_csrf(&html)
     }
 
@@ -175,7 +202,11 @@ impl TestApp {
         let csrf = self.login_csrf(client).await;
         client
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", password), ("csrf", &csrf)])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
             .send()
             .await
             .unwrap()
@@ -185,7 +216,11 @@ impl TestApp {
     pub async fn login(&self, username: &str) -> Client {
         let client = self.client();
         let res = self.post_login(&client, username, PASSWORD).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {username} failed");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login of {username} failed"
+        );
         client
     }
 
@@ -196,7 +231,12 @@ impl TestApp {
 
     /// A personal access token for `username`.
     pub async fn token(&self, username: &str) -> String {
-        let user = self.store.user_by_username(username).await.unwrap().unwrap();
+        let user = self
+            .store
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
         self.store.create_token(&user, "test").await.unwrap()
     }
 
