@@ -1,6 +1,16 @@
+//! kasane's rules: pure Rust, no I/O, no async. Everything here can be tested as a table.
+
 pub mod access;
 pub mod audit;
+pub mod early_warning;
 pub mod fiscal_year;
+pub mod household;
 pub mod identity;
+pub mod intake;
 pub mod municipality;
+pub mod name;
+pub mod person;
+pub mod person_match;
+pub mod referral;
+pub mod support_log;
 pub mod wareki;
