@@ -241,6 +241,10 @@ pub struct MunicipalityConfig {
     /// 実施計画の年度別スケジュール.
     #[serde(default)]
     pub plan_schedule: Vec<PlanScheduleItem>,
+    /// Days a receiving agency has to acknowledge a つなぎ before it turns overdue
+    /// (default [`crate::referral::DEFAULT_ACK_DAYS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_ack_days: Option<u32>,
 }
 
 /// 自治体概要 figures.

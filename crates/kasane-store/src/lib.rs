@@ -13,9 +13,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub mod audit;
+pub mod facts;
+pub mod household;
+pub mod import;
+pub mod intake;
 pub mod municipality;
+pub mod person;
+pub mod referral;
 pub mod schema;
 pub mod session;
+pub mod support_log;
 pub mod token;
 pub mod user;
 

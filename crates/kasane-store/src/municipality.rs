@@ -18,6 +18,7 @@ pub struct Municipality {
     pub multilayer_meeting_name: String,
     #[serde(skip)]
     pub config_toml: String,
+    pub referral_ack_days: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
@@ -46,7 +47,7 @@ pub struct District {
 macro_rules! select_municipality {
     () => {
         "SELECT id, code, lg_code, name, prefecture, programme_name, support_meeting_name, \
-         multilayer_meeting_name, config_toml FROM municipality "
+         multilayer_meeting_name, config_toml, referral_ack_days FROM municipality "
     };
 }
 macro_rules! select_agency {
@@ -70,14 +71,15 @@ impl Store {
             let mut tx = p.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO municipality (code, lg_code, name, prefecture, programme_name, \
-                 support_meeting_name, multilayer_meeting_name, config_toml, imported_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 support_meeting_name, multilayer_meeting_name, config_toml, imported_at, \
+                 referral_ack_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (code) DO UPDATE SET lg_code = excluded.lg_code, \
                  name = excluded.name, prefecture = excluded.prefecture, \
                  programme_name = excluded.programme_name, \
                  support_meeting_name = excluded.support_meeting_name, \
                  multilayer_meeting_name = excluded.multilayer_meeting_name, \
-                 config_toml = excluded.config_toml, imported_at = excluded.imported_at \
+                 config_toml = excluded.config_toml, imported_at = excluded.imported_at, \
+                 referral_ack_days = excluded.referral_ack_days \
                  RETURNING id",
             )
             .bind(&cfg.code)
@@ -89,6 +91,13 @@ impl Store {
             .bind(&cfg.multilayer_meeting.name)
             .bind(source)
             .bind(imported_at)
+            .bind(
+                i32::try_from(
+                    cfg.referral_ack_days
+                        .unwrap_or(kasane_domain::referral::DEFAULT_ACK_DAYS),
+                )
+                .unwrap_or(i32::MAX),
+            )
             .fetch_one(&mut *tx)
             .await?;
             for a in &cfg.agencies {

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
-use crate::api::v1;
+use crate::api::{households, intakes, persons, referrals, support_logs, v1};
 use crate::http::error::Problem;
 
 #[derive(OpenApi)]
@@ -45,9 +45,17 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The whole document: the foundation's paths and every resource module's.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(persons::Doc::openapi());
+    doc.merge(intakes::Doc::openapi());
+    doc.merge(referrals::Doc::openapi());
+    doc.merge(households::Doc::openapi());
+    doc.merge(support_logs::Doc::openapi());
+    doc
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/openapi.json",
-        get(|| async { Json(ApiDoc::openapi()) }),
-    )
+    Router::new().route("/api/openapi.json", get(|| async { Json(document()) }))
 }

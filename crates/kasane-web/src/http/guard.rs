@@ -95,3 +95,93 @@ pub async fn audit(
         .await?;
     Ok(())
 }
+
+/// A person record the caller may act on, with the grant that allowed it.
+#[derive(Debug, Clone)]
+pub struct PersonAccess {
+    /// The canonical record of the person's 名寄せ group (what `id` led to).
+    pub person: kasane_store::person::Person,
+    pub grant: Grant,
+}
+
+/// Loads person `id` (resolving a linked record to its canonical one), reads the access
+/// facts of its group and decides. Missing, other-municipality and unpermitted persons are
+/// all answered `NotFound`.
+pub async fn person_access(
+    state: &AppState,
+    ctx: &Ctx,
+    action: Action,
+    id: i64,
+) -> Result<PersonAccess, AppError> {
+    let mut person = state
+        .store
+        .person_any(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(root) = person.linked_to_person_id {
+        person = state
+            .store
+            .person_any(root)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    let facts = state
+        .store
+        .person_facts(person.municipality_id, person.id)
+        .await?;
+    let oid = person.id.to_string();
+    let grant = authorize(
+        state,
+        ctx,
+        action,
+        &Subject::Person(&facts),
+        Object {
+            kind: "person",
+            id: &oid,
+        },
+    )
+    .await?;
+    Ok(PersonAccess { person, grant })
+}
+
+/// A household the caller may act on.
+pub async fn household_access(
+    state: &AppState,
+    ctx: &Ctx,
+    action: Action,
+    id: i64,
+) -> Result<(kasane_store::household::Household, Grant), AppError> {
+    let household = state
+        .store
+        .household_any(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let facts = state
+        .store
+        .household_facts(household.municipality_id, household.id)
+        .await?;
+    let oid = household.id.to_string();
+    let grant = authorize(
+        state,
+        ctx,
+        action,
+        &Subject::Person(&facts),
+        Object {
+            kind: "household",
+            id: &oid,
+        },
+    )
+    .await?;
+    Ok((household, grant))
+}
+
+/// The caller as list queries see them: the access rule's SQL twin filters with this.
+pub async fn viewer(state: &AppState, ctx: &Ctx) -> Result<kasane_store::person::Viewer, AppError> {
+    use kasane_domain::identity::Role;
+    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
+    Ok(kasane_store::person::Viewer {
+        municipality_id: ctx.municipality.id,
+        agency_id: ctx.agency.id,
+        coordinates: ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id),
+    })
+}

@@ -13,3 +13,10 @@ pub fn jst(dt: DateTime<Utc>) -> String {
 pub fn fiscal_year(year: i32) -> String {
     FiscalYear::new(year).map_or_else(|| format!("{year}年度"), FiscalYear::label)
 }
+
+/// "52歳" on `today` for a birth date (the legal rule lives in `person::BirthDate`).
+pub fn age_label(birth: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    kasane_domain::person::BirthDate::new(birth, today)
+        .map(|b| format!("{}歳", b.age_on(today)))
+        .unwrap_or_default()
+}

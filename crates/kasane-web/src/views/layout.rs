@@ -22,6 +22,7 @@ fn head(title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " | kasane 重ね" }
             link rel="stylesheet" href="/assets/kasane.css";
+            script src="/assets/kasane.js" defer {}
         }
     }
 }

@@ -15,11 +15,18 @@ use crate::http::error::{AppError, PageError};
 pub mod audit;
 pub mod fmt;
 pub mod home;
+pub mod households;
+pub mod intakes;
 pub mod layout;
 pub mod login;
 pub mod municipality;
+pub mod persons;
+pub mod referrals;
+pub mod support_logs;
+pub mod timeline;
 
 const CSS: &str = include_str!("../../assets/kasane.css");
+const JS: &str = include_str!("../../assets/kasane.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,7 +43,13 @@ pub fn router() -> Router<AppState> {
         .route("/statistics", get(municipality::statistics_page))
         .route("/audit", get(audit::audit_page))
         .route("/assets/kasane.css", get(css))
+        .route("/assets/kasane.js", get(js))
         .route("/healthz", get(healthz))
+        .merge(persons::routes())
+        .merge(intakes::routes())
+        .merge(referrals::routes())
+        .merge(households::routes())
+        .merge(support_logs::routes())
         .fallback(not_found)
 }
 
@@ -63,6 +76,16 @@ async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
     )
 }
 

@@ -1,0 +1,72 @@
+//! Bulk import of persons (`kasane import persons`): every row in one transaction, so a
+//! failure part-way leaves nothing behind.
+
+use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+
+use crate::person::PersonFields;
+use crate::{Store, StoreResult, now, on_pool};
+
+impl Store {
+    /// Inserts every person in one transaction; all or nothing. Returns the new ids in the
+    /// order given.
+    pub async fn create_persons(
+        &self,
+        municipality_id: MunicipalityId,
+        agency_id: AgencyId,
+        user_id: UserId,
+        persons: &[PersonFields],
+    ) -> StoreResult<Vec<i64>> {
+        let at = now();
+        let mut ids = Vec::with_capacity(persons.len());
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for f in persons {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO person (municipality_id, name, furigana, name_key, kana_key, \
+                     birth_date, sex, address, district_code, phone, phone_digits, note, \
+                     external_id, created_by_agency_id, created_by_user_id, created_at, \
+                     updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16, $16) RETURNING id",
+                )
+                .bind(municipality_id)
+                .bind(&f.name)
+                .bind(&f.furigana)
+                .bind(&f.name_key)
+                .bind(&f.kana_key)
+                .bind(f.birth_date)
+                .bind(&f.sex)
+                .bind(&f.address)
+                .bind(&f.district_code)
+                .bind(&f.phone)
+                .bind(&f.phone_digits)
+                .bind(&f.note)
+                .bind(&f.external_id)
+                .bind(agency_id)
+                .bind(user_id)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+        });
+        Ok(ids)
+    }
+
+    /// The 住民宛名番号 already recorded in a municipality, so an import can refuse to
+    /// register the same resident twice.
+    pub async fn external_ids_in_use(
+        &self,
+        municipality_id: MunicipalityId,
+    ) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT DISTINCT external_id FROM person \
+             WHERE municipality_id = $1 AND external_id IS NOT NULL"
+        )
+        .bind(municipality_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows.into_iter().map(|(e,)| e).collect())
+    }
+}

@@ -1,0 +1,197 @@
+//! Intakes (相談受付): one row per received consultation, with its issue tags and the
+//! 標準様式 checklist. An intake that refers the person creates the referral in the same
+//! transaction, so a つなぎ can never be lost between two writes.
+
+use chrono::{DateTime, Utc};
+use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use serde::Serialize;
+
+use crate::referral::insert_referral;
+use crate::{Store, StoreResult, now, on_pool};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct Intake {
+    pub id: i64,
+    pub municipality_id: MunicipalityId,
+    pub person_id: i64,
+    pub household_id: Option<i64>,
+    pub received_at: DateTime<Utc>,
+    pub receiving_agency_id: AgencyId,
+    pub receiving_agency_name: String,
+    pub recorded_by_user_id: UserId,
+    pub channel: String,
+    pub consulter_kind: String,
+    pub consulter_name: String,
+    pub consulter_relation: String,
+    pub consent_to_share: bool,
+    pub summary: String,
+    pub urgency: String,
+    pub outcome: String,
+    pub referred_to_agency_id: Option<AgencyId>,
+    pub immediate_action: String,
+    pub most_pressing: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An intake as validated by the domain.
+#[derive(Debug, Clone)]
+pub struct NewIntake {
+    pub person_id: i64,
+    pub household_id: Option<i64>,
+    pub received_at: DateTime<Utc>,
+    pub receiving_agency_id: AgencyId,
+    pub channel: String,
+    pub consulter_kind: String,
+    pub consulter_name: String,
+    pub consulter_relation: String,
+    pub consent_to_share: bool,
+    pub summary: String,
+    pub urgency: String,
+    pub outcome: String,
+    pub referred_to_agency_id: Option<AgencyId>,
+    pub referral_reason: String,
+    pub immediate_action: String,
+    pub most_pressing: Option<String>,
+    pub issues: Vec<String>,
+    pub concerns: Vec<String>,
+}
+
+macro_rules! select_intake {
+    () => {
+        "SELECT i.id, i.municipality_id, i.person_id, i.household_id, i.received_at, \
+         i.receiving_agency_id, a.name AS receiving_agency_name, i.recorded_by_user_id, \
+         i.channel, i.consulter_kind, i.consulter_name, i.consulter_relation, \
+         i.consent_to_share, i.summary, i.urgency, i.outcome, i.referred_to_agency_id, \
+         i.immediate_action, i.most_pressing, i.created_at \
+         FROM intake i JOIN agency a ON a.id = i.receiving_agency_id "
+    };
+}
+
+impl Store {
+    /// Records an intake; with outcome `referred`, also sends the referral. Returns the
+    /// intake id and the referral id, if any.
+    pub async fn create_intake(
+        &self,
+        municipality_id: MunicipalityId,
+        user_id: UserId,
+        n: &NewIntake,
+    ) -> StoreResult<(i64, Option<i64>)> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO intake (municipality_id, person_id, household_id, received_at, \
+                 receiving_agency_id, recorded_by_user_id, channel, consulter_kind, \
+                 consulter_name, consulter_relation, consent_to_share, summary, urgency, \
+                 outcome, referred_to_agency_id, immediate_action, most_pressing, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18) RETURNING id",
+            )
+            .bind(municipality_id)
+            .bind(n.person_id)
+            .bind(n.household_id)
+            .bind(n.received_at)
+            .bind(n.receiving_agency_id)
+            .bind(user_id)
+            .bind(&n.channel)
+            .bind(&n.consulter_kind)
+            .bind(&n.consulter_name)
+            .bind(&n.consulter_relation)
+            .bind(n.consent_to_share)
+            .bind(&n.summary)
+            .bind(&n.urgency)
+            .bind(&n.outcome)
+            .bind(n.referred_to_agency_id)
+            .bind(&n.immediate_action)
+            .bind(&n.most_pressing)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            for code in &n.issues {
+                sqlx::query(
+                    "INSERT INTO intake_issue (intake_id, municipality_id, issue_code) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(municipality_id)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for code in &n.concerns {
+                sqlx::query(
+                    "INSERT INTO intake_concern (intake_id, municipality_id, concern_code) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(municipality_id)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let referral = match n.referred_to_agency_id {
+                Some(to) if n.outcome == "referred" => Some(insert_referral!(
+                    &mut *tx,
+                    municipality_id,
+                    n.person_id,
+                    Some(id),
+                    n.receiving_agency_id,
+                    to,
+                    &n.referral_reason,
+                    user_id,
+                    at
+                )),
+                _ => None,
+            };
+            tx.commit().await?;
+            Ok((id, referral))
+        })
+    }
+
+    pub async fn intake_any(&self, id: i64) -> StoreResult<Option<Intake>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_intake!(),
+            "WHERE i.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Intakes about a person's 名寄せ group, newest first.
+    pub async fn intakes_of(&self, canonical_id: i64) -> StoreResult<Vec<Intake>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(concat!(
+            select_intake!(),
+            "WHERE i.person_id IN (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
+             ORDER BY i.received_at DESC, i.id DESC"
+        ))
+        .bind(canonical_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// The issue codes and checklist items of an intake.
+    pub async fn intake_tags(&self, intake_id: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
+        let (issues, concerns): (Vec<(String,)>, Vec<(String,)>) = on_pool!(self, |p| {
+            let issues = sqlx::query_as(
+                "SELECT issue_code FROM intake_issue WHERE intake_id = $1 ORDER BY issue_code",
+            )
+            .bind(intake_id)
+            .fetch_all(p)
+            .await?;
+            let concerns = sqlx::query_as(
+                "SELECT concern_code FROM intake_concern WHERE intake_id = $1 ORDER BY concern_code",
+            )
+            .bind(intake_id)
+            .fetch_all(p)
+            .await?;
+            (issues, concerns)
+        });
+        Ok((
+            issues.into_iter().map(|(c,)| c).collect(),
+            concerns.into_iter().map(|(c,)| c).collect(),
+        ))
+    }
+}

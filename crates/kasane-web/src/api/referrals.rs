@@ -1,0 +1,14 @@
+//! `/api/v1`: referrals (step 2).
+
+use axum::Router;
+use utoipa::OpenApi;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct Doc;

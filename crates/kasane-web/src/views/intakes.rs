@@ -1,0 +1,574 @@
+//! Pages: the one intake form every window uses (相談受付), with 名寄せ candidates, and the
+//! intake record page.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use kasane_domain::access::{Action, Subject};
+use kasane_domain::intake::{
+    Channel, ConcernItem, ConsulterKind, IntakeDraft, IntakeRules, Outcome, Urgency, ValidIntake,
+    validate,
+};
+use kasane_domain::municipality::MunicipalityConfig;
+use kasane_domain::person_match::{MatchInput, is_candidate, reasons_label, score};
+use kasane_store::intake::NewIntake;
+use kasane_store::person::{Person, PersonFields};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::auth::{Ctx, Page};
+use crate::http::error::{AppError, PageError};
+use crate::http::guard::{Object, audit, authorize, person_access, today_jst};
+use crate::views::fmt::jst;
+use crate::views::layout::page;
+use crate::views::persons::{PersonForm, birth_label};
+use kasane_domain::audit::AuditAction;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/intakes/new", get(new_page).post(submit))
+        .route("/intakes/{id}", get(intake_page))
+}
+
+/// The whole intake form. Lists arrive as repeated fields (`issues=a&issues=b`).
+#[derive(Debug, Default, Clone)]
+pub struct IntakeForm {
+    pub csrf: String,
+    pub person_id: Option<i64>,
+    /// `""` (not decided yet), `"new"`, or the id of a candidate the worker picked.
+    pub person_choice: String,
+    pub person: PersonForm,
+    pub draft: IntakeDraft,
+    pub referral_reason: String,
+}
+
+impl IntakeForm {
+    /// Parses `application/x-www-form-urlencoded` pairs; repeated keys collect.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> IntakeForm {
+        let mut f = IntakeForm::default();
+        let id = |v: &str| v.trim().parse::<i64>().ok();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => f.csrf = v,
+                "person_id" => f.person_id = id(&v),
+                "person_choice" => f.person_choice = v,
+                "name" => f.person.name = v,
+                "furigana" => f.person.furigana = v,
+                "birth_date" => f.person.birth_date = v,
+                "sex" => f.person.sex = v,
+                "address" => f.person.address = v,
+                "district" => f.person.district = v,
+                "phone" => f.person.phone = v,
+                "note" => f.person.note = v,
+                "external_id" => f.person.external_id = v,
+                "received_at" => f.draft.received_at = v,
+                "channel" => f.draft.channel = v,
+                "consulter_kind" => f.draft.consulter_kind = v,
+                "consulter_name" => f.draft.consulter_name = v,
+                "consulter_relation" => f.draft.consulter_relation = v,
+                "issues" => f.draft.issues.push(v),
+                "concerns" => f.draft.concerns.push(v),
+                "most_pressing" if !v.is_empty() => f.draft.most_pressing = Some(v),
+                "consent_to_share" => {
+                    f.draft.consent_to_share = match v.as_str() {
+                        "yes" => Some(true),
+                        "no" => Some(false),
+                        _ => None,
+                    }
+                }
+                "summary" => f.draft.summary = v,
+                "urgency" => f.draft.urgency = v,
+                "outcome" => f.draft.outcome = v,
+                "referred_to_agency_id" => f.draft.referred_to_agency_id = id(&v),
+                "referral_reason" => f.referral_reason = v,
+                "immediate_action" => f.draft.immediate_action = v,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// A 名寄せ candidate as the worker may see it.
+pub enum Candidate {
+    /// The worker may see this person: name, birth date, score and reasons.
+    Visible {
+        person: Box<Person>,
+        score: u8,
+        reasons: String,
+    },
+    /// Known to another window only: never the record, only which window.
+    Elsewhere { agency: String, reasons: String },
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    person_id: Option<i64>,
+}
+
+fn now_local() -> NaiveDateTime {
+    (Utc::now() + TimeDelta::hours(9)).naive_utc()
+}
+
+async fn config(state: &AppState, ctx: &Ctx) -> Result<MunicipalityConfig, AppError> {
+    kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).map_err(|e| {
+        tracing::error!(error = %e, "stored municipality configuration no longer parses");
+        let _ = state;
+        AppError::Internal
+    })
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Query(q): Query<NewQuery>,
+) -> Result<Markup, PageError> {
+    let mut form = IntakeForm::default();
+    form.draft.channel = Channel::VisitIn.code().to_string();
+    form.draft.consulter_kind = ConsulterKind::Person.code().to_string();
+    form.draft.urgency = Urgency::Normal.code().to_string();
+    form.draft.outcome = Outcome::Handled.code().to_string();
+    let known = match q.person_id {
+        Some(id) => Some(
+            person_access(&state, &ctx, Action::Create, id)
+                .await?
+                .person,
+        ),
+        None => None,
+    };
+    form.person_id = known.as_ref().map(|p| p.id);
+    Ok(render_form(&state, &ctx, &form, known.as_ref(), &[], &[]).await?)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Result<Response, PageError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))?;
+    let mut form = IntakeForm::from_pairs(pairs);
+    ctx.check_csrf(&form.csrf)?;
+    let cfg = config(&state, &ctx).await?;
+    let rules = IntakeRules::from_config(&cfg, now_local(), ctx.agency.id);
+    let intake = validate(&form.draft, &rules);
+    let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();
+    // An existing person (chosen now or before) needs no person fields.
+    let chosen: Option<i64> = form.person_id.or_else(|| form.person_choice.parse().ok());
+    let person_fields = match chosen {
+        Some(_) => Ok(None),
+        None => form.person.parse(&districts).map(Some),
+    };
+    let mut errors: Vec<String> = Vec::new();
+    if let Err(e) = &intake {
+        errors.extend(e.iter().map(ToString::to_string));
+    }
+    if let Err(e) = &person_fields {
+        errors.extend(e.iter().map(|e| e.message.clone()));
+    }
+    let known = match chosen {
+        Some(id) => Some(
+            person_access(&state, &ctx, Action::Create, id)
+                .await?
+                .person,
+        ),
+        None => None,
+    };
+    let (Ok(intake), Ok(fields)) = (intake, person_fields) else {
+        return Ok(
+            render_form(&state, &ctx, &form, known.as_ref(), &errors, &[])
+                .await?
+                .into_response(),
+        );
+    };
+    // A new person: show the 名寄せ candidates once before creating another record.
+    if let (Some(fields), "") = (&fields, form.person_choice.as_str()) {
+        let candidates = candidates(&state, &ctx, fields).await?;
+        if !candidates.is_empty() {
+            form.person_choice.clear();
+            return Ok(render_form(&state, &ctx, &form, None, &[], &candidates)
+                .await?
+                .into_response());
+        }
+    }
+    let person = match (known, fields) {
+        (Some(p), _) => IntakePerson::Existing(p.id),
+        (None, Some(fields)) => IntakePerson::New(Box::new(fields)),
+        (None, None) => return Err(AppError::BadRequest("本人が選ばれていません".into()).into()),
+    };
+    let (person_id, _) = save_intake(&state, &ctx, person, &intake, &form.referral_reason).await?;
+    Ok(Redirect::to(&format!("/persons/{person_id}")).into_response())
+}
+
+/// Whom an intake is about: a record the caller already may write about, or a new one.
+pub enum IntakePerson {
+    Existing(i64),
+    New(Box<PersonFields>),
+}
+
+/// Records a validated intake (creating the person if new, sending the referral if the
+/// outcome is つなぎ), audited. Returns the person and intake ids.
+pub async fn save_intake(
+    state: &AppState,
+    ctx: &Ctx,
+    person: IntakePerson,
+    intake: &ValidIntake,
+    referral_reason: &str,
+) -> Result<(i64, i64), AppError> {
+    let (person_id, basis) = match person {
+        IntakePerson::Existing(id) => {
+            let access = person_access(state, ctx, Action::Create, id).await?;
+            (access.person.id, access.grant.basis.code())
+        }
+        IntakePerson::New(fields) => {
+            let subject = Subject::NewPerson {
+                municipality_id: ctx.municipality.id,
+            };
+            let grant = authorize(
+                state,
+                ctx,
+                Action::Create,
+                &subject,
+                Object {
+                    kind: "person",
+                    id: "new",
+                },
+            )
+            .await?;
+            let id = state
+                .store
+                .create_person(ctx.municipality.id, ctx.agency.id, ctx.user.id, &fields)
+                .await?;
+            (id, grant.basis.code())
+        }
+    };
+    if intake.receiving_agency_id != ctx.agency.id {
+        // An agency records its own consultations; involvement follows from that.
+        return Err(AppError::Forbidden(
+            "受付機関は自分の所属機関のみ指定できます".into(),
+        ));
+    }
+    if let Some(to) = intake.referred_to_agency_id {
+        // Only this municipality's agencies can receive a つなぎ.
+        state.store.agency(ctx.municipality.id, to).await?;
+    }
+    let reason = match referral_reason.trim() {
+        "" => intake.summary.clone(),
+        r => r.to_string(),
+    };
+    let (intake_id, referral_id) = state
+        .store
+        .create_intake(
+            ctx.municipality.id,
+            ctx.user.id,
+            &new_intake(person_id, intake, reason),
+        )
+        .await?;
+    let oid = intake_id.to_string();
+    audit(
+        state,
+        ctx,
+        AuditAction::Create,
+        Object {
+            kind: "intake",
+            id: &oid,
+        },
+        basis,
+        "",
+    )
+    .await?;
+    if let Some(rid) = referral_id {
+        let oid = rid.to_string();
+        audit(
+            state,
+            ctx,
+            AuditAction::Create,
+            Object {
+                kind: "referral",
+                id: &oid,
+            },
+            basis,
+            "",
+        )
+        .await?;
+    }
+    Ok((person_id, intake_id))
+}
+
+/// The store's form of a validated intake.
+pub fn new_intake(person_id: i64, v: &ValidIntake, referral_reason: String) -> NewIntake {
+    NewIntake {
+        person_id,
+        household_id: None,
+        // Entered in Japan time.
+        received_at: (v.received_at - TimeDelta::hours(9)).and_utc(),
+        receiving_agency_id: v.receiving_agency_id,
+        channel: v.channel.code().to_string(),
+        consulter_kind: v.consulter_kind.code().to_string(),
+        consulter_name: v.consulter_name.clone(),
+        consulter_relation: v.consulter_relation.clone(),
+        consent_to_share: v.consent_to_share,
+        summary: v.summary.clone(),
+        urgency: v.urgency.code().to_string(),
+        outcome: v.outcome.code().to_string(),
+        referred_to_agency_id: v.referred_to_agency_id,
+        referral_reason,
+        immediate_action: v.immediate_action.clone().unwrap_or_default(),
+        most_pressing: v.most_pressing.map(|c| c.code().to_string()),
+        issues: v.issues.clone(),
+        concerns: v.concerns.iter().map(|c| c.code().to_string()).collect(),
+    }
+}
+
+/// Scores the municipality's records against a new person. Candidates the worker may not
+/// see are reduced to the window that knows them.
+pub async fn candidates(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &PersonFields,
+) -> Result<Vec<Candidate>, AppError> {
+    let new = MatchInput {
+        name: &f.name,
+        furigana: f.furigana.as_deref(),
+        birth_date: f.birth_date,
+        external_id: f.external_id.as_deref(),
+        phone: f.phone.as_deref(),
+    };
+    let today = today_jst();
+    let mut out = Vec::new();
+    for p in state.store.match_prefilter(ctx.municipality.id, f).await? {
+        let s = score(
+            &new,
+            &MatchInput {
+                name: &p.name,
+                furigana: p.furigana.as_deref(),
+                birth_date: p.birth_date,
+                external_id: p.external_id.as_deref(),
+                phone: p.phone.as_deref(),
+            },
+        );
+        if !is_candidate(&s) {
+            continue;
+        }
+        let reasons = reasons_label(&s.reasons);
+        let facts = state.store.person_facts(p.municipality_id, p.id).await?;
+        let visible = kasane_domain::access::decide(
+            &ctx.actor,
+            Action::Read,
+            &Subject::Person(&facts),
+            today,
+        )
+        .is_allowed();
+        if visible {
+            out.push(Candidate::Visible {
+                person: Box::new(p),
+                score: s.score,
+                reasons,
+            });
+        } else {
+            let agency = state
+                .store
+                .agency(ctx.municipality.id, p.created_by_agency_id)
+                .await?
+                .name;
+            out.push(Candidate::Elsewhere { agency, reasons });
+        }
+    }
+    Ok(out)
+}
+
+fn checked(list: &[String], code: &str) -> bool {
+    list.iter().any(|c| c == code)
+}
+
+async fn render_form(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &IntakeForm,
+    known: Option<&Person>,
+    errors: &[String],
+    candidates: &[Candidate],
+) -> Result<Markup, AppError> {
+    let cfg = config(state, ctx).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let d = &form.draft;
+    let p = &form.person;
+    let body = html! {
+        @if !errors.is_empty() {
+            section.card.alert role="alert" {
+                h2 { "入力内容を確認してください(入力した内容は残っています)" }
+                ul.errors { @for e in errors { li { (e) } } }
+            }
+        }
+        form.intake method="post" action="/intakes/new" {
+            input type="hidden" name="csrf" value=(ctx.csrf_token());
+            @if let Some(k) = known {
+                input type="hidden" name="person_id" value=(k.id);
+                section.card {
+                    h2 { "本人" }
+                    p { strong { (k.name) } " " (k.furigana.as_deref().unwrap_or("")) " " (birth_label(k)) }
+                }
+            } @else {
+                @if !candidates.is_empty() {
+                    section.card.candidates {
+                        h2 { "同じ方かもしれない記録があります(名寄せ)" }
+                        p { "同じ方であれば選んでください。違う場合は「新しい方として登録」を選んでください。" }
+                        @for c in candidates {
+                            @match c {
+                                Candidate::Visible { person, score, reasons } => label.candidate {
+                                    input type="radio" name="person_choice" value=(person.id) required;
+                                    " " strong { (person.name) } " " (person.furigana.as_deref().unwrap_or("")) " " (birth_label(person))
+                                    " — 一致度 " (score) "(" (reasons) ")"
+                                },
+                                Candidate::Elsewhere { agency, reasons } => p.elsewhere {
+                                    "他の窓口(" (agency) ")で把握されている方の可能性があります(" (reasons) ")。"
+                                    "詳細は表示できません。必要に応じて" (agency) "または相談支援包括化推進員に確認してください。"
+                                },
+                            }
+                        }
+                        label.candidate { input type="radio" name="person_choice" value="new" required; " 新しい方として登録" }
+                    }
+                }
+                section.card {
+                    h2 { "本人" }
+                    div.grid {
+                        label { "氏名(必須)" input type="text" name="name" value=(p.name) required autocomplete="off"; }
+                        label { "フリガナ" input type="text" name="furigana" value=(p.furigana) autocomplete="off"; }
+                        label { "生年月日(例: S47.3.5)" input type="text" name="birth_date" value=(p.birth_date); }
+                        label { "性別"
+                            select name="sex" {
+                                option value="" { "未記入" }
+                                @for s in kasane_domain::person::Sex::ALL { option value=(s.code()) selected[p.sex == s.code()] { (s.label()) } }
+                            }
+                        }
+                        label { "電話" input type="tel" name="phone" value=(p.phone); }
+                        label { "住所" input type="text" name="address" value=(p.address); }
+                        label { "地区"
+                            select name="district" {
+                                option value="" { "未記入" }
+                                @for dd in &cfg.districts { option value=(dd.code) selected[p.district == dd.code] { (dd.name) } }
+                            }
+                        }
+                        label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
+                    }
+                }
+            }
+            section.card {
+                h2 { "相談受付" }
+                div.grid {
+                    label { "受付日時(空欄は現在)" input type="datetime-local" name="received_at" value=(d.received_at); }
+                    label { "受付機関" input type="text" value=(ctx.agency.name) disabled; }
+                    label { "相談経路"
+                        select name="channel" { @for c in Channel::ALL { option value=(c.code()) selected[d.channel == c.code()] { (c.label()) } } }
+                    }
+                    label { "相談者"
+                        select name="consulter_kind" { @for c in ConsulterKind::ALL { option value=(c.code()) selected[d.consulter_kind == c.code()] { (c.label()) } } }
+                    }
+                    label { "相談者氏名" input type="text" name="consulter_name" value=(d.consulter_name); }
+                    label { "本人との関係" input type="text" name="consulter_relation" value=(d.consulter_relation); }
+                }
+                fieldset {
+                    legend { "課題(複数選択)" }
+                    @for c in &cfg.issue_categories {
+                        label.check { input type="checkbox" name="issues" value=(c.code) checked[checked(&d.issues, &c.code)]; (c.name) }
+                    }
+                }
+                fieldset {
+                    legend { "相談内容(チェック、最も困っていることに◎)" }
+                    table.checklist {
+                        thead { tr { th { "該当" } th { "◎" } th { "項目" } } }
+                        tbody {
+                            @for c in ConcernItem::ALL {
+                                tr {
+                                    td { input type="checkbox" name="concerns" value=(c.code()) checked[checked(&d.concerns, c.code())] aria-label=(c.label()); }
+                                    td { input type="radio" name="most_pressing" value=(c.code()) checked[d.most_pressing.as_deref() == Some(c.code())] aria-label={ (c.label()) "を最も困っていることにする" }; }
+                                    td { (c.label()) }
+                                }
+                            }
+                        }
+                    }
+                }
+                fieldset {
+                    legend { "関係機関との情報共有への本人同意(必須)" }
+                    label.check { input type="radio" name="consent_to_share" value="yes" checked[d.consent_to_share == Some(true)] required; "同意あり" }
+                    label.check { input type="radio" name="consent_to_share" value="no" checked[d.consent_to_share == Some(false)]; "同意なし" }
+                }
+                label.block { "相談の概要(必須)" textarea name="summary" rows="5" required { (d.summary) } }
+                label.block { "緊急対応の内容(虐待・自殺・DV の課題があるときは必須)" textarea name="immediate_action" rows="2" { (d.immediate_action) } }
+                div.grid {
+                    label { "緊急度"
+                        select name="urgency" { @for u in Urgency::ALL { option value=(u.code()) selected[d.urgency == u.code()] { (u.label()) } } }
+                    }
+                    label { "対応結果"
+                        select name="outcome" { @for o in Outcome::ALL { option value=(o.code()) selected[d.outcome == o.code()] { (o.label()) } } }
+                    }
+                    label { "つなぎ先(つなぎの場合)"
+                        select name="referred_to_agency_id" {
+                            option value="" { "—" }
+                            @for a in agencies.iter().filter(|a| a.id != ctx.agency.id && a.kind != "nearby_place") {
+                                option value=(a.id) selected[d.referred_to_agency_id == Some(a.id)] { (a.name) }
+                            }
+                        }
+                    }
+                    label { "つなぐ理由" input type="text" name="referral_reason" value=(form.referral_reason); }
+                }
+            }
+            button type="submit" { "記録する" }
+        }
+    };
+    Ok(page(ctx, "相談を受け付ける", "/consultation", body))
+}
+
+async fn intake_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
+    let intake = state
+        .store
+        .intake_any(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = person_access(&state, &ctx, Action::Read, intake.person_id).await?;
+    if access.grant.view == kasane_domain::access::View::ReferralSheet {
+        return Err(AppError::NotFound.into());
+    }
+    let cfg = config(&state, &ctx).await?;
+    let (issues, concerns) = state.store.intake_tags(id).await?;
+    let issue_names: BTreeMap<&str, &str> = cfg
+        .issue_categories
+        .iter()
+        .map(|c| (c.code.as_str(), c.name.as_str()))
+        .collect();
+    let label = |code: &str, f: &dyn Fn(&str) -> Option<&'static str>| {
+        f(code).map_or(code.to_string(), str::to_string)
+    };
+    let body = html! {
+        section.card {
+            dl.facts {
+                dt { "本人" } dd { a href={ "/persons/" (access.person.id) } { (access.person.name) } }
+                dt { "受付日時" } dd { (jst(intake.received_at)) }
+                dt { "受付機関" } dd { (intake.receiving_agency_name) }
+                dt { "相談経路" } dd { (label(&intake.channel, &|c| c.parse::<Channel>().ok().map(Channel::label))) }
+                dt { "相談者" } dd { (label(&intake.consulter_kind, &|c| c.parse::<ConsulterKind>().ok().map(ConsulterKind::label))) " " (intake.consulter_name) " " (intake.consulter_relation) }
+                dt { "課題" } dd { @for i in &issues { span.badge { (issue_names.get(i.as_str()).copied().unwrap_or(i)) } " " } }
+                dt { "相談内容" } dd {
+                    @for c in &concerns {
+                        span.badge { @if intake.most_pressing.as_deref() == Some(c.as_str()) { "◎" } (label(c, &|c| c.parse::<ConcernItem>().ok().map(ConcernItem::label))) } " "
+                    }
+                }
+                dt { "本人同意" } dd { @if intake.consent_to_share { "同意あり" } @else { "同意なし" } }
+                dt { "概要" } dd.pre { (intake.summary) }
+                @if !intake.immediate_action.is_empty() { dt { "緊急対応" } dd.pre { (intake.immediate_action) } }
+                dt { "緊急度" } dd { (label(&intake.urgency, &|c| c.parse::<Urgency>().ok().map(Urgency::label))) }
+                dt { "対応結果" } dd { (label(&intake.outcome, &|c| c.parse::<Outcome>().ok().map(Outcome::label))) }
+            }
+        }
+    };
+    Ok(page(&ctx, "相談受付の記録", "/consultation", body))
+}

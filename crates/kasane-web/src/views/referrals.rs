@@ -1,0 +1,417 @@
+//! Pages: つなぎ (referral) with a closed loop — the printable つなぐシート, and the
+//! receiving agency's accept / decline / complete; a declined referral goes back to the sender.
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kasane_domain::access::{Action, View};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::household::Relationship;
+use kasane_domain::intake::ConcernItem;
+use kasane_domain::referral::{
+    Helpfulness, ReferralDraft, ReferralEvent, ReferralStatus, is_overdue, may_act, transition,
+    validate_new,
+};
+use kasane_store::municipality::Agency;
+use kasane_store::referral::{Referral, ReferralMove};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::auth::{Ctx, Page};
+use crate::http::error::{AppError, PageError};
+use crate::http::guard::{Object, PersonAccess, audit, person_access, today_jst};
+use crate::views::fmt::{age_label, jst};
+use crate::views::layout::page;
+use crate::views::persons::birth_label;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/persons/{id}/referrals", post(create))
+        .route("/referrals/{id}", get(sheet))
+        .route("/referrals/{id}/accept", post(accept))
+        .route("/referrals/{id}/decline", post(decline))
+        .route("/referrals/{id}/complete", post(complete))
+        .route("/referrals/{id}/acknowledge", post(acknowledge))
+}
+
+/// The "つなぐ" form on a person's page.
+pub fn refer_form(ctx: &Ctx, person_id: i64, agencies: &[Agency]) -> Markup {
+    html! {
+        section.card #refer {
+            h2 { "つなぐ(他の機関へ)" }
+            form method="post" action={ "/persons/" (person_id) "/referrals" } {
+                input type="hidden" name="csrf" value=(ctx.csrf_token());
+                label { "つなぎ先 "
+                    select name="to_agency_id" required {
+                        option value="" { "選んでください" }
+                        @for a in agencies.iter().filter(|a| a.id != ctx.agency.id && a.kind != "nearby_place") {
+                            option value=(a.id) { (a.name) }
+                        }
+                    }
+                }
+                label.block { "つなぐ理由(つなぐシートに載ります)" textarea name="reason" rows="3" required {} }
+                button type="submit" { "つなぐシートを送る" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    csrf: String,
+    to_agency_id: Option<i64>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(person_id): Path<i64>,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let access = person_access(&state, &ctx, Action::Create, person_id).await?;
+    let draft = ReferralDraft {
+        receiving_agency_id: form.to_agency_id,
+        reason: form.reason,
+    };
+    let new = validate_new(&draft, ctx.agency.id)
+        .map_err(|e| AppError::Validation(e.iter().map(ToString::to_string).collect()))?;
+    // The receiving agency must be this municipality's.
+    state
+        .store
+        .agency(ctx.municipality.id, new.receiving_agency_id)
+        .await?;
+    let id = state
+        .store
+        .create_referral(
+            ctx.municipality.id,
+            access.person.id,
+            ctx.agency.id,
+            new.receiving_agency_id,
+            &new.reason,
+            ctx.user.id,
+        )
+        .await?;
+    let oid = id.to_string();
+    audit(
+        &state,
+        &ctx,
+        AuditAction::Create,
+        Object {
+            kind: "referral",
+            id: &oid,
+        },
+        access.grant.basis.code(),
+        "",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/referrals/{id}")).into_response())
+}
+
+/// Loads a referral the caller may see (through its person).
+pub async fn referral_access(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(Referral, PersonAccess), AppError> {
+    let referral = state
+        .store
+        .referral_any(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = person_access(state, ctx, Action::Read, referral.person_id).await?;
+    Ok((referral, access))
+}
+
+async fn sheet(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
+    let (r, access) = referral_access(&state, &ctx, id).await?;
+    let person = &access.person;
+    let today = today_jst();
+    let (issues, concerns, consent) = match r.intake_id {
+        Some(intake_id) => {
+            let (issues, concerns) = state.store.intake_tags(intake_id).await?;
+            let consent = state
+                .store
+                .intake_any(intake_id)
+                .await?
+                .map(|i| i.consent_to_share);
+            (issues, concerns, consent)
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let cfg = kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).ok();
+    let issue_name = |code: &str| {
+        cfg.as_ref()
+            .and_then(|c| c.issue_category(code))
+            .map_or(code.to_string(), |c| c.name.clone())
+    };
+    let household = state
+        .store
+        .memberships_of(person.id)
+        .await?
+        .into_iter()
+        .find(|m| m.left_on.is_none());
+    let members = match &household {
+        Some(h) => state.store.household_members(h.household_id, true).await?,
+        None => Vec::new(),
+    };
+    let events = state.store.referral_events(r.id).await?;
+    let status: Option<ReferralStatus> = r.status.parse().ok();
+    let receiver = ctx.agency.id == r.to_agency_id;
+    let overdue = status.is_some_and(|s| {
+        is_overdue(
+            s,
+            r.sent_at,
+            chrono::Utc::now(),
+            u32::try_from(ctx.municipality.referral_ack_days).unwrap_or(3),
+        )
+    });
+    let body = html! {
+        p.muted.noprint { "閲覧の根拠: " (access.grant.basis.label()) "(" (access.grant.view.label()) ")" }
+        section.card.sheet {
+            h2 { "つなぐシート" }
+            dl.facts {
+                dt { "状態" } dd { strong { (status.map_or(r.status.as_str(), |s| s.label())) } @if overdue { " " span.badge.warn { "受理期限切れ" } } }
+                dt { "氏名" } dd { (person.name) " " (person.furigana.as_deref().unwrap_or("")) }
+                dt { "生年月日" } dd { (birth_label(person)) }
+                dt { "連絡先" } dd { (person.phone.as_deref().unwrap_or("")) " " (person.address) }
+                dt { "お困りごと" } dd {
+                    @for i in &issues { span.badge { (issue_name(i)) } " " }
+                    @for c in &concerns { span.badge { (c.parse::<ConcernItem>().map_or(c.as_str(), |c| c.label())) } " " }
+                }
+                dt { "世帯構成" } dd {
+                    @if members.is_empty() { "未登録" }
+                    @for m in &members {
+                        (m.relationship.parse::<Relationship>().map_or(m.relationship.as_str(), |r| r.label()))
+                        @if let Some(b) = m.birth_date { "(" (age_label(b, today)) ")" } " "
+                    }
+                }
+                dt { "紹介元" } dd { (r.from_agency_name) "(" (jst(r.sent_at)) ")" }
+                dt { "紹介先" } dd { (r.to_agency_name) }
+                dt { "理由" } dd.pre { (r.reason) }
+                dt { "本人同意" } dd { @match consent { Some(true) => "関係機関との情報共有に同意あり", Some(false) => "同意なし(共有は必要最小限に)", None => "相談受付の記録なし" } }
+                @if !r.decline_reason.is_empty() { dt { "辞退の理由" } dd.pre { (r.decline_reason) } }
+                @if !r.provided.is_empty() {
+                    dt { "提供した支援" } dd.pre { (r.provided) }
+                    dt { "役立ったか" } dd { (r.helped.as_deref().and_then(|h| h.parse::<Helpfulness>().ok()).map_or("", |h| h.label())) }
+                }
+            }
+        }
+        section.card {
+            h2 { "経過" }
+            ol { @for e in &events { li { (jst(e.occurred_at)) " " (e.status.parse::<ReferralStatus>().map_or(e.status.as_str(), |s| s.label())) " — " (e.agency_name) " " (e.user_name) @if !e.note.is_empty() { ":" (e.note) } } } }
+        }
+        @if receiver && status == Some(ReferralStatus::Sent) {
+            section.card.noprint {
+                h2 { "このつなぎに応答する" }
+                form.inline method="post" action={ "/referrals/" (r.id) "/accept" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    button type="submit" { "受理する" }
+                }
+                form method="post" action={ "/referrals/" (r.id) "/decline" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    label.block { "辞退の理由(紹介元に戻ります)" textarea name="reason" rows="2" required {} }
+                    button type="submit" { "辞退する" }
+                }
+            }
+        }
+        @if receiver && status == Some(ReferralStatus::Accepted) {
+            section.card.noprint {
+                h2 { "支援の結果を記録して完了する" }
+                form method="post" action={ "/referrals/" (r.id) "/complete" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    label.block { "提供した支援" textarea name="provided" rows="3" required {} }
+                    label { "役立ったか "
+                        select name="helped" { @for h in Helpfulness::ALL { option value=(h.code()) { (h.label()) } } }
+                    }
+                    button type="submit" { "完了する" }
+                }
+            }
+        }
+        @if ctx.agency.id == r.from_agency_id && status == Some(ReferralStatus::Declined) && !r.sender_acknowledged {
+            section.card.noprint {
+                p.error { "このつなぎは辞退されました。本人を取りこぼさないよう、別の機関へつなぎ直すか対応を決めてください。" }
+                form.inline method="post" action={ "/referrals/" (r.id) "/acknowledge" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    button type="submit" { "確認した(ワークリストから外す)" }
+                }
+                " " a href={ "/persons/" (person.id) "#refer" } { "別の機関へつなぎ直す" }
+            }
+        }
+        p.noprint { a href={ "/persons/" (person.id) } { "本人のページへ" } " " button.print type="button" data-print="1" { "印刷" } }
+    };
+    let title = format!("つなぐシート({}→{})", r.from_agency_name, r.to_agency_name);
+    Ok(page(&ctx, &title, "/consultation", body))
+}
+
+#[derive(Deserialize)]
+struct EventForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    provided: String,
+    #[serde(default)]
+    helped: String,
+}
+
+/// Applies a referral event for the caller: the domain decides who may and which moves
+/// exist; the store applies it only from the status it was decided on.
+pub async fn act(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    event: ReferralEvent,
+) -> Result<Referral, AppError> {
+    let (r, access) = referral_access(state, ctx, id).await?;
+    if !may_act(&event, ctx.agency.id, r.from_agency_id, r.to_agency_id) {
+        return Err(AppError::Forbidden(
+            "このつなぎに応答できるのは紹介先の機関のみです".into(),
+        ));
+    }
+    // Completing is work on the person: it needs the full view that accepting gave.
+    if matches!(event, ReferralEvent::Complete { .. }) && access.grant.view != View::Full {
+        return Err(AppError::Forbidden(
+            "受理してから完了を記録してください".into(),
+        ));
+    }
+    let from: ReferralStatus = r.status.parse().map_err(|_| AppError::Internal)?;
+    let to = transition(from, &event).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let (decline_reason, provided, helped, note) = match &event {
+        ReferralEvent::Accept => ("", "", None, ""),
+        ReferralEvent::Decline { reason } => (reason.as_str(), "", None, reason.as_str()),
+        ReferralEvent::Complete { provided, helped } => (
+            "",
+            provided.as_str(),
+            Some(helped.code()),
+            provided.as_str(),
+        ),
+    };
+    state
+        .store
+        .move_referral(&ReferralMove {
+            referral_id: r.id,
+            from_status: from.code(),
+            to_status: to.code(),
+            user_id: ctx.user.id,
+            agency_id: ctx.agency.id,
+            decline_reason: decline_reason.trim(),
+            provided: provided.trim(),
+            helped,
+            note: note.trim(),
+        })
+        .await
+        .map_err(|e| match e {
+            kasane_store::StoreError::NotFound => {
+                AppError::Conflict("他の職員が先に応答しました。画面を開き直してください".into())
+            }
+            other => other.into(),
+        })?;
+    let oid = r.id.to_string();
+    audit(
+        state,
+        ctx,
+        AuditAction::Update,
+        Object {
+            kind: "referral",
+            id: &oid,
+        },
+        access.grant.basis.code(),
+        event.code(),
+    )
+    .await?;
+    state
+        .store
+        .referral_any(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn respond(
+    state: AppState,
+    ctx: Ctx,
+    id: i64,
+    form: EventForm,
+    event: impl FnOnce(EventForm) -> Result<ReferralEvent, AppError>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let event = event(form)?;
+    act(&state, &ctx, id, event).await?;
+    Ok(Redirect::to(&format!("/referrals/{id}")).into_response())
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, PageError> {
+    respond(state, ctx, id, form, |_| Ok(ReferralEvent::Accept)).await
+}
+
+async fn decline(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, PageError> {
+    respond(state, ctx, id, form, |f| {
+        Ok(ReferralEvent::Decline { reason: f.reason })
+    })
+    .await
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, PageError> {
+    respond(state, ctx, id, form, |f| {
+        let helped = f
+            .helped
+            .parse()
+            .map_err(|e: kasane_domain::intake::UnknownCode| AppError::BadRequest(e.to_string()))?;
+        Ok(ReferralEvent::Complete {
+            provided: f.provided,
+            helped,
+        })
+    })
+    .await
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let (r, access) = referral_access(&state, &ctx, id).await?;
+    if ctx.agency.id != r.from_agency_id {
+        return Err(AppError::Forbidden("紹介元の機関のみ確認できます".into()).into());
+    }
+    state.store.acknowledge_declined(r.id).await?;
+    let oid = r.id.to_string();
+    audit(
+        &state,
+        &ctx,
+        AuditAction::Update,
+        Object {
+            kind: "referral",
+            id: &oid,
+        },
+        access.grant.basis.code(),
+        "acknowledge",
+    )
+    .await?;
+    Ok(Redirect::to("/").into_response())
+}
