@@ -85,7 +85,8 @@ impl Store {
     }
 
     /// Adds a person to a household. If they are a current member of another household,
-    /// that membership ends the day before (history is kept, never overwritten).
+    /// that membership ends the day before — or the day it began, if that is
+    /// later (history is kept, never overwritten).
     pub async fn add_member(
         &self,
         municipality_id: MunicipalityId,
@@ -96,7 +97,9 @@ impl Store {
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "UPDATE household_member SET left_on = $2 \
+                // Never before it began (a move on the day of joining ends that day).
+                "UPDATE household_member \
+                 SET left_on = CASE WHEN joined_on > $2 THEN joined_on ELSE $2 END \
                  WHERE person_id = $1 AND left_on IS NULL AND household_id <> $3",
             )
             .bind(m.person_id)

@@ -117,9 +117,8 @@ impl Store {
         f: &PersonFields,
     ) -> StoreResult<i64> {
         let at = now();
-        let (id,): (i64,) =
-            on_pool!(self, |p| {
-                sqlx::query_as(
+        let (id,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
             "INSERT INTO person (municipality_id, name, furigana, name_key, kana_key, birth_date, \
              sex, address, district_code, phone, phone_digits, note, external_id, \
              created_by_agency_id, created_by_user_id, created_at, updated_at) \
@@ -144,7 +143,7 @@ impl Store {
         .bind(at)
         .fetch_one(p)
         .await
-            })?;
+        })?;
         Ok(id)
     }
 

@@ -1,20 +1,24 @@
 //! The command line. Every failure is a Japanese message on stderr and a non-zero exit,
 //! never a panic.
 
+use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use kasane_domain::identity::{DisplayName, NewPassword, Roles, Username};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::identity::{DisplayName, NewPassword, Role, Roles, Username};
 use kasane_domain::municipality::parse_config;
 use kasane_store::Store;
+use kasane_store::audit::NewAuditEntry;
 use kasane_store::user::NewUser;
 use kasane_web::AppState;
 use tokio::net::TcpListener;
 
 use crate::demo;
+use crate::import;
 use crate::settings::{ConfigFile, DEFAULT_BIND, DEFAULT_DATABASE};
 
 #[derive(Debug, Parser)]
@@ -45,6 +49,9 @@ pub enum Command {
     /// 監査ログ / Audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// CSVからの一括取り込み / Bulk import from CSV
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +170,38 @@ pub enum AuditCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// 本人をCSVから取り込む(UTF-8・BOM付きUTF-8・Shift_JIS を自動判別)。誤りのある行が
+    /// 1行でもあれば何も書き込まない / Import persons from a CSV file
+    ///
+    /// 見出し行(1行目)が必要です。使える見出し: 氏名(name)、フリガナ(furigana)、
+    /// 生年月日(birth_date、西暦または和暦)、性別(sex)、住所(address)、
+    /// 地区(district、地区名またはコード)、電話・電話番号(phone)、備考(note)、
+    /// 住民宛名番号(external_id)。
+    Persons {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 取り込むCSVファイル
+        file: PathBuf,
+        /// 自治体コード(例: daisen)
+        #[arg(long)]
+        municipality: String,
+        /// 登録した機関として記録する機関コード(例: houkatsu)
+        #[arg(long)]
+        agency: String,
+        /// 取り込みを行う職員のユーザー名(監査ログと作成者に記録)
+        #[arg(long = "as", value_name = "USERNAME")]
+        as_user: String,
+        /// 検査だけ行い、何も書き込まない(誤りのある行があれば終了コードは0以外)
+        #[arg(long)]
+        dry_run: bool,
+        /// 誤りのある行を飛ばし、正しい行だけ取り込む
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -235,6 +274,7 @@ pub async fn run(command: Command) -> Result<()> {
         }
         Command::User(cmd) => user(cmd).await,
         Command::Municipality(cmd) => municipality(cmd).await,
+        Command::Import(cmd) => import(cmd).await,
         Command::Audit(AuditCommand::Verify { db }) => {
             let store = db.open().await?;
             match store.verify_audit().await? {
@@ -457,4 +497,92 @@ async fn municipality(cmd: MunicipalityCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import(cmd: ImportCommand) -> Result<()> {
+    let ImportCommand::Persons {
+        db,
+        file,
+        municipality,
+        agency,
+        as_user,
+        dry_run,
+        skip_invalid,
+    } = cmd;
+    let bytes = std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
+    let (text, encoding) =
+        import::decode(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let store = db.open().await?;
+    let m = store.municipality_by_code(&municipality).await.map_err(|_| {
+        anyhow!("自治体 {municipality} は登録されていません(kasane municipality import で取り込んでください)")
+    })?;
+    let a = store
+        .agency_by_code(m.id, &agency)
+        .await
+        .map_err(|_| anyhow!("{} に機関コード {agency} はありません", m.name))?;
+    let u = find_user(&store, &as_user).await?;
+    if u.municipality_id != m.id {
+        bail!("{as_user} は{}の職員ではありません", m.name);
+    }
+    if u.disabled {
+        bail!("{as_user} は無効になっています");
+    }
+    let roles = u.roles();
+    if !(roles.has(Role::Staff) || roles.has(Role::Coordinator)) {
+        bail!("{as_user} には本人の情報を扱う役割(staff または coordinator)がありません");
+    }
+    let districts = store.districts(m.id).await?;
+    let in_use: HashSet<String> = store.external_ids_in_use(m.id).await?.into_iter().collect();
+    let parsed = import::parse_persons(&text, &districts, &in_use)
+        .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+
+    for e in &parsed.errors {
+        eprintln!("{e}");
+    }
+    let (read, good, bad) = (parsed.read(), parsed.rows.len(), parsed.errors.len());
+    println!("文字コード: {encoding}");
+    if dry_run {
+        println!(
+            "読み込み {read}件、取り込み可能 {good}件、エラー {bad}件(--dry-run のため何も書き込んでいません)"
+        );
+        if bad > 0 {
+            bail!("誤りのある行が{bad}件あります");
+        }
+        return Ok(());
+    }
+    if bad > 0 && !skip_invalid {
+        println!("読み込み {read}件、取り込み 0件、エラー {bad}件");
+        bail!(
+            "誤りのある行が{bad}件あるため、何も取り込みませんでした(直して再実行するか、--skip-invalid で正しい行だけ取り込めます)"
+        );
+    }
+    let persons: Vec<_> = parsed.rows.into_iter().map(|r| r.fields).collect();
+    if !persons.is_empty() {
+        store.create_persons(m.id, a.id, u.id, &persons).await?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        store
+            .append_audit(&NewAuditEntry {
+                municipality_id: Some(m.id),
+                user_id: Some(u.id),
+                username: &u.username,
+                action: AuditAction::Create,
+                object_type: "person_import",
+                object_id: &persons.len().to_string(),
+                basis: "",
+                reason: &name,
+                request_id: "cli",
+            })
+            .await?;
+    }
+    println!(
+        "読み込み {read}件、取り込み {}件、エラー {bad}件({}{}・{})",
+        persons.len(),
+        m.prefecture,
+        m.name,
+        a.name
+    );
+    Ok(())
 }

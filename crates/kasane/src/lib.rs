@@ -1,5 +1,5 @@
 //! The `kasane` executable: one binary, several subcommands (serve, demo, migrate, user,
-//! municipality, audit), and the demo data shared with the tests.
+//! municipality, audit, import), and the demo data shared with the tests.
 
 pub mod cli;
 pub mod demo;

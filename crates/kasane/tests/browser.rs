@@ -4,90 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use common::{Engine, PASSWORD, skip, spawn_app};
-use fantoccini::{Client, ClientBuilder, Locator};
-
-/// chromedriver, killed when the test ends however it ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
-    std::env::var_os(env)
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(candidates.iter().map(PathBuf::from))
-        .find(|p| p.is_file())
-}
-
-pub fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Starts chromedriver and a headless Chromium session, or says why not.
-async fn browser() -> Option<(Driver, Client)> {
-    let Some(driver_bin) = find_binary("KASANE_CHROMEDRIVER", &["/usr/bin/chromedriver"]) else {
-        skip(
-            "chromedriver",
-            "not installed (apt-get install chromium-driver)",
-        );
-        return None;
-    };
-    let Some(chromium) = find_binary(
-        "KASANE_CHROMIUM",
-        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
-    ) else {
-        skip("Chromium", "not installed (apt-get install chromium)");
-        return None;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(driver_bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver(child);
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     "--lang=ja-JP"]
-        }
-    }))
-    .unwrap();
-    // chromedriver takes a moment to listen; readiness is polled, a bounded number of times.
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => return Some((driver, client)),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("chromedriver did not accept a session");
-}
+use common::browser::{browser, screenshot_dir};
+use common::{Engine, PASSWORD, spawn_app};
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_logs_in_through_the_form_and_sees_their_municipality() {

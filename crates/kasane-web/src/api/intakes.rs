@@ -1,14 +1,297 @@
-//! `/api/v1`: intakes (step 2).
+//! `/api/v1`: intakes (step 2) — 相談受付 from any window, with 名寄せ: a new person who
+//! resembles existing records is answered 409 with the candidates until the caller picks
+//! one (`person_id`) or confirms a new person.
 
-use axum::Router;
-use utoipa::OpenApi;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use kasane_domain::intake::IntakeDraft;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::api::{Body, created};
+use crate::http::auth::Api;
+use crate::http::error::{ApiError, Problem};
+use crate::views::intakes::{
+    Candidate, IntakeResult, IntakeSubmission, intake_access, submit_intake,
+};
+use crate::views::persons::PersonForm;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/intakes", post(create))
+        .route("/intakes/{id}", get(intake))
+}
+
+/// A consultation received by the caller's agency. Codes as in the municipality's
+/// taxonomy (`issues`) and the 標準様式 checklist (`concerns`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct IntakeRequest {
+    /// An existing person (one the caller may write about, e.g. a chosen candidate).
+    #[serde(default)]
+    pub person_id: Option<i64>,
+    /// A new person, when `person_id` is absent.
+    #[serde(default)]
+    pub person: Option<PersonForm>,
+    /// Create the new person even though 名寄せ candidates exist.
+    #[serde(default)]
+    pub confirm_new_person: bool,
+    /// `2025-04-01T10:30`, `2025-04-01 10:30` or `R7.4.1 10:30` (JST); empty means now.
+    #[serde(default)]
+    pub received_at: String,
+    /// Defaults to the caller's agency (the only one allowed).
+    #[serde(default)]
+    pub receiving_agency_id: Option<i64>,
+    /// visit_in, phone, home_visit, email, referral_in, outreach
+    #[serde(default)]
+    pub channel: String,
+    /// person, family, neighbour, community_volunteer, agency, other
+    #[serde(default)]
+    pub consulter_kind: String,
+    #[serde(default)]
+    pub consulter_name: String,
+    #[serde(default)]
+    pub consulter_relation: String,
+    /// Issue codes of the municipality (hikikomori, isolation, care, …).
+    #[serde(default)]
+    pub issues: Vec<String>,
+    /// Checklist codes (health_disability, housing, income, …).
+    #[serde(default)]
+    pub concerns: Vec<String>,
+    /// The ◎ item: one of `concerns`.
+    #[serde(default)]
+    pub most_pressing: Option<String>,
+    /// 本人同意 to sharing with 関係機関: required.
+    #[serde(default)]
+    pub consent_to_share: Option<bool>,
+    #[serde(default)]
+    pub summary: String,
+    /// normal, high, emergency
+    #[serde(default)]
+    pub urgency: String,
+    /// handled, referred, escalated, info_only
+    #[serde(default)]
+    pub outcome: String,
+    /// Required when `outcome` is `referred`.
+    #[serde(default)]
+    pub referred_to_agency_id: Option<i64>,
+    /// Required with 虐待・自殺・DV issues.
+    #[serde(default)]
+    pub immediate_action: String,
+    /// Printed on the つなぐシート; defaults to the summary.
+    #[serde(default)]
+    pub referral_reason: String,
+}
+
+impl IntakeRequest {
+    fn draft(&self) -> IntakeDraft {
+        IntakeDraft {
+            received_at: self.received_at.clone(),
+            receiving_agency_id: self.receiving_agency_id,
+            channel: self.channel.clone(),
+            consulter_kind: self.consulter_kind.clone(),
+            consulter_name: self.consulter_name.clone(),
+            consulter_relation: self.consulter_relation.clone(),
+            issues: self.issues.clone(),
+            concerns: self.concerns.clone(),
+            most_pressing: self.most_pressing.clone(),
+            consent_to_share: self.consent_to_share,
+            summary: self.summary.clone(),
+            urgency: self.urgency.clone(),
+            outcome: self.outcome.clone(),
+            referred_to_agency_id: self.referred_to_agency_id,
+            immediate_action: self.immediate_action.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeCreated {
+    pub person_id: i64,
+    pub intake_id: i64,
+}
+
+/// A 名寄せ candidate, as the caller may see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CandidateInfo {
+    /// A record the caller may see: send its `id` as `person_id` to record the intake on it.
+    Visible {
+        id: i64,
+        name: String,
+        furigana: Option<String>,
+        birth_date: Option<NaiveDate>,
+        score: u8,
+        /// e.g. フリガナ一致・生年月日一致・異体字
+        reasons: String,
+    },
+    /// Known to another window only: which window, never the record.
+    Elsewhere { agency: String, reasons: String },
+}
+
+impl From<Candidate> for CandidateInfo {
+    fn from(c: Candidate) -> Self {
+        match c {
+            Candidate::Visible {
+                person,
+                score,
+                reasons,
+            } => CandidateInfo::Visible {
+                id: person.id,
+                name: person.name,
+                furigana: person.furigana,
+                birth_date: person.birth_date,
+                score,
+                reasons,
+            },
+            Candidate::Elsewhere { agency, reasons } => {
+                CandidateInfo::Elsewhere { agency, reasons }
+            }
+        }
+    }
+}
+
+/// 409 for a new person with 名寄せ candidates (problem+json with the candidates).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidatesProblem {
+    /// `urn:kasane:problem:person-candidates`
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub candidates: Vec<CandidateInfo>,
+}
+
+fn candidates_conflict(candidates: Vec<Candidate>) -> Response {
+    let body = CandidatesProblem {
+        kind: "urn:kasane:problem:person-candidates".to_string(),
+        title: "同じ方かもしれない記録があります。同じ方なら person_id で選び、違う方なら \
+                confirm_new_person を true にして送り直してください"
+            .to_string(),
+        status: StatusCode::CONFLICT.as_u16(),
+        candidates: candidates.into_iter().map(CandidateInfo::from).collect(),
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        StatusCode::CONFLICT,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        json,
+    )
+        .into_response()
+}
+
+/// An intake record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeDetail {
+    pub id: i64,
+    /// The canonical person record.
+    pub person_id: i64,
+    /// The access basis the read rested on.
+    pub basis: String,
+    pub received_at: DateTime<Utc>,
+    pub receiving_agency_id: i64,
+    pub receiving_agency_name: String,
+    pub channel: String,
+    pub consulter_kind: String,
+    pub consulter_name: String,
+    pub consulter_relation: String,
+    pub issues: Vec<String>,
+    pub concerns: Vec<String>,
+    pub most_pressing: Option<String>,
+    pub consent_to_share: bool,
+    pub summary: String,
+    pub immediate_action: String,
+    pub urgency: String,
+    pub outcome: String,
+    pub referred_to_agency_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Records an intake (creating the person if new; sending the つなぎ when the outcome is
+/// `referred`). 409 with candidates when a new person resembles existing records and
+/// `confirm_new_person` is false; 422 with every problem at once.
+#[utoipa::path(post, path = "/api/v1/intakes", tag = "intakes",
+    request_body = IntakeRequest,
+    responses((status = 201, body = IntakeCreated),
+        (status = 409, body = CandidatesProblem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Body(req): Body<IntakeRequest>,
+) -> Result<Response, ApiError> {
+    let person = req.person.clone().unwrap_or_default();
+    let draft = req.draft();
+    let submission = IntakeSubmission {
+        person_id: req.person_id,
+        person: &person,
+        confirm_new_person: req.confirm_new_person,
+        draft: &draft,
+        referral_reason: &req.referral_reason,
+    };
+    match submit_intake(&state, &ctx, &submission).await? {
+        IntakeResult::Saved {
+            person_id,
+            intake_id,
+        } => Ok(created(IntakeCreated {
+            person_id,
+            intake_id,
+        })),
+        IntakeResult::Invalid { errors, .. } => {
+            Err(crate::http::error::AppError::Validation(errors).into())
+        }
+        IntakeResult::Candidates(candidates) => Ok(candidates_conflict(candidates)),
+    }
+}
+
+/// An intake. 404 without a full view of its person (a つなぐシート view does not show it).
+#[utoipa::path(get, path = "/api/v1/intakes/{id}", tag = "intakes",
+    params(("id" = i64, Path, description = "intake id")),
+    responses((status = 200, body = IntakeDetail),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn intake(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+) -> Result<Json<IntakeDetail>, ApiError> {
+    let (i, access) = intake_access(&state, &ctx, id).await?;
+    let (issues, concerns) = state.store.intake_tags(i.id).await?;
+    Ok(Json(IntakeDetail {
+        id: i.id,
+        person_id: access.person.id,
+        basis: access.grant.basis.code().to_string(),
+        received_at: i.received_at,
+        receiving_agency_id: i.receiving_agency_id,
+        receiving_agency_name: i.receiving_agency_name,
+        channel: i.channel,
+        consulter_kind: i.consulter_kind,
+        consulter_name: i.consulter_name,
+        consulter_relation: i.consulter_relation,
+        issues,
+        concerns,
+        most_pressing: i.most_pressing,
+        consent_to_share: i.consent_to_share,
+        summary: i.summary,
+        immediate_action: i.immediate_action,
+        urgency: i.urgency,
+        outcome: i.outcome,
+        referred_to_agency_id: i.referred_to_agency_id,
+        created_at: i.created_at,
+    }))
 }
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(create, intake),
+    components(schemas(IntakeRequest, PersonForm, IntakeCreated, CandidateInfo,
+        CandidatesProblem, IntakeDetail)),
+    tags((name = "intakes", description = "相談受付(名寄せの候補つき)"))
+)]
 pub struct Doc;

@@ -1,6 +1,12 @@
 //! The JSON API under `/api/v1`, and the OpenAPI document that describes it.
 
 use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::http::error::{ApiError, AppError};
@@ -22,4 +28,38 @@ pub fn router() -> Router<AppState> {
         .merge(households::routes())
         .merge(support_logs::routes())
         .fallback(|| async { ApiError(AppError::NotFound) })
+}
+
+/// A JSON request body. A body that does not parse is answered as problem+json like every
+/// other API error: 422 with the problem in `errors` when the JSON is well formed but does
+/// not fit, 400 otherwise.
+pub struct Body<T>(pub T);
+
+impl<T, S> FromRequest<S> for Body<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Body(value)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(ApiError(AppError::Validation(vec![e.body_text()])))
+            }
+            Err(e) => Err(ApiError(AppError::BadRequest(e.body_text()))),
+        }
+    }
+}
+
+/// The id of a created record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// `201 Created` with a JSON body.
+pub fn created<T: Serialize>(body: T) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
 }

@@ -144,8 +144,28 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
     Ok(w)
 }
 
+/// The caller's worklist, its reading audited when it shows anything (it names persons).
+pub async fn read_worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError> {
+    let w = worklist(state, ctx).await?;
+    if !w.is_empty() {
+        audit(
+            state,
+            ctx,
+            AuditAction::View,
+            Object {
+                kind: "worklist",
+                id: "",
+            },
+            "",
+            "",
+        )
+        .await?;
+    }
+    Ok(w)
+}
+
 impl Worklist {
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.incoming.is_empty()
             && self.to_complete.is_empty()
             && self.returned.is_empty()
@@ -204,21 +224,7 @@ pub async fn home(
     Page(ctx): Page,
 ) -> Result<Markup, PageError> {
     let roles: Vec<&str> = ctx.actor.roles.iter().map(|r| r.label()).collect();
-    let w = worklist(&state, &ctx).await?;
-    if !w.is_empty() {
-        audit(
-            &state,
-            &ctx,
-            AuditAction::View,
-            Object {
-                kind: "worklist",
-                id: "",
-            },
-            "",
-            "",
-        )
-        .await?;
-    }
+    let w = read_worklist(&state, &ctx).await?;
     Ok(page(
         &ctx,
         "ホーム",

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_domain::access::{Action, View};
+use kasane_domain::access::{Action, Grant, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::household::{MemberFacts, Relationship, SignalEvidence, signals};
 use kasane_domain::person::BirthDate;
@@ -137,25 +137,49 @@ pub struct MemberForm {
     pub joined_on: String,
 }
 
+/// A member to add, as the page form or the API sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberInput<'a> {
+    pub person_id: i64,
+    /// 続柄: code or label.
+    pub relationship: &'a str,
+    pub is_head: bool,
+    pub is_carer: bool,
+    /// ISO or 和暦; empty means today.
+    pub joined_on: &'a str,
+}
+
+impl MemberForm {
+    pub fn input(&self) -> MemberInput<'_> {
+        MemberInput {
+            person_id: self.person_id,
+            relationship: &self.relationship,
+            is_head: self.is_head.is_some(),
+            is_carer: self.is_carer.is_some(),
+            joined_on: &self.joined_on,
+        }
+    }
+}
+
 /// Adds (or moves) a person into a household; the old membership is ended, not erased.
 pub async fn add_member_to(
     state: &AppState,
     ctx: &Ctx,
     household_id: i64,
-    form: &MemberForm,
+    m: MemberInput<'_>,
 ) -> Result<(), AppError> {
     let (_, grant) = household_access(state, ctx, Action::Update, household_id).await?;
     // The member must be someone this agency may write about too.
-    let person = person_access(state, ctx, Action::Update, form.person_id)
+    let person = person_access(state, ctx, Action::Update, m.person_id)
         .await?
         .person;
     let relationship: Relationship =
-        form.relationship
+        m.relationship
             .parse()
             .map_err(|e: kasane_domain::household::UnknownRelationship| {
                 AppError::BadRequest(e.to_string())
             })?;
-    let joined_on = match form.joined_on.trim() {
+    let joined_on = match m.joined_on.trim() {
         "" => today_jst(),
         s => parse_date(s).map_err(|e| AppError::Validation(vec![format!("転入日: {e}")]))?,
     };
@@ -168,8 +192,8 @@ pub async fn add_member_to(
                 household_id,
                 person_id: person.id,
                 relationship: relationship.code(),
-                is_head: form.is_head.is_some(),
-                is_carer: form.is_carer.is_some(),
+                is_head: m.is_head,
+                is_carer: m.is_carer,
                 joined_on,
             },
         )
@@ -197,7 +221,7 @@ async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    add_member_to(&state, &ctx, id, &form).await?;
+    add_member_to(&state, &ctx, id, form.input()).await?;
     Ok(Redirect::to(&format!("/households/{id}")).into_response())
 }
 
@@ -221,28 +245,54 @@ fn member_rows(members: &[Member]) -> Markup {
     }
 }
 
+/// A household as the caller may see it: its members now and before, and the signals.
+pub struct HouseholdView {
+    pub household: Household,
+    pub grant: Grant,
+    pub current: Vec<Member>,
+    pub past: Vec<Member>,
+    pub signals: Vec<SignalEvidence>,
+}
+
+/// Loads a household the caller may read in full (a つなぐシート view shows only the
+/// outline on the sheet, not the household record).
+pub async fn load_household(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<HouseholdView, AppError> {
+    let (household, grant) = household_access(state, ctx, Action::Read, id).await?;
+    if grant.view == View::ReferralSheet {
+        return Err(AppError::NotFound);
+    }
+    let (past, current): (Vec<Member>, Vec<Member>) = state
+        .store
+        .household_members(id, false)
+        .await?
+        .into_iter()
+        .partition(|m| m.left_on.is_some());
+    let signals = household_signals(state, &current).await?;
+    Ok(HouseholdView {
+        household,
+        grant,
+        current,
+        past,
+        signals,
+    })
+}
+
 async fn household_page(
     State(state): State<AppState>,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let (household, grant): (Household, _) =
-        household_access(&state, &ctx, Action::Read, id).await?;
-    if grant.view == View::ReferralSheet {
-        return Err(AppError::NotFound.into());
-    }
-    let history = state.store.household_members(id, false).await?;
-    let current: Vec<Member> = history
-        .iter()
-        .filter(|m| m.left_on.is_none())
-        .cloned()
-        .collect();
-    let past: Vec<Member> = history
-        .iter()
-        .filter(|m| m.left_on.is_some())
-        .cloned()
-        .collect();
-    let found = household_signals(&state, &current).await?;
+    let HouseholdView {
+        household,
+        grant,
+        current,
+        past,
+        signals: found,
+    } = load_household(&state, &ctx, id).await?;
     let roots: Vec<i64> = current.iter().map(|m| m.person_id).collect();
     let timeline = Timeline::of_household(&state, id, &roots).await?;
     let writable = grant.view == View::Full;

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, authorize, person_access, today_jst};
+use crate::http::guard::{Object, PersonAccess, audit, authorize, person_access, today_jst};
 use crate::views::fmt::jst;
 use crate::views::layout::page;
 use crate::views::persons::{PersonForm, birth_label};
@@ -154,15 +154,77 @@ async fn submit(
         .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))?;
     let mut form = IntakeForm::from_pairs(pairs);
     ctx.check_csrf(&form.csrf)?;
-    let cfg = config(&state, &ctx).await?;
+    let submission = IntakeSubmission {
+        // An existing person (chosen now or before) needs no person fields.
+        person_id: form.person_id.or_else(|| form.person_choice.parse().ok()),
+        person: &form.person,
+        // Candidates are shown once; any choice made on them (「新しい方」 too) ends that.
+        confirm_new_person: !form.person_choice.is_empty(),
+        draft: &form.draft,
+        referral_reason: &form.referral_reason,
+    };
+    match submit_intake(&state, &ctx, &submission).await? {
+        IntakeResult::Saved { person_id, .. } => {
+            Ok(Redirect::to(&format!("/persons/{person_id}")).into_response())
+        }
+        IntakeResult::Invalid { errors, known } => {
+            Ok(
+                render_form(&state, &ctx, &form, known.as_deref(), &errors, &[])
+                    .await?
+                    .into_response(),
+            )
+        }
+        IntakeResult::Candidates(candidates) => {
+            form.person_choice.clear();
+            Ok(render_form(&state, &ctx, &form, None, &[], &candidates)
+                .await?
+                .into_response())
+        }
+    }
+}
+
+/// An intake as submitted through the page or the API.
+pub struct IntakeSubmission<'a> {
+    /// A person already known (chosen from the candidates, or the page it was started
+    /// from); then `person` is ignored.
+    pub person_id: Option<i64>,
+    /// The new person's fields when `person_id` is `None`.
+    pub person: &'a PersonForm,
+    /// The worker has seen the 名寄せ candidates (or chose to create a new person anyway).
+    pub confirm_new_person: bool,
+    pub draft: &'a IntakeDraft,
+    pub referral_reason: &'a str,
+}
+
+/// What became of a submitted intake.
+pub enum IntakeResult {
+    Saved {
+        person_id: i64,
+        intake_id: i64,
+    },
+    /// Every problem at once; `known` is the chosen person, if any.
+    Invalid {
+        errors: Vec<String>,
+        known: Option<Box<Person>>,
+    },
+    /// A new person resembles existing records: the worker must choose first.
+    Candidates(Vec<Candidate>),
+}
+
+/// Validates an intake, checks 名寄せ candidates for a new person (once, unless confirmed)
+/// and records it with [`save_intake`]. Shared by the intake page and `POST /api/v1/intakes`.
+pub async fn submit_intake(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &IntakeSubmission<'_>,
+) -> Result<IntakeResult, AppError> {
+    let cfg = config(state, ctx).await?;
     let rules = IntakeRules::from_config(&cfg, now_local(), ctx.agency.id);
-    let intake = validate(&form.draft, &rules);
+    let intake = validate(s.draft, &rules);
     let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();
-    // An existing person (chosen now or before) needs no person fields.
-    let chosen: Option<i64> = form.person_id.or_else(|| form.person_choice.parse().ok());
-    let person_fields = match chosen {
+    let person_fields = match s.person_id {
         Some(_) => Ok(None),
-        None => form.person.parse(&districts).map(Some),
+        None => s.person.parse(&districts).map(Some),
     };
     let mut errors: Vec<String> = Vec::new();
     if let Err(e) = &intake {
@@ -171,38 +233,33 @@ async fn submit(
     if let Err(e) = &person_fields {
         errors.extend(e.iter().map(|e| e.message.clone()));
     }
-    let known = match chosen {
-        Some(id) => Some(
-            person_access(&state, &ctx, Action::Create, id)
-                .await?
-                .person,
-        ),
+    let known = match s.person_id {
+        Some(id) => Some(Box::new(
+            person_access(state, ctx, Action::Create, id).await?.person,
+        )),
         None => None,
     };
     let (Ok(intake), Ok(fields)) = (intake, person_fields) else {
-        return Ok(
-            render_form(&state, &ctx, &form, known.as_ref(), &errors, &[])
-                .await?
-                .into_response(),
-        );
+        return Ok(IntakeResult::Invalid { errors, known });
     };
     // A new person: show the 名寄せ candidates once before creating another record.
-    if let (Some(fields), "") = (&fields, form.person_choice.as_str()) {
-        let candidates = candidates(&state, &ctx, fields).await?;
+    if let (Some(fields), false) = (&fields, s.confirm_new_person) {
+        let candidates = candidates(state, ctx, fields).await?;
         if !candidates.is_empty() {
-            form.person_choice.clear();
-            return Ok(render_form(&state, &ctx, &form, None, &[], &candidates)
-                .await?
-                .into_response());
+            return Ok(IntakeResult::Candidates(candidates));
         }
     }
     let person = match (known, fields) {
         (Some(p), _) => IntakePerson::Existing(p.id),
         (None, Some(fields)) => IntakePerson::New(Box::new(fields)),
-        (None, None) => return Err(AppError::BadRequest("本人が選ばれていません".into()).into()),
+        (None, None) => return Err(AppError::BadRequest("本人が選ばれていません".into())),
     };
-    let (person_id, _) = save_intake(&state, &ctx, person, &intake, &form.referral_reason).await?;
-    Ok(Redirect::to(&format!("/persons/{person_id}")).into_response())
+    let (person_id, intake_id) =
+        save_intake(state, ctx, person, &intake, s.referral_reason).await?;
+    Ok(IntakeResult::Saved {
+        person_id,
+        intake_id,
+    })
 }
 
 /// Whom an intake is about: a record the caller already may write about, or a new one.
@@ -220,6 +277,17 @@ pub async fn save_intake(
     intake: &ValidIntake,
     referral_reason: &str,
 ) -> Result<(i64, i64), AppError> {
+    // Checked before anything is written, so a refused intake leaves no new person behind.
+    if intake.receiving_agency_id != ctx.agency.id {
+        // An agency records its own consultations; involvement follows from that.
+        return Err(AppError::Forbidden(
+            "受付機関は自分の所属機関のみ指定できます".into(),
+        ));
+    }
+    if let Some(to) = intake.referred_to_agency_id {
+        // Only this municipality's agencies can receive a つなぎ.
+        state.store.agency(ctx.municipality.id, to).await?;
+    }
     let (person_id, basis) = match person {
         IntakePerson::Existing(id) => {
             let access = person_access(state, ctx, Action::Create, id).await?;
@@ -247,16 +315,6 @@ pub async fn save_intake(
             (id, grant.basis.code())
         }
     };
-    if intake.receiving_agency_id != ctx.agency.id {
-        // An agency records its own consultations; involvement follows from that.
-        return Err(AppError::Forbidden(
-            "受付機関は自分の所属機関のみ指定できます".into(),
-        ));
-    }
-    if let Some(to) = intake.referred_to_agency_id {
-        // Only this municipality's agencies can receive a つなぎ.
-        state.store.agency(ctx.municipality.id, to).await?;
-    }
     let reason = match referral_reason.trim() {
         "" => intake.summary.clone(),
         r => r.to_string(),
@@ -455,6 +513,7 @@ async fn render_form(
                             }
                         }
                         label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
+                        label { "備考" input type="text" name="note" value=(p.note); }
                     }
                 }
             }
@@ -524,20 +583,31 @@ async fn render_form(
     Ok(page(ctx, "相談を受け付ける", "/consultation", body))
 }
 
-async fn intake_page(
-    State(state): State<AppState>,
-    Page(ctx): Page,
-    Path(id): Path<i64>,
-) -> Result<Markup, PageError> {
+/// An intake the caller may read in full, through its person: a つなぐシート view does
+/// not extend to the intake record.
+pub async fn intake_access(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(kasane_store::intake::Intake, PersonAccess), AppError> {
     let intake = state
         .store
         .intake_any(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let access = person_access(&state, &ctx, Action::Read, intake.person_id).await?;
+    let access = person_access(state, ctx, Action::Read, intake.person_id).await?;
     if access.grant.view == kasane_domain::access::View::ReferralSheet {
-        return Err(AppError::NotFound.into());
+        return Err(AppError::NotFound);
     }
+    Ok((intake, access))
+}
+
+async fn intake_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
+    let (intake, access) = intake_access(&state, &ctx, id).await?;
     let cfg = config(&state, &ctx).await?;
     let (issues, concerns) = state.store.intake_tags(id).await?;
     let issue_names: BTreeMap<&str, &str> = cfg

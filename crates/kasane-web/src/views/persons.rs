@@ -31,8 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/split", post(split))
 }
 
-/// The person part of a form (the intake form and the person edit form share it).
-#[derive(Debug, Default, Clone, Deserialize)]
+/// The person part of a form (the intake form and the person edit form share it; the API
+/// takes the same fields as JSON).
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PersonForm {
     #[serde(default)]
     pub name: String,
@@ -102,18 +103,23 @@ impl PersonForm {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// 氏名 (漢字 or カナ, partial, variant-tolerant)
     #[serde(default)]
     pub q: String,
     #[serde(default)]
     pub phone: String,
+    /// ISO or 和暦 (S47.3.5)
     #[serde(default)]
     pub birth_date: String,
     #[serde(default)]
     pub address: String,
+    /// district code
     #[serde(default)]
     pub district: String,
+    /// 1-based, 50 persons a page
     pub page: Option<i64>,
 }
 
@@ -163,39 +169,50 @@ pub fn birth_label(p: &Person) -> String {
         .unwrap_or_else(|| "—".to_string())
 }
 
+/// Searches the persons the caller may see (the access rule's SQL twin filters in the
+/// database), audited. `None` for a caller whose roles see no person data; input problems
+/// are `AppError::Validation`.
+pub async fn search(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &SearchQuery,
+) -> Result<Option<(Vec<Person>, i64)>, AppError> {
+    if !kasane_domain::access::may_see_person_data(&ctx.actor) {
+        return Ok(None);
+    }
+    let s = q.to_search(PAGE_SIZE).map_err(AppError::Validation)?;
+    let viewer = viewer(state, ctx).await?;
+    let found = state.store.search_persons(viewer, &s).await?;
+    audit(
+        state,
+        ctx,
+        kasane_domain::audit::AuditAction::View,
+        Object {
+            kind: "person_search",
+            id: "",
+        },
+        "",
+        "",
+    )
+    .await?;
+    Ok(Some(found))
+}
+
 async fn search_page(
     State(state): State<AppState>,
     Page(ctx): Page,
     Query(q): Query<SearchQuery>,
 ) -> Result<Markup, PageError> {
-    let viewer = viewer(&state, &ctx).await?;
     let districts = state.store.districts(ctx.municipality.id).await?;
-    let (results, problems) =
-        if q.is_empty() || !kasane_domain::access::may_see_person_data(&ctx.actor) {
-            (None, Vec::new())
-        } else {
-            match q.to_search(PAGE_SIZE) {
-                Ok(s) => (
-                    Some(state.store.search_persons(viewer, &s).await?),
-                    Vec::new(),
-                ),
-                Err(p) => (None, p),
-            }
-        };
-    if results.is_some() {
-        audit(
-            &state,
-            &ctx,
-            kasane_domain::audit::AuditAction::View,
-            Object {
-                kind: "person_search",
-                id: "",
-            },
-            "",
-            "",
-        )
-        .await?;
-    }
+    let (results, problems) = if q.is_empty() {
+        (None, Vec::new())
+    } else {
+        match search(&state, &ctx, &q).await {
+            Ok(found) => (found, Vec::new()),
+            Err(AppError::Validation(p)) => (None, p),
+            Err(e) => return Err(e.into()),
+        }
+    };
     let body = html! {
         form.filters method="get" action="/persons" role="search" {
             label { "氏名・フリガナ" input type="search" name="q" value=(q.q) autofocus; }
@@ -382,24 +399,108 @@ async fn person_page(
     Ok(page(&ctx, &person.name, "/consultation", body).into_response())
 }
 
+/// The referrals about a person waiting for the caller's agency to accept or decline them:
+/// all a つなぎ受信 (referral_pending) view shows besides the sheet items.
+pub async fn pending_referrals_to(
+    state: &AppState,
+    ctx: &Ctx,
+    canonical_id: i64,
+) -> Result<Vec<kasane_store::referral::Referral>, AppError> {
+    Ok(state
+        .store
+        .referrals_of(canonical_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.to_agency_id == ctx.agency.id && r.status == "sent")
+        .collect())
+}
+
 /// What an agency sees of a person whose referral it has not yet accepted.
 async fn referral_sheet_only(
     state: &AppState,
     ctx: &Ctx,
     person: &Person,
 ) -> Result<Markup, AppError> {
-    let pending: Vec<_> = state
-        .store
-        .referrals_of(person.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.to_agency_id == ctx.agency.id && r.status == "sent")
-        .collect();
+    let pending = pending_referrals_to(state, ctx, person.id).await?;
     let body = html! {
         p.muted { "つなぎを受理するまでは、つなぐシートの項目のみ閲覧できます。" }
         ul { @for r in &pending { li { a href={ "/referrals/" (r.id) } { (r.from_agency_name) "からのつなぎ(" (jst(r.sent_at)) ")" } } } }
     };
     Ok(page(ctx, &person.name, "/consultation", body))
+}
+
+/// Links record `other` (with its group) to person `id`'s canonical record (coordinator;
+/// both records stay). Returns the canonical id.
+pub async fn link_records(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    other: i64,
+    reason: &str,
+) -> Result<i64, AppError> {
+    require_coordinator(ctx)?;
+    let this = person_access(state, ctx, Action::Update, id).await?;
+    let other = person_access(state, ctx, Action::Update, other).await?;
+    if this.person.id == other.person.id {
+        return Err(AppError::BadRequest(
+            "すでに同じ本人として結び付いています".into(),
+        ));
+    }
+    let reason = reason.trim();
+    state
+        .store
+        .link_persons(
+            ctx.municipality.id,
+            this.person.id,
+            other.person.id,
+            ctx.user.id,
+            reason,
+        )
+        .await?;
+    let oid = format!("{}+{}", this.person.id, other.person.id);
+    audit(
+        state,
+        ctx,
+        kasane_domain::audit::AuditAction::Update,
+        Object {
+            kind: "person_link",
+            id: &oid,
+        },
+        this.grant.basis.code(),
+        reason,
+    )
+    .await?;
+    Ok(this.person.id)
+}
+
+/// Undoes a link between person `id`'s canonical record and `other`: both stand alone
+/// again and are never proposed again (coordinator). Returns the canonical id.
+pub async fn split_records(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    other: i64,
+) -> Result<i64, AppError> {
+    require_coordinator(ctx)?;
+    let this = person_access(state, ctx, Action::Update, id).await?;
+    state
+        .store
+        .split_persons(ctx.municipality.id, this.person.id, other, ctx.user.id)
+        .await?;
+    let oid = format!("{}-{}", this.person.id, other);
+    audit(
+        state,
+        ctx,
+        kasane_domain::audit::AuditAction::Update,
+        Object {
+            kind: "person_split",
+            id: &oid,
+        },
+        this.grant.basis.code(),
+        "",
+    )
+    .await?;
+    Ok(this.person.id)
 }
 
 #[derive(Deserialize)]
@@ -418,36 +519,8 @@ async fn link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    require_coordinator(&ctx)?;
-    let this = person_access(&state, &ctx, Action::Update, id).await?;
-    let other = person_access(&state, &ctx, Action::Update, form.other).await?;
-    if this.person.id == other.person.id {
-        return Err(AppError::BadRequest("すでに同じ本人として結び付いています".into()).into());
-    }
-    state
-        .store
-        .link_persons(
-            ctx.municipality.id,
-            this.person.id,
-            other.person.id,
-            ctx.user.id,
-            form.reason.trim(),
-        )
-        .await?;
-    let oid = format!("{}+{}", this.person.id, other.person.id);
-    audit(
-        &state,
-        &ctx,
-        kasane_domain::audit::AuditAction::Update,
-        Object {
-            kind: "person_link",
-            id: &oid,
-        },
-        this.grant.basis.code(),
-        form.reason.trim(),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/persons/{}", this.person.id)).into_response())
+    let canonical = link_records(&state, &ctx, id, form.other, &form.reason).await?;
+    Ok(Redirect::to(&format!("/persons/{canonical}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -464,26 +537,8 @@ async fn split(
     Form(form): Form<SplitForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    require_coordinator(&ctx)?;
-    let this = person_access(&state, &ctx, Action::Update, id).await?;
-    state
-        .store
-        .split_persons(ctx.municipality.id, this.person.id, form.other, ctx.user.id)
-        .await?;
-    let oid = format!("{}-{}", this.person.id, form.other);
-    audit(
-        &state,
-        &ctx,
-        kasane_domain::audit::AuditAction::Update,
-        Object {
-            kind: "person_split",
-            id: &oid,
-        },
-        this.grant.basis.code(),
-        "",
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/persons/{}", this.person.id)).into_response())
+    let canonical = split_records(&state, &ctx, id, form.other).await?;
+    Ok(Redirect::to(&format!("/persons/{canonical}")).into_response())
 }
 
 pub fn require_coordinator(ctx: &Ctx) -> Result<(), AppError> {

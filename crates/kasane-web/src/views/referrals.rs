@@ -66,18 +66,15 @@ struct CreateForm {
     reason: String,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Page(ctx): Page,
-    Path(person_id): Path<i64>,
-    Form(form): Form<CreateForm>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
-    let access = person_access(&state, &ctx, Action::Create, person_id).await?;
-    let draft = ReferralDraft {
-        receiving_agency_id: form.to_agency_id,
-        reason: form.reason,
-    };
+/// Sends a つなぎ about a person from the caller's agency: validated by the domain, to an
+/// agency of the caller's municipality, audited. Returns the referral id.
+pub async fn create_referral(
+    state: &AppState,
+    ctx: &Ctx,
+    person_id: i64,
+    draft: ReferralDraft,
+) -> Result<i64, AppError> {
+    let access = person_access(state, ctx, Action::Create, person_id).await?;
     let new = validate_new(&draft, ctx.agency.id)
         .map_err(|e| AppError::Validation(e.iter().map(ToString::to_string).collect()))?;
     // The receiving agency must be this municipality's.
@@ -98,8 +95,8 @@ async fn create(
         .await?;
     let oid = id.to_string();
     audit(
-        &state,
-        &ctx,
+        state,
+        ctx,
         AuditAction::Create,
         Object {
             kind: "referral",
@@ -109,6 +106,21 @@ async fn create(
         "",
     )
     .await?;
+    Ok(id)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(person_id): Path<i64>,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let draft = ReferralDraft {
+        receiving_agency_id: form.to_agency_id,
+        reason: form.reason,
+    };
+    let id = create_referral(&state, &ctx, person_id, draft).await?;
     Ok(Redirect::to(&format!("/referrals/{id}")).into_response())
 }
 
@@ -124,17 +136,34 @@ pub async fn referral_access(
         .await?
         .ok_or(AppError::NotFound)?;
     let access = person_access(state, ctx, Action::Read, referral.person_id).await?;
+    // A つなぐシート view rests on a referral to the caller's agency: it shows that
+    // referral, not the person's other ones.
+    if access.grant.view == View::ReferralSheet && referral.to_agency_id != ctx.agency.id {
+        return Err(AppError::NotFound);
+    }
     Ok((referral, access))
 }
 
-async fn sheet(
-    State(state): State<AppState>,
-    Page(ctx): Page,
-    Path(id): Path<i64>,
-) -> Result<Markup, PageError> {
-    let (r, access) = referral_access(&state, &ctx, id).await?;
-    let person = &access.person;
-    let today = today_jst();
+/// Everything the つなぐシート shows, for the page and the API.
+pub struct Sheet {
+    pub referral: Referral,
+    pub access: PersonAccess,
+    pub status: Option<ReferralStatus>,
+    /// Not acknowledged within the municipality's days.
+    pub overdue: bool,
+    /// Issue codes and checklist codes of the intake the referral came from.
+    pub issues: Vec<String>,
+    pub concerns: Vec<String>,
+    /// The intake's 本人同意; `None` without an intake.
+    pub consent: Option<bool>,
+    /// The current household's members (outline: 続柄 and age).
+    pub members: Vec<kasane_store::household::Member>,
+    pub events: Vec<kasane_store::referral::ReferralEvent>,
+}
+
+/// Loads the つなぐシート of a referral the caller may see.
+pub async fn load_sheet(state: &AppState, ctx: &Ctx, id: i64) -> Result<Sheet, AppError> {
+    let (r, access) = referral_access(state, ctx, id).await?;
     let (issues, concerns, consent) = match r.intake_id {
         Some(intake_id) => {
             let (issues, concerns) = state.store.intake_tags(intake_id).await?;
@@ -147,15 +176,9 @@ async fn sheet(
         }
         None => (Vec::new(), Vec::new(), None),
     };
-    let cfg = kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).ok();
-    let issue_name = |code: &str| {
-        cfg.as_ref()
-            .and_then(|c| c.issue_category(code))
-            .map_or(code.to_string(), |c| c.name.clone())
-    };
     let household = state
         .store
-        .memberships_of(person.id)
+        .memberships_of(access.person.id)
         .await?
         .into_iter()
         .find(|m| m.left_on.is_none());
@@ -165,7 +188,6 @@ async fn sheet(
     };
     let events = state.store.referral_events(r.id).await?;
     let status: Option<ReferralStatus> = r.status.parse().ok();
-    let receiver = ctx.agency.id == r.to_agency_id;
     let overdue = status.is_some_and(|s| {
         is_overdue(
             s,
@@ -174,6 +196,44 @@ async fn sheet(
             u32::try_from(ctx.municipality.referral_ack_days).unwrap_or(3),
         )
     });
+    Ok(Sheet {
+        referral: r,
+        access,
+        status,
+        overdue,
+        issues,
+        concerns,
+        consent,
+        members,
+        events,
+    })
+}
+
+async fn sheet(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
+    let Sheet {
+        referral: r,
+        access,
+        status,
+        overdue,
+        issues,
+        concerns,
+        consent,
+        members,
+        events,
+    } = load_sheet(&state, &ctx, id).await?;
+    let person = &access.person;
+    let today = today_jst();
+    let cfg = kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).ok();
+    let issue_name = |code: &str| {
+        cfg.as_ref()
+            .and_then(|c| c.issue_category(code))
+            .map_or(code.to_string(), |c| c.name.clone())
+    };
+    let receiver = ctx.agency.id == r.to_agency_id;
     let body = html! {
         p.muted.noprint { "閲覧の根拠: " (access.grant.basis.label()) "(" (access.grant.view.label()) ")" }
         section.card.sheet {
@@ -388,22 +448,17 @@ async fn complete(
     .await
 }
 
-async fn acknowledge(
-    State(state): State<AppState>,
-    Page(ctx): Page,
-    Path(id): Path<i64>,
-    Form(form): Form<EventForm>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
-    let (r, access) = referral_access(&state, &ctx, id).await?;
+/// The sender's "確認した" on a declined referral: it leaves the sender's worklist.
+pub async fn acknowledge_declined(state: &AppState, ctx: &Ctx, id: i64) -> Result<(), AppError> {
+    let (r, access) = referral_access(state, ctx, id).await?;
     if ctx.agency.id != r.from_agency_id {
-        return Err(AppError::Forbidden("紹介元の機関のみ確認できます".into()).into());
+        return Err(AppError::Forbidden("紹介元の機関のみ確認できます".into()));
     }
     state.store.acknowledge_declined(r.id).await?;
     let oid = r.id.to_string();
     audit(
-        &state,
-        &ctx,
+        state,
+        ctx,
         AuditAction::Update,
         Object {
             kind: "referral",
@@ -413,5 +468,16 @@ async fn acknowledge(
         "acknowledge",
     )
     .await?;
+    Ok(())
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    acknowledge_declined(&state, &ctx, id).await?;
     Ok(Redirect::to("/").into_response())
 }

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_domain::access::Action;
+use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::support_log::{
     EntryDraft, EntryKind, ValidEntry, check_edit, field_label, validate,
@@ -92,29 +92,27 @@ fn invalid(errors: Vec<kasane_domain::intake::FieldError>) -> AppError {
     AppError::Validation(errors.iter().map(ToString::to_string).collect())
 }
 
-/// Writing on a person or household needs the full view of it; returns the basis code.
+/// Writing on a person or household needs the full view of it. Returns the basis code, and
+/// whether a grant was only the つなぐシート view (which shows no support log).
 async fn authorize_subject(
     state: &AppState,
     ctx: &Ctx,
     v: &ValidEntry,
     action: Action,
-) -> Result<&'static str, AppError> {
+) -> Result<(&'static str, bool), AppError> {
     let mut basis = "";
+    let mut sheet_only = false;
     if let Some(p) = v.person_id {
-        basis = person_access(state, ctx, action, p)
-            .await?
-            .grant
-            .basis
-            .code();
+        let grant = person_access(state, ctx, action, p).await?.grant;
+        basis = grant.basis.code();
+        sheet_only |= grant.view == View::ReferralSheet;
     }
     if let Some(h) = v.household_id {
-        basis = household_access(state, ctx, action, h)
-            .await?
-            .1
-            .basis
-            .code();
+        let grant = household_access(state, ctx, action, h).await?.1;
+        basis = grant.basis.code();
+        sheet_only |= grant.view == View::ReferralSheet;
     }
-    Ok(basis)
+    Ok((basis, sheet_only))
 }
 
 pub async fn create_entry(
@@ -123,7 +121,7 @@ pub async fn create_entry(
     draft: &EntryDraft,
 ) -> Result<i64, AppError> {
     let v = validate(draft, today_jst()).map_err(invalid)?;
-    let basis = authorize_subject(state, ctx, &v, Action::Create).await?;
+    let (basis, _) = authorize_subject(state, ctx, &v, Action::Create).await?;
     let id = state
         .store
         .create_support_log(
@@ -185,7 +183,11 @@ pub async fn entry_access(
         person_id: e.person_id,
         household_id: e.household_id,
     };
-    let basis = authorize_subject(state, ctx, &current, action).await?;
+    let (basis, sheet_only) = authorize_subject(state, ctx, &current, action).await?;
+    if sheet_only {
+        // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
+        return Err(AppError::NotFound);
+    }
     Ok((e, basis))
 }
 

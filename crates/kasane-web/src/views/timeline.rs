@@ -20,6 +20,9 @@ pub struct TimelineItem {
     /// Shown: 和暦 with time when known.
     pub when: String,
     pub kind: &'static str,
+    /// The record behind the item: `intake`, `referral` or `support_log`, and its id.
+    pub source: &'static str,
+    pub record_id: i64,
     pub agency: String,
     pub text: String,
     pub href: String,
@@ -46,6 +49,8 @@ impl Timeline {
                 at: i.received_at,
                 when: jst(i.received_at),
                 kind: "相談受付",
+                source: "intake",
+                record_id: i.id,
                 agency: i.receiving_agency_name.clone(),
                 text: format!(
                     "{}/{}:{}",
@@ -61,6 +66,8 @@ impl Timeline {
                 at: r.sent_at,
                 when: jst(r.sent_at),
                 kind: "つなぎ",
+                source: "referral",
+                record_id: r.id,
                 agency: format!("{} → {}", r.from_agency_name, r.to_agency_name),
                 text: format!(
                     "【{}】{}",
@@ -102,6 +109,8 @@ fn entry_item(e: &kasane_store::support_log::SupportLogEntry) -> TimelineItem {
         at: day_start(e.occurred_on),
         when: format_wareki(e.occurred_on),
         kind: "支援経過",
+        source: "support_log",
+        record_id: e.id,
         agency: e.agency_name.clone(),
         text: format!(
             "{}:{}{}",

@@ -1,7 +1,9 @@
 //! The integration harness: the real app on port 0 against a fresh database, on SQLite and
-//! on PostgreSQL. PostgreSQL (and Chromium, in browser.rs) are skipped loudly when absent,
+//! on PostgreSQL. PostgreSQL (and Chromium, in `browser`) are skipped loudly when absent,
 //! and are a failure when `KASANE_STRICT=1`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod browser;
 
 use std::future::Future;
 use std::sync::Arc;

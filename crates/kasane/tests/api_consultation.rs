@@ -1,0 +1,823 @@
+//! Step 2 through the JSON API, on both engines: intake with 名寄せ candidates (409 until
+//! the caller chooses), つなぎ with the つなぐシート view before accepting and the full view
+//! after, a declined referral back on the sender's worklist, support log versions,
+//! household signals, 名寄せ links, tenant isolation (404 everywhere), and the OpenAPI
+//! document.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestApp;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+both_engines!(
+    intake_offers_candidates_until_the_caller_chooses,
+    referral_shows_the_sheet_until_accepted_and_a_decline_returns,
+    another_municipality_gets_404_on_every_id,
+    support_log_versions_and_household_signals,
+    coordinator_links_and_splits_records,
+    openapi_lists_the_consultation_api,
+);
+
+/// Sends `body` as JSON with the bearer token; answers the status and the JSON body
+/// (`Null` when there is none).
+async fn api_send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
+async fn api_post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    api_send(app, token, Method::POST, path, Some(body)).await
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    let res = app.api_get(token, path).await;
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A routine intake; `person` is merged in (a new person's fields, or `person_id`).
+fn intake(person: Value, outcome: &str) -> Value {
+    let mut body = json!({
+        "channel": "phone",
+        "consulter_kind": "family",
+        "consulter_name": "長女",
+        "consulter_relation": "長女",
+        "issues": ["care", "isolation"],
+        "concerns": ["care"],
+        "consent_to_share": true,
+        "summary": "一人での生活が難しくなってきたと長女から電話。",
+        "urgency": "normal",
+        "outcome": outcome,
+    });
+    for (k, v) in person.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+fn new_person(name: &str, furigana: &str, birth_date: &str) -> Value {
+    json!({ "person": { "name": name, "furigana": furigana, "birth_date": birth_date,
+                        "phone": "0187-00-0000", "district": "omagari" } })
+}
+
+/// Records an intake that must succeed; answers (person_id, intake_id).
+async fn record(app: &TestApp, token: &str, body: Value) -> (i64, i64) {
+    let (status, v) = api_post(app, token, "/api/v1/intakes", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    (
+        v["person_id"].as_i64().unwrap(),
+        v["intake_id"].as_i64().unwrap(),
+    )
+}
+
+/// The first record of 齋藤 澄江 (by the 高齢者包括支援センター).
+async fn saito(app: &TestApp, token: &str) -> (i64, i64) {
+    record(
+        app,
+        token,
+        intake(
+            new_person("齋藤 澄江", "サイトウ スミエ", "S23.7.19"),
+            "handled",
+        ),
+    )
+    .await
+}
+
+async fn intake_offers_candidates_until_the_caller_chooses(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let kikan = app.token("daisen.kikan").await;
+    let (p1, i1) = saito(&app, &houkatsu).await;
+
+    // The same person written with the common 異体字, same birth date: 409 with the candidate.
+    let variant = intake(
+        new_person("斎藤 澄江", "サイトウ スミエ", "1948-07-19"),
+        "handled",
+    );
+    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", variant.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["status"], 409);
+    assert_eq!(v["type"], "urn:kasane:problem:person-candidates");
+    let candidates = v["candidates"].as_array().unwrap();
+    let c = candidates
+        .iter()
+        .find(|c| c["id"] == p1)
+        .unwrap_or_else(|| panic!("first record offered: {v}"));
+    assert_eq!(c["kind"], "visible");
+    assert_eq!(c["name"], "齋藤 澄江");
+    assert!(c["score"].as_u64().unwrap() > 0);
+    assert!(c["reasons"].as_str().unwrap().contains("生年月日"), "{c}");
+
+    // Another window of the same municipality learns only which window knows the person.
+    let (status, v) = api_post(&app, &kikan, "/api/v1/intakes", variant.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    let candidates = v["candidates"].as_array().unwrap();
+    assert!(
+        candidates.iter().all(|c| c["kind"] == "elsewhere"),
+        "the kikan has no basis for any of them: {v}"
+    );
+    let elsewhere = candidates
+        .iter()
+        .find(|c| c["agency"] == "高齢者包括支援センター")
+        .unwrap_or_else(|| panic!("known to the houkatsu: {v}"));
+    assert!(!elsewhere["reasons"].as_str().unwrap().is_empty());
+    let mut keys: Vec<&str> = elsewhere
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["agency", "kind", "reasons"]);
+    assert!(!v.to_string().contains("澄江"), "{v}");
+
+    // Choosing the candidate records the intake on that person.
+    let (person, i2) = record(
+        &app,
+        &houkatsu,
+        intake(json!({ "person_id": p1 }), "handled"),
+    )
+    .await;
+    assert_eq!(person, p1);
+    assert_ne!(i2, i1);
+    let (status, v) = get_json(&app, &houkatsu, &format!("/api/v1/intakes/{i2}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["person_id"], p1);
+    assert_eq!(v["issues"], json!(["care", "isolation"]));
+    assert_eq!(v["basis"], "involvement");
+
+    // Or, judged a different person, a new record.
+    let mut confirmed = variant;
+    confirmed["confirm_new_person"] = json!(true);
+    let (p2, _) = record(&app, &houkatsu, confirmed).await;
+    assert_ne!(p2, p1);
+
+    // An agency records only its own intakes; a refused one leaves no person behind.
+    let mut foreign = intake(
+        new_person("能登谷 律子", "ノトヤ リツコ", "S30.1.2"),
+        "handled",
+    );
+    foreign["receiving_agency_id"] = json!(app.agency_id("daisen", "kikan_sodan").await);
+    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", foreign).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (_, v) = get_json(
+        &app,
+        &houkatsu,
+        "/api/v1/persons?phone=0187000000&birth_date=S30.1.2",
+    )
+    .await;
+    assert_eq!(v["total"], 0, "{v}");
+
+    // Every problem at once, as 422 problem+json.
+    let res = Client::new()
+        .post(app.url("/api/v1/intakes"))
+        .bearer_auth(&houkatsu)
+        .json(&json!({ "person": { "name": "" }, "channel": "fax" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "errors are problem+json"
+    );
+    let v: Value = res.json().await.unwrap();
+    assert!(v["errors"].as_array().unwrap().len() >= 3, "{v}");
+    // A body that does not fit the schema is problem+json too.
+    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", json!({ "issues": 3 })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["type"], "urn:kasane:problem:validation");
+
+    // Search is variant-tolerant and shows only what the caller may see.
+    let (status, v) = get_json(&app, &houkatsu, "/api/v1/persons?q=%E6%96%8E%E8%97%A4").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let ids: Vec<i64> = v["persons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&p1) && ids.contains(&p2), "{v}");
+    assert_eq!(v["total"].as_i64().unwrap(), ids.len() as i64);
+    let (_, v) = get_json(&app, &kikan, "/api/v1/persons?q=%E6%96%8E%E8%97%A4").await;
+    assert!(
+        !v["persons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == p1 || p["id"] == p2),
+        "{v}"
+    );
+    let (status, v) = get_json(
+        &app,
+        &houkatsu,
+        "/api/v1/persons?birth_date=%E6%98%A8%E6%97%A5",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+}
+
+async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let kikan = app.token("daisen.kikan").await;
+    let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
+    let (p1, i1) = saito(&app, &houkatsu).await;
+
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/persons/{p1}/referrals"),
+        json!({ "to_agency_id": kikan_id, "reason": "障がい福祉サービスの利用について相談したい" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let r1 = v["id"].as_i64().unwrap();
+
+    // Before accepting: the つなぐシート only.
+    let (status, v) = get_json(&app, &kikan, &format!("/api/v1/persons/{p1}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["view"], "referral_sheet");
+    assert_eq!(v["basis"], "referral_pending");
+    assert_eq!(v["name"], "齋藤 澄江");
+    assert_eq!(v["birth_date"], "1948-07-19");
+    assert_eq!(v["phone"], "0187-00-0000");
+    assert_eq!(v["pending_referral_ids"], json!([r1]));
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "basis",
+            "birth_date",
+            "id",
+            "name",
+            "pending_referral_ids",
+            "phone",
+            "view"
+        ]
+    );
+    for path in [
+        format!("/api/v1/persons/{p1}/timeline"),
+        format!("/api/v1/intakes/{i1}"),
+    ] {
+        let (status, _) = get_json(&app, &kikan, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, sheet) = get_json(&app, &kikan, &format!("/api/v1/referrals/{r1}")).await;
+    assert_eq!(status, StatusCode::OK, "{sheet}");
+    assert_eq!(sheet["view"], "referral_sheet");
+    assert_eq!(sheet["status"], "sent");
+    assert_eq!(sheet["person"]["name"], "齋藤 澄江");
+    assert_eq!(sheet["to_agency_name"], "基幹相談支援センター");
+    assert_eq!(
+        sheet["consent_to_share"],
+        Value::Null,
+        "no intake behind this one"
+    );
+    assert_eq!(sheet["events"].as_array().unwrap().len(), 1);
+    let (_, w) = get_json(&app, &kikan, "/api/v1/worklist").await;
+    assert!(
+        w["incoming"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == r1),
+        "{w}"
+    );
+    // The sheet view shows neither the support log nor the person's other referrals.
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/support-logs",
+        json!({ "occurred_on": "R7.4.1", "kind": "phone", "body": "長女に電話", "person_id": p1 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let s1 = v["id"].as_i64().unwrap();
+    let shakyo = app.agency_id("daisen", "shakyo").await;
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/persons/{p1}/referrals"),
+        json!({ "to_agency_id": shakyo, "reason": "見守りの相談" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let r_other = v["id"].as_i64().unwrap();
+    for path in [
+        format!("/api/v1/support-logs/{s1}"),
+        format!("/api/v1/referrals/{r_other}"),
+    ] {
+        let (status, _) = get_json(&app, &kikan, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // Only the receiver answers a referral.
+    let (status, _) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/referrals/{r1}/accept"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = api_post(
+        &app,
+        &kikan,
+        &format!("/api/v1/referrals/{r1}/accept"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "accepted");
+    // Accepting twice is a conflict of states, not a second acceptance.
+    let (status, _) = api_post(
+        &app,
+        &kikan,
+        &format!("/api/v1/referrals/{r1}/accept"),
+        json!({}),
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+
+    // After accepting: the full view, the timeline, the intake.
+    let (_, v) = get_json(&app, &kikan, &format!("/api/v1/persons/{p1}")).await;
+    assert_eq!(v["view"], "full", "{v}");
+    assert_eq!(v["basis"], "involvement");
+    assert_eq!(v["record"]["furigana"], "サイトウ スミエ");
+    assert!(v.get("pending_referral_ids").is_none());
+    let (status, t) = get_json(&app, &kikan, &format!("/api/v1/persons/{p1}/timeline")).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let sources: Vec<&str> = t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources.contains(&"intake") && sources.contains(&"referral"),
+        "{t}"
+    );
+    let (status, _) = get_json(&app, &kikan, &format!("/api/v1/intakes/{i1}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, v) = api_post(
+        &app,
+        &kikan,
+        &format!("/api/v1/referrals/{r1}/complete"),
+        json!({ "provided": "相談支援専門員につないだ", "helped": "yes" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "completed");
+
+    // A declined referral goes back to the sender's worklist until acknowledged.
+    let (p2, _) = record(
+        &app,
+        &houkatsu,
+        intake(
+            new_person("小野寺 誠", "オノデラ マコト", "S50.2.3"),
+            "handled",
+        ),
+    )
+    .await;
+    let (_, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/persons/{p2}/referrals"),
+        json!({ "to_agency_id": kikan_id, "reason": "就労の相談" }),
+    )
+    .await;
+    let r2 = v["id"].as_i64().unwrap();
+    let (status, v) = api_post(
+        &app,
+        &kikan,
+        &format!("/api/v1/referrals/{r2}/decline"),
+        json!({ "reason": "対象外のため、自立相談支援機関へ" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "declined");
+    assert!(v.get("person_name").is_none());
+    // The decliner no longer sees the person.
+    let (status, _) = get_json(&app, &kikan, &format!("/api/v1/persons/{p2}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, w) = get_json(&app, &houkatsu, "/api/v1/worklist").await;
+    let back = w["returned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == r2)
+        .unwrap_or_else(|| panic!("declined referral on the sender's worklist: {w}"));
+    assert_eq!(back["attention"]["code"], "declined");
+    assert_eq!(back["person_name"], "小野寺 誠");
+    let (status, sheet) = get_json(&app, &houkatsu, &format!("/api/v1/referrals/{r2}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet["decline_reason"], "対象外のため、自立相談支援機関へ");
+    let (status, _) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/referrals/{r2}/acknowledge"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, w) = get_json(&app, &houkatsu, "/api/v1/worklist").await;
+    assert!(
+        !w["returned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == r2),
+        "{w}"
+    );
+}
+
+async fn another_municipality_gets_404_on_every_id(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
+    let (p1, i1) = saito(&app, &houkatsu).await;
+    let (_, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/persons/{p1}/referrals"),
+        json!({ "to_agency_id": kikan_id, "reason": "相談" }),
+    )
+    .await;
+    let r1 = v["id"].as_i64().unwrap();
+    let (_, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/households",
+        json!({ "person_id": p1 }),
+    )
+    .await;
+    let h1 = v["id"].as_i64().unwrap();
+    let (_, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/support-logs",
+        json!({ "occurred_on": "R7.4.1", "kind": "visit", "body": "自宅を訪問", "person_id": p1 }),
+    )
+    .await;
+    let s1 = v["id"].as_i64().unwrap();
+
+    for user in ["yuzawa.houkatsu", "yuzawa.coordinator"] {
+        let yuzawa = app.token(user).await;
+        for path in [
+            format!("/api/v1/persons/{p1}"),
+            format!("/api/v1/persons/{p1}/timeline"),
+            format!("/api/v1/intakes/{i1}"),
+            format!("/api/v1/referrals/{r1}"),
+            format!("/api/v1/households/{h1}"),
+            format!("/api/v1/support-logs/{s1}"),
+        ] {
+            let (status, v) = get_json(&app, &yuzawa, &path).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{user} {path}: {v}");
+            assert_eq!(v["type"], "urn:kasane:problem:not-found");
+        }
+        for (path, body) in [
+            (format!("/api/v1/referrals/{r1}/accept"), json!({})),
+            (
+                format!("/api/v1/referrals/{r1}/decline"),
+                json!({ "reason": "x" }),
+            ),
+            (
+                format!("/api/v1/referrals/{r1}/complete"),
+                json!({ "provided": "x", "helped": "yes" }),
+            ),
+            (format!("/api/v1/referrals/{r1}/acknowledge"), json!({})),
+            (
+                format!("/api/v1/persons/{p1}/referrals"),
+                json!({ "to_agency_id": kikan_id, "reason": "x" }),
+            ),
+            ("/api/v1/households".to_string(), json!({ "person_id": p1 })),
+            (
+                format!("/api/v1/households/{h1}/members"),
+                json!({ "person_id": p1, "relationship": "head" }),
+            ),
+            (
+                "/api/v1/support-logs".to_string(),
+                json!({ "occurred_on": "R7.4.1", "kind": "note", "body": "x", "person_id": p1 }),
+            ),
+            (
+                "/api/v1/intakes".to_string(),
+                intake(json!({ "person_id": p1 }), "handled"),
+            ),
+        ] {
+            let (status, v) = api_post(&app, &yuzawa, &path, body).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{user} POST {path}: {v}");
+        }
+        let (status, _) = api_send(
+            &app,
+            &yuzawa,
+            Method::PUT,
+            &format!("/api/v1/support-logs/{s1}"),
+            Some(json!({ "version": 1, "occurred_on": "R7.4.1", "kind": "visit", "body": "改" })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{user} PUT");
+        // Nothing of 大仙市 in 湯沢市's search or worklist.
+        let (status, v) = get_json(&app, &yuzawa, "/api/v1/persons?q=%E9%BD%8B%E8%97%A4").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !v["persons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["id"] == p1),
+            "{v}"
+        );
+        assert!(!v.to_string().contains("澄江"), "{v}");
+        let (_, w) = get_json(&app, &yuzawa, "/api/v1/worklist").await;
+        assert!(!w.to_string().contains("澄江"), "{w}");
+    }
+    // Linking is the coordinator's; 湯沢市's coordinator does not find 大仙市's persons.
+    let yuzawa = app.token("yuzawa.coordinator").await;
+    let (status, _) = api_post(
+        &app,
+        &yuzawa,
+        &format!("/api/v1/persons/{p1}/links"),
+        json!({ "other_id": p1 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api_send(
+        &app,
+        &yuzawa,
+        Method::DELETE,
+        &format!("/api/v1/persons/{p1}/links/{p1}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn support_log_versions_and_household_signals(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let (mother, _) = saito(&app, &houkatsu).await;
+    let mut son = intake(
+        new_person("齋藤 浩", "サイトウ ヒロシ", "S50.5.5"),
+        "handled",
+    );
+    son["issues"] = json!(["hikikomori"]);
+    son["concerns"] = json!(["hikikomori"]);
+    let (son, _) = record(&app, &houkatsu, son).await;
+
+    // Support log: every edit is a version; a stale version is refused.
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/support-logs",
+        json!({ "occurred_on": "R7.4.1", "kind": "visit", "body": "自宅を訪問した。", "person_id": mother }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let s1 = v["id"].as_i64().unwrap();
+    let (status, v) = get_json(&app, &houkatsu, &format!("/api/v1/support-logs/{s1}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["occurred_on"], "2025-04-01");
+    let edit = |version: i64, body: &str| json!({ "version": version, "occurred_on": "R7.4.1", "kind": "visit", "body": body });
+    let (status, v) = api_send(
+        &app,
+        &houkatsu,
+        Method::PUT,
+        &format!("/api/v1/support-logs/{s1}"),
+        Some(edit(1, "自宅を訪問した。長女も同席。")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["body"], "自宅を訪問した。長女も同席。");
+    let versions = v["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["version"], 2, "newest first");
+    assert_eq!(versions[1]["body"], "自宅を訪問した。");
+    let (status, v) = api_send(
+        &app,
+        &houkatsu,
+        Method::PUT,
+        &format!("/api/v1/support-logs/{s1}"),
+        Some(edit(1, "自宅を訪問した。(別の職員の修正)")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    // Another agency without a basis does not find it.
+    let kikan = app.token("daisen.kikan").await;
+    let (status, _) = get_json(&app, &kikan, &format!("/api/v1/support-logs/{s1}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Household: 80歳前後の母と50歳前後のひきこもりの子 → 8050, derived.
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/households",
+        json!({ "person_id": mother }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let h = v["id"].as_i64().unwrap();
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/households/{h}/members"),
+        json!({ "person_id": son, "relationship": "child" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["members"].as_array().unwrap().len(), 2);
+    let (status, v) = get_json(&app, &houkatsu, &format!("/api/v1/households/{h}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let s = v["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "household_8050")
+        .unwrap_or_else(|| panic!("8050 derived: {v}"));
+    assert!(!s["explanation"].as_str().unwrap().is_empty());
+    assert_eq!(s["members"], json!([mother, son]));
+    // Moving the son out keeps him in the history and the signal goes.
+    let (_, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/households",
+        json!({ "person_id": son, "label": "浩さんの世帯" }),
+    )
+    .await;
+    assert!(v["id"].is_i64(), "{v}");
+    let (_, v) = get_json(&app, &houkatsu, &format!("/api/v1/households/{h}")).await;
+    assert_eq!(v["members"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["past_members"][0]["person_id"], son, "{v}");
+    assert!(
+        !v["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["code"] == "household_8050"),
+        "{v}"
+    );
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/households/{h}/members"),
+        json!({ "person_id": son, "relationship": "no-such" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+}
+
+async fn coordinator_links_and_splits_records(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let coordinator = app.token("daisen.coordinator").await;
+    // Escalated to 多機関協働: the coordinator's basis.
+    let (p1, _) = record(
+        &app,
+        &houkatsu,
+        intake(
+            new_person("齋藤 澄江", "サイトウ スミエ", "S23.7.19"),
+            "escalated",
+        ),
+    )
+    .await;
+    let mut other = intake(
+        new_person("斎藤 澄江", "サイトウ スミエ", "S23.7.19"),
+        "escalated",
+    );
+    other["confirm_new_person"] = json!(true);
+    let (p2, _) = record(&app, &houkatsu, other).await;
+
+    // Staff may not link.
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/persons/{p1}/links"),
+        json!({ "other_id": p2 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+
+    let (status, v) = api_post(
+        &app,
+        &coordinator,
+        &format!("/api/v1/persons/{p1}/links"),
+        json!({ "other_id": p2, "reason": "同一人物(異体字)" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["person_id"], p1);
+    assert_eq!(v["linked_ids"], json!([p2]));
+    // The linked record answers as its canonical person, with the link listed.
+    let (_, v) = get_json(&app, &coordinator, &format!("/api/v1/persons/{p2}")).await;
+    assert_eq!(v["id"], p1, "{v}");
+    assert_eq!(v["basis"], "coordination");
+    assert_eq!(v["record"]["linked_records"][0]["id"], p2);
+
+    let (status, v) = api_send(
+        &app,
+        &coordinator,
+        Method::DELETE,
+        &format!("/api/v1/persons/{p1}/links/{p2}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    let (_, v) = get_json(&app, &coordinator, &format!("/api/v1/persons/{p2}")).await;
+    assert_eq!(v["id"], p2, "{v}");
+    // Splitting what is not linked finds nothing to split.
+    let (status, _) = api_send(
+        &app,
+        &coordinator,
+        Method::DELETE,
+        &format!("/api/v1/persons/{p1}/links/{p2}"),
+        None,
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+}
+
+async fn openapi_lists_the_consultation_api(app: TestApp) {
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for tag in [
+        "persons",
+        "households",
+        "intakes",
+        "referrals",
+        "support-logs",
+    ] {
+        assert!(tags.contains(&tag), "tag {tag} in {tags:?}");
+    }
+    for (path, method, tag) in [
+        ("/api/v1/persons", "get", "persons"),
+        ("/api/v1/persons/{id}", "get", "persons"),
+        ("/api/v1/persons/{id}/timeline", "get", "persons"),
+        ("/api/v1/persons/{id}/links", "post", "persons"),
+        ("/api/v1/persons/{id}/links/{other_id}", "delete", "persons"),
+        ("/api/v1/intakes", "post", "intakes"),
+        ("/api/v1/intakes/{id}", "get", "intakes"),
+        ("/api/v1/persons/{id}/referrals", "post", "referrals"),
+        ("/api/v1/referrals/{id}", "get", "referrals"),
+        ("/api/v1/referrals/{id}/accept", "post", "referrals"),
+        ("/api/v1/referrals/{id}/decline", "post", "referrals"),
+        ("/api/v1/referrals/{id}/complete", "post", "referrals"),
+        ("/api/v1/referrals/{id}/acknowledge", "post", "referrals"),
+        ("/api/v1/worklist", "get", "referrals"),
+        ("/api/v1/households", "post", "households"),
+        ("/api/v1/households/{id}", "get", "households"),
+        ("/api/v1/households/{id}/members", "post", "households"),
+        ("/api/v1/support-logs", "post", "support-logs"),
+        ("/api/v1/support-logs/{id}", "get", "support-logs"),
+        ("/api/v1/support-logs/{id}", "put", "support-logs"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "missing {method} {path}");
+        assert_eq!(op["tags"], json!([tag]), "{method} {path}");
+        assert!(op["security"].is_array(), "{method} {path} is secured");
+    }
+    let schemas = &doc["components"]["schemas"];
+    for schema in [
+        "IntakeRequest",
+        "CandidatesProblem",
+        "PersonDetail",
+        "ReferralSheet",
+        "WorklistInfo",
+        "HouseholdDetail",
+        "EntryDetail",
+    ] {
+        assert!(schemas[schema].is_object(), "schema {schema}");
+    }
+    // The foundation's paths are still there.
+    assert!(doc["paths"]["/api/v1/me"].is_object());
+}

@@ -1,0 +1,237 @@
+//! Step 2 in a real browser (headless Chromium over WebDriver): a 地域包括支援センター worker
+//! records an intake for a new person and hands the case to 多機関協働; at another window
+//! (the coordinator at 社会福祉協議会) a second intake written with variants (斎藤 for 齋藤,
+//! half-width カナ, the birth date in 和暦) offers the first record as a 名寄せ candidate;
+//! the coordinator picks it and refers the person to the 基幹相談支援センター, whose worker
+//! accepts from the worklist; the person's timeline shows all of it.
+//! Screenshots: `target/screenshots/step2-*.png`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::browser::{
+    body_text, browser, choose, click, fill, login, logout, screenshot, screenshot_full,
+};
+use common::{Engine, spawn_app};
+use fantoccini::{Client, Locator};
+
+/// The person id in the current `/persons/{id}` URL.
+async fn person_id_in_url(client: &Client) -> i64 {
+    let url = client.current_url().await.unwrap();
+    let path = url.path();
+    path.strip_prefix("/persons/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a person page: {path}"))
+}
+
+/// Waits for a page whose `<h1>` is `title`.
+async fn wait_for_title(client: &Client, title: &str) {
+    client
+        .wait()
+        .for_element(Locator::XPath(&format!(
+            "//h1[normalize-space()='{title}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no page titled {title}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_candidate_referral_and_acceptance_in_the_browser() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let kikan = app.agency_id("daisen", "kikan_sodan").await;
+
+    // 1. 高齢者包括支援センター: a new person, recorded through the intake form.
+    login(&client, &app, "daisen.houkatsu").await;
+    click(&client, "p.actions a[href='/intakes/new']").await;
+    wait_for_title(&client, "相談を受け付ける").await;
+    fill(&client, "input[name=name]", "齋藤 光子").await;
+    fill(&client, "input[name=furigana]", "サイトウ ミツコ").await;
+    fill(&client, "input[name=birth_date]", "S23.8.15").await;
+    choose(&client, "select[name=sex]", "female").await;
+    fill(&client, "input[name=phone]", "0187-00-0815").await;
+    fill(&client, "input[name=address]", "大仙市大曲字見本8-15").await;
+    choose(&client, "select[name=district]", "omagari").await;
+    click(&client, "input[name=issues][value=care]").await;
+    click(&client, "input[name=issues][value=isolation]").await;
+    click(&client, "input[name=concerns][value=care]").await;
+    click(&client, "input[name=concerns][value=family_relations]").await;
+    click(&client, "input[name=most_pressing][value=care]").await;
+    click(&client, "input[name=consent_to_share][value=yes]").await;
+    fill(
+        &client,
+        "textarea[name=summary]",
+        "知的障がいのある長男(50代)と二人暮らし。自身の物忘れが増え、長男の今後の暮らしが心配と来所。",
+    )
+    .await;
+    choose(&client, "select[name=outcome]", "escalated").await;
+    screenshot_full(&client, "step2-1-intake-form.png").await;
+    click(&client, "form.intake button[type=submit]").await;
+    wait_for_title(&client, "齋藤 光子").await;
+    let person = person_id_in_url(&client).await;
+    let body = body_text(&client).await;
+    assert!(body.contains("サイトウ ミツコ"), "{body}");
+    assert!(body.contains("多機関協働へ"), "{body}");
+    screenshot(&client, "step2-2-person-first-intake.png").await;
+    logout(&client).await;
+
+    // 2. Another window (the coordinator at 社会福祉協議会, which 多機関協働 reaches): the
+    //    same person written differently is offered as a candidate, with the reasons.
+    login(&client, &app, "daisen.coordinator").await;
+    client.goto(&app.url("/intakes/new")).await.unwrap();
+    wait_for_title(&client, "相談を受け付ける").await;
+    fill(&client, "input[name=name]", "斎藤 光子").await;
+    fill(&client, "input[name=furigana]", "ｻｲﾄｳ ﾐﾂｺ").await;
+    fill(&client, "input[name=birth_date]", "昭和23年8月15日").await;
+    choose(&client, "select[name=channel]", "phone").await;
+    choose(
+        &client,
+        "select[name=consulter_kind]",
+        "community_volunteer",
+    )
+    .await;
+    fill(&client, "input[name=consulter_name]", "地区の民生委員").await;
+    click(&client, "input[name=issues][value=disability]").await;
+    click(&client, "input[name=issues][value=care]").await;
+    click(&client, "input[name=concerns][value=family_relations]").await;
+    click(&client, "input[name=consent_to_share][value=yes]").await;
+    fill(
+        &client,
+        "textarea[name=summary]",
+        "民生委員から電話。長男の通所先が閉所し、日中は家で過ごしている。母は長男の生活の場を探したいと話している。",
+    )
+    .await;
+    choose(&client, "select[name=outcome]", "referred").await;
+    choose(
+        &client,
+        "select[name=referred_to_agency_id]",
+        &kikan.to_string(),
+    )
+    .await;
+    fill(
+        &client,
+        "input[name=referral_reason]",
+        "長男(知的障がい)の日中活動と将来の生活の場について、母子一緒の相談をお願いしたい。",
+    )
+    .await;
+    click(&client, "form.intake button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::Css("section.candidates"))
+        .await
+        .unwrap();
+    let candidates = client
+        .find(Locator::Css("section.candidates"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "同じ方かもしれない記録があります",
+        "齋藤 光子",
+        "サイトウ ミツコ",
+        "異体字・表記ゆれ",
+        "フリガナ一致",
+        "生年月日一致",
+        "新しい方として登録",
+    ] {
+        assert!(candidates.contains(expected), "{expected}: {candidates}");
+    }
+    screenshot(&client, "step2-3-candidates.png").await;
+
+    // Picking the candidate records the intake (and its つなぎ) on the existing person.
+    click(
+        &client,
+        &format!("input[name=person_choice][value='{person}']"),
+    )
+    .await;
+    click(&client, "form.intake button[type=submit]").await;
+    wait_for_title(&client, "齋藤 光子").await;
+    assert_eq!(person_id_in_url(&client).await, person, "no second person");
+    let body = body_text(&client).await;
+    assert!(body.contains("送付済"), "{body}");
+    screenshot_full(&client, "step2-4-person-referred.png").await;
+    logout(&client).await;
+
+    // 3. 基幹相談支援センター: the referral is on the worklist; the worker accepts it.
+    login(&client, &app, "daisen.kikan").await;
+    let worklist = client
+        .find(Locator::Css("section.card:has(#worklist)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        worklist.contains("齋藤 光子さん — 大仙市社会福祉協議会から"),
+        "{worklist}"
+    );
+    screenshot(&client, "step2-5-kikan-worklist.png").await;
+    client
+        .find(Locator::XPath(
+            "//section[.//*[@id='worklist']]//a[contains(., '齋藤 光子さん')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.sheet"))
+        .await
+        .unwrap();
+    let sheet = body_text(&client).await;
+    for expected in [
+        "つなぐシート",
+        "齋藤 光子",
+        "送付済",
+        "関係機関との情報共有に同意あり",
+    ] {
+        assert!(sheet.contains(expected), "{expected}: {sheet}");
+    }
+    screenshot_full(&client, "step2-6-referral-sheet.png").await;
+    click(&client, "form[action$='/accept'] button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::XPath("//dd/strong[text()='受理']"))
+        .await
+        .unwrap();
+    assert!(
+        body_text(&client)
+            .await
+            .contains("受理 — 基幹相談支援センター 伊藤 由美")
+    );
+
+    // 4. The person's timeline: both intakes, the referral and its acceptance.
+    client
+        .find(Locator::LinkText("本人のページへ"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_title(&client, "齋藤 光子").await;
+    let timeline = client
+        .find(Locator::Css("table.timeline"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(timeline.matches("相談受付").count(), 2, "{timeline}");
+    for expected in [
+        "高齢者包括支援センター",
+        "大仙市社会福祉協議会 → 基幹相談支援センター",
+        "【受理】",
+        "多機関協働へ",
+        "つなぎ",
+    ] {
+        assert!(timeline.contains(expected), "{expected}: {timeline}");
+    }
+    screenshot_full(&client, "step2-7-timeline.png").await;
+    client.close().await.unwrap();
+}

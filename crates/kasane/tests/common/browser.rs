@@ -1,0 +1,182 @@
+//! A real browser for the tests: Debian's Chromium, headless, driven over WebDriver by
+//! chromedriver. Skipped loudly when either is missing (a failure under `KASANE_STRICT=1`).
+//! Screenshots go to `target/screenshots/`. Only this module knows about fantoccini.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use super::{PASSWORD, TestApp, skip};
+
+/// chromedriver, killed when the test ends however it ends.
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    std::env::var_os(env)
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(candidates.iter().map(PathBuf::from))
+        .find(|p| p.is_file())
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub const WINDOW: (u32, u32) = (1280, 900);
+
+/// Starts chromedriver and a headless Chromium session, or says why not.
+pub async fn browser() -> Option<(Driver, Client)> {
+    let Some(driver_bin) = find_binary("KASANE_CHROMEDRIVER", &["/usr/bin/chromedriver"]) else {
+        skip(
+            "chromedriver",
+            "not installed (apt-get install chromium-driver)",
+        );
+        return None;
+    };
+    let Some(chromium) = find_binary(
+        "KASANE_CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    ) else {
+        skip("Chromium", "not installed (apt-get install chromium)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync",
+                     format!("--window-size={},{}", WINDOW.0, WINDOW.1),
+                     "--lang=ja-JP"]
+        }
+    }))
+    .unwrap();
+    // chromedriver takes a moment to listen; readiness is polled, a bounded number of times.
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not accept a session");
+}
+
+/// Saves the visible window as `name` (a real PNG) under `target/screenshots/`.
+pub async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a real PNG");
+    std::fs::write(screenshot_dir().join(name), png).unwrap();
+}
+
+/// Saves the whole page (the window is stretched to the page's height for the shot).
+pub async fn screenshot_full(client: &Client, name: &str) {
+    let height = client
+        .execute("return document.documentElement.scrollHeight;", Vec::new())
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(u64::from(WINDOW.1));
+    let height = u32::try_from(height)
+        .unwrap_or(WINDOW.1)
+        .clamp(WINDOW.1, 4000);
+    client.set_window_size(WINDOW.0, height).await.unwrap();
+    screenshot(client, name).await;
+    client.set_window_size(WINDOW.0, WINDOW.1).await.unwrap();
+}
+
+/// The page's visible text.
+pub async fn body_text(client: &Client) -> String {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Types into the form field `css`.
+pub async fn fill(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `css`.
+pub async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Chooses the option with `value` in the select `css`.
+pub async fn choose(client: &Client, css: &str, value: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// Logs in through the login form and waits for the home page's worklist.
+pub async fn login(client: &Client, app: &TestApp, username: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(client, "#username", username).await;
+    fill(client, "#password", PASSWORD).await;
+    click(client, "form.login button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::Css("section.card #worklist"))
+        .await
+        .unwrap();
+}
+
+/// Logs out with the button in the header and waits for the login form.
+pub async fn logout(client: &Client) {
+    click(client, "form.logout button").await;
+    client
+        .wait()
+        .for_element(Locator::Css("form.login"))
+        .await
+        .unwrap();
+}

@@ -1,0 +1,128 @@
+//! The demo's consultation records keep their promises, on both engines: every derived
+//! household signal, early warnings, a referral in every state (one overdue), and an
+//! unlinked 渡邉/渡辺 pair — seen through the pages, as the staff who may see them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestApp;
+use reqwest::{Client, StatusCode};
+
+both_engines!(
+    demo_households_show_every_signal,
+    demo_worklists_show_warnings_and_referrals_in_every_state,
+);
+
+/// The number after the first `href="{prefix}` in `html`.
+fn first_id(html: &str, prefix: &str) -> i64 {
+    let marker = format!("href=\"{prefix}");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no link to {prefix}: {html}"))
+        + marker.len();
+    html[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn search(app: &TestApp, client: &Client, q: &str) -> String {
+    let res = client
+        .get(app.url("/persons"))
+        .query(&[("q", q)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+async fn demo_households_show_every_signal(app: TestApp) {
+    for (username, person, signal) in [
+        ("daisen.houkatsu", "神岡 一郎", "8050世帯"),
+        ("daisen.kikan", "中仙 陽菜", "ヤングケアラー"),
+        ("daisen.houkatsu", "協和 正男", "高齢独居"),
+        ("daisen.houkatsu", "南外 キヨ", "高齢夫婦のみ"),
+        ("yuzawa.houkatsu", "稲川 浩二", "8050世帯"),
+        ("yuzawa.kikan", "雄勝 蓮", "ヤングケアラー"),
+        ("yuzawa.houkatsu", "皆瀬 ミヨ", "高齢独居"),
+    ] {
+        let client = app.login(username).await;
+        let found = search(&app, &client, person).await;
+        let person_id = first_id(&found, "/persons/");
+        let (status, page) = app
+            .get_text(&client, &format!("/persons/{person_id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{username} {person}");
+        assert!(page.contains(person), "{page}");
+        let household = first_id(&page, "/households/");
+        let (status, page) = app
+            .get_text(&client, &format!("/households/{household}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains(&format!("<span class=\"badge warn\">{signal}</span>")),
+            "{person}: {signal} missing in {page}"
+        );
+    }
+}
+
+async fn demo_worklists_show_warnings_and_referrals_in_every_state(app: TestApp) {
+    // The coordinator: early warnings with their evidence, overdue referrals city-wide, the
+    // accepted referral to complete.
+    let coordinator = app.login("daisen.coordinator").await;
+    let (_, home) = app.get_text(&coordinator, "/").await;
+    for expected in [
+        "複合課題の可能性",
+        "神岡 一郎さん",
+        "2機関",
+        "3分野",
+        "受理期限を過ぎたつなぎ(市全体)",
+        "受理したつなぎ(支援の結果を記録してください)",
+    ] {
+        assert!(home.contains(expected), "{expected}: {home}");
+    }
+    // Two unlinked records of one person, found by either spelling, for 名寄せ.
+    let found = search(&app, &coordinator, "渡辺 幸子").await;
+    assert!(found.contains("2件"), "{found}");
+    assert!(found.contains("渡邉 幸子") && found.contains("渡辺 幸子"));
+
+    // 基幹: one referral just received, one sent and overdue; 自立相談: one declined back.
+    let kikan = app.login("daisen.kikan").await;
+    let (_, home) = app.get_text(&kikan, "/").await;
+    assert!(
+        home.contains("神岡 一郎さん — 大仙市社会福祉協議会から"),
+        "{home}"
+    );
+    assert!(home.contains("中仙 陽菜さん → 子ども支援課"), "{home}");
+    let jiritsu = app.login("daisen.jiritsu").await;
+    let (_, home) = app.get_text(&jiritsu, "/").await;
+    assert!(
+        home.contains("太田 健さん → 高齢者包括支援センター"),
+        "{home}"
+    );
+    // 完了: on the person's timeline.
+    let found = search(&app, &jiritsu, "協和 正男").await;
+    let (_, page) = app
+        .get_text(
+            &jiritsu,
+            &format!("/persons/{}", first_id(&found, "/persons/")),
+        )
+        .await;
+    assert!(page.contains("【完了】"), "{page}");
+
+    // 湯沢市 has its own: an overdue referral and a declined one back with 包括.
+    let yuzawa = app.login("yuzawa.houkatsu").await;
+    let (_, home) = app.get_text(&yuzawa, "/").await;
+    assert!(
+        home.contains("稲川 浩二さん → 湯沢市社会福祉協議会総合相談室"),
+        "{home}"
+    );
+    assert!(
+        home.contains("皆瀬 ミヨさん → 湯沢市基幹相談支援センター"),
+        "{home}"
+    );
+    assert!(!home.contains("大仙"), "no other municipality");
+}

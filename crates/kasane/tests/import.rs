@@ -1,0 +1,536 @@
+//! `kasane import persons FILE.csv` as an operator uses it, on both engines: the three
+//! encodings, `--dry-run`, all-or-nothing unless `--skip-invalid`, and clear refusals.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{Engine, fresh_database};
+
+fn kasane(args: &[&str], db: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kasane"))
+        .args(args)
+        .env("KASANE_DATABASE_URL", db)
+        .env_remove("KASANE_CONFIG")
+        .env("KASANE_LOG", "error")
+        .output()
+        .expect("run kasane")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const DAISEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/municipalities/daisen.toml"
+);
+const YUZAWA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/municipalities/yuzawa.toml"
+);
+
+/// Each test runs on both engines.
+macro_rules! cli_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::run(super::common::Engine::Sqlite, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::run(super::common::Engine::Postgres, super::$name).await }
+        }
+    )*};
+}
+
+async fn run(engine: Engine, test: fn(&str)) {
+    let Some((url, _dir, _pg)) = fresh_database(engine).await else {
+        return;
+    };
+    // The binary runs its own runtime; keep it off this test's worker threads.
+    tokio::task::spawn_blocking(move || test(&url))
+        .await
+        .unwrap();
+}
+
+cli_both!(
+    utf8_bom_and_shift_jis_files_import,
+    dry_run_reports_lines_and_reasons_and_writes_nothing,
+    a_bad_row_imports_nothing_unless_skip_invalid,
+    unknown_header_is_refused,
+    unknown_municipality_agency_and_user_are_refused,
+);
+
+/// Daisen loaded, with a staff member of 高齢者包括支援センター to attribute imports to.
+fn setup(db: &str) {
+    let out = kasane(&["municipality", "import", DAISEN], db);
+    assert!(out.status.success(), "{:?}", text(&out));
+    add_user(db, "daisen", "houkatsu", "import.staff", "staff");
+}
+
+fn add_user(db: &str, municipality: &str, agency: &str, username: &str, roles: &str) {
+    let out = kasane(
+        &[
+            "user",
+            "add",
+            "--municipality",
+            municipality,
+            "--agency",
+            agency,
+            "--username",
+            username,
+            "--display-name",
+            "取込 担当",
+            "--roles",
+            roles,
+        ],
+        db,
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+}
+
+/// Writes `bytes` to a fresh file named `name`; the directory lives as long as the guard.
+fn csv_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn import(db: &str, path: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "import",
+        "persons",
+        path.to_str().unwrap(),
+        "--municipality",
+        "daisen",
+        "--agency",
+        "houkatsu",
+        "--as",
+        "import.staff",
+    ];
+    args.extend_from_slice(extra);
+    kasane(&args, db)
+}
+
+/// Rows of a query whose columns are all text, on either engine.
+fn rows(db: &str, sql: &str) -> Vec<Vec<String>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Row;
+        if db.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+            let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect())
+                .collect()
+        } else {
+            let pool = sqlx::PgPool::connect(db).await.unwrap();
+            let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect())
+                .collect()
+        }
+    })
+}
+
+fn person_count(db: &str) -> usize {
+    rows(db, "SELECT name FROM person").len()
+}
+
+/// Name, birth date, district code, phone digits and creator of every person, in order.
+fn persons(db: &str) -> Vec<Vec<String>> {
+    rows(
+        db,
+        "SELECT p.name, COALESCE(CAST(p.birth_date AS TEXT), ''), \
+         COALESCE(p.district_code, ''), COALESCE(p.phone_digits, ''), a.code, u.username \
+         FROM person p JOIN agency a ON a.id = p.created_by_agency_id \
+         JOIN app_user u ON u.id = p.created_by_user_id ORDER BY p.id",
+    )
+}
+
+fn import_audits(db: &str) -> Vec<Vec<String>> {
+    rows(
+        db,
+        "SELECT action, object_id, reason, username FROM audit_log \
+         WHERE object_type = 'person_import' ORDER BY seq",
+    )
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn utf8_bom_and_shift_jis_files_import(db: &str) {
+    setup(db);
+
+    // UTF-8, Japanese headers, 和暦 and ISO dates, district by name and by code.
+    let utf8 = "氏名,フリガナ,生年月日,性別,住所,地区,電話,備考,住民宛名番号\n\
+                髙橋 一郎,タカハシ イチロウ,S22.4.1,男,大仙市大曲花園町1-1,大曲,0187-63-1111,,100001\n\
+                齋藤 花子,サイトウ ハナコ,1985-10-20,女性,大仙市神岡,kamioka,090-1234-5678,\"民生委員より\n情報提供\",\n";
+    let (_d1, path) = csv_file("persons-utf8.csv", utf8.as_bytes());
+    let out = import(db, &path, &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("文字コード: UTF-8"), "{stdout}");
+    assert!(
+        stdout.contains("読み込み 2件、取り込み 2件、エラー 0件"),
+        "{stdout}"
+    );
+
+    // UTF-8 with BOM and English headers.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(
+        "name,furigana,birth_date,district,phone\r\n\
+         齋藤 健,サイトウ ケン,昭和50年1月2日,神岡地区,0187(72)1234\r\n"
+            .as_bytes(),
+    );
+    let (_d2, path) = csv_file("persons-bom.csv", &bom);
+    let out = import(db, &path, &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("文字コード: UTF-8(BOM付き)"), "{stdout}");
+    assert!(stdout.contains("取り込み 1件"), "{stdout}");
+
+    // Shift_JIS as Excel writes it (CRLF), 電話番号 as the phone header.
+    let sjis_text = "氏名,フリガナ,生年月日,住所,地区,電話番号\r\n\
+                     佐藤 花子,サトウ ハナコ,R2/4/1,大仙市大曲通町,大曲,0187-62-0000\r\n\
+                     鈴木 一郎,スズキ イチロウ,平成元年1月8日,大仙市協和,協和,\r\n\
+                     渡辺 和子,ワタナベ カズコ,,,,\r\n";
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(sjis_text);
+    assert!(!unmappable);
+    assert!(
+        std::str::from_utf8(&sjis).is_err(),
+        "really Shift_JIS bytes"
+    );
+    let (_d3, path) = csv_file("persons-sjis.csv", &sjis);
+    let out = import(db, &path, &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("文字コード: Shift_JIS(CP932)"), "{stdout}");
+    assert!(
+        stdout.contains("読み込み 3件、取り込み 3件、エラー 0件"),
+        "{stdout}"
+    );
+
+    let who = ["houkatsu", "import.staff"];
+    let row = |v: &[&str]| [strs(v), strs(&who)].concat();
+    assert_eq!(
+        persons(db),
+        vec![
+            row(&["髙橋 一郎", "1947-04-01", "omagari", "0187631111"]),
+            row(&["齋藤 花子", "1985-10-20", "kamioka", "09012345678"]),
+            row(&["齋藤 健", "1975-01-02", "kamioka", "0187721234"]),
+            row(&["佐藤 花子", "2020-04-01", "omagari", "0187620000"]),
+            row(&["鈴木 一郎", "1989-01-08", "kyowa", ""]),
+            row(&["渡辺 和子", "", "", ""]),
+        ]
+    );
+    assert_eq!(
+        rows(
+            db,
+            "SELECT COALESCE(furigana, ''), COALESCE(sex, ''), address, note, \
+             COALESCE(external_id, '') FROM person ORDER BY id LIMIT 2"
+        ),
+        vec![
+            strs(&[
+                "タカハシ イチロウ",
+                "male",
+                "大仙市大曲花園町1-1",
+                "",
+                "100001"
+            ]),
+            strs(&[
+                "サイトウ ハナコ",
+                "female",
+                "大仙市神岡",
+                "民生委員より\n情報提供",
+                ""
+            ]),
+        ]
+    );
+    // One audit entry per import: the count, and the file name without its directory.
+    assert_eq!(
+        import_audits(db),
+        vec![
+            strs(&["create", "2", "persons-utf8.csv", "import.staff"]),
+            strs(&["create", "1", "persons-bom.csv", "import.staff"]),
+            strs(&["create", "3", "persons-sjis.csv", "import.staff"]),
+        ]
+    );
+
+    // The same 住民宛名番号 again is refused, so a repeated import does not double people.
+    let (_d4, path) = csv_file("again.csv", utf8.as_bytes());
+    let out = import(db, &path, &["--dry-run"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .1
+            .contains("2行目: 住民宛名番号: この番号の方は既に登録されています"),
+        "{:?}",
+        text(&out)
+    );
+
+    let out = kasane(&["audit", "verify"], db);
+    assert!(out.status.success(), "{:?}", text(&out));
+}
+
+const WITH_BAD_ROWS: &str = "氏名,フリガナ,生年月日,地区\n\
+                             佐藤 花子,サトウ ハナコ,S47.3.5,大曲\n\
+                             鈴木 一郎,スズキ イチロウ,平成31年5月1日,大曲\n\
+                             ,タナカ,1990-01-01,大曲\n\
+                             田中 次郎,タナカ ジロウ,,横手\n\
+                             山本 三郎,ヤマモト サブロウ,1960-06-06,神岡\n";
+
+fn dry_run_reports_lines_and_reasons_and_writes_nothing(db: &str) {
+    setup(db);
+    let (_d, path) = csv_file("bad.csv", WITH_BAD_ROWS.as_bytes());
+    let out = import(db, &path, &["--dry-run"]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "bad rows fail a dry run");
+    assert!(
+        stderr.contains("3行目: 生年月日: 平成31年5月1日は存在しません"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4行目: 氏名を入力してください"), "{stderr}");
+    assert!(
+        stderr.contains("5行目: 地区「横手」はこの自治体の地区にありません"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("2行目"), "{stderr}");
+    assert!(!stderr.contains("6行目"), "{stderr}");
+    assert!(
+        stdout.contains("読み込み 5件、取り込み可能 2件、エラー 3件"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("panicked"));
+    assert_eq!(person_count(db), 0);
+
+    // A clean file passes a dry run and still writes nothing.
+    let good: String = WITH_BAD_ROWS
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| [0, 1, 5].contains(i))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let (_d, path) = csv_file("good.csv", good.as_bytes());
+    let out = import(db, &path, &["--dry-run"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .0
+            .contains("読み込み 2件、取り込み可能 2件、エラー 0件")
+    );
+    assert_eq!(person_count(db), 0);
+    assert!(import_audits(db).is_empty());
+}
+
+fn a_bad_row_imports_nothing_unless_skip_invalid(db: &str) {
+    setup(db);
+    let (_d, path) = csv_file("mixed.csv", WITH_BAD_ROWS.as_bytes());
+    let out = import(db, &path, &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("何も取り込みませんでした"), "{stderr}");
+    assert!(stderr.contains("3行目: 生年月日"), "{stderr}");
+    assert!(
+        stdout.contains("読み込み 5件、取り込み 0件、エラー 3件"),
+        "{stdout}"
+    );
+    assert_eq!(person_count(db), 0);
+    assert!(import_audits(db).is_empty());
+
+    let out = import(db, &path, &["--skip-invalid"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("読み込み 5件、取り込み 2件、エラー 3件"),
+        "{stdout}"
+    );
+    for line in ["3行目", "4行目", "5行目"] {
+        assert!(
+            stderr.contains(line),
+            "the skipped rows are listed: {stderr}"
+        );
+    }
+    let names: Vec<String> = persons(db).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(names, strs(&["佐藤 花子", "山本 三郎"]));
+    assert_eq!(
+        import_audits(db),
+        vec![strs(&["create", "2", "mixed.csv", "import.staff"])]
+    );
+}
+
+fn unknown_header_is_refused(db: &str) {
+    setup(db);
+    let (_d, path) = csv_file(
+        "odd.csv",
+        "氏名,年齢,生年月日\n佐藤 花子,52,S47.3.5\n".as_bytes(),
+    );
+    for extra in [&[][..], &["--dry-run"], &["--skip-invalid"]] {
+        let out = import(db, &path, extra);
+        assert!(!out.status.success());
+        let (_, stderr) = text(&out);
+        assert!(
+            stderr.contains("使えない見出しがあります: 「年齢」"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("氏名(name)"),
+            "lists the accepted ones: {stderr}"
+        );
+        assert!(stderr.contains("住民宛名番号(external_id)"), "{stderr}");
+    }
+    // Neither UTF-8 nor Shift_JIS.
+    let (_d, path) = csv_file("binary.csv", b"name\n\x81\xFF\x00\n");
+    let out = import(db, &path, &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("文字コードを判別できません(2行目"),
+        "{:?}",
+        text(&out)
+    );
+    assert_eq!(person_count(db), 0);
+}
+
+fn unknown_municipality_agency_and_user_are_refused(db: &str) {
+    setup(db);
+    assert!(
+        kasane(&["municipality", "import", YUZAWA], db)
+            .status
+            .success()
+    );
+    let yuzawa_agency = rows(
+        db,
+        "SELECT a.code FROM agency a JOIN municipality m ON m.id = a.municipality_id \
+         WHERE m.code = 'yuzawa' ORDER BY a.id LIMIT 1",
+    )[0][0]
+        .clone();
+    add_user(db, "yuzawa", &yuzawa_agency, "yuzawa.staff", "staff");
+    add_user(db, "daisen", "houkatsu", "daisen.auditor", "auditor");
+    add_user(db, "daisen", "houkatsu", "gone.staff", "staff");
+    assert!(
+        kasane(&["user", "disable", "gone.staff"], db)
+            .status
+            .success()
+    );
+
+    let (_d, path) = csv_file("ok.csv", "氏名\n佐藤 花子\n".as_bytes());
+    let file = path.to_str().unwrap();
+    let cases: [(&str, &str, &str, &str); 6] = [
+        (
+            "atlantis",
+            "houkatsu",
+            "import.staff",
+            "自治体 atlantis は登録されていません",
+        ),
+        (
+            "daisen",
+            "nowhere",
+            "import.staff",
+            "機関コード nowhere はありません",
+        ),
+        (
+            "daisen",
+            "houkatsu",
+            "ghost.user",
+            "ユーザー ghost.user は登録されていません",
+        ),
+        (
+            "daisen",
+            "houkatsu",
+            "yuzawa.staff",
+            "yuzawa.staff は大仙市の職員ではありません",
+        ),
+        (
+            "daisen",
+            "houkatsu",
+            "gone.staff",
+            "gone.staff は無効になっています",
+        ),
+        (
+            "daisen",
+            "houkatsu",
+            "daisen.auditor",
+            "本人の情報を扱う役割",
+        ),
+    ];
+    for (municipality, agency, user, message) in cases {
+        for dry in [false, true] {
+            let mut args = vec![
+                "import",
+                "persons",
+                file,
+                "--municipality",
+                municipality,
+                "--agency",
+                agency,
+                "--as",
+                user,
+            ];
+            if dry {
+                args.push("--dry-run");
+            }
+            let out = kasane(&args, db);
+            assert!(!out.status.success(), "{args:?}");
+            let (_, stderr) = text(&out);
+            assert!(stderr.contains(message), "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"));
+        }
+    }
+    let out = kasane(
+        &[
+            "import",
+            "persons",
+            "/nonexistent/x.csv",
+            "--municipality",
+            "daisen",
+            "--agency",
+            "houkatsu",
+            "--as",
+            "import.staff",
+        ],
+        db,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("x.csv を読めません"));
+    assert_eq!(person_count(db), 0);
+}
+
+#[test]
+fn import_has_help() {
+    for args in [
+        vec!["import", "--help"],
+        vec!["import", "persons", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("persons"));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
+        .args(["import", "persons", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--dry-run",
+        "--skip-invalid",
+        "--as",
+        "--agency",
+        "--municipality",
+    ] {
+        assert!(help.contains(flag), "{help}");
+    }
+}
