@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::{Months, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
 use crate::identity::AgencyId;
@@ -612,6 +612,25 @@ pub(crate) fn required_text(
         return Err(FieldError::new(field, format!("{what}を入力してください")));
     }
     max_chars(field, what, value, max)
+}
+
+/// A date field typed as ISO or 和暦: `Ok(None)` when empty and optional, an error naming
+/// `what` when empty and required or unreadable.
+pub(crate) fn date_field(
+    field: &'static str,
+    what: &str,
+    raw: &str,
+    required: bool,
+) -> Result<Option<NaiveDate>, FieldError> {
+    if raw.trim().is_empty() {
+        return match required {
+            true => Err(FieldError::new(field, format!("{what}を入力してください"))),
+            false => Ok(None),
+        };
+    }
+    wareki::parse_date(raw)
+        .map(Some)
+        .map_err(|e| FieldError::new(field, format!("{what}: {e}")))
 }
 
 pub(crate) fn max_chars(

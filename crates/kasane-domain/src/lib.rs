@@ -1,16 +1,21 @@
 //! kasane's rules: pure Rust, no I/O, no async. Everything here can be tested as a table.
 
 pub mod access;
+pub mod assessment;
 pub mod audit;
+pub mod case;
+pub mod consent;
 pub mod early_warning;
 pub mod fiscal_year;
 pub mod household;
 pub mod identity;
 pub mod intake;
+pub mod meeting;
 pub mod municipality;
 pub mod name;
 pub mod person;
 pub mod person_match;
+pub mod plan;
 pub mod referral;
 pub mod support_log;
 pub mod wareki;

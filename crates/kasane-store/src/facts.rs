@@ -1,10 +1,13 @@
 //! Access facts: what the law makes relevant about a person, read from the records, for
 //! `access::decide`. Kept in step with the SQL twin `visible_person!` in person.rs.
 
-use chrono::{DateTime, Utc};
-use kasane_domain::access::{CoordinationFact, Involvement, InvolvementKind, PersonFacts};
+use chrono::{DateTime, NaiveDate, Utc};
+use kasane_domain::access::{
+    ConsentFact, CoordinationFact, Involvement, InvolvementKind, PersonFacts, SupportMeetingFact,
+};
 use kasane_domain::identity::{AgencyId, MunicipalityId};
 
+use crate::case::Case;
 use crate::{Store, StoreResult, on_pool};
 
 /// One contact of a window with a person, for the cross-window early warning.
@@ -18,6 +21,9 @@ pub struct ContactRow {
     /// Comma-separated issue codes (intakes only).
     pub issues: String,
 }
+
+/// (consent, covers the 重層的支援会議, withdrawn, expires_on, one named agency).
+type ConsentRow = (i64, bool, bool, Option<NaiveDate>, Option<AgencyId>);
 
 impl Store {
     /// The municipality's coordinating agency (多機関協働事業者), if configured.
@@ -34,52 +40,171 @@ impl Store {
         Ok(row.map(|(id,)| id))
     }
 
-    /// The access facts of a person's 名寄せ group (`canonical_id` is the group's root).
+    /// The access facts of a person's 名寄せ group (`canonical_id` is the group's root):
+    /// intakes, referrals, cases on the person or on a household they belong to, and
+    /// consents. Support-meeting facts belong to one case only: see [`Store::case_facts`].
     pub async fn person_facts(
         &self,
         municipality_id: MunicipalityId,
         canonical_id: i64,
     ) -> StoreResult<PersonFacts> {
-        let rows: Vec<(String, i64, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT 'intake', i.receiving_agency_id, i.outcome FROM intake i \
+        // (source, agency, state, flag): flag is "the escalated intake has a case" for
+        // intakes, "the involvement is current" for case agencies.
+        let rows: Vec<(String, i64, String, bool)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT 'intake', i.receiving_agency_id, i.outcome, \
+               EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id) FROM intake i \
              JOIN person q ON q.id = i.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1 \
              UNION ALL \
-             SELECT 'referral', r.to_agency_id, r.status FROM referral r \
-             JOIN person q ON q.id = r.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1"
+             SELECT 'referral', r.to_agency_id, r.status, FALSE FROM referral r \
+             JOIN person q ON q.id = r.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1 \
+             UNION ALL \
+             SELECT 'case_lead', c.lead_agency_id, c.status, c.coordination_ended_at IS NULL \
+             FROM cases c WHERE c.id IN (SELECT id FROM cases WHERE person_id IN \
+               (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
+               OR household_id IN (SELECT hm.household_id FROM household_member hm \
+                 JOIN person q ON q.id = hm.person_id \
+                 WHERE (q.id = $1 OR q.linked_to_person_id = $1) AND hm.left_on IS NULL)) \
+             UNION ALL \
+             SELECT 'case_involved', ca.agency_id, c.status, ca.left_at IS NULL \
+             FROM case_agency ca JOIN cases c ON c.id = ca.case_id WHERE c.id IN \
+               (SELECT id FROM cases WHERE person_id IN \
+               (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
+               OR household_id IN (SELECT hm.household_id FROM household_member hm \
+                 JOIN person q ON q.id = hm.person_id \
+                 WHERE (q.id = $1 OR q.linked_to_person_id = $1) AND hm.left_on IS NULL))"
         )
         .bind(canonical_id)
         .fetch_all(p)
         .await)?;
         let mut facts = PersonFacts::new(municipality_id);
-        let mut escalated = false;
-        for (source, agency_id, state) in rows {
+        let mut coordinated = false;
+        let mut case_seen = false;
+        for (source, agency_id, state, flag) in rows {
+            let involvement = |kind, active| Involvement {
+                agency_id,
+                kind,
+                active,
+            };
             match (source.as_str(), state.as_str()) {
                 ("intake", outcome) => {
-                    escalated |= outcome == "escalated";
-                    facts.involvements.push(Involvement {
-                        agency_id,
-                        kind: InvolvementKind::Intake,
-                        active: true,
-                    });
+                    // An escalated intake is the coordinator's until a case is opened from it.
+                    coordinated |= outcome == "escalated" && !flag;
+                    facts
+                        .involvements
+                        .push(involvement(InvolvementKind::Intake, true));
                 }
                 ("referral", "sent") => facts.pending_referrals.push(agency_id),
-                ("referral", "accepted" | "completed") => facts.involvements.push(Involvement {
-                    agency_id,
-                    kind: InvolvementKind::ReferralAccepted,
-                    active: true,
-                }),
+                ("referral", "accepted" | "completed") => facts
+                    .involvements
+                    .push(involvement(InvolvementKind::ReferralAccepted, true)),
+                ("case_lead", status) => {
+                    case_seen = true;
+                    coordinated |= status != "closed" && flag;
+                    facts
+                        .involvements
+                        .push(involvement(InvolvementKind::CaseLead, status != "closed"));
+                }
+                ("case_involved", status) => facts.involvements.push(involvement(
+                    InvolvementKind::CaseInvolved,
+                    status != "closed" && flag,
+                )),
                 // A declined referral gave the receiver no involvement.
                 _ => {}
             }
         }
-        let coordinating = match escalated {
-            true => self.coordinating_agency(municipality_id).await?,
-            false => None,
+        if coordinated || case_seen {
+            facts.coordination =
+                self.coordinating_agency(municipality_id)
+                    .await?
+                    .map(|coordinating_agency| CoordinationFact {
+                        coordinating_agency,
+                        ended: !coordinated,
+                    });
+        }
+        facts.consents = self.consent_facts(canonical_id).await?;
+        Ok(facts)
+    }
+
+    /// The consents of a person's group as the access rule sees them.
+    async fn consent_facts(&self, canonical_id: i64) -> StoreResult<Vec<ConsentFact>> {
+        let rows: Vec<ConsentRow> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT co.id, co.covers_multilayer_meeting, co.withdrawn_at IS NOT NULL, \
+                 co.expires_on, cag.agency_id FROM consent co \
+                 JOIN person q ON q.id = co.person_id \
+                 LEFT JOIN consent_agency cag ON cag.consent_id = co.id \
+                 WHERE q.id = $1 OR q.linked_to_person_id = $1 ORDER BY co.id"
+        )
+        .bind(canonical_id)
+        .fetch_all(p)
+        .await)?;
+        let mut consents: Vec<(i64, ConsentFact)> = Vec::new();
+        for (id, meeting, withdrawn, expires_on, agency) in rows {
+            if consents.last().is_none_or(|(last, _)| *last != id) {
+                consents.push((
+                    id,
+                    ConsentFact {
+                        agencies: Vec::new(),
+                        meeting,
+                        withdrawn,
+                        expires_on,
+                    },
+                ));
+            }
+            if let (Some(agency), Some((_, c))) = (agency, consents.last_mut()) {
+                c.agencies.push(agency);
+            }
+        }
+        Ok(consents.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// The access facts of a case: those of its person (or of its household), and the
+    /// 支援会議 that have this case — and only this case — on their agenda.
+    pub async fn case_facts(&self, case: &Case) -> StoreResult<PersonFacts> {
+        let mut facts = match (case.person_id, case.household_id) {
+            (Some(person_id), _) => {
+                let root: (i64,) = on_pool!(self, |p| sqlx::query_as(
+                    "SELECT COALESCE(linked_to_person_id, id) FROM person WHERE id = $1"
+                )
+                .bind(person_id)
+                .fetch_one(p)
+                .await)?;
+                self.person_facts(case.municipality_id, root.0).await?
+            }
+            (None, Some(household_id)) => {
+                self.household_facts(case.municipality_id, household_id)
+                    .await?
+            }
+            (None, None) => PersonFacts::new(case.municipality_id),
         };
-        facts.coordination = coordinating.map(|coordinating_agency| CoordinationFact {
-            coordinating_agency,
-            ended: false,
-        });
+        let rows: Vec<(i64, Option<i64>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT ma.meeting_id, mm.agency_id FROM meeting_agenda ma \
+             JOIN meeting mt ON mt.id = ma.meeting_id \
+             LEFT JOIN meeting_member mm ON mm.meeting_id = mt.id AND mm.acknowledged_at IS NOT NULL \
+             WHERE ma.case_id = $1 AND ma.removed_at IS NULL AND mt.kind = 'support_meeting' \
+             ORDER BY ma.meeting_id"
+        )
+        .bind(case.id)
+        .fetch_all(p)
+        .await
+        })?;
+        let mut meetings: Vec<(i64, SupportMeetingFact)> = Vec::new();
+        for (meeting_id, agency) in rows {
+            if meetings.last().is_none_or(|(last, _)| *last != meeting_id) {
+                meetings.push((
+                    meeting_id,
+                    SupportMeetingFact {
+                        member_agencies: Vec::new(),
+                        on_agenda: true,
+                        case_closed: case.status == "closed",
+                    },
+                ));
+            }
+            if let (Some(agency), Some((_, m))) = (agency, meetings.last_mut()) {
+                m.member_agencies.push(agency);
+            }
+        }
+        facts.support_meetings = meetings.into_iter().map(|(_, m)| m).collect();
         Ok(facts)
     }
 
@@ -104,7 +229,14 @@ impl Store {
             let f = self.person_facts(municipality_id, person_id).await?;
             facts.involvements.extend(f.involvements);
             facts.pending_referrals.extend(f.pending_referrals);
-            facts.coordination = facts.coordination.or(f.coordination);
+            facts.consents.extend(f.consents);
+            facts.coordination = match (facts.coordination, f.coordination) {
+                (Some(a), Some(b)) => Some(CoordinationFact {
+                    coordinating_agency: a.coordinating_agency,
+                    ended: a.ended && b.ended,
+                }),
+                (a, b) => a.or(b),
+            };
         }
         Ok(facts)
     }

@@ -13,12 +13,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub mod audit;
+pub mod case;
+pub mod consent;
 pub mod facts;
 pub mod household;
 pub mod import;
 pub mod intake;
+pub mod meeting;
 pub mod municipality;
 pub mod person;
+pub mod plan;
 pub mod referral;
 pub mod schema;
 pub mod session;

@@ -58,23 +58,41 @@ pub struct Viewer {
     pub agency_id: AgencyId,
     /// Holds the coordinator role and belongs to the coordinating agency.
     pub coordinates: bool,
+    /// Today in Japan: consents expire by the local calendar.
+    pub today: NaiveDate,
 }
 
-/// The SQL twin of `access::decide` for listing persons: the same bases (involvement by
-/// intake, referral received or accepted, coordination of an escalated intake), over the
-/// person's whole 名寄せ group — kept in step with `Store::person_facts`. Binds: $1 municipality, $2 agency,
-/// $3 coordinates.
+/// The SQL twin of `access::decide` for listing persons — kept in step with
+/// `Store::person_facts`, over the person's whole 名寄せ group: involvement (an intake, a
+/// referral received or accepted, lead or involved agency of a case on the person or on a
+/// household they belong to), coordination (an escalated intake no case was opened from,
+/// or an open case whose coordination has not ended), or a consent in force naming the
+/// agency. Binds: $1 municipality, $2 agency, $3 coordinates, $4 today.
 macro_rules! visible_person {
     () => {
         "p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND ( \
            EXISTS (SELECT 1 FROM intake i JOIN person q ON q.id = i.person_id \
                    WHERE (q.id = p.id OR q.linked_to_person_id = p.id) \
-                   AND (i.receiving_agency_id = $2 OR ($3 AND i.outcome = 'escalated'))) \
+                   AND (i.receiving_agency_id = $2 OR ($3 AND i.outcome = 'escalated' \
+                        AND NOT EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id)))) \
            OR EXISTS (SELECT 1 FROM referral r JOIN person q ON q.id = r.person_id \
                    WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND r.to_agency_id = $2 \
-                   AND r.status IN ('sent', 'accepted', 'completed'))) "
+                   AND r.status IN ('sent', 'accepted', 'completed')) \
+           OR EXISTS (SELECT 1 FROM cases c2 WHERE (c2.person_id IN \
+                     (SELECT q.id FROM person q WHERE q.id = p.id OR q.linked_to_person_id = p.id) \
+                   OR c2.household_id IN (SELECT hm.household_id FROM household_member hm \
+                     JOIN person q ON q.id = hm.person_id \
+                     WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND hm.left_on IS NULL)) \
+                   AND (c2.lead_agency_id = $2 \
+                     OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND ca.agency_id = $2) \
+                     OR ($3 AND c2.status <> 'closed' AND c2.coordination_ended_at IS NULL))) \
+           OR EXISTS (SELECT 1 FROM consent co JOIN consent_agency cag ON cag.consent_id = co.id \
+                   JOIN person q ON q.id = co.person_id \
+                   WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND cag.agency_id = $2 \
+                   AND co.withdrawn_at IS NULL AND (co.expires_on IS NULL OR co.expires_on >= $4))) "
     };
 }
+pub(crate) use visible_person;
 
 macro_rules! select_person {
     () => {
@@ -213,16 +231,16 @@ impl Store {
         viewer: Viewer,
         s: &PersonSearch,
     ) -> StoreResult<(Vec<Person>, i64)> {
-        const FILTER: &str = "AND ($4 IS NULL OR p.name_key LIKE $4 ESCAPE '\\' \
-             OR p.kana_key LIKE $5 ESCAPE '\\' \
+        const FILTER: &str = "AND ($5 IS NULL OR p.name_key LIKE $5 ESCAPE '\\' \
+             OR p.kana_key LIKE $6 ESCAPE '\\' \
              OR EXISTS (SELECT 1 FROM person l WHERE l.linked_to_person_id = p.id \
-                        AND (l.name_key LIKE $4 ESCAPE '\\' OR l.kana_key LIKE $5 ESCAPE '\\'))) \
-             AND ($6 IS NULL OR p.phone_digits LIKE $6 ESCAPE '\\') \
-             AND ($7 IS NULL OR p.birth_date = $7) \
-             AND ($8 IS NULL OR p.address LIKE $8 ESCAPE '\\') \
-             AND ($9 IS NULL OR p.district_code = $9) ";
+                        AND (l.name_key LIKE $5 ESCAPE '\\' OR l.kana_key LIKE $6 ESCAPE '\\'))) \
+             AND ($7 IS NULL OR p.phone_digits LIKE $7 ESCAPE '\\') \
+             AND ($8 IS NULL OR p.birth_date = $8) \
+             AND ($9 IS NULL OR p.address LIKE $9 ESCAPE '\\') \
+             AND ($10 IS NULL OR p.district_code = $10) ";
         let list_sql = format!(
-            "{}WHERE {}{FILTER}ORDER BY p.updated_at DESC, p.id DESC LIMIT $10 OFFSET $11",
+            "{}WHERE {}{FILTER}ORDER BY p.updated_at DESC, p.id DESC LIMIT $11 OFFSET $12",
             select_person!(),
             visible_person!()
         );
@@ -244,6 +262,7 @@ impl Store {
                 $q.bind(viewer.municipality_id)
                     .bind(viewer.agency_id)
                     .bind(viewer.coordinates)
+                    .bind(viewer.today)
                     .bind(&name_like)
                     .bind(&kana_like)
                     .bind(&phone_like)

@@ -183,5 +183,31 @@ pub async fn viewer(state: &AppState, ctx: &Ctx) -> Result<kasane_store::person:
         municipality_id: ctx.municipality.id,
         agency_id: ctx.agency.id,
         coordinates: ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id),
+        today: today_jst(),
     })
+}
+
+/// A case the caller may act on, with the grant that allowed it. The facts are the case's
+/// person's (or household's) and the 支援会議 that have this case on their agenda.
+pub async fn case_access(
+    state: &AppState,
+    ctx: &Ctx,
+    action: Action,
+    id: i64,
+) -> Result<(kasane_store::case::Case, Grant), AppError> {
+    let case = state.store.case_any(id).await?.ok_or(AppError::NotFound)?;
+    let facts = state.store.case_facts(&case).await?;
+    let oid = case.id.to_string();
+    let grant = authorize(
+        state,
+        ctx,
+        action,
+        &Subject::Person(&facts),
+        Object {
+            kind: "case",
+            id: &oid,
+        },
+    )
+    .await?;
+    Ok((case, grant))
 }

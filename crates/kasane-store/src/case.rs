@@ -1,0 +1,597 @@
+//! Cases (`cases` table: CASE is reserved in SQL), their involved agencies, every move
+//! (case_event) and the versioned assessment sheets. The domain (`kasane_domain::case`)
+//! decides which moves are legal; each move here is conditional on the status it was
+//! decided from, so two workers acting at once cannot both win.
+
+use chrono::{DateTime, Utc};
+use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use serde::Serialize;
+
+use crate::person::Viewer;
+use crate::user::expect_one;
+use crate::{Store, StoreError, StoreResult, now, on_pool};
+
+/// The SQL twin of `access::decide` for listing cases — kept in step with
+/// `Store::case_facts`: the case's person (or a current member of its household) is
+/// visible to the viewer (`visible_person!`), or the viewer's agency is an acknowledged
+/// member of a 支援会議 that has the open case on its agenda. Binds as `visible_person!`:
+/// $1 municipality, $2 agency, $3 coordinates, $4 today.
+macro_rules! visible_case {
+    () => {
+        concat!(
+            "c.municipality_id = $1 AND (EXISTS (SELECT 1 FROM person p WHERE p.id = \
+               (SELECT COALESCE(q.linked_to_person_id, q.id) FROM person q WHERE q.id = c.person_id) AND ",
+            crate::person::visible_person!(),
+            ") OR EXISTS (SELECT 1 FROM household_member hm JOIN person q ON q.id = hm.person_id \
+               JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
+               WHERE hm.household_id = c.household_id AND hm.left_on IS NULL AND ",
+            crate::person::visible_person!(),
+            ") OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM meeting_agenda ma \
+               JOIN meeting mt ON mt.id = ma.meeting_id JOIN meeting_member mm ON mm.meeting_id = mt.id \
+               WHERE ma.case_id = c.id AND ma.removed_at IS NULL AND mt.kind = 'support_meeting' \
+               AND mm.agency_id = $2 AND mm.acknowledged_at IS NOT NULL))) "
+        )
+    };
+}
+
+macro_rules! select_case {
+    () => {
+        "SELECT c.id, c.municipality_id, c.person_id, c.household_id, \
+         COALESCE(p.name, h.label, '') AS subject_name, c.status, c.suspended_from, \
+         c.lead_agency_id, la.name AS lead_agency_name, c.intake_id, c.summary, \
+         c.coordination_ended_at, c.handover_note, c.closure_reason, c.closed_at, \
+         c.opened_by_user_id, c.opened_at, c.updated_at FROM cases c \
+         LEFT JOIN person p ON p.id = c.person_id LEFT JOIN household h ON h.id = c.household_id \
+         JOIN agency la ON la.id = c.lead_agency_id "
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct Case {
+    pub id: i64,
+    pub municipality_id: MunicipalityId,
+    pub person_id: Option<i64>,
+    pub household_id: Option<i64>,
+    /// The person's name or the household's label.
+    pub subject_name: String,
+    pub status: String,
+    pub suspended_from: Option<String>,
+    pub lead_agency_id: AgencyId,
+    pub lead_agency_name: String,
+    pub intake_id: Option<i64>,
+    pub summary: String,
+    pub coordination_ended_at: Option<DateTime<Utc>>,
+    pub handover_note: String,
+    pub closure_reason: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub opened_by_user_id: UserId,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct CaseAgency {
+    pub id: i64,
+    pub agency_id: AgencyId,
+    pub agency_name: String,
+    pub joined_at: DateTime<Utc>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct CaseEventRow {
+    pub id: i64,
+    pub event: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: String,
+    pub user_name: String,
+    pub agency_name: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub version: i32,
+    /// JSON of `kasane_domain::assessment::AssessmentDraft`.
+    pub sheet: String,
+    pub author_name: String,
+    pub author_agency_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new case.
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    pub municipality_id: MunicipalityId,
+    pub person_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub lead_agency_id: AgencyId,
+    pub intake_id: Option<i64>,
+    pub kinds: &'a [&'a str],
+    pub summary: &'a str,
+    pub user_id: UserId,
+    pub agency_id: AgencyId,
+}
+
+/// A status move decided by the domain (`case::apply`).
+#[derive(Debug, Clone)]
+pub struct CaseMove<'a> {
+    pub case_id: i64,
+    pub event: &'a str,
+    pub from_status: &'a str,
+    pub to_status: &'a str,
+    /// The status to return to, when suspending.
+    pub suspended_from: Option<&'a str>,
+    pub closure_reason: Option<&'a str>,
+    pub note: &'a str,
+    pub user_id: UserId,
+    pub agency_id: AgencyId,
+}
+
+/// Records one case event on `$tx`.
+macro_rules! insert_event {
+    ($tx:expr, $m:expr, $case:expr, $event:expr, $from:expr, $to:expr, $note:expr, $user:expr, $agency:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO case_event (municipality_id, case_id, event, from_status, to_status, note, \
+             user_id, agency_id, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($m)
+        .bind($case)
+        .bind($event)
+        .bind($from)
+        .bind($to)
+        .bind($note)
+        .bind($user)
+        .bind($agency)
+        .bind($at)
+        .execute($tx)
+        .await?
+    };
+}
+
+impl Store {
+    pub async fn create_case(&self, c: &NewCase<'_>) -> StoreResult<i64> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO cases (municipality_id, person_id, household_id, status, lead_agency_id, \
+                 intake_id, summary, opened_by_user_id, opened_at, updated_at) \
+                 VALUES ($1, $2, $3, 'intake', $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(c.municipality_id)
+            .bind(c.person_id)
+            .bind(c.household_id)
+            .bind(c.lead_agency_id)
+            .bind(c.intake_id)
+            .bind(c.summary)
+            .bind(c.user_id)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            for kind in c.kinds {
+                sqlx::query("INSERT INTO case_kind (case_id, kind) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(*kind)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            insert_event!(
+                &mut *tx,
+                c.municipality_id,
+                id,
+                "open",
+                None::<&str>,
+                Some("intake"),
+                c.summary,
+                c.user_id,
+                c.agency_id,
+                at
+            );
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// A case of any municipality (the access rule decides who sees it).
+    pub async fn case_any(&self, id: i64) -> StoreResult<Option<Case>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_case!(),
+            "WHERE c.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Cases the viewer may see, optionally of one status, most recently changed first;
+    /// and the total for paging.
+    pub async fn list_cases(
+        &self,
+        viewer: Viewer,
+        status: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Case>, i64)> {
+        let list_sql = concat!(
+            select_case!(),
+            "WHERE ",
+            visible_case!(),
+            "AND ($5 IS NULL OR c.status = $5) ORDER BY c.updated_at DESC, c.id DESC LIMIT $6 OFFSET $7"
+        );
+        let count_sql = concat!(
+            "SELECT COUNT(*) FROM cases c WHERE ",
+            visible_case!(),
+            "AND ($5 IS NULL OR c.status = $5)"
+        );
+        let (rows, total): (Vec<Case>, (i64,)) = on_pool!(self, |p| {
+            let rows = sqlx::query_as(list_sql)
+                .bind(viewer.municipality_id)
+                .bind(viewer.agency_id)
+                .bind(viewer.coordinates)
+                .bind(viewer.today)
+                .bind(status)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(p)
+                .await?;
+            let total = sqlx::query_as(count_sql)
+                .bind(viewer.municipality_id)
+                .bind(viewer.agency_id)
+                .bind(viewer.coordinates)
+                .bind(viewer.today)
+                .bind(status)
+                .fetch_one(p)
+                .await?;
+            (rows, total)
+        });
+        Ok((rows, total.0))
+    }
+
+    /// The cases of a person's 名寄せ group (directly, or through a current household),
+    /// unfiltered: callers decide access per case.
+    pub async fn cases_of_person(&self, canonical_id: i64) -> StoreResult<Vec<Case>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(concat!(
+            select_case!(),
+            "WHERE c.person_id IN (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
+             OR c.household_id IN (SELECT hm.household_id FROM household_member hm \
+               JOIN person q ON q.id = hm.person_id \
+               WHERE (q.id = $1 OR q.linked_to_person_id = $1) AND hm.left_on IS NULL) \
+             ORDER BY c.opened_at DESC"
+        ))
+        .bind(canonical_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    pub async fn case_kinds(&self, case_id: i64) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT kind FROM case_kind WHERE case_id = $1 ORDER BY kind"
+        )
+        .bind(case_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows.into_iter().map(|(k,)| k).collect())
+    }
+
+    pub async fn case_agencies(&self, case_id: i64) -> StoreResult<Vec<CaseAgency>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT ca.id, ca.agency_id, a.name AS agency_name, ca.joined_at, ca.left_at \
+             FROM case_agency ca JOIN agency a ON a.id = ca.agency_id \
+             WHERE ca.case_id = $1 ORDER BY ca.joined_at, ca.id"
+        )
+        .bind(case_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn case_events(&self, case_id: i64) -> StoreResult<Vec<CaseEventRow>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT e.id, e.event, e.from_status, e.to_status, e.note, u.display_name AS user_name, \
+             a.name AS agency_name, e.occurred_at FROM case_event e \
+             JOIN app_user u ON u.id = e.user_id JOIN agency a ON a.id = e.agency_id \
+             WHERE e.case_id = $1 ORDER BY e.occurred_at, e.id"
+        )
+        .bind(case_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// Applies a status move, if the case is still in `from_status`.
+    pub async fn move_case(
+        &self,
+        municipality_id: MunicipalityId,
+        m: &CaseMove<'_>,
+    ) -> StoreResult<()> {
+        let at = now();
+        let closing = m.to_status == "closed";
+        let reopening = m.from_status == "closed";
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE cases SET status = $3, suspended_from = $4, updated_at = $5, \
+                 closure_reason = CASE WHEN $6 THEN $7 WHEN $8 THEN NULL ELSE closure_reason END, \
+                 closed_at = CASE WHEN $6 THEN $5 WHEN $8 THEN NULL ELSE closed_at END, \
+                 closed_by_user_id = CASE WHEN $6 THEN $9 WHEN $8 THEN NULL ELSE closed_by_user_id END \
+                 WHERE id = $1 AND status = $2 AND municipality_id = $10",
+            )
+            .bind(m.case_id)
+            .bind(m.from_status)
+            .bind(m.to_status)
+            .bind(m.suspended_from)
+            .bind(at)
+            .bind(closing)
+            .bind(m.closure_reason)
+            .bind(reopening)
+            .bind(m.user_id)
+            .bind(municipality_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Invalid(
+                    "ケースの状態が先に変更されました。画面を読み込み直してください".into(),
+                ));
+            }
+            let note = match m.closure_reason {
+                Some(code) if closing => format!("[{code}] {}", m.note),
+                _ => m.note.to_string(),
+            };
+            insert_event!(
+                &mut *tx,
+                municipality_id,
+                m.case_id,
+                m.event,
+                Some(m.from_status),
+                Some(m.to_status),
+                note,
+                m.user_id,
+                m.agency_id,
+                at
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Adds an involved agency (関与機関); a past involvement is not reopened but added anew.
+    pub async fn add_case_agency(
+        &self,
+        municipality_id: MunicipalityId,
+        case_id: i64,
+        agency_id: AgencyId,
+        user_id: UserId,
+        actor_agency: AgencyId,
+    ) -> StoreResult<()> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (active,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM case_agency WHERE case_id = $1 AND agency_id = $2 AND left_at IS NULL",
+            )
+            .bind(case_id)
+            .bind(agency_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if active > 0 {
+                return Err(StoreError::Invalid("その機関はすでに関与機関です".into()));
+            }
+            sqlx::query(
+                "INSERT INTO case_agency (municipality_id, case_id, agency_id, joined_at, added_by_user_id) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(municipality_id)
+            .bind(case_id)
+            .bind(agency_id)
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            insert_event!(
+                &mut *tx,
+                municipality_id,
+                case_id,
+                "agency_added",
+                None::<&str>,
+                None::<&str>,
+                agency_id.to_string(),
+                user_id,
+                actor_agency,
+                at
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Ends an agency's involvement; its history stays readable to it.
+    pub async fn end_case_agency(
+        &self,
+        municipality_id: MunicipalityId,
+        case_id: i64,
+        agency_id: AgencyId,
+        user_id: UserId,
+        actor_agency: AgencyId,
+    ) -> StoreResult<()> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE case_agency SET left_at = $3 WHERE case_id = $1 AND agency_id = $2 AND left_at IS NULL",
+            )
+            .bind(case_id)
+            .bind(agency_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            expect_one(done.rows_affected())?;
+            insert_event!(
+                &mut *tx,
+                municipality_id,
+                case_id,
+                "agency_left",
+                None::<&str>,
+                None::<&str>,
+                agency_id.to_string(),
+                user_id,
+                actor_agency,
+                at
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Makes `agency_id` the lead agency (主担当); the previous lead stays involved.
+    pub async fn set_case_lead(
+        &self,
+        municipality_id: MunicipalityId,
+        case: &Case,
+        agency_id: AgencyId,
+        user_id: UserId,
+        actor_agency: AgencyId,
+    ) -> StoreResult<()> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE cases SET lead_agency_id = $2, updated_at = $3 WHERE id = $1")
+                .bind(case.id)
+                .bind(agency_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            // The new lead is no longer a plain involved agency; the old lead becomes one.
+            sqlx::query("UPDATE case_agency SET left_at = $3 WHERE case_id = $1 AND agency_id = $2 AND left_at IS NULL")
+                .bind(case.id)
+                .bind(agency_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO case_agency (municipality_id, case_id, agency_id, joined_at, added_by_user_id) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(municipality_id)
+            .bind(case.id)
+            .bind(case.lead_agency_id)
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            insert_event!(
+                &mut *tx,
+                municipality_id,
+                case.id,
+                "lead_changed",
+                None::<&str>,
+                None::<&str>,
+                agency_id.to_string(),
+                user_id,
+                actor_agency,
+                at
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Records the end of 多機関協働's own involvement (hand-over to the lead agency).
+    pub async fn hand_over_case(
+        &self,
+        municipality_id: MunicipalityId,
+        case_id: i64,
+        note: &str,
+        user_id: UserId,
+        actor_agency: AgencyId,
+    ) -> StoreResult<()> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE cases SET coordination_ended_at = $2, coordination_ended_by_user_id = $3, \
+                 handover_note = $4, updated_at = $2 WHERE id = $1 AND coordination_ended_at IS NULL",
+            )
+            .bind(case_id)
+            .bind(at)
+            .bind(user_id)
+            .bind(note)
+            .execute(&mut *tx)
+            .await?;
+            expect_one(done.rows_affected())?;
+            insert_event!(
+                &mut *tx,
+                municipality_id,
+                case_id,
+                "handover",
+                None::<&str>,
+                None::<&str>,
+                note,
+                user_id,
+                actor_agency,
+                at
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Stores a new version of the case's assessment sheet; yields the version number.
+    pub async fn add_assessment(
+        &self,
+        municipality_id: MunicipalityId,
+        case_id: i64,
+        sheet_json: &str,
+        user_id: UserId,
+        agency_id: AgencyId,
+    ) -> StoreResult<i32> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (version,): (i32,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS INTEGER) FROM assessment WHERE case_id = $1",
+            )
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO assessment (municipality_id, case_id, version, sheet, author_user_id, \
+                 author_agency_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(municipality_id)
+            .bind(case_id)
+            .bind(version)
+            .bind(sheet_json)
+            .bind(user_id)
+            .bind(agency_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE cases SET updated_at = $2 WHERE id = $1")
+                .bind(case_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(version)
+        })
+    }
+
+    /// Every version of the case's assessment, newest first.
+    pub async fn assessments(&self, case_id: i64) -> StoreResult<Vec<AssessmentRow>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT s.id, s.case_id, s.version, s.sheet, u.display_name AS author_name, \
+             a.name AS author_agency_name, s.created_at FROM assessment s \
+             JOIN app_user u ON u.id = s.author_user_id JOIN agency a ON a.id = s.author_agency_id \
+             WHERE s.case_id = $1 ORDER BY s.version DESC"
+        )
+        .bind(case_id)
+        .fetch_all(p)
+        .await)?)
+    }
+}
