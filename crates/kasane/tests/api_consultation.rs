@@ -17,6 +17,7 @@ both_engines!(
     another_municipality_gets_404_on_every_id,
     support_log_versions_and_household_signals,
     coordinator_links_and_splits_records,
+    split_pair_is_linked_again_only_when_confirmed,
     openapi_lists_the_consultation_api,
 );
 
@@ -755,6 +756,103 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     )
     .await;
     assert!(status.is_client_error(), "{status}");
+}
+
+async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let coordinator = app.token("daisen.coordinator").await;
+    let mut ids = Vec::new();
+    for name in ["齋藤 澄江", "斎藤 澄江", "齊藤 澄江"] {
+        let mut body = intake(new_person(name, "サイトウ スミエ", "S23.7.19"), "escalated");
+        body["confirm_new_person"] = json!(true);
+        ids.push(record(&app, &houkatsu, body).await.0);
+    }
+    let (p1, p2, p3) = (ids[0], ids[1], ids[2]);
+    let link = |on: i64, body: Value| {
+        let (app, coordinator) = (&app, &coordinator);
+        async move {
+            api_post(
+                app,
+                coordinator,
+                &format!("/api/v1/persons/{on}/links"),
+                body,
+            )
+            .await
+        }
+    };
+    let (status, v) = link(p1, json!({ "other_id": p2 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, v) = api_send(
+        &app,
+        &coordinator,
+        Method::DELETE,
+        &format!("/api/v1/persons/{p1}/links/{p2}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+
+    // Either way round, and through a group the split record has joined since: 409.
+    let (status, v) = link(p3, json!({ "other_id": p2 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    for (on, other) in [(p1, p2), (p2, p1), (p1, p3), (p3, p1)] {
+        let (status, v) = link(on, json!({ "other_id": other, "reason": "再確認" })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{on}+{other}: {v}");
+        assert_eq!(v["type"], "urn:kasane:problem:conflict");
+        assert_eq!(
+            v["title"],
+            "この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。"
+        );
+    }
+    let (_, v) = get_json(&app, &coordinator, &format!("/api/v1/persons/{p1}")).await;
+    assert_eq!(v["id"], p1, "{v}");
+    assert_eq!(v["record"]["linked_records"], json!([]), "{v}");
+
+    // Confirmed: linked, and audited as a pair split before.
+    let (status, v) = link(
+        p1,
+        json!({ "other_id": p2, "reason": "再確認", "confirm_distinct": true }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["person_id"], p1);
+    let mut linked = v["linked_ids"].as_array().unwrap().clone();
+    linked.sort_by_key(|id| id.as_i64());
+    assert_eq!(
+        linked,
+        [json!(p2), json!(p3)],
+        "p3's whole group came along: {v}"
+    );
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let (entries, _) = app
+        .store
+        .audit_entries(&kasane_store::audit::AuditFilter {
+            municipality_id: m.id,
+            object_type: Some("person_link".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries[0].username, "daisen.coordinator");
+    assert_eq!(entries[0].basis, "coordination");
+    assert!(
+        entries[0].reason.contains("以前に別人として解除") && entries[0].reason.contains("再確認"),
+        "{entries:?}"
+    );
+    // The schema documents the confirmation.
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let field = &doc["components"]["schemas"]["LinkRequest"]["properties"]["confirm_distinct"];
+    assert_eq!(field["type"], "boolean", "{field}");
+    assert!(
+        doc["paths"]["/api/v1/persons/{id}/links"]["post"]["responses"]["409"].is_object(),
+        "409 documented"
+    );
 }
 
 async fn openapi_lists_the_consultation_api(app: TestApp) {

@@ -19,6 +19,7 @@ both_engines!(
     variant_at_another_window_is_only_known_elsewhere,
     visible_candidate_has_score_and_reasons_and_can_be_chosen,
     coordinator_links_and_splits_records,
+    split_pair_is_linked_again_only_when_confirmed,
     referral_is_accepted_and_completed,
     declined_referral_returns_to_the_sender,
     overdue_referral_shows_on_every_worklist,
@@ -652,6 +653,107 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
         assert_eq!(entries[0].username, COORDINATOR);
         assert_eq!(entries[0].basis, "coordination", "{kind}");
     }
+}
+
+async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
+    let houkatsu = app.login(HOUKATSU).await;
+    let escalated = [("issues", "care"), ("outcome", "escalated")];
+    let a = new_person(&app, &houkatsu, &with(&SAITO, &escalated)).await;
+    let b = new_person(
+        &app,
+        &houkatsu,
+        &with(
+            &SAITO_VARIANT,
+            &with(&escalated, &[("person_choice", "new")]),
+        ),
+    )
+    .await;
+    let coordinator = app.login(COORDINATOR).await;
+    let link = |on: i64, other: i64, more: &'static [(&'static str, &'static str)]| {
+        let (app, coordinator) = (&app, &coordinator);
+        async move {
+            let other = other.to_string();
+            let fields = with(&[("other", &other), ("reason", "電話で再確認した")], more);
+            post(app, coordinator, &format!("/persons/{on}/link"), &fields).await
+        }
+    };
+    redirected(link(a, b, &[]).await).await;
+    redirected(
+        post(
+            &app,
+            &coordinator,
+            &format!("/persons/{a}/split"),
+            &[("other", &b.to_string())],
+        )
+        .await,
+    )
+    .await;
+
+    // Linking the pair again, either way round: refused, the form shown again with what
+    // was typed and the confirmation.
+    for (on, other) in [(a, b), (b, a)] {
+        let res = link(on, other, &[]).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。"),
+            "{html}"
+        );
+        assert!(html.contains(r#"name="confirm_distinct""#), "{html}");
+        assert!(
+            html.contains(&format!(r#"name="other" value="{other}""#)),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"name="reason" value="電話で再確認した""#),
+            "{html}"
+        );
+        assert!(html.contains(&format!("/persons/{on}/link")), "{html}");
+    }
+    let linked_to = |id: i64| {
+        let app = &app;
+        async move {
+            app.store
+                .person_any(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .linked_to_person_id
+        }
+    };
+    assert_eq!(linked_to(b).await, None);
+    assert_eq!(linked_to(a).await, None);
+    // The form without the split shows no confirmation.
+    let (_, page) = app.get_text(&coordinator, &format!("/persons/{a}")).await;
+    assert!(!page.contains("confirm_distinct"), "{page}");
+
+    // Confirmed, it links, and the audit says it was a pair split before.
+    let res = link(a, b, &[("confirm_distinct", "1")]).await;
+    assert_eq!(redirected(res).await, format!("/persons/{a}"));
+    assert_eq!(linked_to(b).await, Some(a));
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let (entries, total) = app
+        .store
+        .audit_entries(&AuditFilter {
+            municipality_id: m.id,
+            object_type: Some("person_link".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        total, 2,
+        "the first link and the confirmed one: {entries:?}"
+    );
+    assert_eq!(entries[0].username, COORDINATOR);
+    assert_eq!(entries[0].object_id, format!("{a}+{b}"));
+    assert!(
+        entries[0].reason.contains("以前に別人として解除")
+            && entries[0].reason.contains("電話で再確認した"),
+        "{entries:?}"
+    );
+    assert!(!entries[1].reason.contains("以前に別人として解除"));
 }
 
 // ---------------------------------------------------------------------------

@@ -154,6 +154,10 @@ pub struct LinkRequest {
     pub other_id: i64,
     #[serde(default)]
     pub reason: String,
+    /// The two records (or records of their groups) were split before, i.e. judged to be
+    /// different persons: such a link is refused with 409 unless this is `true`.
+    #[serde(default)]
+    pub confirm_distinct: bool,
 }
 
 /// The person's 名寄せ group after a link.
@@ -287,14 +291,16 @@ pub async fn timeline(
 }
 
 /// Links another record (and its group) to this person: 名寄せ by the coordinator. Both
-/// records stay; the link is audited and can be undone.
+/// records stay; the link is audited and can be undone. A pair split before answers 409
+/// until `confirm_distinct` is `true`.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/links", tag = "persons",
     params(("id" = i64, Path, description = "person id")),
     request_body = LinkRequest,
     responses((status = 201, body = LinkResult),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn link(
     State(state): State<AppState>,
@@ -302,7 +308,15 @@ pub async fn link(
     Path(id): Path<i64>,
     Body(req): Body<LinkRequest>,
 ) -> Result<Response, ApiError> {
-    let canonical = link_records(&state, &ctx, id, req.other_id, &req.reason).await?;
+    let canonical = link_records(
+        &state,
+        &ctx,
+        id,
+        req.other_id,
+        &req.reason,
+        req.confirm_distinct,
+    )
+    .await?;
     let linked_ids = state
         .store
         .linked_persons(canonical)

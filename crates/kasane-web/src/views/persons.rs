@@ -2,6 +2,7 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_domain::access::{Action, View};
@@ -299,18 +300,35 @@ async fn person_page(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let PersonAccess { person, grant } = person_access(&state, &ctx, Action::Read, id).await?;
+    Ok(render_person(&state, &ctx, id, None).await?)
+}
+
+/// A link the coordinator asked for that needs confirming (the pair was split before):
+/// the person page shows it again with what was typed and the confirmation checkbox.
+struct LinkRetry<'a> {
+    other: i64,
+    reason: &'a str,
+    message: String,
+}
+
+async fn render_person(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    retry: Option<&LinkRetry<'_>>,
+) -> Result<Response, AppError> {
+    let PersonAccess { person, grant } = person_access(state, ctx, Action::Read, id).await?;
     if person.id != id {
         // A linked record: its canonical page shows the whole group.
         return Ok(Redirect::to(&format!("/persons/{}", person.id)).into_response());
     }
     if grant.view == View::ReferralSheet {
-        return Ok(referral_sheet_only(&state, &ctx, &person)
+        return Ok(referral_sheet_only(state, ctx, &person)
             .await?
             .into_response());
     }
     let districts = state.store.districts(ctx.municipality.id).await?;
-    let timeline = Timeline::of_person(&state, person.id).await?;
+    let timeline = Timeline::of_person(state, person.id).await?;
     let memberships = state.store.memberships_of(person.id).await?;
     let linked = state.store.linked_persons(person.id).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
@@ -382,21 +400,35 @@ async fn person_page(
                     }
                 }
                 @if coordinator && writable {
-                    form.inline method="post" action={ "/persons/" (person.id) "/link" } {
+                    @if let Some(r) = retry {
+                        ul.errors role="alert" { li { (r.message) } }
+                    }
+                    form.inline #link method="post" action={ "/persons/" (person.id) "/link" } {
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
-                        label { "同一人物の記録番号 " input type="number" name="other" required; }
-                        label { " 理由 " input type="text" name="reason"; }
+                        label { "同一人物の記録番号 " input type="number" name="other" value=[retry.map(|r| r.other)] required; }
+                        label { " 理由 " input type="text" name="reason" value=[retry.map(|r| r.reason)]; }
+                        @if retry.is_some() {
+                            label.check {
+                                input type="checkbox" name="confirm_distinct" value="1" required autofocus;
+                                " 以前に別人として解除したことを確認のうえ、同一人物として結び付ける"
+                            }
+                        }
                         button type="submit" { "この方に結び付ける" }
                     }
                 }
             }
         }
         @if writable {
-            (crate::views::referrals::refer_form(&ctx, person.id, &agencies))
-            (crate::views::support_logs::entry_form(&ctx, Some(person.id), None))
+            (crate::views::referrals::refer_form(ctx, person.id, &agencies))
+            (crate::views::support_logs::entry_form(ctx, Some(person.id), None))
         }
     };
-    Ok(page(&ctx, &person.name, "/consultation", body).into_response())
+    let status = if retry.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page(ctx, &person.name, "/consultation", body)).into_response())
 }
 
 /// The referrals about a person waiting for the caller's agency to accept or decline them:
@@ -429,14 +461,37 @@ async fn referral_sheet_only(
     Ok(page(ctx, &person.name, "/consultation", body))
 }
 
+/// The answer to a link of a pair split before, until the caller confirms it.
+pub const SPLIT_BEFORE: &str =
+    "この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。";
+
+/// Whether any record of one 名寄せ group was split from (judged distinct from) any record
+/// of the other: then linking the groups needs the coordinator's explicit confirmation.
+pub async fn split_before(state: &AppState, a: i64, b: i64) -> Result<bool, AppError> {
+    let (group_a, group_b) = (
+        state.store.person_group(a).await?,
+        state.store.person_group(b).await?,
+    );
+    for &x in &group_a {
+        for &y in &group_b {
+            if state.store.known_distinct(x, y).await? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// Links record `other` (with its group) to person `id`'s canonical record (coordinator;
-/// both records stay). Returns the canonical id.
+/// both records stay). A pair split before is refused (`Conflict`, [`SPLIT_BEFORE`])
+/// unless `confirm_distinct`. Returns the canonical id.
 pub async fn link_records(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
     other: i64,
     reason: &str,
+    confirm_distinct: bool,
 ) -> Result<i64, AppError> {
     require_coordinator(ctx)?;
     let this = person_access(state, ctx, Action::Update, id).await?;
@@ -446,7 +501,16 @@ pub async fn link_records(
             "すでに同じ本人として結び付いています".into(),
         ));
     }
+    let relink = split_before(state, this.person.id, other.person.id).await?;
+    if relink && !confirm_distinct {
+        return Err(AppError::Conflict(SPLIT_BEFORE.into()));
+    }
     let reason = reason.trim();
+    let audited_reason = if relink {
+        format!("以前に別人として解除した記録を確認のうえ再結合: {reason}")
+    } else {
+        reason.to_string()
+    };
     state
         .store
         .link_persons(
@@ -467,7 +531,7 @@ pub async fn link_records(
             id: &oid,
         },
         this.grant.basis.code(),
-        reason,
+        &audited_reason,
     )
     .await?;
     Ok(this.person.id)
@@ -509,9 +573,13 @@ struct LinkForm {
     other: i64,
     #[serde(default)]
     reason: String,
+    /// The checkbox shown when the pair was split before.
+    #[serde(default)]
+    confirm_distinct: Option<String>,
 }
 
-/// Links another record to this person (coordinator; both records stay).
+/// Links another record to this person (coordinator; both records stay). A pair split
+/// before shows the person page again, with what was typed and a confirmation checkbox.
 async fn link(
     State(state): State<AppState>,
     Page(ctx): Page,
@@ -519,8 +587,19 @@ async fn link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    let canonical = link_records(&state, &ctx, id, form.other, &form.reason).await?;
-    Ok(Redirect::to(&format!("/persons/{canonical}")).into_response())
+    let confirmed = form.confirm_distinct.is_some();
+    match link_records(&state, &ctx, id, form.other, &form.reason, confirmed).await {
+        Ok(canonical) => Ok(Redirect::to(&format!("/persons/{canonical}")).into_response()),
+        Err(AppError::Conflict(message)) if message == SPLIT_BEFORE => {
+            let retry = LinkRetry {
+                other: form.other,
+                reason: &form.reason,
+                message,
+            };
+            Ok(render_person(&state, &ctx, id, Some(&retry)).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
