@@ -11,10 +11,14 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::http::error::{ApiError, AppError};
 
+pub mod cases;
+pub mod consents;
 pub mod households;
 pub mod intakes;
+pub mod meetings;
 pub mod openapi;
 pub mod persons;
+pub mod plans;
 pub mod referrals;
 pub mod support_logs;
 pub mod v1;
@@ -27,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::routes())
         .merge(households::routes())
         .merge(support_logs::routes())
+        .merge(cases::routes())
+        .merge(consents::routes())
+        .merge(meetings::routes())
+        .merge(plans::routes())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 

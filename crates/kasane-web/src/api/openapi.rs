@@ -6,7 +6,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
-use crate::api::{households, intakes, persons, referrals, support_logs, v1};
+use crate::api::{
+    cases, consents, households, intakes, meetings, persons, plans, referrals, support_logs, v1,
+};
 use crate::http::error::Problem;
 
 #[derive(OpenApi)]
@@ -53,6 +55,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(referrals::Doc::openapi());
     doc.merge(households::Doc::openapi());
     doc.merge(support_logs::Doc::openapi());
+    doc.merge(cases::Doc::openapi());
+    doc.merge(consents::Doc::openapi());
+    doc.merge(meetings::Doc::openapi());
+    doc.merge(plans::Doc::openapi());
     doc
 }
 

@@ -13,14 +13,18 @@ use crate::http::auth::Page;
 use crate::http::error::{AppError, PageError};
 
 pub mod audit;
+pub mod cases;
+pub mod consents;
 pub mod fmt;
 pub mod home;
 pub mod households;
 pub mod intakes;
 pub mod layout;
 pub mod login;
+pub mod meetings;
 pub mod municipality;
 pub mod persons;
+pub mod plans;
 pub mod referrals;
 pub mod support_logs;
 pub mod timeline;
@@ -50,6 +54,10 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::routes())
         .merge(households::routes())
         .merge(support_logs::routes())
+        .merge(cases::routes())
+        .merge(consents::routes())
+        .merge(meetings::routes())
+        .merge(plans::routes())
         .fallback(not_found)
 }
 
