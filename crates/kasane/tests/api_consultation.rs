@@ -18,6 +18,7 @@ both_engines!(
     support_log_versions_and_household_signals,
     coordinator_links_and_splits_records,
     split_pair_is_linked_again_only_when_confirmed,
+    intake_is_recorded_on_a_household_of_the_person,
     openapi_lists_the_consultation_api,
 );
 
@@ -853,6 +854,142 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
         doc["paths"]["/api/v1/persons/{id}/links"]["post"]["responses"]["409"].is_object(),
         "409 documented"
     );
+}
+
+async fn intake_is_recorded_on_a_household_of_the_person(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    // A new person with a new household, in one request: the person is its head.
+    let mut body = intake(
+        new_person("齋藤 澄江", "サイトウ スミエ", "S23.7.19"),
+        "handled",
+    );
+    body["new_household"] = json!(true);
+    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (p1, i1) = (
+        v["person_id"].as_i64().unwrap(),
+        v["intake_id"].as_i64().unwrap(),
+    );
+    let h1 = v["household_id"].as_i64().unwrap();
+    let (status, v) = get_json(&app, &houkatsu, &format!("/api/v1/households/{h1}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["label"], "齋藤さんの世帯");
+    assert_eq!(v["members"][0]["person_id"], p1);
+    assert_eq!(v["members"][0]["is_head"], true);
+    let (_, v) = get_json(&app, &houkatsu, &format!("/api/v1/intakes/{i1}")).await;
+    assert_eq!(v["household_id"], h1, "{v}");
+
+    // An existing person, on their household.
+    let mut body = intake(json!({ "person_id": p1 }), "handled");
+    body["household_id"] = json!(h1);
+    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["household_id"], h1);
+    let (_, v) = get_json(
+        &app,
+        &houkatsu,
+        &format!("/api/v1/intakes/{}", v["intake_id"]),
+    )
+    .await;
+    assert_eq!(v["household_id"], h1, "{v}");
+    // Without one, none.
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/intakes",
+        intake(json!({ "person_id": p1 }), "handled"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["household_id"], Value::Null);
+
+    // Refused with 422: another person's household, another municipality's, a missing one,
+    // an existing household for a new person, a new household for a known one, both.
+    let mut other = intake(new_person("千葉 正男", "チバ マサオ", "S30.8.1"), "handled");
+    other["new_household"] = json!(true);
+    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", other).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let h_other = v["household_id"].as_i64().unwrap();
+    let mut yuzawa = intake(
+        new_person("佐藤 花子", "サトウ ハナコ", "S40.1.1"),
+        "handled",
+    );
+    yuzawa["new_household"] = json!(true);
+    yuzawa["person"]["district"] = json!("");
+    let (status, v) = api_post(
+        &app,
+        &app.token("yuzawa.houkatsu").await,
+        "/api/v1/intakes",
+        yuzawa,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let h_yuzawa = v["household_id"].as_i64().unwrap();
+    let not_theirs =
+        "指定された世帯は、この方が現在属している世帯ではありません。世帯を選び直してください。";
+    let mut new_with_household = intake(
+        new_person("熊谷 静子", "クマガイ シズコ", "S25.3.3"),
+        "handled",
+    );
+    new_with_household["household_id"] = json!(h1);
+    let mut known_with_new = intake(json!({ "person_id": p1 }), "handled");
+    known_with_new["new_household"] = json!(true);
+    let mut both = intake(json!({ "person_id": p1, "household_id": h1 }), "handled");
+    both["new_household"] = json!(true);
+    for (body, message) in [
+        (
+            intake(
+                json!({ "person_id": p1, "household_id": h_other }),
+                "handled",
+            ),
+            not_theirs,
+        ),
+        (
+            intake(
+                json!({ "person_id": p1, "household_id": h_yuzawa }),
+                "handled",
+            ),
+            not_theirs,
+        ),
+        (
+            intake(
+                json!({ "person_id": p1, "household_id": 999_999 }),
+                "handled",
+            ),
+            not_theirs,
+        ),
+        (
+            new_with_household,
+            "新しく登録する方は、既存の世帯を指定できません。新しい世帯を作るか、登録後に世帯の画面で追加してください。",
+        ),
+        (
+            known_with_new,
+            "新しい世帯は、新しく登録する方についてのみ作れます。登録済みの方の世帯は世帯の画面で作成・変更してください。",
+        ),
+        (
+            both,
+            "世帯の指定と新しい世帯の作成は、どちらか一方だけを選んでください。",
+        ),
+    ] {
+        let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+        assert_eq!(v["type"], "urn:kasane:problem:validation");
+        assert_eq!(v["errors"], json!([message]), "{body}: {v}");
+    }
+    // Nothing was recorded by the refused requests.
+    assert_eq!(app.store.intakes_of(p1).await.unwrap().len(), 3);
+    let (_, v) = get_json(&app, &houkatsu, "/api/v1/persons?birth_date=S25.3.3").await;
+    assert_eq!(v["total"], 0, "{v}");
+    // The schema documents both fields.
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let props = &doc["components"]["schemas"]["IntakeRequest"]["properties"];
+    assert!(props["household_id"].is_object(), "{props}");
+    assert_eq!(props["new_household"]["type"], "boolean", "{props}");
 }
 
 async fn openapi_lists_the_consultation_api(app: TestApp) {

@@ -16,6 +16,7 @@ both_engines!(
     intake_of_a_new_person_shows_on_the_person_page,
     invalid_intake_keeps_what_was_typed,
     abuse_or_suicide_needs_the_immediate_action,
+    intake_form_records_the_household,
     variant_at_another_window_is_only_known_elsewhere,
     visible_candidate_has_score_and_reasons_and_can_be_chosen,
     coordinator_links_and_splits_records,
@@ -396,6 +397,180 @@ async fn abuse_or_suicide_needs_the_immediate_action(app: TestApp) {
     assert!(html.contains("緊急対応"));
     assert!(html.contains("同日訪問し安否を確認、高齢福祉担当へ通報済み"));
     assert!(html.contains("虐待") && html.contains("自殺・自殺念慮"));
+}
+
+async fn intake_form_records_the_household(app: TestApp) {
+    let houkatsu = app.login(HOUKATSU).await;
+    // A new person: unchecked by default; checked, the household starts with them as head.
+    let (_, form) = app.get_text(&houkatsu, "/intakes/new").await;
+    assert!(
+        form.contains("この方を世帯主として新しい世帯を作る"),
+        "{form}"
+    );
+    assert!(
+        form.contains(r#"name="new_household" value="1">"#),
+        "{form}"
+    );
+    let person = new_person(
+        &app,
+        &houkatsu,
+        &with(&SAITO, &[("new_household", "1"), ("issues", "care")]),
+    )
+    .await;
+    let intakes = app.store.intakes_of(person).await.unwrap();
+    let household = intakes[0]
+        .household_id
+        .expect("recorded on the new household");
+    let members = app.store.household_members(household, true).await.unwrap();
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(members[0].person_id, person);
+    assert!(members[0].is_head);
+    let (_, page) = app.get_text(&houkatsu, &format!("/persons/{person}")).await;
+    assert!(page.contains(&format!("/households/{household}")), "{page}");
+    let (_, page) = app
+        .get_text(&houkatsu, &format!("/intakes/{}", intakes[0].id))
+        .await;
+    assert!(page.contains(&format!("/households/{household}")), "{page}");
+
+    // A known person with one current household: it is preselected.
+    let known_form = format!("/intakes/new?person_id={person}");
+    let (_, form) = app.get_text(&houkatsu, &known_form).await;
+    assert!(form.contains(r#"<select name="household_id">"#), "{form}");
+    assert!(
+        form.contains(r#"<option value="">世帯を指定しない</option>"#),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!(
+            r#"<option value="{household}" selected>斎藤さんの世帯"#
+        )),
+        "{form}"
+    );
+    assert!(!form.contains(r#"name="new_household""#), "{form}");
+    let on_household = |household: String, summary: &'static str| {
+        let (app, houkatsu) = (&app, &houkatsu);
+        async move {
+            let person = person.to_string();
+            let fields = [
+                ("person_id", person.as_str()),
+                ("household_id", household.as_str()),
+                ("issues", "care"),
+                ("summary", summary),
+            ];
+            post_intake(app, houkatsu, &fields).await
+        }
+    };
+    redirected(on_household(household.to_string(), "世帯の二回目").await).await;
+    redirected(on_household(String::new(), "本人のみの相談").await).await;
+    let recorded: Vec<(String, Option<i64>)> = app
+        .store
+        .intakes_of(person)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.summary, i.household_id))
+        .collect();
+    assert!(
+        recorded.contains(&("世帯の二回目".into(), Some(household))),
+        "{recorded:?}"
+    );
+    assert!(
+        recorded.contains(&("本人のみの相談".into(), None)),
+        "{recorded:?}"
+    );
+
+    // Another person's household, and another municipality's: refused, input kept.
+    let other = new_person(
+        &app,
+        &houkatsu,
+        &[
+            ("name", "千葉 正男"),
+            ("furigana", "チバ マサオ"),
+            ("birth_date", "S30.8.1"),
+            ("new_household", "1"),
+            ("issues", "care"),
+        ],
+    )
+    .await;
+    let others = app.store.intakes_of(other).await.unwrap()[0]
+        .household_id
+        .unwrap();
+    let yuzawa = app.login("yuzawa.houkatsu").await;
+    let yuzawa_person = new_person(
+        &app,
+        &yuzawa,
+        &[
+            ("name", "佐藤 花子"),
+            ("birth_date", "S40.1.1"),
+            ("new_household", "1"),
+            ("issues", "care"),
+        ],
+    )
+    .await;
+    let yuzawas = app.store.intakes_of(yuzawa_person).await.unwrap()[0]
+        .household_id
+        .unwrap();
+    for wrong in [others, yuzawas] {
+        let res = on_household(wrong.to_string(), "違う世帯への記録").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("指定された世帯は、この方が現在属している世帯ではありません。"),
+            "{html}"
+        );
+        assert!(html.contains("違う世帯への記録"), "summary kept: {html}");
+        assert!(html.contains(r#"name="household_id""#), "{html}");
+        assert!(
+            !html.contains("佐藤 花子") && !html.contains("千葉さんの世帯"),
+            "{html}"
+        );
+    }
+    assert_eq!(app.store.intakes_of(person).await.unwrap().len(), 3);
+
+    // A new household asked for, then an existing record chosen among the candidates: the
+    // worker chooses the household again, from that person's.
+    let res = post_intake(
+        &app,
+        &houkatsu,
+        &with(
+            &SAITO_VARIANT,
+            &[("new_household", "1"), ("issues", "care")],
+        ),
+    )
+    .await;
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!(r#"name="person_choice" value="{person}""#)),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="new_household" value="1" checked"#),
+        "kept: {html}"
+    );
+    let res = post_intake(
+        &app,
+        &houkatsu,
+        &with(
+            &SAITO_VARIANT,
+            &[
+                ("new_household", "1"),
+                ("issues", "care"),
+                ("person_choice", &person.to_string()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("新しい世帯は、新しく登録する方についてのみ作れます。"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"<option value="{household}" selected>"#)),
+        "{html}"
+    );
+    assert_eq!(app.store.intakes_of(person).await.unwrap().len(), 3);
 }
 
 // ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::views::intakes::{
-    Candidate, IntakeResult, IntakeSubmission, intake_access, submit_intake,
+    Candidate, HouseholdChoice, IntakeResult, IntakeSubmission, intake_access, submit_intake,
 };
 use crate::views::persons::PersonForm;
 
@@ -40,6 +40,14 @@ pub struct IntakeRequest {
     /// Create the new person even though 名寄せ candidates exist.
     #[serde(default)]
     pub confirm_new_person: bool,
+    /// The household to record the intake on: a current household of the person
+    /// (`person_id`) in the caller's municipality that the caller may see; 422 otherwise.
+    #[serde(default)]
+    pub household_id: Option<i64>,
+    /// A new person only: also start a household with them as its head (世帯主), in the
+    /// same request. Not together with `household_id`.
+    #[serde(default)]
+    pub new_household: bool,
     /// `2025-04-01T10:30`, `2025-04-01 10:30` or `R7.4.1 10:30` (JST); empty means now.
     #[serde(default)]
     pub received_at: String,
@@ -113,6 +121,8 @@ impl IntakeRequest {
 pub struct IntakeCreated {
     pub person_id: i64,
     pub intake_id: i64,
+    /// The household the intake is recorded on (a new one with `new_household`).
+    pub household_id: Option<i64>,
 }
 
 /// A 名寄せ candidate, as the caller may see it.
@@ -190,6 +200,8 @@ pub struct IntakeDetail {
     pub id: i64,
     /// The canonical person record.
     pub person_id: i64,
+    /// The household the intake was recorded on, if any.
+    pub household_id: Option<i64>,
     /// The access basis the read rested on.
     pub basis: String,
     pub received_at: DateTime<Utc>,
@@ -212,8 +224,10 @@ pub struct IntakeDetail {
 }
 
 /// Records an intake (creating the person if new; sending the つなぎ when the outcome is
-/// `referred`). 409 with candidates when a new person resembles existing records and
-/// `confirm_new_person` is false; 422 with every problem at once.
+/// `referred`; starting the new person's household with `new_household`). 409 with
+/// candidates when a new person resembles existing records and `confirm_new_person` is
+/// false; 422 with every problem at once (a `household_id` that is not a current household
+/// of the person is one).
 #[utoipa::path(post, path = "/api/v1/intakes", tag = "intakes",
     request_body = IntakeRequest,
     responses((status = 201, body = IntakeCreated),
@@ -234,14 +248,17 @@ pub async fn create(
         confirm_new_person: req.confirm_new_person,
         draft: &draft,
         referral_reason: &req.referral_reason,
+        household: HouseholdChoice::from_parts(req.household_id, req.new_household),
     };
     match submit_intake(&state, &ctx, &submission).await? {
         IntakeResult::Saved {
             person_id,
             intake_id,
+            household_id,
         } => Ok(created(IntakeCreated {
             person_id,
             intake_id,
+            household_id,
         })),
         IntakeResult::Invalid { errors, .. } => {
             Err(crate::http::error::AppError::Validation(errors).into())
@@ -266,6 +283,7 @@ pub async fn intake(
     Ok(Json(IntakeDetail {
         id: i.id,
         person_id: access.person.id,
+        household_id: i.household_id,
         basis: access.grant.basis.code().to_string(),
         received_at: i.received_at,
         receiving_agency_id: i.receiving_agency_id,

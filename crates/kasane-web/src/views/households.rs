@@ -68,8 +68,44 @@ pub async fn create_household(
 ) -> Result<i64, AppError> {
     let access = person_access(state, ctx, Action::Update, person_id).await?;
     let p = &access.person;
+    start_household(
+        state,
+        ctx,
+        NewHead {
+            person_id: p.id,
+            name: &p.name,
+            address: &p.address,
+            district_code: p.district_code.as_deref(),
+        },
+        label,
+        access.grant.basis.code(),
+    )
+    .await
+}
+
+/// The person who starts a household, as its head.
+pub struct NewHead<'a> {
+    pub person_id: i64,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub district_code: Option<&'a str>,
+}
+
+/// Creates a household at the head's address (labelled 「〇〇さんの世帯」 unless `label`
+/// says otherwise) with them as its head from today, audited with `basis`. The caller has
+/// checked that it may write about the head.
+pub async fn start_household(
+    state: &AppState,
+    ctx: &Ctx,
+    head: NewHead<'_>,
+    label: &str,
+    basis: &str,
+) -> Result<i64, AppError> {
     let label = match label.trim() {
-        "" => format!("{}さんの世帯", p.name.split(' ').next().unwrap_or(&p.name)),
+        "" => format!(
+            "{}さんの世帯",
+            head.name.split(' ').next().unwrap_or(head.name)
+        ),
         l => l.to_string(),
     };
     let id = state
@@ -78,8 +114,8 @@ pub async fn create_household(
             ctx.municipality.id,
             ctx.agency.id,
             &label,
-            &p.address,
-            p.district_code.as_deref(),
+            head.address,
+            head.district_code,
         )
         .await?;
     state
@@ -89,7 +125,7 @@ pub async fn create_household(
             ctx.user.id,
             &NewMember {
                 household_id: id,
-                person_id: p.id,
+                person_id: head.person_id,
                 relationship: Relationship::Head.code(),
                 is_head: true,
                 is_carer: false,
@@ -106,7 +142,7 @@ pub async fn create_household(
             kind: "household",
             id: &oid,
         },
-        access.grant.basis.code(),
+        basis,
         "",
     )
     .await?;

@@ -15,6 +15,7 @@ use kasane_domain::intake::{
 };
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::person_match::{MatchInput, is_candidate, reasons_label, score};
+use kasane_store::household::Household;
 use kasane_store::intake::NewIntake;
 use kasane_store::person::{Person, PersonFields};
 use maud::{Markup, html};
@@ -23,8 +24,11 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, PersonAccess, audit, authorize, person_access, today_jst};
+use crate::http::guard::{
+    Object, PersonAccess, audit, authorize, household_access, person_access, today_jst,
+};
 use crate::views::fmt::jst;
+use crate::views::households::{NewHead, start_household};
 use crate::views::layout::page;
 use crate::views::persons::{PersonForm, birth_label};
 use kasane_domain::audit::AuditAction;
@@ -45,6 +49,11 @@ pub struct IntakeForm {
     pub person: PersonForm,
     pub draft: IntakeDraft,
     pub referral_reason: String,
+    /// The household select of a known person: `None` until the form is sent (then the
+    /// person's only current household is preselected), `""` for 「世帯を指定しない」.
+    pub household_id: Option<String>,
+    /// A new person: 「この方を世帯主として新しい世帯を作る」.
+    pub new_household: bool,
 }
 
 impl IntakeForm {
@@ -87,11 +96,118 @@ impl IntakeForm {
                 "referred_to_agency_id" => f.draft.referred_to_agency_id = id(&v),
                 "referral_reason" => f.referral_reason = v,
                 "immediate_action" => f.draft.immediate_action = v,
+                "household_id" => f.household_id = Some(v),
+                "new_household" => f.new_household = true,
                 _ => {}
             }
         }
         f
     }
+
+    /// The household as chosen on the form.
+    pub fn household(&self) -> HouseholdChoice {
+        let id = self
+            .household_id
+            .as_deref()
+            .and_then(|v| v.trim().parse().ok());
+        HouseholdChoice::from_parts(id, self.new_household)
+    }
+}
+
+/// The household an intake is recorded on, as asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HouseholdChoice {
+    #[default]
+    None,
+    /// A current household of the (known) person.
+    Existing(i64),
+    /// A new household with the new person as its head, started in the same save.
+    New,
+    /// Both a household and a new one: refused.
+    Both,
+}
+
+impl HouseholdChoice {
+    pub fn from_parts(household_id: Option<i64>, new_household: bool) -> HouseholdChoice {
+        match (household_id, new_household) {
+            (None, false) => HouseholdChoice::None,
+            (Some(id), false) => HouseholdChoice::Existing(id),
+            (None, true) => HouseholdChoice::New,
+            (Some(_), true) => HouseholdChoice::Both,
+        }
+    }
+}
+
+/// A household choice checked by [`check_household`]: the only way to hand one to
+/// [`save_intake`].
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedHousehold(HouseholdChoice);
+
+pub const HOUSEHOLD_NOT_THE_PERSONS: &str =
+    "指定された世帯は、この方が現在属している世帯ではありません。世帯を選び直してください。";
+pub const HOUSEHOLD_FOR_NEW_PERSON: &str = "新しく登録する方は、既存の世帯を指定できません。新しい世帯を作るか、登録後に世帯の画面で追加してください。";
+pub const NEW_HOUSEHOLD_FOR_KNOWN: &str = "新しい世帯は、新しく登録する方についてのみ作れます。登録済みの方の世帯は世帯の画面で作成・変更してください。";
+pub const HOUSEHOLD_AND_NEW: &str =
+    "世帯の指定と新しい世帯の作成は、どちらか一方だけを選んでください。";
+
+/// Checks a household choice against the person: an existing household must be a current
+/// household of the person's 名寄せ group that the caller may see (another municipality's,
+/// a missing one, or one the caller may not see, is answered like any other wrong one), a
+/// new one is for a new person only. `Ok(Err(message))` for a choice to correct.
+pub async fn check_household(
+    state: &AppState,
+    ctx: &Ctx,
+    choice: HouseholdChoice,
+    known: Option<&Person>,
+) -> Result<Result<CheckedHousehold, &'static str>, AppError> {
+    let problem = match (choice, known) {
+        (HouseholdChoice::None, _) | (HouseholdChoice::New, None) => None,
+        (HouseholdChoice::Both, _) => Some(HOUSEHOLD_AND_NEW),
+        (HouseholdChoice::New, Some(_)) => Some(NEW_HOUSEHOLD_FOR_KNOWN),
+        (HouseholdChoice::Existing(_), None) => Some(HOUSEHOLD_FOR_NEW_PERSON),
+        (HouseholdChoice::Existing(id), Some(person)) => {
+            let current = current_households(state, person.id).await?;
+            if !current.iter().any(|h| h.id == id) {
+                Some(HOUSEHOLD_NOT_THE_PERSONS)
+            } else {
+                match household_access(state, ctx, Action::Read, id).await {
+                    Ok(_) => None,
+                    Err(AppError::NotFound | AppError::Forbidden(_)) => {
+                        Some(HOUSEHOLD_NOT_THE_PERSONS)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    };
+    Ok(match problem {
+        None => Ok(CheckedHousehold(choice)),
+        Some(p) => Err(p),
+    })
+}
+
+/// The households a person's 名寄せ group currently belongs to, by id.
+pub async fn current_households(
+    state: &AppState,
+    canonical_id: i64,
+) -> Result<Vec<Household>, AppError> {
+    let mut ids: Vec<i64> = state
+        .store
+        .memberships_of(canonical_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.left_on.is_none())
+        .map(|m| m.household_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(h) = state.store.household_any(id).await? {
+            out.push(h);
+        }
+    }
+    Ok(out)
 }
 
 /// A 名寄せ candidate as the worker may see it.
@@ -162,6 +278,7 @@ async fn submit(
         confirm_new_person: !form.person_choice.is_empty(),
         draft: &form.draft,
         referral_reason: &form.referral_reason,
+        household: form.household(),
     };
     match submit_intake(&state, &ctx, &submission).await? {
         IntakeResult::Saved { person_id, .. } => {
@@ -194,6 +311,8 @@ pub struct IntakeSubmission<'a> {
     pub confirm_new_person: bool,
     pub draft: &'a IntakeDraft,
     pub referral_reason: &'a str,
+    /// The household to record the intake on (see [`check_household`]).
+    pub household: HouseholdChoice,
 }
 
 /// What became of a submitted intake.
@@ -201,6 +320,7 @@ pub enum IntakeResult {
     Saved {
         person_id: i64,
         intake_id: i64,
+        household_id: Option<i64>,
     },
     /// Every problem at once; `known` is the chosen person, if any.
     Invalid {
@@ -239,7 +359,11 @@ pub async fn submit_intake(
         )),
         None => None,
     };
-    let (Ok(intake), Ok(fields)) = (intake, person_fields) else {
+    let household = check_household(state, ctx, s.household, known.as_deref()).await?;
+    if let Err(problem) = household {
+        errors.push(problem.to_string());
+    }
+    let (Ok(intake), Ok(fields), Ok(household)) = (intake, person_fields, household) else {
         return Ok(IntakeResult::Invalid { errors, known });
     };
     // A new person: show the 名寄せ candidates once before creating another record.
@@ -254,11 +378,11 @@ pub async fn submit_intake(
         (None, Some(fields)) => IntakePerson::New(Box::new(fields)),
         (None, None) => return Err(AppError::BadRequest("本人が選ばれていません".into())),
     };
-    let (person_id, intake_id) =
-        save_intake(state, ctx, person, &intake, s.referral_reason).await?;
+    let saved = save_intake(state, ctx, person, household, &intake, s.referral_reason).await?;
     Ok(IntakeResult::Saved {
-        person_id,
-        intake_id,
+        person_id: saved.person_id,
+        intake_id: saved.intake_id,
+        household_id: saved.household_id,
     })
 }
 
@@ -268,15 +392,24 @@ pub enum IntakePerson {
     New(Box<PersonFields>),
 }
 
-/// Records a validated intake (creating the person if new, sending the referral if the
-/// outcome is つなぎ), audited. Returns the person and intake ids.
+/// The records a saved intake made or used.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedIntake {
+    pub person_id: i64,
+    pub intake_id: i64,
+    pub household_id: Option<i64>,
+}
+
+/// Records a validated intake (creating the person if new, and their household if asked;
+/// sending the referral if the outcome is つなぎ), audited.
 pub async fn save_intake(
     state: &AppState,
     ctx: &Ctx,
     person: IntakePerson,
+    household: CheckedHousehold,
     intake: &ValidIntake,
     referral_reason: &str,
-) -> Result<(i64, i64), AppError> {
+) -> Result<SavedIntake, AppError> {
     // Checked before anything is written, so a refused intake leaves no new person behind.
     if intake.receiving_agency_id != ctx.agency.id {
         // An agency records its own consultations; involvement follows from that.
@@ -288,10 +421,18 @@ pub async fn save_intake(
         // Only this municipality's agencies can receive a つなぎ.
         state.store.agency(ctx.municipality.id, to).await?;
     }
-    let (person_id, basis) = match person {
+    let (person_id, basis, household_id) = match person {
         IntakePerson::Existing(id) => {
             let access = person_access(state, ctx, Action::Create, id).await?;
-            (access.person.id, access.grant.basis.code())
+            let household_id = match household.0 {
+                HouseholdChoice::None => None,
+                HouseholdChoice::Existing(h) => Some(h),
+                // Refused by `check_household` for a known person.
+                HouseholdChoice::New | HouseholdChoice::Both => {
+                    return Err(AppError::Validation(vec![NEW_HOUSEHOLD_FOR_KNOWN.into()]));
+                }
+            };
+            (access.person.id, access.grant.basis.code(), household_id)
         }
         IntakePerson::New(fields) => {
             let subject = Subject::NewPerson {
@@ -312,7 +453,19 @@ pub async fn save_intake(
                 .store
                 .create_person(ctx.municipality.id, ctx.agency.id, ctx.user.id, &fields)
                 .await?;
-            (id, grant.basis.code())
+            let household_id = match household.0 {
+                HouseholdChoice::New => {
+                    let head = NewHead {
+                        person_id: id,
+                        name: &fields.name,
+                        address: &fields.address,
+                        district_code: fields.district_code.as_deref(),
+                    };
+                    Some(start_household(state, ctx, head, "", grant.basis.code()).await?)
+                }
+                _ => None,
+            };
+            (id, grant.basis.code(), household_id)
         }
     };
     let reason = match referral_reason.trim() {
@@ -324,7 +477,7 @@ pub async fn save_intake(
         .create_intake(
             ctx.municipality.id,
             ctx.user.id,
-            &new_intake(person_id, intake, reason),
+            &new_intake(person_id, household_id, intake, reason),
         )
         .await?;
     let oid = intake_id.to_string();
@@ -355,14 +508,23 @@ pub async fn save_intake(
         )
         .await?;
     }
-    Ok((person_id, intake_id))
+    Ok(SavedIntake {
+        person_id,
+        intake_id,
+        household_id,
+    })
 }
 
 /// The store's form of a validated intake.
-pub fn new_intake(person_id: i64, v: &ValidIntake, referral_reason: String) -> NewIntake {
+pub fn new_intake(
+    person_id: i64,
+    household_id: Option<i64>,
+    v: &ValidIntake,
+    referral_reason: String,
+) -> NewIntake {
     NewIntake {
         person_id,
-        household_id: None,
+        household_id,
         // Entered in Japan time.
         received_at: (v.received_at - TimeDelta::hours(9)).and_utc(),
         receiving_agency_id: v.receiving_agency_id,
@@ -454,6 +616,16 @@ async fn render_form(
 ) -> Result<Markup, AppError> {
     let cfg = config(state, ctx).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let households = match known {
+        Some(k) => current_households(state, k.id).await?,
+        None => Vec::new(),
+    };
+    // Until the form is sent, a person's only current household is preselected.
+    let chosen_household: Option<i64> = match &form.household_id {
+        None if households.len() == 1 => Some(households[0].id),
+        None => None,
+        Some(v) => v.trim().parse().ok(),
+    };
     let d = &form.draft;
     let p = &form.person;
     let body = html! {
@@ -470,6 +642,15 @@ async fn render_form(
                 section.card {
                     h2 { "本人" }
                     p { strong { (k.name) } " " (k.furigana.as_deref().unwrap_or("")) " " (birth_label(k)) }
+                    label { "世帯"
+                        select name="household_id" {
+                            option value="" selected[chosen_household.is_none()] { "世帯を指定しない" }
+                            @for h in &households {
+                                option value=(h.id) selected[chosen_household == Some(h.id)] { (h.label) "(世帯 #" (h.id) ")" }
+                            }
+                        }
+                    }
+                    @if households.is_empty() { p.muted { "この方は現在どの世帯にも属していません。" } }
                 }
             } @else {
                 @if !candidates.is_empty() {
@@ -515,6 +696,7 @@ async fn render_form(
                         label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
                         label { "備考" input type="text" name="note" value=(p.note); }
                     }
+                    label.check { input type="checkbox" name="new_household" value="1" checked[form.new_household]; "この方を世帯主として新しい世帯を作る" }
                 }
             }
             section.card {
@@ -622,6 +804,7 @@ async fn intake_page(
         section.card {
             dl.facts {
                 dt { "本人" } dd { a href={ "/persons/" (access.person.id) } { (access.person.name) } }
+                @if let Some(h) = intake.household_id { dt { "世帯" } dd { a href={ "/households/" (h) } { "世帯 #" (h) } } }
                 dt { "受付日時" } dd { (jst(intake.received_at)) }
                 dt { "受付機関" } dd { (intake.receiving_agency_name) }
                 dt { "相談経路" } dd { (label(&intake.channel, &|c| c.parse::<Channel>().ok().map(Channel::label))) }
