@@ -59,6 +59,57 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value)
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Posts a つなぎ step on a referral: `accept`, `decline`, `complete` or `acknowledge`.
+async fn on_referral(
+    app: &TestApp,
+    token: &str,
+    referral: i64,
+    step: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let path = format!("/api/v1/referrals/{referral}/{step}");
+    api_post(app, token, &path, body).await
+}
+
+/// Refers person `person` to agency `to`.
+async fn refer(
+    app: &TestApp,
+    token: &str,
+    person: i64,
+    to: i64,
+    reason: &str,
+) -> (StatusCode, Value) {
+    let path = format!("/api/v1/persons/{person}/referrals");
+    api_post(
+        app,
+        token,
+        &path,
+        json!({ "to_agency_id": to, "reason": reason }),
+    )
+    .await
+}
+
+/// Links a record to person `on` (`body`: `other_id`, `reason`, `confirm_distinct`).
+async fn link(app: &TestApp, token: &str, on: i64, body: Value) -> (StatusCode, Value) {
+    api_post(app, token, &format!("/api/v1/persons/{on}/links"), body).await
+}
+
+/// Undoes the link of record `other` to person `on`.
+async fn unlink(app: &TestApp, token: &str, on: i64, other: i64) -> (StatusCode, Value) {
+    let path = format!("/api/v1/persons/{on}/links/{other}");
+    api_send(app, token, Method::DELETE, &path, None).await
+}
+
+/// The OpenAPI document.
+async fn openapi(app: &TestApp) -> Value {
+    reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A routine intake; `person` is merged in (a new person's fields, or `person_id`).
 fn intake(person: Value, outcome: &str) -> Value {
     let mut body = json!({
@@ -92,6 +143,17 @@ async fn record(app: &TestApp, token: &str, body: Value) -> (i64, i64) {
         v["person_id"].as_i64().unwrap(),
         v["intake_id"].as_i64().unwrap(),
     )
+}
+
+/// Records an intake about a new person who starts a household with it; answers
+/// (person_id, intake_id, household_id).
+async fn record_with_new_household(app: &TestApp, token: &str, person: Value) -> (i64, i64, i64) {
+    let mut body = intake(person, "handled");
+    body["new_household"] = json!(true);
+    let (status, v) = api_post(app, token, "/api/v1/intakes", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = |key: &str| v[key].as_i64().unwrap();
+    (id("person_id"), id("intake_id"), id("household_id"))
 }
 
 /// The first record of 齋藤 澄江 (by the 高齢者包括支援センター).
@@ -247,11 +309,12 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
     let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
     let (p1, i1) = saito(&app, &houkatsu).await;
 
-    let (status, v) = api_post(
+    let (status, v) = refer(
         &app,
         &houkatsu,
-        &format!("/api/v1/persons/{p1}/referrals"),
-        json!({ "to_agency_id": kikan_id, "reason": "障がい福祉サービスの利用について相談したい" }),
+        p1,
+        kikan_id,
+        "障がい福祉サービスの利用について相談したい",
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
@@ -319,13 +382,7 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let s1 = v["id"].as_i64().unwrap();
     let shakyo = app.agency_id("daisen", "shakyo").await;
-    let (status, v) = api_post(
-        &app,
-        &houkatsu,
-        &format!("/api/v1/persons/{p1}/referrals"),
-        json!({ "to_agency_id": shakyo, "reason": "見守りの相談" }),
-    )
-    .await;
+    let (status, v) = refer(&app, &houkatsu, p1, shakyo, "見守りの相談").await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let r_other = v["id"].as_i64().unwrap();
     for path in [
@@ -337,31 +394,13 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
     }
 
     // Only the receiver answers a referral.
-    let (status, _) = api_post(
-        &app,
-        &houkatsu,
-        &format!("/api/v1/referrals/{r1}/accept"),
-        json!({}),
-    )
-    .await;
+    let (status, _) = on_referral(&app, &houkatsu, r1, "accept", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, v) = api_post(
-        &app,
-        &kikan,
-        &format!("/api/v1/referrals/{r1}/accept"),
-        json!({}),
-    )
-    .await;
+    let (status, v) = on_referral(&app, &kikan, r1, "accept", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "accepted");
     // Accepting twice is a conflict of states, not a second acceptance.
-    let (status, _) = api_post(
-        &app,
-        &kikan,
-        &format!("/api/v1/referrals/{r1}/accept"),
-        json!({}),
-    )
-    .await;
+    let (status, _) = on_referral(&app, &kikan, r1, "accept", json!({})).await;
     assert!(status.is_client_error(), "{status}");
 
     // After accepting: the full view, the timeline, the intake.
@@ -384,10 +423,11 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
     );
     let (status, _) = get_json(&app, &kikan, &format!("/api/v1/intakes/{i1}")).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, v) = api_post(
+    let (status, v) = on_referral(
         &app,
         &kikan,
-        &format!("/api/v1/referrals/{r1}/complete"),
+        r1,
+        "complete",
         json!({ "provided": "相談支援専門員につないだ", "helped": "yes" }),
     )
     .await;
@@ -404,18 +444,13 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
         ),
     )
     .await;
-    let (_, v) = api_post(
-        &app,
-        &houkatsu,
-        &format!("/api/v1/persons/{p2}/referrals"),
-        json!({ "to_agency_id": kikan_id, "reason": "就労の相談" }),
-    )
-    .await;
+    let (_, v) = refer(&app, &houkatsu, p2, kikan_id, "就労の相談").await;
     let r2 = v["id"].as_i64().unwrap();
-    let (status, v) = api_post(
+    let (status, v) = on_referral(
         &app,
         &kikan,
-        &format!("/api/v1/referrals/{r2}/decline"),
+        r2,
+        "decline",
         json!({ "reason": "対象外のため、自立相談支援機関へ" }),
     )
     .await;
@@ -437,13 +472,7 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
     let (status, sheet) = get_json(&app, &houkatsu, &format!("/api/v1/referrals/{r2}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sheet["decline_reason"], "対象外のため、自立相談支援機関へ");
-    let (status, _) = api_post(
-        &app,
-        &houkatsu,
-        &format!("/api/v1/referrals/{r2}/acknowledge"),
-        json!({}),
-    )
-    .await;
+    let (status, _) = on_referral(&app, &houkatsu, r2, "acknowledge", json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, w) = get_json(&app, &houkatsu, "/api/v1/worklist").await;
     assert!(
@@ -460,13 +489,7 @@ async fn another_municipality_gets_404_on_every_id(app: TestApp) {
     let houkatsu = app.token("daisen.houkatsu").await;
     let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
     let (p1, i1) = saito(&app, &houkatsu).await;
-    let (_, v) = api_post(
-        &app,
-        &houkatsu,
-        &format!("/api/v1/persons/{p1}/referrals"),
-        json!({ "to_agency_id": kikan_id, "reason": "相談" }),
-    )
-    .await;
+    let (_, v) = refer(&app, &houkatsu, p1, kikan_id, "相談").await;
     let r1 = v["id"].as_i64().unwrap();
     let (_, v) = api_post(
         &app,
@@ -557,22 +580,9 @@ async fn another_municipality_gets_404_on_every_id(app: TestApp) {
     }
     // Linking is the coordinator's; 湯沢市's coordinator does not find 大仙市's persons.
     let yuzawa = app.token("yuzawa.coordinator").await;
-    let (status, _) = api_post(
-        &app,
-        &yuzawa,
-        &format!("/api/v1/persons/{p1}/links"),
-        json!({ "other_id": p1 }),
-    )
-    .await;
+    let (status, _) = link(&app, &yuzawa, p1, json!({ "other_id": p1 })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = api_send(
-        &app,
-        &yuzawa,
-        Method::DELETE,
-        &format!("/api/v1/persons/{p1}/links/{p1}"),
-        None,
-    )
-    .await;
+    let (status, _) = unlink(&app, &yuzawa, p1, p1).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -711,19 +721,13 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     let (p2, _) = record(&app, &houkatsu, other).await;
 
     // Staff may not link.
-    let (status, v) = api_post(
-        &app,
-        &houkatsu,
-        &format!("/api/v1/persons/{p1}/links"),
-        json!({ "other_id": p2 }),
-    )
-    .await;
+    let (status, v) = link(&app, &houkatsu, p1, json!({ "other_id": p2 })).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
 
-    let (status, v) = api_post(
+    let (status, v) = link(
         &app,
         &coordinator,
-        &format!("/api/v1/persons/{p1}/links"),
+        p1,
         json!({ "other_id": p2, "reason": "同一人物(異体字)" }),
     )
     .await;
@@ -736,26 +740,12 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     assert_eq!(v["basis"], "coordination");
     assert_eq!(v["record"]["linked_records"][0]["id"], p2);
 
-    let (status, v) = api_send(
-        &app,
-        &coordinator,
-        Method::DELETE,
-        &format!("/api/v1/persons/{p1}/links/{p2}"),
-        None,
-    )
-    .await;
+    let (status, v) = unlink(&app, &coordinator, p1, p2).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
     let (_, v) = get_json(&app, &coordinator, &format!("/api/v1/persons/{p2}")).await;
     assert_eq!(v["id"], p2, "{v}");
     // Splitting what is not linked finds nothing to split.
-    let (status, _) = api_send(
-        &app,
-        &coordinator,
-        Method::DELETE,
-        &format!("/api/v1/persons/{p1}/links/{p2}"),
-        None,
-    )
-    .await;
+    let (status, _) = unlink(&app, &coordinator, p1, p2).await;
     assert!(status.is_client_error(), "{status}");
 }
 
@@ -769,35 +759,22 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
         ids.push(record(&app, &houkatsu, body).await.0);
     }
     let (p1, p2, p3) = (ids[0], ids[1], ids[2]);
-    let link = |on: i64, body: Value| {
-        let (app, coordinator) = (&app, &coordinator);
-        async move {
-            api_post(
-                app,
-                coordinator,
-                &format!("/api/v1/persons/{on}/links"),
-                body,
-            )
-            .await
-        }
-    };
-    let (status, v) = link(p1, json!({ "other_id": p2 })).await;
+    let (status, v) = link(&app, &coordinator, p1, json!({ "other_id": p2 })).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
-    let (status, v) = api_send(
-        &app,
-        &coordinator,
-        Method::DELETE,
-        &format!("/api/v1/persons/{p1}/links/{p2}"),
-        None,
-    )
-    .await;
+    let (status, v) = unlink(&app, &coordinator, p1, p2).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
 
     // Either way round, and through a group the split record has joined since: 409.
-    let (status, v) = link(p3, json!({ "other_id": p2 })).await;
+    let (status, v) = link(&app, &coordinator, p3, json!({ "other_id": p2 })).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     for (on, other) in [(p1, p2), (p2, p1), (p1, p3), (p3, p1)] {
-        let (status, v) = link(on, json!({ "other_id": other, "reason": "再確認" })).await;
+        let (status, v) = link(
+            &app,
+            &coordinator,
+            on,
+            json!({ "other_id": other, "reason": "再確認" }),
+        )
+        .await;
         assert_eq!(status, StatusCode::CONFLICT, "{on}+{other}: {v}");
         assert_eq!(v["type"], "urn:kasane:problem:conflict");
         assert_eq!(
@@ -811,6 +788,8 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
 
     // Confirmed: linked, and audited as a pair split before.
     let (status, v) = link(
+        &app,
+        &coordinator,
         p1,
         json!({ "other_id": p2, "reason": "再確認", "confirm_distinct": true }),
     )
@@ -842,12 +821,7 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
         "{entries:?}"
     );
     // The schema documents the confirmation.
-    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi(&app).await;
     let field = &doc["components"]["schemas"]["LinkRequest"]["properties"]["confirm_distinct"];
     assert_eq!(field["type"], "boolean", "{field}");
     assert!(
@@ -859,18 +833,8 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
 async fn intake_is_recorded_on_a_household_of_the_person(app: TestApp) {
     let houkatsu = app.token("daisen.houkatsu").await;
     // A new person with a new household, in one request: the person is its head.
-    let mut body = intake(
-        new_person("齋藤 澄江", "サイトウ スミエ", "S23.7.19"),
-        "handled",
-    );
-    body["new_household"] = json!(true);
-    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    let (p1, i1) = (
-        v["person_id"].as_i64().unwrap(),
-        v["intake_id"].as_i64().unwrap(),
-    );
-    let h1 = v["household_id"].as_i64().unwrap();
+    let saito = new_person("齋藤 澄江", "サイトウ スミエ", "S23.7.19");
+    let (p1, i1, h1) = record_with_new_household(&app, &houkatsu, saito).await;
     let (status, v) = get_json(&app, &houkatsu, &format!("/api/v1/households/{h1}")).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["label"], "齋藤さんの世帯");
@@ -880,8 +844,7 @@ async fn intake_is_recorded_on_a_household_of_the_person(app: TestApp) {
     assert_eq!(v["household_id"], h1, "{v}");
 
     // An existing person, on their household.
-    let mut body = intake(json!({ "person_id": p1 }), "handled");
-    body["household_id"] = json!(h1);
+    let body = intake(json!({ "person_id": p1, "household_id": h1 }), "handled");
     let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", body).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     assert_eq!(v["household_id"], h1);
@@ -905,26 +868,12 @@ async fn intake_is_recorded_on_a_household_of_the_person(app: TestApp) {
 
     // Refused with 422: another person's household, another municipality's, a missing one,
     // an existing household for a new person, a new household for a known one, both.
-    let mut other = intake(new_person("千葉 正男", "チバ マサオ", "S30.8.1"), "handled");
-    other["new_household"] = json!(true);
-    let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", other).await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    let h_other = v["household_id"].as_i64().unwrap();
-    let mut yuzawa = intake(
-        new_person("佐藤 花子", "サトウ ハナコ", "S40.1.1"),
-        "handled",
-    );
-    yuzawa["new_household"] = json!(true);
-    yuzawa["person"]["district"] = json!("");
-    let (status, v) = api_post(
-        &app,
-        &app.token("yuzawa.houkatsu").await,
-        "/api/v1/intakes",
-        yuzawa,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    let h_yuzawa = v["household_id"].as_i64().unwrap();
+    let chiba = new_person("千葉 正男", "チバ マサオ", "S30.8.1");
+    let (_, _, h_other) = record_with_new_household(&app, &houkatsu, chiba).await;
+    let yuzawa = app.token("yuzawa.houkatsu").await;
+    let mut sato = new_person("佐藤 花子", "サトウ ハナコ", "S40.1.1");
+    sato["person"]["district"] = json!("");
+    let (_, _, h_yuzawa) = record_with_new_household(&app, &yuzawa, sato).await;
     let not_theirs =
         "指定された世帯は、この方が現在属している世帯ではありません。世帯を選び直してください。";
     let mut new_with_household = intake(
@@ -932,10 +881,11 @@ async fn intake_is_recorded_on_a_household_of_the_person(app: TestApp) {
         "handled",
     );
     new_with_household["household_id"] = json!(h1);
-    let mut known_with_new = intake(json!({ "person_id": p1 }), "handled");
-    known_with_new["new_household"] = json!(true);
-    let mut both = intake(json!({ "person_id": p1, "household_id": h1 }), "handled");
-    both["new_household"] = json!(true);
+    let known_with_new = intake(json!({ "person_id": p1, "new_household": true }), "handled");
+    let both = intake(
+        json!({ "person_id": p1, "household_id": h1, "new_household": true }),
+        "handled",
+    );
     for (body, message) in [
         (
             intake(
@@ -981,24 +931,14 @@ async fn intake_is_recorded_on_a_household_of_the_person(app: TestApp) {
     let (_, v) = get_json(&app, &houkatsu, "/api/v1/persons?birth_date=S25.3.3").await;
     assert_eq!(v["total"], 0, "{v}");
     // The schema documents both fields.
-    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi(&app).await;
     let props = &doc["components"]["schemas"]["IntakeRequest"]["properties"];
     assert!(props["household_id"].is_object(), "{props}");
     assert_eq!(props["new_household"]["type"], "boolean", "{props}");
 }
 
 async fn openapi_lists_the_consultation_api(app: TestApp) {
-    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi(&app).await;
     let tags: Vec<&str> = doc["tags"]
         .as_array()
         .unwrap()

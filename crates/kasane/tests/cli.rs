@@ -4,53 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{Engine, fresh_database};
-
-fn kasane(args: &[&str], db: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kasane"))
-        .args(args)
-        .env("KASANE_DATABASE_URL", db)
-        .env_remove("KASANE_CONFIG")
-        .env("KASANE_LOG", "error")
-        .output()
-        .expect("run kasane")
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-const DAISEN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../data/municipalities/daisen.toml"
-);
-
-/// Each CLI test runs on both engines.
-macro_rules! cli_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::run(super::common::Engine::Sqlite, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::run(super::common::Engine::Postgres, super::$name).await }
-        }
-    )*};
-}
-
-async fn run(engine: Engine, test: fn(&str)) {
-    let Some((url, _dir, _pg)) = fresh_database(engine).await else {
-        return;
-    };
-    // The binary runs its own runtime; keep it off this test's worker threads.
-    tokio::task::spawn_blocking(move || test(&url))
-        .await
-        .unwrap();
-}
+use common::cli::{DAISEN, kasane, kasane_without_database, text};
 
 cli_both!(
     import_user_token_and_audit_verify,
@@ -357,11 +311,7 @@ fn port_in_use_and_unreachable_database_are_clear_errors() {
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
-        .args(["serve", "--bind", &addr, "--database", &db])
-        .env("KASANE_LOG", "error")
-        .output()
-        .unwrap();
+    let out = kasane_without_database(&["serve", "--bind", &addr, "--database", &db]);
     assert!(!out.status.success());
     let (_, stderr) = text(&out);
     assert!(stderr.contains("は既に使われています"), "{stderr}");
@@ -389,10 +339,7 @@ fn every_subcommand_has_help() {
         vec!["municipality", "import", "--help"],
         vec!["audit", "verify", "--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
-            .args(&args)
-            .output()
-            .unwrap();
+        let out = kasane_without_database(&args);
         assert!(out.status.success(), "{args:?}");
         assert!(!out.stdout.is_empty());
     }

@@ -9,6 +9,7 @@ mod common;
 
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use common::{TestApp, hidden_csrf};
+use kasane_domain::audit::AuditEntry;
 use kasane_store::audit::AuditFilter;
 use reqwest::{Client, Response, StatusCode};
 
@@ -140,6 +141,22 @@ async fn new_person(app: &TestApp, client: &Client, fields: &[(&str, &str)]) -> 
     redirected_id(post_intake(app, client, fields).await, "/persons/").await
 }
 
+/// Records an intake (about care) of a new person who starts a new household with it;
+/// the person's and the household's ids.
+async fn new_person_with_household(
+    app: &TestApp,
+    client: &Client,
+    fields: &[(&str, &str)],
+) -> (i64, i64) {
+    let fields = with(fields, &[("new_household", "1"), ("issues", "care")]);
+    let person = new_person(app, client, &fields).await;
+    let intakes = app.store.intakes_of(person).await.unwrap();
+    let household = intakes[0]
+        .household_id
+        .expect("recorded on the new household");
+    (person, household)
+}
+
 fn with<'a>(base: &[(&'a str, &'a str)], more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut v = base.to_vec();
     v.extend_from_slice(more);
@@ -177,6 +194,72 @@ async fn saito_referred_to_kikan(app: &TestApp, houkatsu: &Client) -> (i64, i64)
     .await;
     let referral = referral_of(app, person).await;
     (person, referral)
+}
+
+/// Posts a つなぎ step on a referral: `accept`, `decline`, `complete` or `acknowledge`.
+async fn on_referral(
+    app: &TestApp,
+    client: &Client,
+    referral: i64,
+    step: &str,
+    fields: &[(&str, &str)],
+) -> Response {
+    post(
+        app,
+        client,
+        &format!("/referrals/{referral}/{step}"),
+        fields,
+    )
+    .await
+}
+
+/// The 名寄せ form of person `on`: links record `other`, with `more` fields.
+async fn link(
+    app: &TestApp,
+    client: &Client,
+    on: i64,
+    other: i64,
+    more: &[(&str, &str)],
+) -> Response {
+    let other = other.to_string();
+    let fields = with(&[("other", &other)], more);
+    post(app, client, &format!("/persons/{on}/link"), &fields).await
+}
+
+/// Undoes the link of record `other` to person `on`.
+async fn split(app: &TestApp, client: &Client, on: i64, other: i64) -> Response {
+    let other = other.to_string();
+    post(
+        app,
+        client,
+        &format!("/persons/{on}/split"),
+        &[("other", &other)],
+    )
+    .await
+}
+
+/// The canonical record a record is linked to, if any.
+async fn linked_to(app: &TestApp, id: i64) -> Option<i64> {
+    app.store
+        .person_any(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .linked_to_person_id
+}
+
+/// The audit entries of 大仙市 about one kind of object (newest first), and their total.
+async fn audited(app: &TestApp, object_type: &str) -> (Vec<AuditEntry>, i64) {
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    app.store
+        .audit_entries(&AuditFilter {
+            municipality_id: m.id,
+            object_type: Some(object_type.into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
 }
 
 /// The `<li>` of a page that contains `needle` (a worklist line).
@@ -411,16 +494,8 @@ async fn intake_form_records_the_household(app: TestApp) {
         form.contains(r#"name="new_household" value="1">"#),
         "{form}"
     );
-    let person = new_person(
-        &app,
-        &houkatsu,
-        &with(&SAITO, &[("new_household", "1"), ("issues", "care")]),
-    )
-    .await;
+    let (person, household) = new_person_with_household(&app, &houkatsu, &SAITO).await;
     let intakes = app.store.intakes_of(person).await.unwrap();
-    let household = intakes[0]
-        .household_id
-        .expect("recorded on the new household");
     let members = app.store.household_members(household, true).await.unwrap();
     assert_eq!(members.len(), 1, "{members:?}");
     assert_eq!(members[0].person_id, person);
@@ -480,36 +555,11 @@ async fn intake_form_records_the_household(app: TestApp) {
     );
 
     // Another person's household, and another municipality's: refused, input kept.
-    let other = new_person(
-        &app,
-        &houkatsu,
-        &[
-            ("name", "千葉 正男"),
-            ("furigana", "チバ マサオ"),
-            ("birth_date", "S30.8.1"),
-            ("new_household", "1"),
-            ("issues", "care"),
-        ],
-    )
-    .await;
-    let others = app.store.intakes_of(other).await.unwrap()[0]
-        .household_id
-        .unwrap();
+    let chiba = [("name", "千葉 正男"), ("birth_date", "S30.8.1")];
+    let (_, others) = new_person_with_household(&app, &houkatsu, &chiba).await;
     let yuzawa = app.login("yuzawa.houkatsu").await;
-    let yuzawa_person = new_person(
-        &app,
-        &yuzawa,
-        &[
-            ("name", "佐藤 花子"),
-            ("birth_date", "S40.1.1"),
-            ("new_household", "1"),
-            ("issues", "care"),
-        ],
-    )
-    .await;
-    let yuzawas = app.store.intakes_of(yuzawa_person).await.unwrap()[0]
-        .household_id
-        .unwrap();
+    let sato = [("name", "佐藤 花子"), ("birth_date", "S40.1.1")];
+    let (_, yuzawas) = new_person_with_household(&app, &yuzawa, &sato).await;
     for wrong in [others, yuzawas] {
         let res = on_household(wrong.to_string(), "違う世帯への記録").await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -641,7 +691,7 @@ async fn visible_candidate_has_score_and_reasons_and_can_be_chosen(app: TestApp)
     let houkatsu = app.login(HOUKATSU).await;
     let (a, referral) = saito_referred_to_kikan(&app, &houkatsu).await;
     let kikan = app.login(KIKAN).await;
-    let res = post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await;
+    let res = on_referral(&app, &kikan, referral, "accept", &[]).await;
     redirected(res).await;
     // kikan is now involved: the candidate is shown in full, with score and reasons.
     let fields = with(
@@ -724,35 +774,13 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     .await;
     assert_ne!(a, b);
     // Only the coordinator links.
-    let res = post(
-        &app,
-        &houkatsu,
-        &format!("/persons/{a}/link"),
-        &[("other", &b.to_string())],
-    )
-    .await;
+    let res = link(&app, &houkatsu, a, b, &[]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.store
-            .person_any(b)
-            .await
-            .unwrap()
-            .unwrap()
-            .linked_to_person_id,
-        None
-    );
+    assert_eq!(linked_to(&app, b).await, None);
 
     let coordinator = app.login(COORDINATOR).await;
-    let res = post(
-        &app,
-        &coordinator,
-        &format!("/persons/{a}/link"),
-        &[
-            ("other", &b.to_string()),
-            ("reason", "本人に電話で確認し同一人物と判断"),
-        ],
-    )
-    .await;
+    let reason = ("reason", "本人に電話で確認し同一人物と判断");
+    let res = link(&app, &coordinator, a, b, &[reason]).await;
     assert_eq!(redirected(res).await, format!("/persons/{a}"));
     let (status, page) = app.get_text(&coordinator, &format!("/persons/{a}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -778,25 +806,11 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     assert!(page.contains("包括で受けた相談"), "{page}");
 
     // Split: both stand alone again, and the pair is recorded as distinct.
-    let res = post(
-        &app,
-        &coordinator,
-        &format!("/persons/{a}/split"),
-        &[("other", &b.to_string())],
-    )
-    .await;
+    let res = split(&app, &coordinator, a, b).await;
     assert_eq!(redirected(res).await, format!("/persons/{a}"));
     assert!(app.store.known_distinct(a, b).await.unwrap());
     assert!(app.store.known_distinct(b, a).await.unwrap());
-    assert_eq!(
-        app.store
-            .person_any(b)
-            .await
-            .unwrap()
-            .unwrap()
-            .linked_to_person_id,
-        None
-    );
+    assert_eq!(linked_to(&app, b).await, None);
     let (status, page_b) = app.get_text(&coordinator, &format!("/persons/{b}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page_b.contains("基幹で受けた相談"));
@@ -812,18 +826,8 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     // Link and split are in the audit trail with the coordinator's basis.
-    let m = app.store.municipality_by_code("daisen").await.unwrap();
     for kind in ["person_link", "person_split"] {
-        let (entries, total) = app
-            .store
-            .audit_entries(&AuditFilter {
-                municipality_id: m.id,
-                object_type: Some(kind.into()),
-                limit: 10,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let (entries, total) = audited(&app, kind).await;
         assert_eq!(total, 1, "{kind}");
         assert_eq!(entries[0].username, COORDINATOR);
         assert_eq!(entries[0].basis, "coordination", "{kind}");
@@ -844,30 +848,14 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
     )
     .await;
     let coordinator = app.login(COORDINATOR).await;
-    let link = |on: i64, other: i64, more: &'static [(&'static str, &'static str)]| {
-        let (app, coordinator) = (&app, &coordinator);
-        async move {
-            let other = other.to_string();
-            let fields = with(&[("other", &other), ("reason", "電話で再確認した")], more);
-            post(app, coordinator, &format!("/persons/{on}/link"), &fields).await
-        }
-    };
-    redirected(link(a, b, &[]).await).await;
-    redirected(
-        post(
-            &app,
-            &coordinator,
-            &format!("/persons/{a}/split"),
-            &[("other", &b.to_string())],
-        )
-        .await,
-    )
-    .await;
+    let reason = ("reason", "電話で再確認した");
+    redirected(link(&app, &coordinator, a, b, &[reason]).await).await;
+    redirected(split(&app, &coordinator, a, b).await).await;
 
     // Linking the pair again, either way round: refused, the form shown again with what
     // was typed and the confirmation.
     for (on, other) in [(a, b), (b, a)] {
-        let res = link(on, other, &[]).await;
+        let res = link(&app, &coordinator, on, other, &[reason]).await;
         assert_eq!(res.status(), StatusCode::CONFLICT);
         let html = res.text().await.unwrap();
         assert!(
@@ -885,38 +873,18 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
         );
         assert!(html.contains(&format!("/persons/{on}/link")), "{html}");
     }
-    let linked_to = |id: i64| {
-        let app = &app;
-        async move {
-            app.store
-                .person_any(id)
-                .await
-                .unwrap()
-                .unwrap()
-                .linked_to_person_id
-        }
-    };
-    assert_eq!(linked_to(b).await, None);
-    assert_eq!(linked_to(a).await, None);
+    assert_eq!(linked_to(&app, b).await, None);
+    assert_eq!(linked_to(&app, a).await, None);
     // The form without the split shows no confirmation.
     let (_, page) = app.get_text(&coordinator, &format!("/persons/{a}")).await;
     assert!(!page.contains("confirm_distinct"), "{page}");
 
     // Confirmed, it links, and the audit says it was a pair split before.
-    let res = link(a, b, &[("confirm_distinct", "1")]).await;
+    let confirmed = [reason, ("confirm_distinct", "1")];
+    let res = link(&app, &coordinator, a, b, &confirmed).await;
     assert_eq!(redirected(res).await, format!("/persons/{a}"));
-    assert_eq!(linked_to(b).await, Some(a));
-    let m = app.store.municipality_by_code("daisen").await.unwrap();
-    let (entries, total) = app
-        .store
-        .audit_entries(&AuditFilter {
-            municipality_id: m.id,
-            object_type: Some("person_link".into()),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    assert_eq!(linked_to(&app, b).await, Some(a));
+    let (entries, total) = audited(&app, "person_link").await;
     assert_eq!(
         total, 2,
         "the first link and the confirmed one: {entries:?}"
@@ -982,25 +950,20 @@ async fn referral_is_accepted_and_completed(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     // Completing needs acceptance first; the sender cannot answer for the receiver.
-    let res = post(
+    let res = on_referral(
         &app,
         &kikan,
-        &format!("/referrals/{referral}/complete"),
+        referral,
+        "complete",
         &[("provided", "面談した"), ("helped", "yes")],
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = post(
-        &app,
-        &houkatsu,
-        &format!("/referrals/{referral}/accept"),
-        &[],
-    )
-    .await;
+    let res = on_referral(&app, &houkatsu, referral, "accept", &[]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // Accept → the full person page.
-    let res = post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await;
+    let res = on_referral(&app, &kikan, referral, "accept", &[]).await;
     assert_eq!(redirected(res).await, format!("/referrals/{referral}"));
     let (status, full) = app.get_text(&kikan, &format!("/persons/{person}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -1018,10 +981,11 @@ async fn referral_is_accepted_and_completed(app: TestApp) {
     );
 
     // Complete with what was provided and whether it helped.
-    let res = post(
+    let res = on_referral(
         &app,
         &kikan,
-        &format!("/referrals/{referral}/complete"),
+        referral,
+        "complete",
         &[
             ("provided", "障がい福祉サービスの申請に同行した"),
             ("helped", "yes"),
@@ -1051,7 +1015,7 @@ async fn referral_is_accepted_and_completed(app: TestApp) {
     let (_, page) = app.get_text(&houkatsu, &format!("/persons/{person}")).await;
     assert!(page.contains("【完了】"), "{page}");
     // A completed referral cannot move again.
-    let res = post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await;
+    let res = on_referral(&app, &kikan, referral, "accept", &[]).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -1081,18 +1045,13 @@ async fn declined_referral_returns_to_the_sender(app: TestApp) {
 
     let kikan = app.login(KIKAN).await;
     // A decline needs its reason.
-    let res = post(
-        &app,
-        &kikan,
-        &format!("/referrals/{referral}/decline"),
-        &[("reason", "  ")],
-    )
-    .await;
+    let res = on_referral(&app, &kikan, referral, "decline", &[("reason", "  ")]).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = post(
+    let res = on_referral(
         &app,
         &kikan,
-        &format!("/referrals/{referral}/decline"),
+        referral,
+        "decline",
         &[("reason", "障がいの診断がなく、当センターの対象外のため")],
     )
     .await;
@@ -1126,16 +1085,10 @@ async fn declined_referral_returns_to_the_sender(app: TestApp) {
     let (_, home) = app.get_text(&kikan, "/").await;
     assert!(!home.contains(&format!("/referrals/{referral}")), "{home}");
     // A decline is final.
-    let res = post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await;
+    let res = on_referral(&app, &kikan, referral, "accept", &[]).await;
     assert!(res.status().is_client_error());
     // The sender acknowledges; it leaves the worklist.
-    let res = post(
-        &app,
-        &houkatsu,
-        &format!("/referrals/{referral}/acknowledge"),
-        &[],
-    )
-    .await;
+    let res = on_referral(&app, &houkatsu, referral, "acknowledge", &[]).await;
     assert_eq!(redirected(res).await, "/");
     let (_, home) = app.get_text(&houkatsu, "/").await;
     assert!(!home.contains("辞退されました"), "{home}");
@@ -1203,7 +1156,7 @@ async fn overdue_referral_shows_on_every_worklist(app: TestApp) {
     assert!(sheet.contains("受理期限切れ"));
 
     // Accepting takes it off the overdue lists.
-    redirected(post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await).await;
+    redirected(on_referral(&app, &kikan, referral, "accept", &[]).await).await;
     let (_, home) = app.get_text(&houkatsu, "/").await;
     assert!(!home.contains(&sheet_link), "{home}");
     let (_, home) = app.get_text(&coordinator, "/").await;
@@ -1218,7 +1171,7 @@ async fn support_log_edits_keep_every_version(app: TestApp) {
     let houkatsu = app.login(HOUKATSU).await;
     let (person, referral) = saito_referred_to_kikan(&app, &houkatsu).await;
     let kikan = app.login(KIKAN).await;
-    redirected(post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await).await;
+    redirected(on_referral(&app, &kikan, referral, "accept", &[]).await).await;
 
     let day = days_ago_jst(1);
     let res = post(
@@ -1509,7 +1462,7 @@ async fn early_warning_lists_evidence_for_the_coordinator(app: TestApp) {
     // Two agencies: the 包括's intake and the 基幹's accepted referral.
     let (two_agencies, referral) = saito_referred_to_kikan(&app, &houkatsu).await;
     let kikan = app.login(KIKAN).await;
-    redirected(post(&app, &kikan, &format!("/referrals/{referral}/accept"), &[]).await).await;
+    redirected(on_referral(&app, &kikan, referral, "accept", &[]).await).await;
     // Three fields in one intake: 介護 (高齢), 障がい, 債務 (生活困窮).
     let three_fields = new_person(
         &app,

@@ -5,57 +5,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{Engine, fresh_database};
-
-fn kasane(args: &[&str], db: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kasane"))
-        .args(args)
-        .env("KASANE_DATABASE_URL", db)
-        .env_remove("KASANE_CONFIG")
-        .env("KASANE_LOG", "error")
-        .output()
-        .expect("run kasane")
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-const DAISEN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../data/municipalities/daisen.toml"
-);
-const YUZAWA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../data/municipalities/yuzawa.toml"
-);
-
-/// Each test runs on both engines.
-macro_rules! cli_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::run(super::common::Engine::Sqlite, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::run(super::common::Engine::Postgres, super::$name).await }
-        }
-    )*};
-}
-
-async fn run(engine: Engine, test: fn(&str)) {
-    let Some((url, _dir, _pg)) = fresh_database(engine).await else {
-        return;
-    };
-    // The binary runs its own runtime; keep it off this test's worker threads.
-    tokio::task::spawn_blocking(move || test(&url))
-        .await
-        .unwrap();
-}
+use common::cli::{DAISEN, YUZAWA, kasane, kasane_without_database, text};
 
 cli_both!(
     utf8_bom_and_shift_jis_files_import,
@@ -512,17 +464,11 @@ fn import_has_help() {
         vec!["import", "--help"],
         vec!["import", "persons", "--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
-            .args(&args)
-            .output()
-            .unwrap();
+        let out = kasane_without_database(&args);
         assert!(out.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("persons"));
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_kasane"))
-        .args(["import", "persons", "--help"])
-        .output()
-        .unwrap();
+    let out = kasane_without_database(&["import", "persons", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
         "--dry-run",
