@@ -111,6 +111,9 @@ impl Action {
 /// How an agency is involved with a person (関与の種類).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InvolvementKind {
+    /// The agency registered the person (e.g. imported its own caseload with
+    /// `kasane import persons --agency`); intakes and cases add the other kinds.
+    Registered,
     /// The agency recorded an intake (相談受付) for the person.
     Intake,
     /// The agency accepted a referral (つなぎ) about the person.
@@ -124,6 +127,7 @@ pub enum InvolvementKind {
 impl InvolvementKind {
     pub fn code(self) -> &'static str {
         match self {
+            InvolvementKind::Registered => "registered",
             InvolvementKind::Intake => "intake",
             InvolvementKind::ReferralAccepted => "referral_accepted",
             InvolvementKind::CaseLead => "case_lead",
@@ -133,6 +137,7 @@ impl InvolvementKind {
 
     pub fn label(self) -> &'static str {
         match self {
+            InvolvementKind::Registered => "登録機関",
             InvolvementKind::Intake => "相談受付",
             InvolvementKind::ReferralAccepted => "つなぎ受諾",
             InvolvementKind::CaseLead => "主担当機関",
@@ -1531,6 +1536,7 @@ mod tests {
 
     fn any_kind() -> impl Strategy<Value = InvolvementKind> {
         proptest::sample::select(vec![
+            InvolvementKind::Registered,
             InvolvementKind::Intake,
             InvolvementKind::ReferralAccepted,
             InvolvementKind::CaseLead,

@@ -55,6 +55,9 @@ impl Store {
                EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id) FROM intake i \
              JOIN person q ON q.id = i.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1 \
              UNION ALL \
+             SELECT 'registered', q.created_by_agency_id, '', FALSE FROM person q \
+             WHERE q.id = $1 OR q.linked_to_person_id = $1 \
+             UNION ALL \
              SELECT 'referral', r.to_agency_id, r.status, FALSE FROM referral r \
              JOIN person q ON q.id = r.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1 \
              UNION ALL \
@@ -93,6 +96,9 @@ impl Store {
                         .involvements
                         .push(involvement(InvolvementKind::Intake, true));
                 }
+                ("registered", _) => facts
+                    .involvements
+                    .push(involvement(InvolvementKind::Registered, true)),
                 ("referral", "sent") => facts.pending_referrals.push(agency_id),
                 ("referral", "accepted" | "completed") => facts
                     .involvements

@@ -63,7 +63,7 @@ pub struct Viewer {
 }
 
 /// The SQL twin of `access::decide` for listing persons — kept in step with
-/// `Store::person_facts`, over the person's whole 名寄せ group: involvement (an intake, a
+/// `Store::person_facts`, over the person's whole 名寄せ group: involvement (registered the record, an intake, a
 /// referral received or accepted, lead or involved agency of a case on the person or on a
 /// household they belong to), coordination (an escalated intake no case was opened from,
 /// or an open case whose coordination has not ended), or a consent in force naming the
@@ -71,7 +71,9 @@ pub struct Viewer {
 macro_rules! visible_person {
     () => {
         "p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND ( \
-           EXISTS (SELECT 1 FROM intake i JOIN person q ON q.id = i.person_id \
+           EXISTS (SELECT 1 FROM person q WHERE (q.id = p.id OR q.linked_to_person_id = p.id) \
+                   AND q.created_by_agency_id = $2) \
+           OR EXISTS (SELECT 1 FROM intake i JOIN person q ON q.id = i.person_id \
                    WHERE (q.id = p.id OR q.linked_to_person_id = p.id) \
                    AND (i.receiving_agency_id = $2 OR ($3 AND i.outcome = 'escalated' \
                         AND NOT EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id)))) \

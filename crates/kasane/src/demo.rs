@@ -15,6 +15,8 @@ use kasane_store::support_log::EntryContent;
 use kasane_store::user::NewUser;
 use kasane_web::views::persons::PersonForm;
 
+mod collaboration;
+
 /// Written in the current directory, as the README promises.
 pub const DEFAULT_DEMO_DATABASE: &str = "sqlite://kasane-demo.db";
 /// Every demo account's password. Printed at start; never use the demo for real data.
@@ -33,7 +35,7 @@ pub const MUNICIPALITIES: [(&str, &str); 2] = [
 ];
 
 /// (username, display name, municipality, agency code, roles). Names are fictional.
-const USERS: [(&str, &str, &str, &str, &str); 13] = [
+const USERS: [(&str, &str, &str, &str, &str); 14] = [
     (
         "daisen.admin",
         "大仙 管理者",
@@ -67,6 +69,13 @@ const USERS: [(&str, &str, &str, &str, &str); 13] = [
         "工藤 真理子",
         "daisen",
         "jiritsu_sodan",
+        "staff",
+    ),
+    (
+        "daisen.fukushi",
+        "石川 浩",
+        "daisen",
+        "shakai_fukushi_ka",
         "staff",
     ),
     (
@@ -917,7 +926,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
             },
         )
         .await?;
-    r.record(
+    let (sachiko_intake, _) = r.record(
         houkatsu,
         NewIntake {
             summary: "要介護3の夫の介護を一人で担っている。年金生活で介護サービスの自己負担が重いと来所。".into(),
@@ -957,7 +966,21 @@ async fn load_daisen(store: &Store) -> Result<()> {
         },
     )
     .await?;
-    Ok(())
+    collaboration::daisen(
+        &r,
+        collaboration::DaisenIds {
+            kamioka,
+            ichiro,
+            nakasen,
+            masao,
+            nangai,
+            masaru,
+            ken,
+            sachiko,
+            sachiko_intake,
+        },
+    )
+    .await
 }
 
 async fn load_yuzawa(store: &Store) -> Result<()> {
@@ -1223,5 +1246,14 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
         "通所型サービスの利用状況を電話で確認。週2回通えている。",
     )
     .await?;
-    Ok(())
+    collaboration::yuzawa(
+        &r,
+        collaboration::YuzawaIds {
+            inakawa,
+            koji,
+            kazuo,
+            miyo,
+        },
+    )
+    .await
 }

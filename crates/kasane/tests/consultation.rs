@@ -31,6 +31,7 @@ both_engines!(
     search_is_variant_tolerant_and_isolated,
     other_municipality_and_non_staff_get_not_found,
     person_reads_are_audited_with_their_basis,
+    imported_persons_are_visible_to_the_importing_agency_only,
 );
 
 const HOUKATSU: &str = "daisen.houkatsu";
@@ -1752,4 +1753,38 @@ async fn person_reads_are_audited_with_their_basis(app: TestApp) {
     assert_eq!(total, 1);
     assert_eq!(denied[0].basis, "");
     assert!(!denied[0].reason.is_empty());
+}
+
+/// `kasane import persons --agency X` registers X's own caseload: X finds and opens those
+/// records (basis: involvement, as the registering agency); other windows do not.
+async fn imported_persons_are_visible_to_the_importing_agency_only(app: TestApp) {
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let kikan = app.store.user_by_username(KIKAN).await.unwrap().unwrap();
+    let fields = kasane_web::views::persons::PersonForm {
+        name: "仙北 花子".into(),
+        furigana: "センボク ハナコ".into(),
+        birth_date: "S30.4.1".into(),
+        ..Default::default()
+    }
+    .parse(&[])
+    .unwrap();
+    let ids = app
+        .store
+        .create_persons(m.id, kikan.agency_id, kikan.id, &[fields])
+        .await
+        .unwrap();
+    let link = format!("/persons/{}", ids[0]);
+
+    let kikan_client = app.login(KIKAN).await;
+    let (_, found) = app.get_text(&kikan_client, "/persons?q=仙北 花子").await;
+    assert!(found.contains(&link), "{found}");
+    let (status, page) = app.get_text(&kikan_client, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("仙北 花子"));
+
+    let houkatsu = app.login(HOUKATSU).await;
+    let (_, found) = app.get_text(&houkatsu, "/persons?q=仙北 花子").await;
+    assert!(!found.contains(&link), "{found}");
+    let (status, _) = app.get_text(&houkatsu, &link).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

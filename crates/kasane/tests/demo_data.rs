@@ -1,6 +1,7 @@
 //! The demo's consultation records keep their promises, on both engines: every derived
 //! household signal, early warnings, a referral in every state (one overdue), and an
-//! unlinked 渡邉/渡辺 pair — seen through the pages, as the staff who may see them.
+//! unlinked 渡邉/渡辺 pair — seen through the pages, as the staff who may see them; and the
+//! 多機関協働 records: cases in every status, both meeting kinds with minutes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -11,6 +12,7 @@ use reqwest::{Client, StatusCode};
 both_engines!(
     demo_households_show_every_signal,
     demo_worklists_show_warnings_and_referrals_in_every_state,
+    demo_cases_cover_every_status_and_both_meetings,
 );
 
 /// The number after the first `href="{prefix}` in `html`.
@@ -125,4 +127,46 @@ async fn demo_worklists_show_warnings_and_referrals_in_every_state(app: TestApp)
         "{home}"
     );
     assert!(!home.contains("大仙"), "no other municipality");
+}
+
+async fn demo_cases_cover_every_status_and_both_meetings(app: TestApp) {
+    use kasane_domain::case::CaseStatus;
+    use kasane_store::person::Viewer;
+    let mut statuses = std::collections::BTreeSet::new();
+    for code in ["daisen", "yuzawa"] {
+        let m = app.store.municipality_by_code(code).await.unwrap();
+        let coordinating = app.store.coordinating_agency(m.id).await.unwrap().unwrap();
+        let viewer = Viewer {
+            municipality_id: m.id,
+            agency_id: coordinating,
+            coordinates: true,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let (cases, total) = app.store.list_cases(viewer, None, 100, 0).await.unwrap();
+        assert!(total >= 3, "{code}: {total} cases");
+        statuses.extend(cases.iter().map(|c| c.status.clone()));
+        let (meetings, _) = app
+            .store
+            .list_meetings(m.id, coordinating, true, 100, 0)
+            .await
+            .unwrap();
+        for kind in ["support_meeting", "multilayer_meeting"] {
+            let meeting = meetings
+                .iter()
+                .find(|mt| mt.kind == kind)
+                .unwrap_or_else(|| panic!("{code}: no {kind}"));
+            let agenda = app.store.agenda(meeting.id).await.unwrap();
+            assert!(
+                agenda
+                    .iter()
+                    .any(|a| !a.discussion.is_empty() && !a.decisions.is_empty()),
+                "{code} {kind}: no minutes"
+            );
+        }
+    }
+    let expected: std::collections::BTreeSet<String> = CaseStatus::ALL
+        .iter()
+        .map(|s| s.code().to_string())
+        .collect();
+    assert_eq!(statuses, expected);
 }
