@@ -1,14 +1,442 @@
-//! `/api/v1`: step 3 (多機関協働) — meetings. (Being built.)
+//! `/api/v1`: step 3 (多機関協働) — 支援会議 and 重層的支援会議: meetings, members and their
+//! acknowledgement of confidentiality, the agenda of cases (a 重層的支援会議 only with a
+//! consent covering it), minutes (visible only where the meeting's rule allows) and role
+//! assignments. The rules live in `views::meetings`, shared with the pages.
 
-use axum::Router;
-use utoipa::OpenApi;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use kasane_domain::meeting::{MeetingDraft, MeetingKind, RoleDraft};
+use kasane_store::meeting::{Meeting, RoleAssignment};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::api::{Body, Created, created};
+use crate::http::auth::{Api, Ctx};
+use crate::http::error::{ApiError, Problem};
+use crate::views::meetings::{
+    AgendaLine, PAGE_SIZE, acknowledge, add_case, add_member, agenda_lines, assign_role,
+    create_meeting, kind_name, list_meetings, load_meeting, remove_case, save_minutes,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/meetings", get(list).post(create))
+        .route("/meetings/{id}", get(detail))
+        .route("/meetings/{id}/members", post(member))
+        .route(
+            "/meetings/{id}/members/{agency_id}/acknowledge",
+            post(acknowledge_member),
+        )
+        .route("/meetings/{id}/agenda", post(agenda_add))
+        .route("/meetings/{id}/agenda/{item_id}", delete(agenda_remove))
+        .route("/meetings/{id}/agenda/{item_id}/minutes", put(minutes))
+        .route("/meetings/{id}/roles", post(role))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MeetingListQuery {
+    /// support_meeting or multilayer_meeting; empty = both.
+    #[serde(default)]
+    pub kind: String,
+    /// 1-based.
+    pub page: Option<i64>,
+}
+
+/// A meeting without its agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingSummary {
+    pub id: i64,
+    /// support_meeting (支援会議, 法106条の6) or multilayer_meeting (重層的支援会議)
+    pub kind: String,
+    /// The municipality's own name for the meeting kind.
+    pub name: String,
+    pub held_on: NaiveDate,
+    pub host_agency_id: i64,
+    pub host_agency_name: String,
+    pub place: String,
+    pub next_review_on: Option<NaiveDate>,
+}
+
+fn summary(ctx: &Ctx, m: &Meeting) -> MeetingSummary {
+    MeetingSummary {
+        id: m.id,
+        kind: m.kind.clone(),
+        name: m
+            .kind
+            .parse::<MeetingKind>()
+            .map_or_else(|_| m.kind.clone(), |k| kind_name(ctx, k).to_string()),
+        held_on: m.held_on,
+        host_agency_id: m.host_agency_id,
+        host_agency_name: m.host_agency_name.clone(),
+        place: m.place.clone(),
+        next_review_on: m.next_review_on,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingPage {
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    pub meetings: Vec<MeetingSummary>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MeetingRequest {
+    /// support_meeting or multilayer_meeting
+    #[serde(default)]
+    pub kind: String,
+    /// ISO or 和暦 (R8.6.10).
+    #[serde(default)]
+    pub held_on: String,
+    /// Defaults to the host the municipality configures for the kind.
+    pub host_agency_id: Option<i64>,
+    #[serde(default)]
+    pub place: String,
+    /// ISO or 和暦; empty = not set.
+    #[serde(default)]
+    pub next_review_on: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberInfo {
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub attendee_name: String,
+    /// When the member acknowledged confidentiality (守秘義務); absent = not yet.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleInfo {
+    pub id: i64,
+    pub case_id: i64,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub staff_name: String,
+    pub task: String,
+    pub due_on: Option<NaiveDate>,
+}
+
+impl From<RoleAssignment> for RoleInfo {
+    fn from(r: RoleAssignment) -> Self {
+        RoleInfo {
+            id: r.id,
+            case_id: r.case_id,
+            agency_id: r.agency_id,
+            agency_name: r.agency_name,
+            staff_name: r.staff_name,
+            task: r.task,
+            due_on: r.due_on,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MinutesInfo {
+    pub discussion: String,
+    pub decisions: String,
+    pub recorded_at: Option<DateTime<Utc>>,
+    pub roles: Vec<RoleInfo>,
+}
+
+/// One case on the agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaInfo {
+    pub id: i64,
+    pub case_id: i64,
+    /// The case's name, only when the caller may read the case.
+    pub subject_name: Option<String>,
+    pub added_at: DateTime<Utc>,
+    /// Taken off the agenda (a 支援会議's basis for it ended then).
+    pub removed_at: Option<DateTime<Utc>>,
+    /// Only where the meeting's rule allows (支援会議: acknowledged members and the host)
+    /// and the caller may read the case.
+    pub minutes: Option<MinutesInfo>,
+    /// A 支援会議 case with a consent covering the 重層的支援会議: it may move there.
+    pub offer_move_to_multilayer: bool,
+}
+
+impl From<AgendaLine> for AgendaInfo {
+    fn from(l: AgendaLine) -> Self {
+        let minutes = l.minutes_visible.then(|| MinutesInfo {
+            discussion: l.item.discussion.clone(),
+            decisions: l.item.decisions.clone(),
+            recorded_at: l.item.minutes_at,
+            roles: l.roles.into_iter().map(RoleInfo::from).collect(),
+        });
+        AgendaInfo {
+            id: l.item.id,
+            case_id: l.item.case_id,
+            subject_name: l.subject,
+            added_at: l.item.added_at,
+            removed_at: l.item.removed_at,
+            minutes,
+            offer_move_to_multilayer: l.offer_move,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: MeetingSummary,
+    pub note: String,
+    /// The caller may manage the meeting (host agency staff or the coordinating agency's
+    /// coordinator).
+    pub manager: bool,
+    pub members: Vec<MemberInfo>,
+    pub agenda: Vec<AgendaInfo>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MemberRequest {
+    pub agency_id: Option<i64>,
+    #[serde(default)]
+    pub attendee_name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AgendaRequest {
+    pub case_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MinutesRequest {
+    /// 協議の内容
+    #[serde(default)]
+    pub discussion: String,
+    /// 決定事項
+    #[serde(default)]
+    pub decisions: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleRequest {
+    /// A case on the meeting's agenda.
+    pub case_id: Option<i64>,
+    pub agency_id: Option<i64>,
+    /// 担当者 (free text).
+    #[serde(default)]
+    pub staff_name: String,
+    /// 役割
+    #[serde(default)]
+    pub task: String,
+    /// ISO or 和暦; empty = no due date.
+    #[serde(default)]
+    pub due_on: String,
+}
+
+/// The meetings the caller may see (host, member; all for the coordinating agency's
+/// coordinator), newest first.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings",
+    params(MeetingListQuery),
+    responses((status = 200, body = MeetingPage),
+        (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Query(q): Query<MeetingListQuery>,
+) -> Result<Json<MeetingPage>, ApiError> {
+    let page = q.page.unwrap_or(1).max(1);
+    let kind = q.kind.parse::<MeetingKind>().ok();
+    let (rows, total) = list_meetings(&state, &ctx, kind, page).await?;
+    Ok(Json(MeetingPage {
+        total,
+        page,
+        page_size: PAGE_SIZE,
+        meetings: rows.iter().map(|m| summary(&ctx, m)).collect(),
+    }))
+}
+
+/// Registers a meeting (host agency staff or the coordinating agency's coordinator).
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings",
+    request_body = MeetingRequest,
+    responses((status = 201, body = Created),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Body(req): Body<MeetingRequest>,
+) -> Result<Response, ApiError> {
+    let draft = MeetingDraft {
+        kind: req.kind,
+        held_on: req.held_on,
+        host_agency_id: req.host_agency_id,
+        place: req.place,
+        next_review_on: req.next_review_on,
+        note: req.note,
+    };
+    let id = create_meeting(&state, &ctx, draft).await?;
+    Ok(created(Created { id }))
+}
+
+/// A meeting with its members and agenda; names only of cases the caller may read,
+/// minutes only where allowed.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id")),
+    responses((status = 200, body = MeetingDetail),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn detail(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let m = load_meeting(&state, &ctx, id).await?;
+    let lines = agenda_lines(&state, &ctx, &m).await?;
+    Ok(Json(MeetingDetail {
+        meeting: summary(&ctx, &m.meeting),
+        note: m.meeting.note.clone(),
+        manager: m.manager,
+        members: m
+            .members
+            .iter()
+            .map(|x| MemberInfo {
+                agency_id: x.agency_id,
+                agency_name: x.agency_name.clone(),
+                attendee_name: x.attendee_name.clone(),
+                acknowledged_at: x.acknowledged_at,
+            })
+            .collect(),
+        agenda: lines.into_iter().map(AgendaInfo::from).collect(),
+    }))
+}
+
+/// Registers a member agency.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/members", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id")),
+    request_body = MemberRequest,
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn member(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<MemberRequest>,
+) -> Result<Response, ApiError> {
+    add_member(&state, &ctx, id, req.agency_id, &req.attendee_name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Records a member agency's acknowledgement of confidentiality (守秘義務の確認): by a
+/// user of that agency or a manager. Only then does a 支援会議 membership grant access.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/members/{agency_id}/acknowledge", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id"), ("agency_id" = i64, Path, description = "member agency")),
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn acknowledge_member(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path((id, agency_id)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    acknowledge(&state, &ctx, id, agency_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Puts a case on the agenda. A 重層的支援会議 refuses a case without a consent in force
+/// covering the meeting (422).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/agenda", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id")),
+    request_body = AgendaRequest,
+    responses((status = 201, body = Created),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn agenda_add(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<AgendaRequest>,
+) -> Result<Response, ApiError> {
+    let item = add_case(&state, &ctx, id, req.case_id).await?;
+    Ok(created(Created { id: item }))
+}
+
+/// Takes a case off the agenda: a 支援会議's basis for it ends at once.
+#[utoipa::path(delete, path = "/api/v1/meetings/{id}/agenda/{item_id}", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id"), ("item_id" = i64, Path, description = "agenda item")),
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn agenda_remove(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    remove_case(&state, &ctx, id, item_id, "remove").await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Records the minutes (会議録) of one agenda case.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/agenda/{item_id}/minutes", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id"), ("item_id" = i64, Path, description = "agenda item")),
+    request_body = MinutesRequest,
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn minutes(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path((id, item_id)): Path<(i64, i64)>,
+    Body(req): Body<MinutesRequest>,
+) -> Result<Response, ApiError> {
+    save_minutes(&state, &ctx, id, item_id, &req.discussion, &req.decisions).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Records a role assignment (役割分担) for a case on the agenda.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/roles", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id")),
+    request_body = RoleRequest,
+    responses((status = 201, body = Created),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn role(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<RoleRequest>,
+) -> Result<Response, ApiError> {
+    let draft = RoleDraft {
+        agency_id: req.agency_id,
+        staff_name: req.staff_name,
+        task: req.task,
+        due_on: req.due_on,
+    };
+    let rid = assign_role(&state, &ctx, id, req.case_id, &draft).await?;
+    Ok(created(Created { id: rid }))
 }
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(list, create, detail, member, acknowledge_member, agenda_add, agenda_remove, minutes, role),
+    components(schemas(MeetingSummary, MeetingPage, MeetingRequest, MeetingDetail, MemberInfo,
+        AgendaInfo, MinutesInfo, RoleInfo, MemberRequest, AgendaRequest, MinutesRequest, RoleRequest)),
+    tags((name = "meetings", description = "支援会議(法106条の6)と重層的支援会議: 構成員・守秘義務の確認・議題・会議録・役割分担"))
+)]
 pub struct Doc;

@@ -1,14 +1,505 @@
-//! `/api/v1`: step 3 (多機関協働) — plans. (Being built.)
+//! `/api/v1`: step 3 (多機関協働) — 支援プラン in versions, approval by a 重層的支援会議,
+//! モニタリング and 評価, and the caller's monitoring worklist. The rules live in
+//! `views::plans`, shared with the pages.
 
-use axum::Router;
-use utoipa::OpenApi;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use kasane_domain::plan::{ActionDraft, Due, EvaluationDraft, MonitoringDraft, PlanDraft};
+use kasane_store::plan::{Evaluation, Plan};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::api::{Body, Created, created};
+use crate::http::auth::Api;
+use crate::http::error::{ApiError, Problem};
+use crate::views::plans::{
+    PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist, plan_versions,
+    record_monitoring,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/cases/{id}/plans", get(versions).post(create))
+        .route("/plans/{id}", get(detail))
+        .route("/plans/{id}/approve", post(approve))
+        .route("/plans/{id}/monitoring", get(monitoring))
+        .route("/monitoring/due", get(due_list))
+        .route("/monitoring/{id}", post(record))
+        .route("/plans/{id}/evaluation", post(evaluation))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActionRequest {
+    /// 支援の内容
+    #[serde(default)]
+    pub what: String,
+    pub agency_id: Option<i64>,
+    /// 担当者 (free text).
+    #[serde(default)]
+    pub staff_name: String,
+    /// The responsible kasane user (staff of `agency_id`), if any: the monitoring shows on
+    /// their worklist.
+    pub staff_user_id: Option<i64>,
+    /// ISO or 和暦; empty = for the whole period.
+    #[serde(default)]
+    pub by_when: String,
+    /// 頻度, e.g. 週1回.
+    #[serde(default)]
+    pub frequency: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PlanRequest {
+    /// 本人の望み, in the person's own words.
+    #[serde(default)]
+    pub person_goal: String,
+    #[serde(default)]
+    pub long_term_goal: String,
+    #[serde(default)]
+    pub short_term_goal: String,
+    /// ISO or 和暦.
+    #[serde(default)]
+    pub period_start: String,
+    /// ISO or 和暦; at most a year after the start.
+    #[serde(default)]
+    pub period_end: String,
+    /// ISO or 和暦, within the period; at least one.
+    #[serde(default)]
+    pub monitoring_dates: Vec<String>,
+    #[serde(default)]
+    pub actions: Vec<ActionRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanSummary {
+    pub id: i64,
+    pub case_id: i64,
+    pub version: i32,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub approved_meeting_id: Option<i64>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub created_by_name: String,
+    pub created_by_agency_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Plan> for PlanSummary {
+    fn from(p: &Plan) -> Self {
+        PlanSummary {
+            id: p.id,
+            case_id: p.case_id,
+            version: p.version,
+            period_start: p.period_start,
+            period_end: p.period_end,
+            approved_meeting_id: p.approved_meeting_id,
+            approved_at: p.approved_at,
+            created_by_name: p.created_by_name.clone(),
+            created_by_agency_name: p.created_by_agency_name.clone(),
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanVersions {
+    pub case_id: i64,
+    /// Newest first; the first is the plan in force, the others 旧版.
+    pub versions: Vec<PlanSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionInfo {
+    pub id: i64,
+    pub seq: i32,
+    pub what: String,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub staff_name: String,
+    pub staff_user_id: Option<i64>,
+    pub by_when: Option<NaiveDate>,
+    pub frequency: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryInfo {
+    pub action_id: i64,
+    /// done, in_progress, not_done
+    pub progress: String,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonitoringInfo {
+    pub id: i64,
+    pub due_on: NaiveDate,
+    pub done_at: Option<DateTime<Utc>>,
+    /// later (予定), due (期日が近い), overdue (期日超過), done (実施済)
+    pub state: String,
+    pub state_label: String,
+    pub entries: Vec<EntryInfo>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationInfo {
+    pub id: i64,
+    /// achieved, partly, not_achieved — per goal.
+    pub person_goal: String,
+    pub long_term_goal: String,
+    pub short_term_goal: String,
+    pub note: String,
+    /// new_plan, closure, handover
+    pub next_step: String,
+    pub evaluated_by_name: String,
+    pub evaluated_at: DateTime<Utc>,
+}
+
+impl From<Evaluation> for EvaluationInfo {
+    fn from(e: Evaluation) -> Self {
+        EvaluationInfo {
+            id: e.id,
+            person_goal: e.person_goal,
+            long_term_goal: e.long_term_goal,
+            short_term_goal: e.short_term_goal,
+            note: e.note,
+            next_step: e.next_step,
+            evaluated_by_name: e.evaluated_by_name,
+            evaluated_at: e.evaluated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanDetail {
+    #[serde(flatten)]
+    pub plan: PlanSummary,
+    /// The newest version; older ones are 旧版 (read only).
+    pub latest: bool,
+    pub person_goal: String,
+    pub long_term_goal: String,
+    pub short_term_goal: String,
+    pub basis: String,
+    pub actions: Vec<ActionInfo>,
+    pub monitoring: Vec<MonitoringInfo>,
+    pub evaluation: Option<EvaluationInfo>,
+}
+
+fn due_code(d: Due) -> &'static str {
+    match d {
+        Due::Later => "later",
+        Due::Due => "due",
+        Due::Overdue => "overdue",
+        Due::Done => "done",
+    }
+}
+
+fn monitoring_infos(v: &PlanView) -> Vec<MonitoringInfo> {
+    v.monitoring_states()
+        .into_iter()
+        .map(|(m, state)| MonitoringInfo {
+            id: m.id,
+            due_on: m.due_on,
+            done_at: m.done_at,
+            state: due_code(state).to_string(),
+            state_label: state.label().to_string(),
+            entries: v
+                .entries
+                .iter()
+                .filter(|e| e.monitoring_id == m.id)
+                .map(|e| EntryInfo {
+                    action_id: e.plan_action_id,
+                    progress: e.progress.clone(),
+                    note: e.note.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApproveRequest {
+    /// A 重層的支援会議 that has the case on its agenda.
+    pub meeting_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EntryRequest {
+    pub action_id: i64,
+    /// done, in_progress, not_done (not_done needs a note)
+    #[serde(default)]
+    pub progress: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MonitoringRequest {
+    /// One entry per action of the plan.
+    #[serde(default)]
+    pub entries: Vec<EntryRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EvaluationRequest {
+    /// achieved, partly, not_achieved
+    #[serde(default)]
+    pub person_goal: String,
+    #[serde(default)]
+    pub long_term_goal: String,
+    #[serde(default)]
+    pub short_term_goal: String,
+    #[serde(default)]
+    pub note: String,
+    /// new_plan, closure, handover
+    #[serde(default)]
+    pub next_step: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueMonitoringInfo {
+    pub monitoring_id: i64,
+    pub plan_id: i64,
+    pub case_id: i64,
+    pub subject_name: String,
+    pub due_on: NaiveDate,
+    /// due (期日が近い) or overdue (期日超過)
+    pub state: String,
+    pub state_label: String,
+}
+
+/// Every version of the case's plan, newest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/plans", tag = "plans",
+    params(("id" = i64, Path, description = "case id")),
+    responses((status = 200, body = PlanVersions),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn versions(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(case_id): Path<i64>,
+) -> Result<Json<PlanVersions>, ApiError> {
+    let (case, plans) = plan_versions(&state, &ctx, case_id).await?;
+    Ok(Json(PlanVersions {
+        case_id: case.id,
+        versions: plans.iter().map(PlanSummary::from).collect(),
+    }))
+}
+
+/// Stores a new version of the case's plan (a revision keeps the older versions).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/plans", tag = "plans",
+    params(("id" = i64, Path, description = "case id")),
+    request_body = PlanRequest,
+    responses((status = 201, body = Created),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(case_id): Path<i64>,
+    Body(req): Body<PlanRequest>,
+) -> Result<Response, ApiError> {
+    let draft = PlanDraft {
+        person_goal: req.person_goal,
+        long_term_goal: req.long_term_goal,
+        short_term_goal: req.short_term_goal,
+        period_start: req.period_start,
+        period_end: req.period_end,
+        monitoring_dates: req.monitoring_dates,
+        actions: req
+            .actions
+            .into_iter()
+            .map(|a| ActionDraft {
+                what: a.what,
+                agency_id: a.agency_id,
+                staff_name: a.staff_name,
+                staff_user_id: a.staff_user_id,
+                by_when: a.by_when,
+                frequency: a.frequency,
+            })
+            .collect(),
+    };
+    let id = create_plan(&state, &ctx, case_id, &draft).await?;
+    Ok(created(Created { id }))
+}
+
+/// One version of a plan with its actions, monitoring and evaluation.
+#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans",
+    params(("id" = i64, Path, description = "plan (version) id")),
+    responses((status = 200, body = PlanDetail),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn detail(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+) -> Result<Json<PlanDetail>, ApiError> {
+    let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
+    let monitoring = monitoring_infos(&v);
+    Ok(Json(PlanDetail {
+        plan: PlanSummary::from(&v.plan),
+        latest: v.latest,
+        person_goal: v.plan.person_goal.clone(),
+        long_term_goal: v.plan.long_term_goal.clone(),
+        short_term_goal: v.plan.short_term_goal.clone(),
+        basis: v.grant.basis.code().to_string(),
+        actions: v
+            .actions
+            .iter()
+            .map(|a| ActionInfo {
+                id: a.id,
+                seq: a.seq,
+                what: a.what.clone(),
+                agency_id: a.agency_id,
+                agency_name: a.agency_name.clone(),
+                staff_name: a.staff_name.clone(),
+                staff_user_id: a.staff_user_id,
+                by_when: a.by_when,
+                frequency: a.frequency.clone(),
+            })
+            .collect(),
+        monitoring,
+        evaluation: v.evaluation.map(EvaluationInfo::from),
+    }))
+}
+
+/// Records that a 重層的支援会議 with the case on its agenda approved the plan (by the
+/// meeting's manager; the newest version only, once).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/approve", tag = "plans",
+    params(("id" = i64, Path, description = "plan (version) id")),
+    request_body = ApproveRequest,
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<ApproveRequest>,
+) -> Result<Response, ApiError> {
+    approve_plan(&state, &ctx, id, req.meeting_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The plan's monitoring dates with their state and entries.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/monitoring", tag = "monitoring",
+    params(("id" = i64, Path, description = "plan (version) id")),
+    responses((status = 200, body = [MonitoringInfo]),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn monitoring(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MonitoringInfo>>, ApiError> {
+    let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
+    Ok(Json(monitoring_infos(&v)))
+}
+
+/// Records a monitoring round: one entry per action (done / in_progress / not_done).
+#[utoipa::path(post, path = "/api/v1/monitoring/{id}", tag = "monitoring",
+    params(("id" = i64, Path, description = "monitoring id")),
+    request_body = MonitoringRequest,
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn record(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<MonitoringRequest>,
+) -> Result<Response, ApiError> {
+    let entries: Vec<MonitoringDraft> = req
+        .entries
+        .into_iter()
+        .map(|e| MonitoringDraft {
+            action_id: e.action_id,
+            progress: e.progress,
+            note: e.note,
+        })
+        .collect();
+    record_monitoring(&state, &ctx, id, &entries).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Records the evaluation at plan end (once per version) with the next step.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/evaluation", tag = "monitoring",
+    params(("id" = i64, Path, description = "plan (version) id")),
+    request_body = EvaluationRequest,
+    responses((status = 201, body = Created),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn evaluation(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<EvaluationRequest>,
+) -> Result<Response, ApiError> {
+    let draft = EvaluationDraft {
+        person_goal: req.person_goal,
+        long_term_goal: req.long_term_goal,
+        short_term_goal: req.short_term_goal,
+        note: req.note,
+        next_step: req.next_step,
+    };
+    let id = evaluate(&state, &ctx, id, &draft).await?;
+    Ok(created(Created { id }))
+}
+
+/// The caller's monitoring worklist: due within a week or overdue, of cases they may read
+/// (all of the municipality's for the coordinating agency's coordinator; otherwise those
+/// naming the caller or, with no named user, the caller's agency).
+#[utoipa::path(get, path = "/api/v1/monitoring/due", tag = "monitoring",
+    responses((status = 200, body = [DueMonitoringInfo])),
+    security(("token" = []), ("session" = [])))]
+pub async fn due_list(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
+    let lines = monitoring_worklist(&state, &ctx).await?;
+    Ok(Json(
+        lines
+            .into_iter()
+            .map(|l| {
+                let s = l.state;
+                DueMonitoringInfo {
+                    monitoring_id: l.due.monitoring_id,
+                    plan_id: l.due.plan_id,
+                    case_id: l.due.case_id,
+                    subject_name: l.due.subject_name,
+                    due_on: l.due.due_on,
+                    state: due_code(s).to_string(),
+                    state_label: s.label().to_string(),
+                }
+            })
+            .collect(),
+    ))
 }
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(versions, create, detail, approve, monitoring, record, evaluation, due_list),
+    components(schemas(ActionRequest, PlanRequest, PlanSummary, PlanVersions, ActionInfo,
+        EntryInfo, MonitoringInfo, EvaluationInfo, PlanDetail, ApproveRequest, EntryRequest,
+        MonitoringRequest, EvaluationRequest, DueMonitoringInfo)),
+    tags(
+        (name = "plans", description = "支援プラン(版の管理・重層的支援会議での承認)"),
+        (name = "monitoring", description = "モニタリングと評価、モニタリングのワークリスト"),
+    )
+)]
 pub struct Doc;

@@ -28,6 +28,8 @@ pub struct Worklist {
     pub overdue_all: Vec<Referral>,
     /// Coordinator only: early warnings; the name only where the access rule allows.
     pub warnings: Vec<(i64, Option<String>, Warning)>,
+    /// Monitoring due or overdue (step 3): see `plans::monitoring_worklist`.
+    pub monitoring: Vec<crate::views::plans::DueLine>,
 }
 
 fn ack_days(ctx: &Ctx) -> u32 {
@@ -80,10 +82,12 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
         returned: Vec::new(),
         overdue_all: Vec::new(),
         warnings: Vec::new(),
+        monitoring: Vec::new(),
     };
     if !kasane_domain::access::may_see_person_data(&ctx.actor) {
         return Ok(w);
     }
+    w.monitoring = crate::views::plans::monitoring_worklist(state, ctx).await?;
     for r in state
         .store
         .referral_worklist(ctx.municipality.id, ctx.agency.id)
@@ -171,6 +175,7 @@ impl Worklist {
             && self.returned.is_empty()
             && self.overdue_all.is_empty()
             && self.warnings.is_empty()
+            && self.monitoring.is_empty()
     }
 }
 
@@ -181,6 +186,7 @@ fn worklist_markup(w: &Worklist) -> Markup {
         );
     }
     html! {
+        (crate::views::plans::worklist_markup(&w.monitoring))
         @if !w.incoming.is_empty() {
             h3 { "受信したつなぎ(受理または辞退してください)" }
             ul { @for (r, overdue) in &w.incoming {

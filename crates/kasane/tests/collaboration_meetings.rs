@@ -1,0 +1,943 @@
+//! Step 3 meetings, plans, monitoring and evaluation over real HTTP, on both engines:
+//! a 支援会議 member (acknowledged) reads an agenda case without consent and loses it when
+//! the case leaves the agenda; an unacknowledged member never reads it; 支援会議 minutes
+//! are hidden from non-members; a 重層的支援会議 refuses a case without consent and takes
+//! it once a consent covering the meeting is recorded (and the move from the 支援会議);
+//! plan versions are kept; approval only by a 重層的支援会議 with the case on its agenda;
+//! overdue monitoring on the responsible staff's and the coordinator's worklists until
+//! recorded; an evaluation is recorded once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, hidden_csrf};
+use kasane_domain::consent::{ConsentDraft, validate as validate_consent};
+use kasane_store::case::NewCase;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+both_engines!(
+    support_meeting_member_reads_agenda_cases_only_while_on_the_agenda,
+    multilayer_meeting_needs_consent_and_takes_the_case_over,
+    plan_versions_are_kept_and_approved_by_a_multilayer_meeting,
+    overdue_monitoring_is_on_worklists_until_recorded,
+    evaluation_is_recorded_once,
+    meetings_and_plans_of_another_municipality_are_not_found,
+    openapi_lists_the_meetings_and_plans_api,
+);
+
+async fn api_send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    api_send(app, token, Method::POST, path, Some(body)).await
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    api_send(app, token, Method::GET, path, None).await
+}
+
+fn today() -> chrono::NaiveDate {
+    kasane_web::http::guard::today_jst()
+}
+
+/// The demo's users and agencies of 大仙市.
+struct Daisen {
+    coordinator: String,
+    houkatsu: String,
+    kikan: String,
+    jiritsu: String,
+    municipality_id: i64,
+    houkatsu_agency: i64,
+    kikan_agency: i64,
+    jiritsu_agency: i64,
+    shakyo_agency: i64,
+}
+
+async fn daisen(app: &TestApp) -> Daisen {
+    Daisen {
+        coordinator: app.token("daisen.coordinator").await,
+        houkatsu: app.token("daisen.houkatsu").await,
+        kikan: app.token("daisen.kikan").await,
+        jiritsu: app.token("daisen.jiritsu").await,
+        municipality_id: app.store.municipality_by_code("daisen").await.unwrap().id,
+        houkatsu_agency: app.agency_id("daisen", "houkatsu").await,
+        kikan_agency: app.agency_id("daisen", "kikan_sodan").await,
+        jiritsu_agency: app.agency_id("daisen", "jiritsu_sodan").await,
+        shakyo_agency: app.agency_id("daisen", "shakyo").await,
+    }
+}
+
+/// A person known only to the 高齢者包括支援センター (an intake there) with an open case
+/// led by it: (person_id, case_id).
+async fn case_of_new_person(app: &TestApp, d: &Daisen, name: &str) -> (i64, i64) {
+    let (status, v) = post(
+        app,
+        &d.houkatsu,
+        "/api/v1/intakes",
+        json!({
+            "person": { "name": name, "furigana": "テスト", "birth_date": "S30.4.1",
+                        "phone": "0187-00-1111", "district": "omagari" },
+            "channel": "phone", "consulter_kind": "family", "consulter_name": "長女",
+            "consulter_relation": "長女", "issues": ["care", "hikikomori"], "concerns": ["care"],
+            "consent_to_share": false, "summary": "母の介護と長男のひきこもりの相談。",
+            "urgency": "normal", "outcome": "handled", "confirm_new_person": true,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let person_id = v["person_id"].as_i64().unwrap();
+    let intake_id = v["intake_id"].as_i64().unwrap();
+    let user = app
+        .store
+        .user_by_username("daisen.houkatsu")
+        .await
+        .unwrap()
+        .unwrap();
+    let case_id = app
+        .store
+        .create_case(&NewCase {
+            municipality_id: d.municipality_id,
+            person_id: Some(person_id),
+            household_id: None,
+            lead_agency_id: d.houkatsu_agency,
+            intake_id: Some(intake_id),
+            kinds: &["collaboration"],
+            summary: "8050世帯の複合課題",
+            user_id: user.id,
+            agency_id: d.houkatsu_agency,
+        })
+        .await
+        .unwrap();
+    (person_id, case_id)
+}
+
+/// Records the person's consent naming `agencies`, covering the 重層的支援会議.
+async fn record_consent(app: &TestApp, d: &Daisen, person_id: i64, agencies: Vec<i64>) {
+    let known: Vec<i64> = app
+        .store
+        .agencies(d.municipality_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let valid = validate_consent(
+        &ConsentDraft {
+            consenter: "person".into(),
+            consented_on: today().to_string(),
+            method: "written".into(),
+            agencies,
+            meeting_kinds: vec!["multilayer_meeting".into()],
+            information: "相談の内容、世帯の状況".into(),
+            ..ConsentDraft::default()
+        },
+        &known,
+        today(),
+    )
+    .unwrap();
+    let user = app
+        .store
+        .user_by_username("daisen.coordinator")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .create_consent(
+            d.municipality_id,
+            person_id,
+            None,
+            &valid,
+            user.id,
+            d.shakyo_agency,
+        )
+        .await
+        .unwrap();
+}
+
+async fn create_meeting(app: &TestApp, token: &str, kind: &str) -> i64 {
+    let (status, v) = post(
+        app,
+        token,
+        "/api/v1/meetings",
+        json!({ "kind": kind, "held_on": today().to_string(), "place": "大仙市役所 会議室" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+async fn add_member(app: &TestApp, token: &str, meeting: i64, agency: i64) {
+    let (status, v) = post(
+        app,
+        token,
+        &format!("/api/v1/meetings/{meeting}/members"),
+        json!({ "agency_id": agency, "attendee_name": "担当者" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+}
+
+async fn acknowledge(app: &TestApp, token: &str, meeting: i64, agency: i64) -> StatusCode {
+    post(
+        app,
+        token,
+        &format!("/api/v1/meetings/{meeting}/members/{agency}/acknowledge"),
+        json!({}),
+    )
+    .await
+    .0
+}
+
+async fn add_agenda(app: &TestApp, token: &str, meeting: i64, case: i64) -> (StatusCode, Value) {
+    post(
+        app,
+        token,
+        &format!("/api/v1/meetings/{meeting}/agenda"),
+        json!({ "case_id": case }),
+    )
+    .await
+}
+
+/// Whether `token`'s user may read the case (its plan list answers 200, else 404).
+async fn reads_case(app: &TestApp, token: &str, case: i64) -> bool {
+    let (status, v) = get(app, token, &format!("/api/v1/cases/{case}/plans")).await;
+    match status {
+        StatusCode::OK => true,
+        StatusCode::NOT_FOUND => false,
+        other => panic!("unexpected {other}: {v}"),
+    }
+}
+
+/// A support meeting hosted as configured (社会福祉課), run by the coordinator, with the
+/// coordinating agency itself a member that acknowledged.
+async fn support_meeting(app: &TestApp, d: &Daisen) -> i64 {
+    let meeting = create_meeting(app, &d.coordinator, "support_meeting").await;
+    add_member(app, &d.coordinator, meeting, d.shakyo_agency).await;
+    assert_eq!(
+        acknowledge(app, &d.coordinator, meeting, d.shakyo_agency).await,
+        StatusCode::NO_CONTENT
+    );
+    meeting
+}
+
+async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app: TestApp) {
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "角間川 正志").await;
+    let meeting = support_meeting(&app, &d).await;
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(m["kind"], "support_meeting");
+    assert_eq!(m["name"], "「つながる・ささえる」ネットワーク会議");
+    assert_eq!(m["host_agency_name"], "社会福祉課");
+
+    // Only managers manage: a member agency's staff may not add members.
+    add_member(&app, &d.coordinator, meeting, d.kikan_agency).await;
+    add_member(&app, &d.coordinator, meeting, d.jiritsu_agency).await;
+    let (status, _) = post(
+        &app,
+        &d.kikan,
+        &format!("/api/v1/meetings/{meeting}/members"),
+        json!({ "agency_id": d.houkatsu_agency }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A member acknowledges for its own agency, not for another.
+    assert_eq!(
+        acknowledge(&app, &d.jiritsu, meeting, d.kikan_agency).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        acknowledge(&app, &d.kikan, meeting, d.kikan_agency).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        acknowledge(&app, &d.kikan, meeting, d.kikan_agency).await,
+        StatusCode::CONFLICT
+    );
+
+    // Not on the agenda yet: no member reads the case.
+    assert!(!reads_case(&app, &d.kikan, case).await);
+    let (status, v) = add_agenda(&app, &d.coordinator, meeting, case).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let item = v["id"].as_i64().unwrap();
+    let (status, _) = add_agenda(&app, &d.coordinator, meeting, case).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "already on agenda"
+    );
+
+    // On the agenda: the acknowledged member reads it without any consent; the member that
+    // has not acknowledged does not.
+    assert!(reads_case(&app, &d.kikan, case).await);
+    assert!(!reads_case(&app, &d.jiritsu, case).await);
+    let (_, m) = get(&app, &d.kikan, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(m["agenda"][0]["subject_name"], "角間川 正志", "{m}");
+    let (status, m) = get(&app, &d.jiritsu, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(m["agenda"][0]["subject_name"], Value::Null, "{m}");
+
+    // Minutes: recorded by the manager, read by acknowledged members only.
+    let (status, v) = api_send(
+        &app,
+        &d.coordinator,
+        Method::PUT,
+        &format!("/api/v1/meetings/{meeting}/agenda/{item}/minutes"),
+        Some(json!({ "discussion": "母の介護負担と長男の状況を共有", "decisions": "基幹が長男に訪問" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    let (status, v) = post(
+        &app,
+        &d.coordinator,
+        &format!("/api/v1/meetings/{meeting}/roles"),
+        json!({ "case_id": case, "agency_id": d.kikan_agency, "staff_name": "伊藤",
+                "task": "長男への訪問", "due_on": "" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, m) = get(&app, &d.kikan, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(
+        m["agenda"][0]["minutes"]["decisions"], "基幹が長男に訪問",
+        "{m}"
+    );
+    assert_eq!(
+        m["agenda"][0]["minutes"]["roles"][0]["task"],
+        "長男への訪問"
+    );
+    let (_, m) = get(&app, &d.jiritsu, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(m["agenda"][0]["minutes"], Value::Null, "{m}");
+    // The lead agency reads the case but is no member: the closed meeting does not exist
+    // for it, nor its minutes.
+    assert!(reads_case(&app, &d.houkatsu, case).await);
+    let (status, _) = get(&app, &d.houkatsu, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (status, _) = app
+        .get_text(&houkatsu, &format!("/meetings/{meeting}/print"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The page shows the member the case and the minutes; the unacknowledged member a
+    // placeholder and the acknowledgement button.
+    let kikan = app.login("daisen.kikan").await;
+    let (_, page) = app.get_text(&kikan, &format!("/meetings/{meeting}")).await;
+    assert!(page.contains("角間川 正志"), "{page}");
+    assert!(page.contains("基幹が長男に訪問"));
+    let jiritsu = app.login("daisen.jiritsu").await;
+    let (_, page) = app
+        .get_text(&jiritsu, &format!("/meetings/{meeting}"))
+        .await;
+    assert!(page.contains("閲覧できないケース"), "{page}");
+    assert!(!page.contains("角間川"));
+    assert!(page.contains("守秘義務を確認しました"));
+
+    // Off the agenda: the member's access ends at once.
+    let (status, _) = api_send(
+        &app,
+        &d.kikan,
+        Method::DELETE,
+        &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only managers remove");
+    let (status, _) = api_send(
+        &app,
+        &d.coordinator,
+        Method::DELETE,
+        &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!reads_case(&app, &d.kikan, case).await);
+    let (status, _) = app.get_text(&kikan, &format!("/cases/{case}/plans")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = app.get_text(&kikan, &format!("/meetings/{meeting}")).await;
+    assert!(!page.contains("角間川"), "{page}");
+    assert!(page.contains("閲覧できないケース"));
+}
+
+async fn multilayer_meeting_needs_consent_and_takes_the_case_over(app: TestApp) {
+    let d = daisen(&app).await;
+    let (person, case) = case_of_new_person(&app, &d, "神宮寺 ハナ").await;
+    let support = support_meeting(&app, &d).await;
+    let (status, _) = add_agenda(&app, &d.coordinator, support, case).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let multilayer = create_meeting(&app, &d.coordinator, "multilayer_meeting").await;
+    let (_, m) = get(
+        &app,
+        &d.coordinator,
+        &format!("/api/v1/meetings/{multilayer}"),
+    )
+    .await;
+    assert_eq!(m["name"], "「つながる・ささえる」支援会議");
+    assert_eq!(m["host_agency_name"], "大仙市社会福祉協議会");
+    // Staff of another agency cannot register a meeting hosted elsewhere.
+    let (status, _) = post(
+        &app,
+        &d.kikan,
+        "/api/v1/meetings",
+        json!({ "kind": "multilayer_meeting", "held_on": "R8.6.10" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Without consent: refused with the domain's message.
+    let (status, v) = add_agenda(&app, &d.coordinator, multilayer, case).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["errors"][0].as_str().unwrap().contains("本人同意"), "{v}");
+    // The move is not offered yet.
+    let coordinator = app.login("daisen.coordinator").await;
+    let (_, page) = app
+        .get_text(&coordinator, &format!("/cases/{case}/move-to-multilayer"))
+        .await;
+    assert!(!page.contains("name=\"meeting_id\""), "{page}");
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{support}")).await;
+    assert_eq!(m["agenda"][0]["offer_move_to_multilayer"], false);
+
+    // With a consent covering the meeting: offered, and the move takes the case from the
+    // 支援会議's agenda onto the 重層的支援会議's.
+    record_consent(&app, &d, person, vec![d.houkatsu_agency, d.shakyo_agency]).await;
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{support}")).await;
+    assert_eq!(m["agenda"][0]["offer_move_to_multilayer"], true, "{m}");
+    let (_, page) = app
+        .get_text(&coordinator, &format!("/cases/{case}/move-to-multilayer"))
+        .await;
+    assert!(page.contains(&format!("value=\"{multilayer}\"")), "{page}");
+    let res = coordinator
+        .post(app.url(&format!("/cases/{case}/move-to-multilayer")))
+        .form(&[
+            ("csrf", hidden_csrf(&page).as_str()),
+            ("meeting_id", multilayer.to_string().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{support}")).await;
+    assert!(m["agenda"][0]["removed_at"].is_string(), "{m}");
+    let (_, m) = get(
+        &app,
+        &d.coordinator,
+        &format!("/api/v1/meetings/{multilayer}"),
+    )
+    .await;
+    assert_eq!(m["agenda"][0]["case_id"], case, "{m}");
+    assert_eq!(m["agenda"][0]["subject_name"], "神宮寺 ハナ");
+    // Already there.
+    let (status, _) = add_agenda(&app, &d.coordinator, multilayer, case).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A second case, consent recorded first: added directly.
+    let (person2, case2) = case_of_new_person(&app, &d, "刈和野 一").await;
+    record_consent(&app, &d, person2, vec![d.houkatsu_agency]).await;
+    let (status, v) = add_agenda(&app, &d.coordinator, multilayer, case2).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}
+
+fn plan_body(goal: &str, start: &str, end: &str, dates: &[&str], actions: Value) -> Value {
+    json!({
+        "person_goal": goal,
+        "long_term_goal": "長男が家の外に居場所を持つ",
+        "short_term_goal": "母の介護サービスを整える",
+        "period_start": start,
+        "period_end": end,
+        "monitoring_dates": dates,
+        "actions": actions,
+    })
+}
+
+async fn create_plan(app: &TestApp, token: &str, case: i64, body: Value) -> i64 {
+    let (status, v) = post(app, token, &format!("/api/v1/cases/{case}/plans"), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestApp) {
+    let d = daisen(&app).await;
+    let (person, case) = case_of_new_person(&app, &d, "豊川 トメ").await;
+    let start = today().to_string();
+    let end = (today() + chrono::TimeDelta::days(180)).to_string();
+    let mon = (today() + chrono::TimeDelta::days(60)).to_string();
+    let actions = json!([
+        { "what": "介護保険の申請支援", "agency_id": d.houkatsu_agency, "staff_name": "高橋", "by_when": "" },
+        { "what": "", "agency_id": null },
+    ]);
+    // Invalid: every problem at once, 422.
+    let (status, v) = post(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/cases/{case}/plans"),
+        plan_body("", &start, &end, &[], json!([])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["errors"].as_array().unwrap().len() >= 3, "{v}");
+    // A responsible user must be staff of the action's agency.
+    let kikan_user = app
+        .store
+        .user_by_username("daisen.kikan")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, v) = post(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/cases/{case}/plans"),
+        plan_body(
+            "家で暮らしたい",
+            &start,
+            &end,
+            &[&mon],
+            json!([{ "what": "訪問", "agency_id": d.houkatsu_agency, "staff_user_id": kikan_user.id }]),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+
+    let v1 = create_plan(
+        &app,
+        &d.houkatsu,
+        case,
+        plan_body("母と家で暮らしたい", &start, &end, &[&mon], actions.clone()),
+    )
+    .await;
+    let v2 = create_plan(
+        &app,
+        &d.houkatsu,
+        case,
+        plan_body(
+            "母と家で暮らし続けたい(見直し)",
+            &start,
+            &end,
+            &[&mon],
+            actions,
+        ),
+    )
+    .await;
+    let (_, list) = get(&app, &d.houkatsu, &format!("/api/v1/cases/{case}/plans")).await;
+    assert_eq!(list["versions"].as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(list["versions"][0]["version"], 2);
+    let (status, p1) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{v1}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p1["person_goal"], "母と家で暮らしたい");
+    assert_eq!(p1["latest"], false);
+    assert_eq!(p1["actions"].as_array().unwrap().len(), 1);
+    let (_, p2) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{v2}")).await;
+    assert_eq!(p2["latest"], true);
+    assert_eq!(p2["version"], 2);
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (status, page) = app.get_text(&houkatsu, &format!("/plans/{v1}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("旧版"), "{page}");
+    assert!(page.contains("母と家で暮らしたい"));
+    let (_, page) = app.get_text(&houkatsu, &format!("/plans/{v2}/print")).await;
+    assert!(page.contains("支援プラン(第2版)"), "{page}");
+    assert!(page.contains("令和"), "和暦 on the sheet");
+    // The revision form starts from the newest version.
+    let (_, page) = app
+        .get_text(&houkatsu, &format!("/cases/{case}/plans/new"))
+        .await;
+    assert!(page.contains("母と家で暮らし続けたい(見直し)"), "{page}");
+    // Someone without a basis on the case: 404, and no plan.
+    let (status, _) = get(&app, &d.jiritsu, &format!("/api/v1/plans/{v2}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Approval: not by a 支援会議, not by a 重層的支援会議 without the case on its agenda,
+    // not by someone who does not manage the meeting.
+    let support = support_meeting(&app, &d).await;
+    add_agenda(&app, &d.coordinator, support, case).await;
+    let approve = |meeting: i64, plan: i64, token: String| {
+        let app = &app;
+        async move {
+            post(
+                app,
+                &token,
+                &format!("/api/v1/plans/{plan}/approve"),
+                json!({ "meeting_id": meeting }),
+            )
+            .await
+        }
+    };
+    let (status, v) = approve(support, v2, d.coordinator.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let multilayer = create_meeting(&app, &d.coordinator, "multilayer_meeting").await;
+    let (status, v) = approve(multilayer, v2, d.coordinator.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["errors"][0].as_str().unwrap().contains("議題"), "{v}");
+    record_consent(&app, &d, person, vec![d.houkatsu_agency]).await;
+    let (status, _) = add_agenda(&app, &d.coordinator, multilayer, case).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = approve(multilayer, v2, d.houkatsu.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not host, not member");
+    let (status, _) = approve(multilayer, v1, d.coordinator.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "旧版");
+    let (status, v) = approve(multilayer, v2, d.coordinator.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    let (status, _) = approve(multilayer, v2, d.coordinator.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "once");
+    let (_, p2) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{v2}")).await;
+    assert_eq!(p2["approved_meeting_id"], multilayer);
+    let (_, page) = app.get_text(&houkatsu, &format!("/plans/{v2}")).await;
+    assert!(
+        page.contains("「つながる・ささえる」支援会議"),
+        "local name of the approving meeting: {page}"
+    );
+}
+
+async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
+    let d = daisen(&app).await;
+    let (person, case) = case_of_new_person(&app, &d, "北楢岡 キヨ").await;
+    // 基幹 reads the case on the person's consent; 自立相談 has no basis at all.
+    record_consent(&app, &d, person, vec![d.kikan_agency]).await;
+    let kikan_user = app
+        .store
+        .user_by_username("daisen.kikan")
+        .await
+        .unwrap()
+        .unwrap();
+    let start = (today() - chrono::TimeDelta::days(100)).to_string();
+    let end = (today() + chrono::TimeDelta::days(200)).to_string();
+    let overdue_on = (today() - chrono::TimeDelta::days(10)).to_string();
+    let later_on = (today() + chrono::TimeDelta::days(100)).to_string();
+    let plan = create_plan(
+        &app,
+        &d.houkatsu,
+        case,
+        plan_body(
+            "家で暮らしたい",
+            &start,
+            &end,
+            &[&overdue_on, &later_on],
+            json!([
+                { "what": "長男への訪問", "agency_id": d.kikan_agency, "staff_name": "伊藤",
+                  "staff_user_id": kikan_user.id, "frequency": "月2回" },
+                { "what": "家計の相談", "agency_id": d.jiritsu_agency },
+            ]),
+        ),
+    )
+    .await;
+    let (_, p) = get(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/plans/{plan}/monitoring"),
+    )
+    .await;
+    assert_eq!(p[0]["state"], "overdue", "{p}");
+    assert_eq!(p[1]["state"], "later");
+    let monitoring = p[0]["id"].as_i64().unwrap();
+
+    let due_ids = |v: &Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["monitoring_id"].as_i64().unwrap())
+            .collect()
+    };
+    // The named staff and the coordinator see it, overdue; 自立相談 (named agency without a
+    // basis on the case) does not — no names leak.
+    let (_, v) = get(&app, &d.kikan, "/api/v1/monitoring/due").await;
+    let line = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["monitoring_id"] == monitoring)
+        .unwrap_or_else(|| panic!("on the named staff's worklist: {v}"));
+    assert_eq!(line["state"], "overdue");
+    assert_eq!(line["subject_name"], "北楢岡 キヨ");
+    let (_, v) = get(&app, &d.coordinator, "/api/v1/monitoring/due").await;
+    assert!(due_ids(&v).contains(&monitoring), "{v}");
+    let (_, v) = get(&app, &d.jiritsu, "/api/v1/monitoring/due").await;
+    assert!(!due_ids(&v).contains(&monitoring), "{v}");
+    let kikan = app.login("daisen.kikan").await;
+    let (_, home) = app.get_text(&kikan, "/").await;
+    assert!(home.contains("北楢岡 キヨさん — モニタリング"), "{home}");
+    assert!(home.contains("期日超過"));
+    let coordinator = app.login("daisen.coordinator").await;
+    let (_, home) = app.get_text(&coordinator, "/").await;
+    assert!(home.contains("北楢岡 キヨさん — モニタリング"), "{home}");
+    let jiritsu = app.login("daisen.jiritsu").await;
+    let (_, home) = app.get_text(&jiritsu, "/").await;
+    assert!(!home.contains("北楢岡"), "{home}");
+
+    // Recording: read-only consent basis cannot; the lead agency records every action.
+    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
+    let actions: Vec<i64> = p["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    let entries = json!({ "entries": [
+        { "action_id": actions[0], "progress": "in_progress", "note": "月2回訪問中" },
+        { "action_id": actions[1], "progress": "not_done", "note": "" },
+    ]});
+    let (status, _) = post(
+        &app,
+        &d.kikan,
+        &format!("/api/v1/monitoring/{monitoring}"),
+        entries.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = post(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/monitoring/{monitoring}"),
+        entries,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_done needs a note: {v}"
+    );
+    // The form page, then the round through it.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (status, page) = app
+        .get_text(&houkatsu, &format!("/monitoring/{monitoring}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("期日超過"), "{page}");
+    let res = houkatsu
+        .post(app.url(&format!("/monitoring/{monitoring}")))
+        .form(&[
+            ("csrf".to_string(), hidden_csrf(&page)),
+            (format!("progress_{}", actions[0]), "done".to_string()),
+            (format!("note_{}", actions[0]), "訪問できた".to_string()),
+            (format!("progress_{}", actions[1]), "not_done".to_string()),
+            (
+                format!("note_{}", actions[1]),
+                "本人の体調不良で延期".to_string(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Gone from every worklist; the plan shows it done.
+    let (_, v) = get(&app, &d.kikan, "/api/v1/monitoring/due").await;
+    assert!(!due_ids(&v).contains(&monitoring), "{v}");
+    let (_, v) = get(&app, &d.coordinator, "/api/v1/monitoring/due").await;
+    assert!(!due_ids(&v).contains(&monitoring), "{v}");
+    let (_, home) = app.get_text(&kikan, "/").await;
+    assert!(!home.contains("北楢岡"), "{home}");
+    let (_, p) = get(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/plans/{plan}/monitoring"),
+    )
+    .await;
+    assert_eq!(p[0]["state"], "done", "{p}");
+    assert_eq!(p[0]["entries"][1]["progress"], "not_done");
+    let (status, _) = post(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/monitoring/{monitoring}"),
+        json!({ "entries": [] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "recorded once");
+}
+
+async fn evaluation_is_recorded_once(app: TestApp) {
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "土川 ミツ").await;
+    let start = (today() - chrono::TimeDelta::days(180)).to_string();
+    let end = (today() - chrono::TimeDelta::days(1)).to_string();
+    let mon = (today() - chrono::TimeDelta::days(90)).to_string();
+    let plan = create_plan(
+        &app,
+        &d.houkatsu,
+        case,
+        plan_body(
+            "家で暮らしたい",
+            &start,
+            &end,
+            &[&mon],
+            json!([{ "what": "介護保険の申請支援", "agency_id": d.houkatsu_agency }]),
+        ),
+    )
+    .await;
+    let path = format!("/api/v1/plans/{plan}/evaluation");
+    let (status, v) = post(&app, &d.houkatsu, &path, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 5, "{v}");
+    let body = json!({ "person_goal": "achieved", "long_term_goal": "partly",
+        "short_term_goal": "achieved", "note": "母の介護サービスが整った", "next_step": "closure" });
+    let (status, _) = post(&app, &d.kikan, &path, body.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no basis");
+    let (status, v) = post(&app, &d.houkatsu, &path, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, _) = post(&app, &d.houkatsu, &path, body).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
+    assert_eq!(p["evaluation"]["long_term_goal"], "partly", "{p}");
+    assert_eq!(p["evaluation"]["next_step"], "closure");
+    // The page leads to the next step: the case's closure.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (_, page) = app
+        .get_text(&houkatsu, &format!("/plans/{plan}/evaluation"))
+        .await;
+    assert!(page.contains("ケースの終結を記録する"), "{page}");
+    assert!(page.contains(&format!("/cases/{case}#closure")));
+    assert!(page.contains("一部達成"));
+}
+
+async fn meetings_and_plans_of_another_municipality_are_not_found(app: TestApp) {
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "大曲 タロウ").await;
+    let meeting = support_meeting(&app, &d).await;
+    let mon = (today() + chrono::TimeDelta::days(30)).to_string();
+    let end = (today() + chrono::TimeDelta::days(60)).to_string();
+    let plan = create_plan(
+        &app,
+        &d.houkatsu,
+        case,
+        plan_body(
+            "家で暮らしたい",
+            &today().to_string(),
+            &end,
+            &[&mon],
+            json!([{ "what": "訪問", "agency_id": d.houkatsu_agency }]),
+        ),
+    )
+    .await;
+    let yuzawa = app.token("yuzawa.coordinator").await;
+    for path in [
+        format!("/api/v1/meetings/{meeting}"),
+        format!("/api/v1/plans/{plan}"),
+        format!("/api/v1/cases/{case}/plans"),
+        format!("/api/v1/plans/{plan}/monitoring"),
+    ] {
+        let (status, _) = get(&app, &yuzawa, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = add_agenda(&app, &yuzawa, meeting, case).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = get(&app, &yuzawa, "/api/v1/meetings").await;
+    assert!(
+        !list["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == meeting),
+        "{list}"
+    );
+    // The meeting list of 大仙市's coordinator shows it, with the kind filter.
+    let (_, list) = get(
+        &app,
+        &d.coordinator,
+        "/api/v1/meetings?kind=support_meeting",
+    )
+    .await;
+    assert!(
+        list["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == meeting)
+    );
+    let (_, list) = get(
+        &app,
+        &d.coordinator,
+        "/api/v1/meetings?kind=multilayer_meeting",
+    )
+    .await;
+    assert!(
+        !list["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == meeting)
+    );
+    let coordinator = app.login("daisen.coordinator").await;
+    let (status, page) = app.get_text(&coordinator, "/meetings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("「つながる・ささえる」ネットワーク会議"),
+        "{page}"
+    );
+    assert!(page.contains("令和"));
+}
+
+async fn openapi_lists_the_meetings_and_plans_api(app: TestApp) {
+    let doc: Value = Client::new()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for tag in ["meetings", "plans", "monitoring"] {
+        assert!(tags.contains(&tag), "tag {tag} in {tags:?}");
+    }
+    for (path, method, tag) in [
+        ("/api/v1/meetings", "get", "meetings"),
+        ("/api/v1/meetings", "post", "meetings"),
+        ("/api/v1/meetings/{id}", "get", "meetings"),
+        ("/api/v1/meetings/{id}/members", "post", "meetings"),
+        (
+            "/api/v1/meetings/{id}/members/{agency_id}/acknowledge",
+            "post",
+            "meetings",
+        ),
+        ("/api/v1/meetings/{id}/agenda", "post", "meetings"),
+        (
+            "/api/v1/meetings/{id}/agenda/{item_id}",
+            "delete",
+            "meetings",
+        ),
+        (
+            "/api/v1/meetings/{id}/agenda/{item_id}/minutes",
+            "put",
+            "meetings",
+        ),
+        ("/api/v1/meetings/{id}/roles", "post", "meetings"),
+        ("/api/v1/cases/{id}/plans", "get", "plans"),
+        ("/api/v1/cases/{id}/plans", "post", "plans"),
+        ("/api/v1/plans/{id}", "get", "plans"),
+        ("/api/v1/plans/{id}/approve", "post", "plans"),
+        ("/api/v1/plans/{id}/monitoring", "get", "monitoring"),
+        ("/api/v1/monitoring/{id}", "post", "monitoring"),
+        ("/api/v1/plans/{id}/evaluation", "post", "monitoring"),
+        ("/api/v1/monitoring/due", "get", "monitoring"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "missing {method} {path}");
+        assert_eq!(op["tags"], json!([tag]), "{method} {path}");
+        assert!(op["security"].is_array(), "{method} {path} is secured");
+    }
+}
