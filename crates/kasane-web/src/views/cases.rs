@@ -1,9 +1,1688 @@
-//! Pages: step 3 (多機関協働) — cases. (Being built.)
+//! Pages: ケース (多機関協働) — the case list, opening a case (from a person, a household or
+//! an escalated intake), the case page with its status moves, agencies, lead, hand-over and
+//! history, and the versioned アセスメント with its printable A4 sheet.
+//!
+//! The pages and the JSON API (`api::cases`) share the service functions here: every read
+//! and write goes through `guard::case_access` / `person_access` (audited with its basis).
 
 use axum::Router;
+use axum::extract::{Form, Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kasane_domain::access::{Action, Basis, Grant, View, may_see_person_data};
+use kasane_domain::assessment::{self, AssessmentDraft, Risk, SECTIONS};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, ClosureReason};
+use kasane_domain::identity::{AgencyId, Role};
+use kasane_domain::intake::Outcome;
+use kasane_domain::meeting::offer_move_to_multilayer;
+use kasane_domain::municipality::MunicipalityConfig;
+use kasane_domain::wareki::format_wareki;
+use kasane_store::StoreError;
+use kasane_store::case::{AssessmentRow, Case, CaseAgency, CaseEventRow, CaseMove, NewCase};
+use kasane_store::consent::Consent;
+use kasane_store::municipality::Agency;
+use kasane_store::person::Person;
+use maud::{Markup, html};
+use serde::Deserialize;
 
 use crate::AppState;
+use crate::http::auth::{Ctx, Page};
+use crate::http::error::{AppError, PageError};
+use crate::http::guard::{
+    Object, audit, case_access, household_access, person_access, today_jst, viewer,
+};
+use crate::views::consents;
+use crate::views::fmt::jst;
+use crate::views::layout::{empty, page};
+use crate::views::persons::birth_label;
+
+pub const CASE_PAGE_SIZE: i64 = 50;
+pub const SUMMARY_MAX_CHARS: usize = 2000;
+
+const NOT_COORDINATOR: &str = "ケースを開けるのは相談支援包括化推進員(多機関協働)のみです";
+const NOT_MANAGER: &str = "ケースの状態・関与機関・主担当機関・引継ぎを変更できるのは、主担当機関の職員または多機関協働(相談支援包括化推進員)のみです";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/cases/new", get(new_page).post(create))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/events", post(event))
+        .route("/cases/{id}/agencies", post(agency_add))
+        .route("/cases/{id}/agencies/{agency_id}/end", post(agency_end))
+        .route("/cases/{id}/lead", post(lead))
+        .route("/cases/{id}/handover", post(handover))
+        .route(
+            "/cases/{id}/assessment",
+            get(assessment_page).post(assessment_save),
+        )
+        .route("/cases/{id}/assessment/versions", get(assessment_versions))
+        .route("/cases/{id}/assessment/print", get(assessment_print))
+}
+
+// ---------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------
+
+/// The caller's municipality configuration (meeting names, issue taxonomy).
+pub fn municipality_config(ctx: &Ctx) -> Result<MunicipalityConfig, AppError> {
+    kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).map_err(|e| {
+        tracing::error!(error = %e, "stored municipality configuration no longer parses");
+        AppError::Internal
+    })
+}
+
+/// `application/x-www-form-urlencoded` pairs; repeated keys stay repeated.
+pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))
+}
+
+/// The value of the first pair named `key` ("" when absent).
+pub fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Every value named `key`.
+pub fn fields(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Every value named `key` that is an id.
+pub fn ids(pairs: &[(String, String)], key: &str) -> Vec<i64> {
+    fields(pairs, key)
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+fn label_of<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> String {
+    code.parse::<T>()
+        .map(f)
+        .map_or_else(|_| code.to_string(), str::to_string)
+}
+
+pub fn status_label(code: &str) -> String {
+    label_of::<CaseStatus>(code, CaseStatus::label)
+}
+
+pub fn kind_label(code: &str) -> String {
+    label_of::<CaseKind>(code, CaseKind::label)
+}
+
+pub fn closure_label(code: &str) -> String {
+    label_of::<ClosureReason>(code, ClosureReason::label)
+}
+
+/// Agencies that keep case records (身近な相談場所 only notice and connect).
+pub fn record_holding(agencies: &[Agency]) -> impl Iterator<Item = &Agency> {
+    agencies.iter().filter(|a| a.kind != "nearby_place")
+}
+
+fn validation(errors: impl IntoIterator<Item = impl ToString>) -> AppError {
+    AppError::Validation(errors.into_iter().map(|e| e.to_string()).collect())
+}
+
+/// The canonical record of person `id` (the root of its 名寄せ group).
+pub async fn canonical_person_id(state: &AppState, id: i64) -> Result<i64, AppError> {
+    let p = state
+        .store
+        .person_any(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(p.linked_to_person_id.unwrap_or(p.id))
+}
+
+/// A case the caller may read: a つなぐシート view of the person is no view of the case.
+pub async fn case_read(
+    state: &AppState,
+    ctx: &Ctx,
+    action: Action,
+    id: i64,
+) -> Result<(Case, Grant), AppError> {
+    let (case, grant) = case_access(state, ctx, action, id).await?;
+    if grant.view == View::ReferralSheet {
+        return Err(AppError::NotFound);
+    }
+    Ok((case, grant))
+}
+
+/// Whether the caller coordinates this case: coordinator role, the coordinating agency, and
+/// 多機関協働 still involved (not handed over, not closed) — the `coordination` basis.
+fn coordinates(ctx: &Ctx, case: &Case, coordinating: Option<AgencyId>) -> bool {
+    ctx.actor.has(Role::Coordinator)
+        && coordinating == Some(ctx.agency.id)
+        && case.coordination_ended_at.is_none()
+        && case.status != CaseStatus::Closed.code()
+}
+
+/// Who may move the status, close, reopen, change agencies or the lead and hand over: a
+/// full grant, and the lead agency's users or 多機関協働.
+pub fn manages(ctx: &Ctx, case: &Case, grant: Grant, coordinating: Option<AgencyId>) -> bool {
+    grant.view == View::Full
+        && (case.lead_agency_id == ctx.agency.id
+            || grant.basis == Basis::Coordination
+            || coordinates(ctx, case, coordinating))
+}
+
+/// A case the caller may manage (see [`manages`]); 403 with a Japanese message otherwise.
+async fn case_to_manage(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(Case, Grant, Option<AgencyId>), AppError> {
+    let (case, grant) = case_access(state, ctx, Action::Update, id).await?;
+    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
+    if !manages(ctx, &case, grant, coordinating) {
+        return Err(AppError::Forbidden(NOT_MANAGER.into()));
+    }
+    Ok((case, grant, coordinating))
+}
+
+/// Audits a write on `kind` #`id` with the basis it rested on; `reason` is a code, never
+/// personal data.
+pub async fn audit_write(
+    state: &AppState,
+    ctx: &Ctx,
+    action: AuditAction,
+    (kind, id): (&str, i64),
+    basis: Basis,
+    reason: &str,
+) -> Result<(), AppError> {
+    let oid = id.to_string();
+    audit(
+        state,
+        ctx,
+        action,
+        Object { kind, id: &oid },
+        basis.code(),
+        reason,
+    )
+    .await
+}
+
+/// The store's "someone was faster" and "already so" answers are the caller's to fix.
+fn store_refusal(e: StoreError) -> AppError {
+    match e {
+        StoreError::Invalid(m) => AppError::Conflict(m),
+        other => other.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Services shared with the API
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListQuery {
+    /// intake, assessment, planning, active, monitoring, closed, suspended; empty = all
+    #[serde(default)]
+    pub status: String,
+    /// 1-based, 50 cases a page
+    pub page: Option<i64>,
+}
+
+impl CaseListQuery {
+    pub fn page_no(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+}
+
+/// The cases the caller may see (the access rule's SQL twin filters in the database),
+/// most recently changed first; audited. Unknown status → 422.
+pub async fn list_cases(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &CaseListQuery,
+) -> Result<(Vec<Case>, i64), AppError> {
+    let status = match q.status.trim() {
+        "" => None,
+        s => Some(s.parse::<CaseStatus>().map_err(|e| validation([e]))?),
+    };
+    if !may_see_person_data(&ctx.actor) {
+        return Ok((Vec::new(), 0));
+    }
+    let viewer = viewer(state, ctx).await?;
+    let found = state
+        .store
+        .list_cases(
+            viewer,
+            status.map(CaseStatus::code),
+            CASE_PAGE_SIZE,
+            (q.page_no() - 1) * CASE_PAGE_SIZE,
+        )
+        .await?;
+    audit(
+        state,
+        ctx,
+        AuditAction::View,
+        Object {
+            kind: "case_list",
+            id: "",
+        },
+        "",
+        "",
+    )
+    .await?;
+    Ok(found)
+}
+
+/// A case to open (coordinator), as the page and the API (`POST /api/v1/cases`) submit it:
+/// for a person, a household, or from an escalated intake.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+#[schema(as = CaseRequest)]
+pub struct NewCaseInput {
+    pub person_id: Option<i64>,
+    pub household_id: Option<i64>,
+    /// An intake with outcome `escalated` (多機関協働へ); gives the person.
+    pub intake_id: Option<i64>,
+    /// collaboration (多機関協働), outreach (アウトリーチ), participation (参加支援); empty =
+    /// collaboration.
+    pub kinds: Vec<String>,
+    /// 主担当機関; absent = the caller's agency.
+    pub lead_agency_id: Option<AgencyId>,
+    /// 関与機関.
+    pub agencies: Vec<AgencyId>,
+    pub summary: String,
+}
+
+/// Who a case is opened for, as the caller may create on it.
+pub struct CaseSubject {
+    pub person: Option<Person>,
+    pub household: Option<kasane_store::household::Household>,
+    pub intake_id: Option<i64>,
+    pub grant: Grant,
+}
+
+impl CaseSubject {
+    pub fn label(&self) -> String {
+        match (&self.person, &self.household) {
+            (Some(p), _) => format!("{}({})", p.name, birth_label(p)),
+            (None, Some(h)) => format!("世帯: {}", h.label),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+pub fn require_case_coordinator(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.actor.has(Role::Coordinator) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(NOT_COORDINATOR.into()))
+    }
+}
+
+/// The person or household a case is to be opened for: coordinator only, who may create on
+/// it. An intake must be an escalated one without a case yet.
+pub async fn case_subject(
+    state: &AppState,
+    ctx: &Ctx,
+    input: &NewCaseInput,
+) -> Result<CaseSubject, AppError> {
+    require_case_coordinator(ctx)?;
+    let intake = match input.intake_id {
+        Some(id) => Some(
+            state
+                .store
+                .intake_any(id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let person_id = input
+        .person_id
+        .or_else(|| intake.as_ref().map(|i| i.person_id));
+    let mut subject = match (person_id, input.household_id) {
+        (Some(pid), _) => {
+            let a = person_access(state, ctx, Action::Create, pid).await?;
+            CaseSubject {
+                person: Some(a.person),
+                household: None,
+                intake_id: None,
+                grant: a.grant,
+            }
+        }
+        (None, Some(hid)) => {
+            let (h, grant) = household_access(state, ctx, Action::Create, hid).await?;
+            CaseSubject {
+                person: None,
+                household: Some(h),
+                intake_id: None,
+                grant,
+            }
+        }
+        (None, None) => {
+            return Err(AppError::BadRequest(
+                "ケースを開く本人または世帯を指定してください".into(),
+            ));
+        }
+    };
+    if let Some(i) = intake {
+        // Access to the intake is access to its person, decided above.
+        if input.person_id.is_some()
+            && canonical_person_id(state, i.person_id).await?
+                != subject.person.as_ref().map_or(0, |p| p.id)
+        {
+            return Err(validation(["相談受付の本人とケースの本人が異なります"]));
+        }
+        if i.outcome != Outcome::Escalated.code() {
+            return Err(validation([
+                "ケースを開けるのは、対応結果が「多機関協働へ」の相談受付からです",
+            ]));
+        }
+        let root = canonical_person_id(state, i.person_id).await?;
+        if state
+            .store
+            .cases_of_person(root)
+            .await?
+            .iter()
+            .any(|c| c.intake_id == Some(i.id))
+        {
+            return Err(AppError::Conflict(
+                "この相談受付からはすでにケースが開かれています".into(),
+            ));
+        }
+        subject.intake_id = Some(i.id);
+    }
+    Ok(subject)
+}
+
+/// A checked new case.
+struct CheckedCase {
+    kinds: Vec<CaseKind>,
+    lead: AgencyId,
+    agencies: Vec<AgencyId>,
+    summary: String,
+}
+
+fn check_new_case(
+    input: &NewCaseInput,
+    agencies: &[Agency],
+    own_agency: AgencyId,
+) -> Result<CheckedCase, AppError> {
+    let mut errors = Vec::new();
+    let mut kinds = Vec::new();
+    for raw in &input.kinds {
+        match raw.parse::<CaseKind>() {
+            Ok(k) if !kinds.contains(&k) => kinds.push(k),
+            Ok(_) => {}
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if kinds.is_empty() {
+        kinds.push(CaseKind::Collaboration);
+    }
+    kinds.sort();
+    let known = |id: AgencyId| record_holding(agencies).any(|a| a.id == id);
+    let lead = input.lead_agency_id.unwrap_or(own_agency);
+    if !known(lead) {
+        errors.push("主担当機関はこの自治体の相談支援機関から選んでください".to_string());
+    }
+    let mut involved: Vec<AgencyId> = input
+        .agencies
+        .iter()
+        .copied()
+        .filter(|a| *a != lead)
+        .collect();
+    involved.sort_unstable();
+    involved.dedup();
+    if involved.iter().any(|a| !known(*a)) {
+        errors.push("関与機関はこの自治体の相談支援機関から選んでください".to_string());
+    }
+    let summary = input.summary.trim().to_string();
+    if summary.chars().count() > SUMMARY_MAX_CHARS {
+        errors.push(format!(
+            "概要は{SUMMARY_MAX_CHARS}文字以内で入力してください"
+        ));
+    }
+    if errors.is_empty() {
+        Ok(CheckedCase {
+            kinds,
+            lead,
+            agencies: involved,
+            summary,
+        })
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Opens a case (coordinator) with its involved agencies; audited. Returns the case id.
+pub async fn open_case(state: &AppState, ctx: &Ctx, input: &NewCaseInput) -> Result<i64, AppError> {
+    let subject = case_subject(state, ctx, input).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let c = check_new_case(input, &agencies, ctx.agency.id)?;
+    let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
+    let id = state
+        .store
+        .create_case(&NewCase {
+            municipality_id: ctx.municipality.id,
+            person_id: subject.person.as_ref().map(|p| p.id),
+            household_id: subject.household.as_ref().map(|h| h.id),
+            lead_agency_id: c.lead,
+            intake_id: subject.intake_id,
+            kinds: &kinds,
+            summary: &c.summary,
+            user_id: ctx.user.id,
+            agency_id: ctx.agency.id,
+        })
+        .await?;
+    for agency in &c.agencies {
+        state
+            .store
+            .add_case_agency(ctx.municipality.id, id, *agency, ctx.user.id, ctx.agency.id)
+            .await?;
+    }
+    audit_write(
+        state,
+        ctx,
+        AuditAction::Create,
+        ("case", id),
+        subject.grant.basis,
+        "",
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Everything the case page and `GET /api/v1/cases/{id}` show.
+pub struct CaseDetail {
+    pub case: Case,
+    pub grant: Grant,
+    pub kinds: Vec<String>,
+    pub agencies: Vec<CaseAgency>,
+    pub events: Vec<CaseEventRow>,
+    /// The caller may move the status, change agencies and lead, hand over.
+    pub may_manage: bool,
+}
+
+pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
+    let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
+    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
+    Ok(CaseDetail {
+        may_manage: manages(ctx, &case, grant, coordinating),
+        kinds: state.store.case_kinds(case.id).await?,
+        agencies: state.store.case_agencies(case.id).await?,
+        events: state.store.case_events(case.id).await?,
+        case,
+        grant,
+    })
+}
+
+/// The stored code of an event.
+pub fn event_code(e: &CaseEvent) -> &'static str {
+    match e {
+        CaseEvent::Advance { .. } => "advance",
+        CaseEvent::Suspend => "suspend",
+        CaseEvent::Resume => "resume",
+        CaseEvent::Close { .. } => "close",
+        CaseEvent::Reopen => "reopen",
+    }
+}
+
+/// A history row's event, in Japanese.
+pub fn event_label(code: &str) -> &'static str {
+    match code {
+        "open" => "ケース開始",
+        "advance" => "状態の変更",
+        "suspend" => "中断",
+        "resume" => "再開",
+        "close" => "終結",
+        "reopen" => "再開(終結の取消し)",
+        "agency_added" => "関与機関の追加",
+        "agency_left" => "関与機関の関与終了",
+        "lead_changed" => "主担当機関の変更",
+        "handover" => "主担当機関へ引継ぎ(多機関協働の関与終了)",
+        _ => "記録",
+    }
+}
+
+/// A status event from its parts (`event`: advance, suspend, resume, close, reopen).
+pub fn parse_event(event: &str, to: &str, reason: &str) -> Result<CaseEvent, AppError> {
+    match event.trim() {
+        "advance" => match to.trim() {
+            "" => Err(validation(["移す先の状態を選んでください"])),
+            s => Ok(CaseEvent::Advance {
+                to: s.parse().map_err(|e| validation([e]))?,
+            }),
+        },
+        "suspend" => Ok(CaseEvent::Suspend),
+        "resume" => Ok(CaseEvent::Resume),
+        "reopen" => Ok(CaseEvent::Reopen),
+        "close" => match reason.trim() {
+            "" => Err(validation(["終結の理由を選んでください"])),
+            s => Ok(CaseEvent::Close {
+                reason: s.parse().map_err(|e| validation([e]))?,
+            }),
+        },
+        other => Err(validation([format!(
+            "不明な操作です: 「{other}」(advance, suspend, resume, close, reopen のいずれか)"
+        )])),
+    }
+}
+
+/// Moves a case's status (lead agency or 多機関協働): the domain decides whether the move
+/// is legal (422 with its message), the store applies it from the status it was decided
+/// on (409 if someone was faster). A closure is audited with its reason code.
+pub async fn move_case(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    event: &CaseEvent,
+    note: &str,
+) -> Result<Case, AppError> {
+    let (case, grant, _) = case_to_manage(state, ctx, id).await?;
+    let from: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
+    let suspended_from = case.suspended_from.as_deref().and_then(|s| s.parse().ok());
+    let to = case::apply(from, event, suspended_from, note).map_err(|e| validation([e]))?;
+    let closure_reason = match event {
+        CaseEvent::Close { reason } => Some(reason.code()),
+        _ => None,
+    };
+    state
+        .store
+        .move_case(
+            ctx.municipality.id,
+            &CaseMove {
+                case_id: case.id,
+                event: event_code(event),
+                from_status: from.code(),
+                to_status: to.code(),
+                suspended_from: (to == CaseStatus::Suspended).then_some(from.code()),
+                closure_reason,
+                note: note.trim(),
+                user_id: ctx.user.id,
+                agency_id: ctx.agency.id,
+            },
+        )
+        .await
+        .map_err(store_refusal)?;
+    if let Some(code) = closure_reason {
+        audit_write(
+            state,
+            ctx,
+            AuditAction::Update,
+            ("case_closure", case.id),
+            grant.basis,
+            code,
+        )
+        .await?;
+    }
+    state
+        .store
+        .case_any(case.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A case the caller manages, and a record-holding agency of the caller's municipality
+/// that is not its lead (`is_lead`: the refusal when it is).
+async fn case_and_another_agency(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    agency_id: AgencyId,
+    is_lead: &str,
+) -> Result<Case, AppError> {
+    let (case, _, _) = case_to_manage(state, ctx, id).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    if !record_holding(&agencies).any(|a| a.id == agency_id) {
+        return Err(validation(["この自治体の相談支援機関から選んでください"]));
+    }
+    if agency_id == case.lead_agency_id {
+        return Err(validation([is_lead]));
+    }
+    Ok(case)
+}
+
+/// Adds an involved agency (関与機関).
+pub async fn add_agency(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    agency_id: AgencyId,
+) -> Result<(), AppError> {
+    let case =
+        case_and_another_agency(state, ctx, id, agency_id, "その機関は主担当機関です").await?;
+    state
+        .store
+        .add_case_agency(
+            ctx.municipality.id,
+            case.id,
+            agency_id,
+            ctx.user.id,
+            ctx.agency.id,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Invalid(m) => AppError::Validation(vec![m]),
+            other => other.into(),
+        })
+}
+
+/// Ends an agency's involvement; its history stays readable to it.
+pub async fn end_agency(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    agency_id: AgencyId,
+) -> Result<(), AppError> {
+    let (case, _, _) = case_to_manage(state, ctx, id).await?;
+    state
+        .store
+        .end_case_agency(
+            ctx.municipality.id,
+            case.id,
+            agency_id,
+            ctx.user.id,
+            ctx.agency.id,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Makes another agency the lead (主担当); the previous lead stays involved.
+pub async fn change_lead(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    agency_id: AgencyId,
+) -> Result<(), AppError> {
+    let case = case_and_another_agency(state, ctx, id, agency_id, "その機関はすでに主担当機関です")
+        .await?;
+    state
+        .store
+        .set_case_lead(
+            ctx.municipality.id,
+            &case,
+            agency_id,
+            ctx.user.id,
+            ctx.agency.id,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records the hand-over to the lead agency (多機関協働's own involvement ends; the case
+/// goes on). Refused while the coordinating agency is still the lead.
+pub async fn hand_over(state: &AppState, ctx: &Ctx, id: i64, note: &str) -> Result<(), AppError> {
+    let (case, _, coordinating) = case_to_manage(state, ctx, id).await?;
+    let status: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
+    case::check_handover(
+        status,
+        case.coordination_ended_at.is_some(),
+        case.lead_agency_id,
+        coordinating,
+        note,
+    )
+    .map_err(|e| validation([e]))?;
+    state
+        .store
+        .hand_over_case(
+            ctx.municipality.id,
+            case.id,
+            note.trim(),
+            ctx.user.id,
+            ctx.agency.id,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                AppError::Conflict("多機関協働の関与はすでに終了しています".into())
+            }
+            other => other.into(),
+        })
+}
+
+/// One version of the assessment sheet, with the sections it changed.
+pub struct AssessmentVersion {
+    pub row: AssessmentRow,
+    pub sheet: AssessmentDraft,
+    /// Against the previous version (for version 1: the sections filled in).
+    pub changed: Vec<&'static str>,
+}
+
+/// Every version of a case's assessment, newest first.
+pub async fn assessment_history(
+    state: &AppState,
+    case_id: i64,
+) -> Result<Vec<AssessmentVersion>, AppError> {
+    let rows = state.store.assessments(case_id).await?;
+    let sheets: Vec<AssessmentDraft> = rows
+        .iter()
+        .map(|r| serde_json::from_str(&r.sheet).unwrap_or_default())
+        .collect();
+    let empty_sheet = AssessmentDraft::default();
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let older = sheets.get(i + 1).unwrap_or(&empty_sheet);
+            AssessmentVersion {
+                changed: assessment::changed_sections(older, &sheets[i]),
+                sheet: sheets[i].clone(),
+                row,
+            }
+        })
+        .collect())
+}
+
+/// The issue codes of the municipality's taxonomy, for the sheet.
+fn issue_codes(cfg: &MunicipalityConfig) -> Vec<&str> {
+    cfg.issue_categories
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect()
+}
+
+/// Saves a new version of the case's assessment (any agency with a full grant on the
+/// case). Returns the version number.
+pub async fn save_assessment(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    draft: &AssessmentDraft,
+) -> Result<i32, AppError> {
+    let (case, _) = case_access(state, ctx, Action::Create, id).await?;
+    let cfg = municipality_config(ctx)?;
+    let valid = assessment::validate(draft, &issue_codes(&cfg)).map_err(validation)?;
+    let json = serde_json::to_string(&valid.sheet).map_err(|_| AppError::Internal)?;
+    Ok(state
+        .store
+        .add_assessment(
+            ctx.municipality.id,
+            case.id,
+            &json,
+            ctx.user.id,
+            ctx.agency.id,
+        )
+        .await?)
+}
+
+/// Sets one text section of a sheet by its field name.
+fn set_section(d: &mut AssessmentDraft, field: &str, value: String) {
+    let slot = match field {
+        "wishes" => &mut d.wishes,
+        "household" => &mut d.household,
+        "health" => &mut d.health,
+        "income_debt" => &mut d.income_debt,
+        "housing" => &mut d.housing,
+        "daily_life" => &mut d.daily_life,
+        "social_ties" => &mut d.social_ties,
+        "strengths" => &mut d.strengths,
+        "risk_note" => &mut d.risk_note,
+        "agencies_involved" => &mut d.agencies_involved,
+        _ => return,
+    };
+    *slot = value;
+}
+
+fn draft_from_pairs(pairs: &[(String, String)]) -> AssessmentDraft {
+    let mut d = AssessmentDraft::default();
+    for (field, _) in SECTIONS {
+        set_section(&mut d, field, self::field(pairs, field).to_string());
+    }
+    d.risks = fields(pairs, "risks");
+    d.issues = fields(pairs, "issues");
+    d
+}
+
+// ---------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------
+
+fn subject_link(case: &Case) -> Markup {
+    html! {
+        @match (case.person_id, case.household_id) {
+            (Some(p), _) => a href={ "/persons/" (p) } { (case.subject_name) },
+            (None, Some(h)) => a href={ "/households/" (h) } { "世帯: " (case.subject_name) },
+            _ => (case.subject_name),
+        }
+    }
+}
+
+/// `/collaboration`: the municipality's 多機関協働 facts and the cases the caller may see.
+pub async fn case_list_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Query(q): Query<CaseListQuery>,
+) -> Result<Markup, PageError> {
+    let cfg = municipality_config(&ctx)?;
+    let (found, problems) = match list_cases(&state, &ctx, &q).await {
+        Ok(found) => (found, Vec::new()),
+        Err(AppError::Validation(p)) => ((Vec::new(), 0), p),
+        Err(e) => return Err(e.into()),
+    };
+    let (rows, total) = found;
+    let page_no = q.page_no();
+    let pages = (total + CASE_PAGE_SIZE - 1) / CASE_PAGE_SIZE;
+    let link = |p: i64| format!("/collaboration?status={}&page={p}", q.status.trim());
+    let body = html! {
+        section.card {
+            dl.facts {
+                dt { "多機関協働事業者" } dd { (cfg.coordinating().map_or("", |a| a.name.as_str())) }
+                dt { "支援会議(法106条の6)" } dd { (cfg.support_meeting.name) }
+                dt { "重層的支援会議" } dd { (cfg.multilayer_meeting.name) }
+            }
+        }
+        section.card {
+            h2 { "ケース" }
+            form.filters method="get" action="/collaboration" {
+                label { "状態"
+                    select name="status" {
+                        option value="" { "すべて" }
+                        @for s in CaseStatus::ALL { option value=(s.code()) selected[q.status == s.code()] { (s.label()) } }
+                    }
+                }
+                button type="submit" { "絞り込む" }
+            }
+            @if !problems.is_empty() { ul.errors role="alert" { @for p in &problems { li { (p) } } } }
+            p.muted { "ケースは、本人・世帯のページや「多機関協働へ」とした相談受付から開きます(相談支援包括化推進員)。" }
+            @if rows.is_empty() {
+                (empty("閲覧できるケースはありません。"))
+            } @else {
+                p { (total) "件" }
+                table {
+                    thead { tr { th { "対象" } th { "状態" } th { "主担当機関" } th { "開始" } th { "更新" } } }
+                    tbody {
+                        @for c in &rows {
+                            tr {
+                                td { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (subject_link(c)) }
+                                td { (status_label(&c.status)) }
+                                td { (c.lead_agency_name) }
+                                td { (jst(c.opened_at)) }
+                                td { (jst(c.updated_at)) }
+                            }
+                        }
+                    }
+                }
+                nav.pager aria-label="ページ" {
+                    @if page_no > 1 { a href=(link(page_no - 1)) { "前へ" } }
+                    @if pages > 1 { span { (page_no) " / " (pages) } }
+                    @if page_no < pages { a href=(link(page_no + 1)) { "次へ" } }
+                }
+            }
+        }
+    };
+    Ok(page(&ctx, "多機関協働", "/collaboration", body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewQuery {
+    person_id: Option<i64>,
+    household_id: Option<i64>,
+    intake_id: Option<i64>,
+}
+
+fn input_from_pairs(pairs: &[(String, String)]) -> NewCaseInput {
+    let id = |k: &str| field(pairs, k).trim().parse().ok();
+    NewCaseInput {
+        person_id: id("person_id"),
+        household_id: id("household_id"),
+        intake_id: id("intake_id"),
+        kinds: fields(pairs, "kinds"),
+        lead_agency_id: id("lead_agency_id"),
+        agencies: ids(pairs, "agencies"),
+        summary: field(pairs, "summary").to_string(),
+    }
+}
+
+async fn render_new(
+    state: &AppState,
+    ctx: &Ctx,
+    input: &NewCaseInput,
+    errors: &[String],
+) -> Result<Response, AppError> {
+    let subject = case_subject(state, ctx, input).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let kinds: Vec<&str> = if input.kinds.is_empty() {
+        vec![CaseKind::Collaboration.code()]
+    } else {
+        input.kinds.iter().map(String::as_str).collect()
+    };
+    let lead = input.lead_agency_id.unwrap_or(ctx.agency.id);
+    let body = html! {
+        @if !errors.is_empty() {
+            section.card.alert role="alert" {
+                h2 { "入力内容を確認してください(入力した内容は残っています)" }
+                ul.errors { @for e in errors { li { (e) } } }
+            }
+        }
+        form method="post" action="/cases/new" {
+            input type="hidden" name="csrf" value=(ctx.csrf_token());
+            @if let Some(p) = &subject.person { input type="hidden" name="person_id" value=(p.id); }
+            @if let Some(h) = &subject.household { input type="hidden" name="household_id" value=(h.id); }
+            @if let Some(i) = subject.intake_id { input type="hidden" name="intake_id" value=(i); }
+            section.card {
+                h2 { "対象" }
+                p { strong { (subject.label()) } @if let Some(i) = subject.intake_id { " — " a href={ "/intakes/" (i) } { "相談受付 #" (i) } "から" } }
+                fieldset {
+                    legend { "支援の種類(複数選択)" }
+                    @for k in CaseKind::ALL {
+                        label.check { input type="checkbox" name="kinds" value=(k.code()) checked[kinds.contains(&k.code())]; (k.label()) }
+                    }
+                }
+                label { "主担当機関 "
+                    select name="lead_agency_id" {
+                        @for a in record_holding(&agencies) { option value=(a.id) selected[a.id == lead] { (a.name) } }
+                    }
+                }
+                fieldset {
+                    legend { "関与機関(複数選択)" }
+                    @for a in record_holding(&agencies) {
+                        label.check { input type="checkbox" name="agencies" value=(a.id) checked[input.agencies.contains(&a.id)]; (a.name) }
+                    }
+                }
+                label.block { "概要" textarea name="summary" rows="4" { (input.summary) } }
+            }
+            button type="submit" { "ケースを開く" }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page(ctx, "ケースを開く", "/collaboration", body)).into_response())
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    let input = NewCaseInput {
+        person_id: q.person_id,
+        household_id: q.household_id,
+        intake_id: q.intake_id,
+        ..NewCaseInput::default()
+    };
+    Ok(render_new(&state, &ctx, &input, &[]).await?)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(&body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let input = input_from_pairs(&pairs);
+    match open_case(&state, &ctx, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(AppError::Validation(errors)) => Ok(render_new(&state, &ctx, &input, &errors).await?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a refused form on the case page sent, to show it again with the messages.
+#[derive(Default)]
+struct Retry {
+    /// Which form: events, close, handover, agency.
+    form: &'static str,
+    messages: Vec<String>,
+    note: String,
+}
+
+impl Retry {
+    fn note(&self, form: &str) -> &str {
+        if self.form == form { &self.note } else { "" }
+    }
+}
+
+fn agency_name(agencies: &[Agency], id: &str) -> String {
+    id.parse::<AgencyId>()
+        .ok()
+        .and_then(|id| agencies.iter().find(|a| a.id == id))
+        .map_or_else(|| id.to_string(), |a| a.name.clone())
+}
+
+/// The text of a history row: agency events carry the agency's id.
+fn event_text(e: &CaseEventRow, agencies: &[Agency]) -> String {
+    match e.event.as_str() {
+        "agency_added" | "agency_left" | "lead_changed" => agency_name(agencies, &e.note),
+        "close" => match e.note.strip_prefix('[').and_then(|s| s.split_once("] ")) {
+            Some((code, note)) => format!("【{}】{note}", closure_label(code)),
+            None => e.note.clone(),
+        },
+        _ => e.note.clone(),
+    }
+}
+
+fn event_value(e: &CaseEvent) -> String {
+    match e {
+        CaseEvent::Advance { to } => format!("advance:{}", to.code()),
+        other => event_code(other).to_string(),
+    }
+}
+
+fn event_button(e: &CaseEvent) -> String {
+    match e {
+        CaseEvent::Advance { to } => format!("「{}」へ進める", to.label()),
+        other => other.label().to_string(),
+    }
+}
+
+async fn render_case(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    retry: &Retry,
+) -> Result<Response, AppError> {
+    let CaseDetail {
+        case,
+        grant,
+        kinds,
+        agencies: involved,
+        events,
+        may_manage,
+    } = load_case(state, ctx, id).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let today = today_jst();
+    let status: Option<CaseStatus> = case.status.parse().ok();
+    let consents = consents::consents_of_case(state, &case).await?;
+    let on_support_agenda = state
+        .store
+        .agendas_of_case(case.id)
+        .await?
+        .iter()
+        .any(|a| a.removed_at.is_none() && a.kind == "support_meeting");
+    let meeting_consent = consents
+        .iter()
+        .any(|c| c.in_force(today) && c.covers_multilayer_meeting);
+    let offer_move = offer_move_to_multilayer(on_support_agenda, meeting_consent);
+    let writable = grant.view == View::Full;
+    let open = status.is_some_and(CaseStatus::is_open);
+    let active: Vec<&CaseAgency> = involved.iter().filter(|a| a.left_at.is_none()).collect();
+    let cfg = municipality_config(ctx)?;
+    let body = html! {
+        p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
+        @if !retry.messages.is_empty() {
+            section.card.alert role="alert" {
+                h2 { "この操作はできませんでした(入力した内容は残っています)" }
+                ul.errors { @for m in &retry.messages { li { (m) } } }
+            }
+        }
+        @if offer_move {
+            section.card.alert {
+                p { strong { "同意が得られました。重層的支援会議へ移すことができます" } }
+                p { (cfg.support_meeting.name) "から" (cfg.multilayer_meeting.name) "へ: "
+                    a.button href={ "/cases/" (case.id) "/move-to-multilayer" } { "重層的支援会議へ移す" } }
+            }
+        }
+        section.card {
+            h2 { "ケースの概要" }
+            dl.facts {
+                dt { "対象" } dd { (subject_link(&case)) }
+                dt { "状態" } dd {
+                    strong { (status_label(&case.status)) }
+                    @if let Some(f) = &case.suspended_from { "(中断前: " (status_label(f)) ")" }
+                }
+                dt { "支援の種類" } dd { @for k in &kinds { span.badge { (kind_label(k)) } " " } }
+                dt { "主担当機関" } dd { (case.lead_agency_name) }
+                dt { "開始日" } dd { (jst(case.opened_at)) }
+                dt { "多機関協働" } dd {
+                    @match case.coordination_ended_at {
+                        None => "多機関協働 関与中",
+                        Some(at) => { "主担当機関へ引継ぎ済み(" (jst(at)) "・" (case.handover_note) ")" },
+                    }
+                }
+                @if let Some(r) = &case.closure_reason {
+                    dt { "終結の理由" } dd { (closure_label(r)) @if let Some(at) = case.closed_at { "(" (jst(at)) ")" } }
+                }
+                @if case.intake_id.is_some() || !case.summary.is_empty() {
+                    dt { "概要" } dd.pre {
+                        @if let Some(i) = case.intake_id { a href={ "/intakes/" (i) } { "相談受付 #" (i) } " " }
+                        (case.summary)
+                    }
+                }
+            }
+            h3 { "関与機関" }
+            @if involved.is_empty() { (empty("主担当機関のほかに関与機関はありません。")) }
+            @else {
+                table {
+                    thead { tr { th { "機関" } th { "関与開始" } th { "関与終了" } @if may_manage { th {} } } }
+                    tbody {
+                        @for a in &involved {
+                            tr {
+                                td { (a.agency_name) }
+                                td { (jst(a.joined_at)) }
+                                td { @if let Some(l) = a.left_at { (jst(l)) } }
+                                @if may_manage {
+                                    td { @if a.left_at.is_none() {
+                                        form.inline method="post" action={ "/cases/" (case.id) "/agencies/" (a.agency_id) "/end" } {
+                                            input type="hidden" name="csrf" value=(ctx.csrf_token());
+                                            button type="submit" { "関与を終了" }
+                                        }
+                                    } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card.noprint {
+            h2 { "アセスメント" }
+            a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } " ・ "
+            a href={ "/cases/" (case.id) "/assessment/versions" } { "版の履歴" } " ・ "
+            a href={ "/cases/" (case.id) "/assessment/print" } { "印刷用(A4)" }
+        }
+        @if may_manage {
+            section.card.noprint #status {
+                h2 { "状態を変える" }
+                form method="post" action={ "/cases/" (case.id) "/events" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    label.block { "理由・経緯(中断・再開では必須)" textarea name="note" rows="2" { (retry.note("events")) } }
+                    @if let Some(s) = status {
+                        @for e in case::events_from(s) {
+                            button type="submit" name="event" value=(event_value(&e)) { (event_button(&e)) } " "
+                        }
+                    }
+                }
+                @if status.is_some_and(|s| s != CaseStatus::Closed) {
+                    h3 { "終結する" }
+                    form method="post" action={ "/cases/" (case.id) "/events" } {
+                        input type="hidden" name="csrf" value=(ctx.csrf_token());
+                        input type="hidden" name="event" value="close";
+                        label { "終結の理由 "
+                            select name="reason" required {
+                                option value="" { "選んでください" }
+                                @for r in ClosureReason::ALL { option value=(r.code()) { (r.label()) } }
+                            }
+                        }
+                        label.block { "終結の判断と経緯(必須)" textarea name="note" rows="2" required { (retry.note("close")) } }
+                        button type="submit" { "終結する" }
+                    }
+                }
+            }
+            section.card.noprint #agencies {
+                h2 { "関与機関・主担当機関" }
+                form.inline method="post" action={ "/cases/" (case.id) "/agencies" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    label { "関与機関を追加 "
+                        select name="agency_id" required {
+                            option value="" { "選んでください" }
+                            @for a in record_holding(&agencies).filter(|a| a.id != case.lead_agency_id && !active.iter().any(|c| c.agency_id == a.id)) {
+                                option value=(a.id) { (a.name) }
+                            }
+                        }
+                    }
+                    button type="submit" { "追加" }
+                }
+                " "
+                form.inline method="post" action={ "/cases/" (case.id) "/lead" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    label { "主担当機関を変更 "
+                        select name="agency_id" required {
+                            option value="" { "選んでください" }
+                            @for a in record_holding(&agencies).filter(|a| a.id != case.lead_agency_id) { option value=(a.id) { (a.name) } }
+                        }
+                    }
+                    button type="submit" { "変更" }
+                }
+            }
+            @if open && case.coordination_ended_at.is_none() {
+                section.card.noprint #handover {
+                    h2 { "主担当機関へ引き継ぐ(多機関協働の関与終了)" }
+                    p.muted { "役割分担に合意し、主担当機関(多機関協働事業者以外)が支援を続けるときに記録します。ケースの終結とは別です。" }
+                    form method="post" action={ "/cases/" (case.id) "/handover" } {
+                        input type="hidden" name="csrf" value=(ctx.csrf_token());
+                        label.block { "引継ぎの内容(役割分担の合意など・必須)" textarea name="note" rows="2" required { (retry.note("handover")) } }
+                        button type="submit" { "引継ぎを記録する" }
+                    }
+                }
+            }
+        }
+        (consents::consent_list(ctx, &consents, &cfg, writable, &format!("/cases/{}/consents/new", case.id)))
+        section.card {
+            h2 { "経過(状態の変更・関与機関・引継ぎ)" }
+            table {
+                thead { tr { th { "日時" } th { "操作" } th { "状態" } th { "理由・内容" } th { "記録者" } } }
+                tbody {
+                    @for e in &events {
+                        tr {
+                            td { (jst(e.occurred_at)) }
+                            td { (event_label(&e.event)) }
+                            td {
+                                @if let Some(f) = &e.from_status { (status_label(f)) " → " }
+                                @if let Some(t) = &e.to_status { (status_label(t)) }
+                            }
+                            td.pre { (event_text(e, &agencies)) }
+                            td { (e.user_name) "(" (e.agency_name) ")" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let status_code = if retry.messages.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let title = format!("ケース #{}({})", case.id, case.subject_name);
+    Ok((status_code, page(ctx, &title, "/collaboration", body)).into_response())
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(render_case(&state, &ctx, id, &Retry::default()).await?)
+}
+
+/// After a form on the case page: back to the page, or the page again with the messages.
+async fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    form: &'static str,
+    note: &str,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(AppError::Validation(messages)) => {
+            let retry = Retry {
+                form,
+                messages,
+                note: note.to_string(),
+            };
+            Ok(render_case(state, ctx, id, &retry).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn event(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(&body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let raw = field(&pairs, "event");
+    let (name, to) = raw.split_once(':').unwrap_or((raw, ""));
+    let note = field(&pairs, "note");
+    let form = if name == "close" { "close" } else { "events" };
+    let result = match parse_event(name, to, field(&pairs, "reason")) {
+        Ok(e) => move_case(&state, &ctx, id, &e, note).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    answer(&state, &ctx, id, form, note, result).await
+}
+
+#[derive(Deserialize)]
+struct AgencyForm {
+    csrf: String,
+    agency_id: Option<AgencyId>,
+}
+
+fn chosen(agency_id: Option<AgencyId>) -> Result<AgencyId, AppError> {
+    agency_id.ok_or_else(|| validation(["機関を選んでください"]))
+}
+
+#[derive(Clone, Copy)]
+enum AgencyChange {
+    Add,
+    Lead,
+}
+
+async fn change_agency(
+    state: AppState,
+    ctx: Ctx,
+    id: i64,
+    form: AgencyForm,
+    change: AgencyChange,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let result = match (chosen(form.agency_id), change) {
+        (Ok(a), AgencyChange::Add) => add_agency(&state, &ctx, id, a).await,
+        (Ok(a), AgencyChange::Lead) => change_lead(&state, &ctx, id, a).await,
+        (Err(e), _) => Err(e),
+    };
+    answer(&state, &ctx, id, "agency", "", result).await
+}
+
+async fn agency_add(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<AgencyForm>,
+) -> Result<Response, PageError> {
+    change_agency(state, ctx, id, form, AgencyChange::Add).await
+}
+
+async fn lead(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<AgencyForm>,
+) -> Result<Response, PageError> {
+    change_agency(state, ctx, id, form, AgencyChange::Lead).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn agency_end(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path((id, agency_id)): Path<(i64, AgencyId)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let result = end_agency(&state, &ctx, id, agency_id).await;
+    answer(&state, &ctx, id, "agency", "", result).await
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn handover(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let result = hand_over(&state, &ctx, id, &form.note).await;
+    answer(&state, &ctx, id, "handover", &form.note, result).await
+}
+
+// ---------------------------------------------------------------------------
+// Assessment pages
+// ---------------------------------------------------------------------------
+
+fn risk_labels(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| label_of::<Risk>(c, Risk::label))
+        .collect::<Vec<_>>()
+        .join("・")
+}
+
+fn issue_labels(cfg: &MunicipalityConfig, codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            cfg.issue_category(c)
+                .map_or_else(|| c.clone(), |i| i.name.clone())
+        })
+        .collect::<Vec<_>>()
+        .join("・")
+}
+
+/// A sheet as a read-only table (the page, the versions and the print share it).
+fn sheet_table(cfg: &MunicipalityConfig, sheet: &AssessmentDraft) -> Markup {
+    html! {
+        table.sheet {
+            tbody {
+                @for (field, label) in SECTIONS {
+                    tr { th scope="row" { (label) } td.pre { (sheet.section(field)) } }
+                }
+                tr { th scope="row" { "リスク" } td { (risk_labels(&sheet.risks)) } }
+                tr { th scope="row" { "課題の分野" } td { (issue_labels(cfg, &sheet.issues)) } }
+            }
+        }
+    }
+}
+
+async fn render_assessment(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    typed: Option<&AssessmentDraft>,
+    errors: &[String],
+) -> Result<Response, AppError> {
+    let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
+    let cfg = municipality_config(ctx)?;
+    let history = assessment_history(state, case.id).await?;
+    let latest = history.first();
+    let empty_sheet = AssessmentDraft::default();
+    let d = typed.unwrap_or_else(|| latest.map_or(&empty_sheet, |v| &v.sheet));
+    let has = |list: &[String], code: &str| list.iter().any(|c| c == code);
+    let body = html! {
+        p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } }
+        @if let Some(v) = latest {
+            p { "最新: 第" (v.row.version) "版(" (jst(v.row.created_at)) " " (v.row.author_name) "・" (v.row.author_agency_name) ") "
+                a href={ "/cases/" (case.id) "/assessment/versions" } { "版の履歴" } " ・ "
+                a href={ "/cases/" (case.id) "/assessment/print" } { "印刷用(A4)" } }
+        } @else {
+            (empty("まだアセスメントは記録されていません。"))
+        }
+        @if !errors.is_empty() {
+            section.card.alert role="alert" {
+                h2 { "入力内容を確認してください(入力した内容は残っています)" }
+                ul.errors { @for e in errors { li { (e) } } }
+            }
+        }
+        @if grant.view == View::Full {
+            form method="post" action={ "/cases/" (case.id) "/assessment" } {
+                input type="hidden" name="csrf" value=(ctx.csrf_token());
+                section.card {
+                    h2 { "アセスメントシート(保存すると新しい版になります)" }
+                    @for (field, label) in SECTIONS {
+                        label.block { (label) @if field == "wishes" { "(必須: 聞き取れなかったときはその旨を)" }
+                            textarea name=(field) rows="3" required[field == "wishes"] { (d.section(field)) } }
+                    }
+                    fieldset {
+                        legend { "リスク" }
+                        @for r in Risk::ALL {
+                            label.check { input type="checkbox" name="risks" value=(r.code()) checked[has(&d.risks, r.code())]; (r.label()) }
+                        }
+                    }
+                    fieldset {
+                        legend { "課題の分野" }
+                        @for c in &cfg.issue_categories {
+                            label.check { input type="checkbox" name="issues" value=(c.code) checked[has(&d.issues, &c.code)]; (c.name) }
+                        }
+                    }
+                }
+                button type="submit" { "新しい版として保存" }
+            }
+        } @else if let Some(v) = latest {
+            section.card { (sheet_table(&cfg, &v.sheet)) }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page(ctx, "アセスメント", "/collaboration", body)).into_response())
+}
+
+async fn assessment_page(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(render_assessment(&state, &ctx, id, None, &[]).await?)
+}
+
+async fn assessment_save(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(&body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let draft = draft_from_pairs(&pairs);
+    match save_assessment(&state, &ctx, id, &draft).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/assessment/versions")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            Ok(render_assessment(&state, &ctx, id, Some(&draft), &errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn assessment_versions(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
+    let (case, _) = case_read(&state, &ctx, Action::Read, id).await?;
+    let cfg = municipality_config(&ctx)?;
+    let history = assessment_history(&state, case.id).await?;
+    let body = html! {
+        p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } " ・ "
+            a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } }
+        @if history.is_empty() { (empty("まだアセスメントは記録されていません。")) }
+        @else {
+            table {
+                thead { tr { th { "版" } th { "日時" } th { "記録者" } th { "変更した項目" } th {} } }
+                tbody {
+                    @for v in &history {
+                        tr {
+                            td { "第" (v.row.version) "版" }
+                            td { (jst(v.row.created_at)) }
+                            td { (v.row.author_name) "(" (v.row.author_agency_name) ")" }
+                            td { (v.changed.join("・")) }
+                            td { a href={ "/cases/" (case.id) "/assessment/print?version=" (v.row.version) } { "印刷用" } }
+                        }
+                    }
+                }
+            }
+            @for v in &history {
+                details.card {
+                    summary { "第" (v.row.version) "版の内容" }
+                    (sheet_table(&cfg, &v.sheet))
+                }
+            }
+        }
+    };
+    Ok(page(&ctx, "アセスメントの版の履歴", "/collaboration", body))
+}
+
+#[derive(Deserialize)]
+struct PrintQuery {
+    version: Option<i32>,
+}
+
+/// The A4 sheet: printing is an export of personal data (full grant, audited as export).
+async fn assessment_print(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Query(q): Query<PrintQuery>,
+) -> Result<Markup, PageError> {
+    let (case, _) = case_read(&state, &ctx, Action::Export, id).await?;
+    let cfg = municipality_config(&ctx)?;
+    let history = assessment_history(&state, case.id).await?;
+    let chosen = match q.version {
+        Some(n) => history.iter().find(|v| v.row.version == n),
+        None => history.first(),
+    }
+    .ok_or(AppError::NotFound)?;
+    let person = match case.person_id {
+        Some(pid) => state.store.person_any(pid).await?,
+        None => None,
+    };
+    let body = html! {
+        section.card.sheet.print-sheet {
+            h2 { "アセスメントシート" }
+            dl.facts {
+                @if let Some(p) = &person {
+                    dt { "氏名" } dd { (p.name) " " (p.furigana.as_deref().unwrap_or("")) }
+                    dt { "生年月日" } dd { (p.birth_date.map_or_else(|| "—".to_string(), format_wareki)) }
+                } @else {
+                    dt { "世帯" } dd { (case.subject_name) }
+                }
+                dt { "ケース" } dd { "#" (case.id) "(" (status_label(&case.status)) "・主担当: " (case.lead_agency_name) ")" }
+                dt { "版" } dd { "第" (chosen.row.version) "版" }
+                dt { "記録者" } dd { (chosen.row.author_name) "(" (chosen.row.author_agency_name) ")" }
+                dt { "記録日" } dd { (jst(chosen.row.created_at)) }
+            }
+            (sheet_table(&cfg, &chosen.sheet))
+            p.muted { "印刷日: " (format_wareki(today_jst())) " ・ " (ctx.municipality.name) " 重層的支援体制整備事業" }
+        }
+        p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/cases/" (case.id) "/assessment" } { "戻る" } }
+    };
+    Ok(page(
+        &ctx,
+        "アセスメントシート(印刷用)",
+        "/collaboration",
+        body,
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// On the person page
+// ---------------------------------------------------------------------------
+
+/// The person page's 多機関協働 part: the person's cases the caller may read (others are
+/// skipped, not refused), escalated intakes waiting for a case, 「ケースを開く」, and the
+/// person's consents.
+pub async fn person_section(
+    state: &AppState,
+    ctx: &Ctx,
+    person: &Person,
+    grant: Grant,
+) -> Result<Markup, AppError> {
+    let mut cases = Vec::new();
+    let all = state.store.cases_of_person(person.id).await?;
+    for c in &all {
+        match case_read(state, ctx, Action::Read, c.id).await {
+            Ok((case, _)) => cases.push(case),
+            Err(AppError::NotFound | AppError::Forbidden(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let opener = ctx.actor.has(Role::Coordinator) && grant.view == View::Full;
+    let waiting: Vec<_> = if opener {
+        state
+            .store
+            .intakes_of(person.id)
+            .await?
+            .into_iter()
+            .filter(|i| i.outcome == Outcome::Escalated.code())
+            .filter(|i| !all.iter().any(|c| c.intake_id == Some(i.id)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let consents: Vec<Consent> = state.store.consents_of_person(person.id).await?;
+    let cfg = municipality_config(ctx)?;
+    Ok(html! {
+        section.card #cases {
+            h2 { "多機関協働(ケース)" }
+            @if cases.is_empty() { (empty("閲覧できるケースはありません。")) }
+            @else {
+                ul { @for c in &cases {
+                    li { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (status_label(&c.status)) "(主担当: " (c.lead_agency_name) "・" (jst(c.opened_at)) "〜)" }
+                } }
+            }
+            @for i in &waiting {
+                p { "多機関協働へつないだ相談受付(" (jst(i.received_at)) "・" (i.receiving_agency_name) ") "
+                    a.button href={ "/cases/new?intake_id=" (i.id) } { "ケースを開く" } }
+            }
+            @if opener {
+                p { a.button href={ "/cases/new?person_id=" (person.id) } { "ケースを開く" } }
+            }
+        }
+        (consents::consent_list(ctx, &consents, &cfg, grant.view == View::Full, &format!("/persons/{}/consents/new", person.id)))
+    })
 }

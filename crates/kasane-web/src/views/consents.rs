@@ -1,9 +1,566 @@
-//! Pages: step 3 (多機関協働) — consents. (Being built.)
+//! Pages: 本人同意 (consent) — recording a consent on a case or a person, the list with
+//! each consent's state (有効 / 撤回済み / 期限切れ), withdrawal (effective at once: the
+//! access that rested on it ends with the next request) and the printable 同意書.
+//!
+//! Access to a consent is access to its person (`guard::person_access`). The API
+//! (`api::consents`) shares the service functions here.
 
 use axum::Router;
+use axum::extract::{Form, Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use kasane_domain::access::{Action, Grant, View};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::consent::{self, ConsentDraft, ConsentMethod, Consenter, DEFAULT_INFORMATION};
+use kasane_domain::meeting::MeetingKind;
+use kasane_domain::municipality::MunicipalityConfig;
+use kasane_domain::wareki::format_wareki;
+use kasane_store::case::Case;
+use kasane_store::consent::Consent;
+use kasane_store::household::Member;
+use kasane_store::person::Person;
+use maud::{Markup, html};
+use serde::Deserialize;
 
 use crate::AppState;
+use crate::http::auth::{Ctx, Page};
+use crate::http::error::{AppError, PageError};
+use crate::http::guard::{PersonAccess, person_access, today_jst};
+use crate::views::cases::{
+    audit_write, canonical_person_id, case_read, field, fields, form_pairs, ids,
+    municipality_config, record_holding,
+};
+use crate::views::fmt::jst;
+use crate::views::layout::{empty, page};
+use crate::views::persons::birth_label;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/cases/{id}/consents/new", get(case_form).post(case_submit))
+        .route(
+            "/persons/{id}/consents/new",
+            get(person_form).post(person_submit),
+        )
+        .route("/consents/{id}/withdraw", post(withdraw_submit))
+        .route("/consents/{id}/print", get(print))
+}
+
+// ---------------------------------------------------------------------------
+// Services shared with the API
+// ---------------------------------------------------------------------------
+
+/// A consent's state on `today`: (code, label).
+pub fn consent_state(c: &Consent, today: NaiveDate) -> (&'static str, String) {
+    match c.withdrawn_at {
+        Some(at) => ("withdrawn", format!("撤回済み({})", jst(at))),
+        None if c.in_force(today) => ("in_force", "有効".to_string()),
+        None => ("expired", "期限切れ".to_string()),
+    }
+}
+
+/// The meeting kinds a consent covers.
+pub fn meeting_kinds(c: &Consent) -> Vec<MeetingKind> {
+    let mut kinds = Vec::new();
+    if c.covers_support_meeting {
+        kinds.push(MeetingKind::Support);
+    }
+    if c.covers_multilayer_meeting {
+        kinds.push(MeetingKind::Multilayer);
+    }
+    kinds
+}
+
+/// The municipality's local name of a meeting kind.
+pub fn meeting_name(cfg: &MunicipalityConfig, kind: MeetingKind) -> String {
+    match kind {
+        MeetingKind::Support => format!("{}(支援会議)", cfg.support_meeting.name),
+        MeetingKind::Multilayer => format!("{}(重層的支援会議)", cfg.multilayer_meeting.name),
+    }
+}
+
+/// The consents of the case's person, or of its household's current members.
+pub async fn consents_of_case(state: &AppState, case: &Case) -> Result<Vec<Consent>, AppError> {
+    let mut roots = Vec::new();
+    if let Some(pid) = case.person_id {
+        roots.push(canonical_person_id(state, pid).await?);
+    } else if let Some(hid) = case.household_id {
+        for m in state.store.household_members(hid, true).await? {
+            roots.push(canonical_person_id(state, m.person_id).await?);
+        }
+    }
+    roots.sort_unstable();
+    roots.dedup();
+    let mut all = Vec::new();
+    for root in roots {
+        all.extend(state.store.consents_of_person(root).await?);
+    }
+    all.sort_by(|a, b| b.consented_on.cmp(&a.consented_on).then(b.id.cmp(&a.id)));
+    Ok(all)
+}
+
+/// Whom a consent is recorded for, as the caller may write on it.
+pub struct ConsentSubject {
+    pub case: Option<Case>,
+    /// `None` for a household case until a member is chosen.
+    pub person: Option<Person>,
+    /// The current members of a household case (to choose the consenting person from).
+    pub members: Vec<Member>,
+    pub grant: Grant,
+}
+
+/// The case and/or person a consent is recorded on: writing needs a full grant on them.
+/// On a household case the person must be a current member.
+pub async fn consent_subject(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: Option<i64>,
+    person_id: Option<i64>,
+) -> Result<ConsentSubject, AppError> {
+    let Some(case_id) = case_id else {
+        let pid = person_id.ok_or(AppError::NotFound)?;
+        let PersonAccess { person, grant } = person_access(state, ctx, Action::Create, pid).await?;
+        return Ok(ConsentSubject {
+            case: None,
+            person: Some(person),
+            members: Vec::new(),
+            grant,
+        });
+    };
+    let (case, grant) = case_read(state, ctx, Action::Create, case_id).await?;
+    let members = match (case.person_id, case.household_id) {
+        (None, Some(hid)) => state.store.household_members(hid, true).await?,
+        _ => Vec::new(),
+    };
+    let person = match case.person_id.or(person_id) {
+        Some(pid) => {
+            if case.person_id.is_none() {
+                let chosen = canonical_person_id(state, pid).await?;
+                let mut member = false;
+                for m in &members {
+                    member |= canonical_person_id(state, m.person_id).await? == chosen;
+                }
+                if !member {
+                    return Err(AppError::Validation(vec![
+                        "同意した本人を、この世帯の世帯員から選んでください".into(),
+                    ]));
+                }
+            }
+            Some(person_access(state, ctx, Action::Create, pid).await?.person)
+        }
+        None => None,
+    };
+    Ok(ConsentSubject {
+        case: Some(case),
+        person,
+        members,
+        grant,
+    })
+}
+
+/// Records a consent (full grant on the case or person), validated by the domain against
+/// the municipality's record-holding agencies; audited. Returns the consent id.
+pub async fn record_consent(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: Option<i64>,
+    person_id: Option<i64>,
+    draft: &ConsentDraft,
+) -> Result<i64, AppError> {
+    let subject = consent_subject(state, ctx, case_id, person_id).await?;
+    let person = subject
+        .person
+        .ok_or_else(|| AppError::Validation(vec!["同意した本人(世帯員)を選んでください".into()]))?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let known: Vec<i64> = record_holding(&agencies).map(|a| a.id).collect();
+    let valid = consent::validate(draft, &known, today_jst())
+        .map_err(|e| AppError::Validation(e.iter().map(ToString::to_string).collect()))?;
+    let id = state
+        .store
+        .create_consent(
+            ctx.municipality.id,
+            person.id,
+            subject.case.as_ref().map(|c| c.id),
+            &valid,
+            ctx.user.id,
+            ctx.agency.id,
+        )
+        .await?;
+    audit_write(
+        state,
+        ctx,
+        AuditAction::Create,
+        ("consent", id),
+        subject.grant.basis,
+        "",
+    )
+    .await?;
+    Ok(id)
+}
+
+/// A consent the caller may act on: access to a consent is access to its person.
+pub async fn consent_access(
+    state: &AppState,
+    ctx: &Ctx,
+    action: Action,
+    id: i64,
+) -> Result<(Consent, PersonAccess), AppError> {
+    let c = state
+        .store
+        .consent_any(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = person_access(state, ctx, action, c.person_id).await?;
+    if access.grant.view == View::ReferralSheet {
+        return Err(AppError::NotFound);
+    }
+    Ok((c, access))
+}
+
+/// Withdraws a consent (full grant on its person), with how it was expressed; effective
+/// at once. Audited with the code `withdrawn` only (the note stays in the record).
+pub async fn withdraw(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    note: &str,
+) -> Result<Consent, AppError> {
+    let (c, access) = consent_access(state, ctx, Action::Update, id).await?;
+    consent::check_withdrawal(note, c.withdrawn_at.is_some())
+        .map_err(|e| AppError::Validation(vec![e.to_string()]))?;
+    state
+        .store
+        .withdraw_consent(c.id, note.trim(), ctx.user.id)
+        .await
+        .map_err(|e| match e {
+            kasane_store::StoreError::NotFound => {
+                AppError::Validation(vec!["この同意はすでに撤回されています".into()])
+            }
+            other => other.into(),
+        })?;
+    audit_write(
+        state,
+        ctx,
+        AuditAction::Update,
+        ("consent_withdrawal", c.id),
+        access.grant.basis,
+        "withdrawn",
+    )
+    .await?;
+    state
+        .store
+        .consent_any(c.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn draft_from_pairs(pairs: &[(String, String)]) -> ConsentDraft {
+    ConsentDraft {
+        consenter: field(pairs, "consenter").to_string(),
+        proxy_name: field(pairs, "proxy_name").to_string(),
+        proxy_relation: field(pairs, "proxy_relation").to_string(),
+        consented_on: field(pairs, "consented_on").to_string(),
+        method: field(pairs, "method").to_string(),
+        agencies: ids(pairs, "agencies"),
+        meeting_kinds: fields(pairs, "meeting_kinds"),
+        information: field(pairs, "information").to_string(),
+        expires_on: field(pairs, "expires_on").to_string(),
+        note: field(pairs, "note").to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------
+
+/// The consents of a person or case, with their state; withdrawal and print for a full
+/// grant, and the link to record a new one.
+pub fn consent_list(
+    ctx: &Ctx,
+    consents: &[Consent],
+    cfg: &MunicipalityConfig,
+    writable: bool,
+    new_href: &str,
+) -> Markup {
+    let today = today_jst();
+    html! {
+        section.card #consents {
+            h2 { "本人同意" }
+            @if consents.is_empty() { (empty("本人同意は記録されていません。")) }
+            @else {
+                table {
+                    thead { tr { th { "同意日" } th { "同意者" } th { "共有する機関" } th { "会議" } th { "有効期限" } th { "状態" } @if writable { th {} } } }
+                    tbody {
+                        @for c in consents {
+                            @let (code, label) = consent_state(c, today);
+                            tr {
+                                td { (format_wareki(c.consented_on)) "(" (c.method.parse::<ConsentMethod>().map_or(c.method.as_str(), |m| m.label())) ")" }
+                                td { (c.consenter.parse::<Consenter>().map_or(c.consenter.as_str(), |m| m.label()))
+                                    @if !c.proxy_name.is_empty() { ": " (c.proxy_name) "(" (c.proxy_relation) ")" } }
+                                td { (c.agency_names) }
+                                td { @for k in meeting_kinds(c) { (meeting_name(cfg, k)) br; } }
+                                td { (c.expires_on.map_or_else(|| "定めなし".to_string(), format_wareki)) }
+                                td { @if code == "in_force" { span.badge { (label) } } @else { span.badge.warn { (label) } }
+                                    @if !c.withdrawal_note.is_empty() { br; span.muted { (c.withdrawal_note) } } }
+                                @if writable {
+                                    td.noprint {
+                                        a href={ "/consents/" (c.id) "/print" } { "同意書を印刷" }
+                                        @if c.withdrawn_at.is_none() {
+                                            form method="post" action={ "/consents/" (c.id) "/withdraw" } {
+                                                input type="hidden" name="csrf" value=(ctx.csrf_token());
+                                                label { "撤回の経緯 " input type="text" name="note" required; }
+                                                button type="submit" { "撤回を記録(直ちに有効)" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if writable { p.noprint { a.button href=(new_href) { "本人同意を記録する" } } }
+        }
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: Option<i64>,
+    person_id: Option<i64>,
+    draft: &ConsentDraft,
+    errors: &[String],
+) -> Result<Response, AppError> {
+    let subject = consent_subject(state, ctx, case_id, person_id).await?;
+    let cfg = municipality_config(ctx)?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let action = match &subject.case {
+        Some(c) => format!("/cases/{}/consents/new", c.id),
+        None => format!(
+            "/persons/{}/consents/new",
+            subject.person.as_ref().map_or(0, |p| p.id)
+        ),
+    };
+    let d = draft;
+    let has = |list: &[String], code: &str| list.iter().any(|c| c == code);
+    let body = html! {
+        @if !errors.is_empty() {
+            section.card.alert role="alert" {
+                h2 { "入力内容を確認してください(入力した内容は残っています)" }
+                ul.errors { @for e in errors { li { (e) } } }
+            }
+        }
+        form method="post" action=(action) {
+            input type="hidden" name="csrf" value=(ctx.csrf_token());
+            section.card {
+                h2 { "本人" }
+                @if let Some(p) = &subject.person {
+                    p { strong { (p.name) } " " (birth_label(p)) }
+                    @if subject.case.as_ref().is_some_and(|c| c.person_id.is_none()) { input type="hidden" name="person_id" value=(p.id); }
+                } @else {
+                    label { "同意した世帯員 "
+                        select name="person_id" required {
+                            option value="" { "選んでください" }
+                            @for m in &subject.members { option value=(m.person_id) { (m.name) } }
+                        }
+                    }
+                }
+                @if let Some(c) = &subject.case { p.muted { "ケース #" (c.id) "の同意として記録します。" } }
+            }
+            section.card {
+                h2 { "同意の内容" }
+                fieldset {
+                    legend { "同意者" }
+                    @for c in Consenter::ALL {
+                        label.check { input type="radio" name="consenter" value=(c.code()) checked[d.consenter == c.code()] required; (c.label()) }
+                    }
+                    label { "代理人の氏名 " input type="text" name="proxy_name" value=(d.proxy_name); }
+                    label { " 続柄 " input type="text" name="proxy_relation" value=(d.proxy_relation); }
+                }
+                div.grid {
+                    label { "同意日(和暦・西暦)" input type="text" name="consented_on" value=(d.consented_on) required; }
+                    label { "同意の方法"
+                        select name="method" { @for m in ConsentMethod::ALL { option value=(m.code()) selected[d.method == m.code()] { (m.label()) } } }
+                    }
+                    label { "有効期限(空欄は定めなし)" input type="text" name="expires_on" value=(d.expires_on) placeholder="R9.3.31"; }
+                }
+                fieldset {
+                    legend { "情報を共有する機関(複数選択)" }
+                    @for a in record_holding(&agencies) {
+                        label.check { input type="checkbox" name="agencies" value=(a.id) checked[d.agencies.contains(&a.id)]; (a.name) }
+                    }
+                }
+                fieldset {
+                    legend { "共有する会議" }
+                    @for k in MeetingKind::ALL {
+                        label.check { input type="checkbox" name="meeting_kinds" value=(k.code()) checked[has(&d.meeting_kinds, k.code())]; (meeting_name(&cfg, k)) }
+                    }
+                }
+                label.block { "共有する情報" textarea name="information" rows="2" required { (d.information) } }
+                label.block { "備考" textarea name="note" rows="2" { (d.note) } }
+            }
+            button type="submit" { "本人同意を記録する" }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        page(ctx, "本人同意を記録する", "/collaboration", body),
+    )
+        .into_response())
+}
+
+fn default_draft() -> ConsentDraft {
+    ConsentDraft {
+        consenter: Consenter::Person.code().to_string(),
+        consented_on: format_wareki(today_jst()),
+        method: ConsentMethod::Written.code().to_string(),
+        meeting_kinds: vec![MeetingKind::Multilayer.code().to_string()],
+        information: DEFAULT_INFORMATION.to_string(),
+        ..ConsentDraft::default()
+    }
+}
+
+#[derive(Deserialize)]
+struct MemberQuery {
+    person_id: Option<i64>,
+}
+
+async fn case_form(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Query(q): Query<MemberQuery>,
+) -> Result<Response, PageError> {
+    Ok(render_form(&state, &ctx, Some(id), q.person_id, &default_draft(), &[]).await?)
+}
+
+async fn person_form(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(render_form(&state, &ctx, None, Some(id), &default_draft(), &[]).await?)
+}
+
+async fn submit(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: Option<i64>,
+    person_id: Option<i64>,
+    body: &[u8],
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let person_id = person_id.or_else(|| field(&pairs, "person_id").trim().parse().ok());
+    let draft = draft_from_pairs(&pairs);
+    match record_consent(state, ctx, case_id, person_id, &draft).await {
+        Ok(_) => {
+            let back = match (case_id, person_id) {
+                (Some(c), _) => format!("/cases/{c}#consents"),
+                (None, Some(p)) => format!("/persons/{p}#consents"),
+                (None, None) => "/".to_string(),
+            };
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            Ok(render_form(state, ctx, case_id, person_id, &draft, &errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn case_submit(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    submit(&state, &ctx, Some(id), None, &body).await
+}
+
+async fn person_submit(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    submit(&state, &ctx, None, Some(id), &body).await
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn withdraw_submit(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let c = withdraw(&state, &ctx, id, &form.note).await?;
+    let back = match c.case_id {
+        Some(case_id) => format!("/cases/{case_id}#consents"),
+        None => format!("/persons/{}#consents", c.person_id),
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// The 同意書 to sign: printing is an export of personal data (full grant, audited).
+async fn print(
+    State(state): State<AppState>,
+    Page(ctx): Page,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
+    let (c, access) = consent_access(&state, &ctx, Action::Export, id).await?;
+    let cfg = municipality_config(&ctx)?;
+    let p = &access.person;
+    let proxy = c.consenter == Consenter::Proxy.code();
+    let body = html! {
+        section.card.sheet.consent-form {
+            h2 { "個人情報の共有に関する同意書" }
+            p { (ctx.municipality.name) "長 様" }
+            p { "私は、" (ctx.municipality.name) "の重層的支援体制整備事業による支援を受けるにあたり、下記の機関が、下記の会議等において、下記の情報を共有することに同意します。" }
+            dl.facts {
+                dt { "本人氏名" } dd { (p.name) " " (p.furigana.as_deref().unwrap_or("")) }
+                dt { "生年月日" } dd { (p.birth_date.map_or_else(|| "—".to_string(), format_wareki)) }
+                dt { "共有する機関" } dd { (c.agency_names) }
+                dt { "共有する会議" } dd {
+                    @let kinds = meeting_kinds(&c);
+                    @if kinds.is_empty() { "—" }
+                    @for k in kinds { (meeting_name(&cfg, k)) br; }
+                }
+                dt { "共有する情報" } dd.pre { (c.information) }
+                dt { "同意の期間" } dd { (format_wareki(c.consented_on)) "から" (c.expires_on.map_or_else(|| "撤回の申出があるまで".to_string(), |d| format!("{}まで", format_wareki(d)))) }
+                dt { "同意の方法" } dd { (c.method.parse::<ConsentMethod>().map_or(c.method.as_str(), |m| m.label())) }
+            }
+            p { "この同意は、いつでも撤回することができます。撤回の申出があったときは、その時から共有を行いません。" }
+            table.signature {
+                tbody {
+                    tr { th scope="row" { "同意日" } td { "令和　　年　　月　　日" } }
+                    tr { th scope="row" { "本人署名" } td.sign {} }
+                    tr { th scope="row" { "代理人氏名" } td.sign { @if proxy { (c.proxy_name) } } }
+                    tr { th scope="row" { "本人との続柄" } td.sign { @if proxy { (c.proxy_relation) } } }
+                    tr { th scope="row" { "代理人署名" } td.sign {} }
+                }
+            }
+            p.muted { "記録: " (c.recorded_by_agency_name) " " (c.recorded_by_name) "(" (jst(c.created_at)) ") ・ 同意書番号 " (c.id) }
+            @if let Some((_, label)) = Some(consent_state(&c, today_jst())).filter(|(code, _)| *code != "in_force") {
+                p.error { "この同意は" (label) "です。" }
+            }
+        }
+        p.noprint { button.print type="button" data-print="1" { "印刷" } " "
+            a href={ (c.case_id.map_or_else(|| format!("/persons/{}", c.person_id), |id| format!("/cases/{id}"))) } { "戻る" } }
+    };
+    Ok(page(&ctx, "同意書(印刷用)", "/collaboration", body))
 }

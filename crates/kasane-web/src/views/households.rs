@@ -345,6 +345,9 @@ async fn household_page(
             @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current)) }
             @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past)) }
         }
+        @if writable && ctx.actor.has(kasane_domain::identity::Role::Coordinator) {
+            p.noprint { a.button href={ "/cases/new?household_id=" (household.id) } { "ケースを開く" } }
+        }
         @if writable {
             section.card.noprint {
                 h2 { "世帯員を追加する(他の世帯からの転入は、前の世帯の記録を終了して残します)" }

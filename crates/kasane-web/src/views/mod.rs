@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/municipality", get(municipality::municipality_page))
         .route("/agencies/{id}", get(municipality::agency_page))
         .route("/consultation", get(consultation))
-        .route("/collaboration", get(collaboration))
+        .route("/collaboration", get(cases::case_list_page))
         .route("/outreach", get(outreach))
         .route("/participation", get(participation))
         .route("/community", get(community))
@@ -71,7 +71,6 @@ macro_rules! pillar_handlers {
 
 pillar_handlers! {
     consultation => Pillar::Consultation, "/consultation";
-    collaboration => Pillar::Collaboration, "/collaboration";
     outreach => Pillar::Outreach, "/outreach";
     participation => Pillar::Participation, "/participation";
     community => Pillar::Community, "/community";

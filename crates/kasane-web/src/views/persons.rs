@@ -334,6 +334,7 @@ async fn render_person(
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     let writable = grant.view == View::Full;
     let coordinator = ctx.actor.has(Role::Coordinator);
+    let collaboration = crate::views::cases::person_section(state, ctx, &person, grant).await?;
     let body = html! {
         p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
         section.card {
@@ -381,6 +382,7 @@ async fn render_person(
             h2 { "経過(相談・つなぎ・支援経過)" }
             (timeline_table(&timeline))
         }
+        (collaboration)
         @if !linked.is_empty() || coordinator {
             section.card {
                 h2 { "名寄せ(同一人物として結び付けた記録)" }
