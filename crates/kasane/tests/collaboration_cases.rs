@@ -978,6 +978,11 @@ async fn case_pages_open_a_case_and_keep_a_refused_move(app: TestApp) {
         html.contains(&format!("/cases/new?intake_id={intake}")),
         "{html}"
     );
+    let (_, html) = app.get_text(&s.0, &format!("/intakes/{intake}")).await;
+    assert!(
+        html.contains(&format!("/cases/new?intake_id={intake}")),
+        "{html}"
+    );
     let (status, html) = app
         .get_text(&s.0, &format!("/cases/new?intake_id={intake}"))
         .await;
@@ -1072,6 +1077,8 @@ async fn case_pages_open_a_case_and_keep_a_refused_move(app: TestApp) {
     let (_, html) = app.get_text(&s.0, &format!("/persons/{person}")).await;
     assert!(html.contains(&format!("/cases/{case}\"")), "{html}");
     assert!(!html.contains(&format!("/cases/new?intake_id={intake}")));
+    let (_, html) = app.get_text(&s.0, &format!("/intakes/{intake}")).await;
+    assert!(html.contains(&format!("/cases/{case}\"")), "{html}");
 }
 
 async fn openapi_lists_the_collaboration_api(app: TestApp) {

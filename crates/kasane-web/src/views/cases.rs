@@ -16,7 +16,7 @@ use kasane_domain::audit::AuditAction;
 use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, ClosureReason};
 use kasane_domain::identity::{AgencyId, Role};
 use kasane_domain::intake::Outcome;
-use kasane_domain::meeting::offer_move_to_multilayer;
+use kasane_domain::meeting::{MeetingKind, offer_move_to_multilayer};
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::wareki::format_wareki;
 use kasane_store::StoreError;
@@ -1092,12 +1092,10 @@ async fn render_case(
     let today = today_jst();
     let status: Option<CaseStatus> = case.status.parse().ok();
     let consents = consents::consents_of_case(state, &case).await?;
-    let on_support_agenda = state
-        .store
-        .agendas_of_case(case.id)
-        .await?
+    let agendas = state.store.agendas_of_case(case.id).await?;
+    let on_support_agenda = agendas
         .iter()
-        .any(|a| a.removed_at.is_none() && a.kind == "support_meeting");
+        .any(|a| a.removed_at.is_none() && a.kind == MeetingKind::Support.code());
     let meeting_consent = consents
         .iter()
         .any(|c| c.in_force(today) && c.covers_multilayer_meeting);
@@ -1174,10 +1172,29 @@ async fn render_case(
             }
         }
         section.card.noprint {
-            h2 { "アセスメント" }
-            a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } " ・ "
-            a href={ "/cases/" (case.id) "/assessment/versions" } { "版の履歴" } " ・ "
-            a href={ "/cases/" (case.id) "/assessment/print" } { "印刷用(A4)" }
+            h2 { "アセスメント・支援プラン・会議" }
+            p {
+                a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } " ・ "
+                a href={ "/cases/" (case.id) "/assessment/versions" } { "版の履歴" } " ・ "
+                a href={ "/cases/" (case.id) "/assessment/print" } { "印刷用(A4)" } " ・ "
+                a href={ "/cases/" (case.id) "/plans" } { "支援プラン" }
+            }
+            @if !agendas.is_empty() {
+                ul {
+                    @for a in &agendas {
+                        li {
+                            a href={ "/meetings/" (a.meeting_id) } {
+                                (format_wareki(a.held_on)) " "
+                                @match a.kind.parse::<MeetingKind>() {
+                                    Ok(k) => (consents::meeting_name(&cfg, k)),
+                                    Err(_) => (a.kind),
+                                }
+                            }
+                            @if let Some(at) = a.removed_at { "(" (jst(at)) "に議題から外れました)" }
+                        }
+                    }
+                }
+            }
         }
         @if may_manage {
             section.card.noprint #status {
@@ -1684,5 +1701,30 @@ pub async fn person_section(
             }
         }
         (consents::consent_list(ctx, &consents, &cfg, grant.view == View::Full, &format!("/persons/{}/consents/new", person.id)))
+    })
+}
+
+/// On an escalated intake's page: its case, or 「ケースを開く」 for a coordinator who may.
+pub async fn intake_case_link(
+    state: &AppState,
+    ctx: &Ctx,
+    intake: &kasane_store::intake::Intake,
+    access: &crate::http::guard::PersonAccess,
+) -> Result<Markup, AppError> {
+    if intake.outcome != Outcome::Escalated.code() {
+        return Ok(html! {});
+    }
+    let case = state
+        .store
+        .cases_of_person(access.person.id)
+        .await?
+        .into_iter()
+        .find(|c| c.intake_id == Some(intake.id));
+    let opener = ctx.actor.has(Role::Coordinator) && access.grant.view == View::Full;
+    Ok(html! {
+        @match case {
+            Some(c) => a href={ "/cases/" (c.id) } { "ケース #" (c.id) },
+            None => @if opener { a.button href={ "/cases/new?intake_id=" (intake.id) } { "ケースを開く" } },
+        }
     })
 }

@@ -800,6 +800,7 @@ async fn intake_page(
     let label = |code: &str, f: &dyn Fn(&str) -> Option<&'static str>| {
         f(code).map_or(code.to_string(), str::to_string)
     };
+    let case_link = crate::views::cases::intake_case_link(&state, &ctx, &intake, &access).await?;
     let body = html! {
         section.card {
             dl.facts {
@@ -819,7 +820,7 @@ async fn intake_page(
                 dt { "概要" } dd.pre { (intake.summary) }
                 @if !intake.immediate_action.is_empty() { dt { "緊急対応" } dd.pre { (intake.immediate_action) } }
                 dt { "緊急度" } dd { (label(&intake.urgency, &|c| c.parse::<Urgency>().ok().map(Urgency::label))) }
-                dt { "対応結果" } dd { (label(&intake.outcome, &|c| c.parse::<Outcome>().ok().map(Outcome::label))) }
+                dt { "対応結果" } dd { (label(&intake.outcome, &|c| c.parse::<Outcome>().ok().map(Outcome::label))) " " (case_link) }
             }
         }
     };
