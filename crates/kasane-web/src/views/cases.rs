@@ -1618,6 +1618,10 @@ async fn assessment_print(
         Some(pid) => state.store.person_any(pid).await?,
         None => None,
     };
+    let members = match (case.person_id, case.household_id) {
+        (None, Some(hid)) => state.store.household_members(hid, true).await?,
+        _ => Vec::new(),
+    };
     let body = html! {
         section.card.sheet.print-sheet {
             h2 { "アセスメントシート" }
@@ -1627,6 +1631,11 @@ async fn assessment_print(
                     dt { "生年月日" } dd { (p.birth_date.map_or_else(|| "—".to_string(), format_wareki)) }
                 } @else {
                     dt { "世帯" } dd { (case.subject_name) }
+                    dt { "世帯員(生年月日)" } dd {
+                        @for m in &members {
+                            (m.name) "(" (m.birth_date.map_or_else(|| "—".to_string(), format_wareki)) ") "
+                        }
+                    }
                 }
                 dt { "ケース" } dd { "#" (case.id) "(" (status_label(&case.status)) "・主担当: " (case.lead_agency_name) ")" }
                 dt { "版" } dd { "第" (chosen.row.version) "版" }

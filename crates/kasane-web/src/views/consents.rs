@@ -527,7 +527,7 @@ async fn print(
     let p = &access.person;
     let proxy = c.consenter == Consenter::Proxy.code();
     let body = html! {
-        section.card.sheet.consent-form {
+        section.card.sheet.print-sheet.consent-form {
             h2 { "個人情報の共有に関する同意書" }
             p { (ctx.municipality.name) "長 様" }
             p { "私は、" (ctx.municipality.name) "の重層的支援体制整備事業による支援を受けるにあたり、下記の機関が、下記の会議等において、下記の情報を共有することに同意します。" }
