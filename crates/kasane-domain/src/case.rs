@@ -86,6 +86,17 @@ pub enum CaseEvent {
 }
 
 impl CaseEvent {
+    /// The code stored in the case history.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaseEvent::Advance { .. } => "advance",
+            CaseEvent::Suspend => "suspend",
+            CaseEvent::Resume => "resume",
+            CaseEvent::Close { .. } => "close",
+            CaseEvent::Reopen => "reopen",
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             CaseEvent::Advance { .. } => "状態の変更",

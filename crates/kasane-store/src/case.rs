@@ -173,11 +173,14 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             for kind in c.kinds {
-                sqlx::query("INSERT INTO case_kind (case_id, kind) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(*kind)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO case_kind (municipality_id, case_id, kind) VALUES ($1, $2, $3)",
+                )
+                .bind(c.municipality_id)
+                .bind(id)
+                .bind(*kind)
+                .execute(&mut *tx)
+                .await?;
             }
             insert_event!(
                 &mut *tx,

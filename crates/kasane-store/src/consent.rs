@@ -95,11 +95,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             for agency in &c.agencies {
-                sqlx::query("INSERT INTO consent_agency (consent_id, agency_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(*agency)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO consent_agency (municipality_id, consent_id, agency_id) \
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(municipality_id)
+                .bind(id)
+                .bind(*agency)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(id)

@@ -206,4 +206,35 @@ impl Store {
             concerns.into_iter().map(|(c,)| c).collect(),
         ))
     }
+
+    /// Escalated intakes (多機関協働へ) no case has been opened from yet: the coordinating
+    /// agency's queue. Oldest first.
+    pub async fn escalations_waiting(
+        &self,
+        municipality_id: MunicipalityId,
+    ) -> StoreResult<Vec<EscalationWaiting>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT i.id AS intake_id, COALESCE(q.linked_to_person_id, q.id) AS person_id, \
+             p.name AS person_name, a.name AS agency_name, i.received_at FROM intake i \
+             JOIN person q ON q.id = i.person_id \
+             JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
+             JOIN agency a ON a.id = i.receiving_agency_id \
+             WHERE i.municipality_id = $1 AND i.outcome = 'escalated' \
+             AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.intake_id = i.id) \
+             ORDER BY i.received_at, i.id"
+        )
+        .bind(municipality_id)
+        .fetch_all(p)
+        .await)?)
+    }
+}
+
+/// An escalated intake waiting for the coordinating agency to open a case.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct EscalationWaiting {
+    pub intake_id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub agency_name: String,
+    pub received_at: DateTime<Utc>,
 }

@@ -22,6 +22,7 @@ both_engines!(
     assessment_versions_are_kept_and_printable,
     case_pages_open_a_case_and_keep_a_refused_move,
     openapi_lists_the_collaboration_api,
+    escalated_intake_waits_on_the_coordinators_worklist,
 );
 
 const COORDINATOR: &str = "daisen.coordinator";
@@ -323,7 +324,7 @@ async fn status_moves_follow_the_path_and_are_recorded(app: TestApp) {
 async fn closed_case_is_reopened_only_with_a_reason(app: TestApp) {
     let coordinator = caller(&app, COORDINATOR).await;
     let houkatsu = caller(&app, HOUKATSU).await;
-    let (person, case) = opened_case(&app, &[]).await;
+    let (_, case) = opened_case(&app, &[]).await;
 
     let (status, v) = coordinator
         .event(case, json!({ "event": "close", "note": "目標を達成" }))
@@ -360,24 +361,19 @@ async fn closed_case_is_reopened_only_with_a_reason(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"], "read_only");
     assert_eq!(v["closure_reason"]["label"], "目標達成");
+    // Closed: no write basis is left, so nothing but a reopen moves it — and only the
+    // former lead or the coordinating agency's coordinator may reopen.
     let (status, _) = coordinator
-        .event(case, json!({ "event": "reopen", "note": "再度の相談" }))
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-
-    // A new consultation escalated to 多機関協働 brings the coordinator back.
-    escalated_intake(&houkatsu, json!({ "person_id": person })).await;
-    let (status, v) = coordinator
         .event(
             case,
             json!({ "event": "advance", "to": "active", "note": "x" }),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        messages(&v).contains("終結したケースは、理由を記録して再開してください"),
-        "{v}"
-    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = houkatsu
+        .event(case, json!({ "event": "reopen", "note": "再度の相談" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
     let (status, v) = coordinator.event(case, json!({ "event": "reopen" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -1120,4 +1116,31 @@ async fn openapi_lists_the_collaboration_api(app: TestApp) {
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
+}
+
+/// An escalated intake waits on the coordinating agency's worklist until a case is opened
+/// from it; other windows' worklists do not show it.
+async fn escalated_intake_waits_on_the_coordinators_worklist(app: TestApp) {
+    let houkatsu = caller(&app, HOUKATSU).await;
+    let (_, intake) = escalated_intake(&houkatsu, son()).await;
+    let open_link = format!("/cases/new?intake_id={intake}");
+    let coordinator = app.login(COORDINATOR).await;
+    let (_, home) = app.get_text(&coordinator, "/").await;
+    assert!(home.contains("多機関協働へ上がった相談"), "{home}");
+    assert!(home.contains("仙北 拓也さん"), "{home}");
+    assert!(home.contains(&open_link), "{home}");
+    let kikan = app.login(KIKAN).await;
+    let (_, home) = app.get_text(&kikan, "/").await;
+    assert!(!home.contains(&open_link), "{home}");
+
+    let (status, v) = caller(&app, COORDINATOR)
+        .await
+        .post(
+            "/api/v1/cases",
+            json!({ "intake_id": intake, "summary": "8050" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, home) = app.get_text(&coordinator, "/").await;
+    assert!(!home.contains(&open_link), "{home}");
 }

@@ -33,6 +33,7 @@ CREATE INDEX cases_lead ON cases(municipality_id, lead_agency_id, status);
 
 -- 多機関協働, アウトリーチ, 参加支援: one case can carry several.
 CREATE TABLE case_kind (
+    municipality_id BIGINT NOT NULL REFERENCES municipality(id),
     case_id BIGINT NOT NULL REFERENCES cases(id),
     kind TEXT NOT NULL,
     CONSTRAINT case_kind_unique UNIQUE (case_id, kind)
@@ -105,6 +106,7 @@ CREATE TABLE consent (
 CREATE INDEX consent_person ON consent(person_id);
 
 CREATE TABLE consent_agency (
+    municipality_id BIGINT NOT NULL REFERENCES municipality(id),
     consent_id BIGINT NOT NULL REFERENCES consent(id),
     agency_id BIGINT NOT NULL REFERENCES agency(id),
     CONSTRAINT consent_agency_unique UNIQUE (consent_id, agency_id)

@@ -187,6 +187,19 @@ async fn case_to_manage(
     Ok((case, grant, coordinating))
 }
 
+/// A closed case the caller may reopen. Closure ends every write basis (the agencies keep
+/// reading their history), so reopening is the decision of those who held the case: the
+/// former lead agency, or the coordinating agency's coordinators. The domain requires a reason.
+async fn case_to_reopen(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Case, Grant), AppError> {
+    let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
+    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
+    let coordinator = ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id);
+    if case.lead_agency_id != ctx.agency.id && !coordinator {
+        return Err(AppError::Forbidden(NOT_MANAGER.into()));
+    }
+    Ok((case, grant))
+}
+
 /// Audits a write on `kind` #`id` with the basis it rested on; `reason` is a code, never
 /// personal data.
 pub async fn audit_write(
@@ -521,16 +534,6 @@ pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetai
 }
 
 /// The stored code of an event.
-pub fn event_code(e: &CaseEvent) -> &'static str {
-    match e {
-        CaseEvent::Advance { .. } => "advance",
-        CaseEvent::Suspend => "suspend",
-        CaseEvent::Resume => "resume",
-        CaseEvent::Close { .. } => "close",
-        CaseEvent::Reopen => "reopen",
-    }
-}
-
 /// A history row's event, in Japanese.
 pub fn event_label(code: &str) -> &'static str {
     match code {
@@ -582,7 +585,13 @@ pub async fn move_case(
     event: &CaseEvent,
     note: &str,
 ) -> Result<Case, AppError> {
-    let (case, grant, _) = case_to_manage(state, ctx, id).await?;
+    let (case, grant) = match event {
+        CaseEvent::Reopen => case_to_reopen(state, ctx, id).await?,
+        _ => {
+            let (case, grant, _) = case_to_manage(state, ctx, id).await?;
+            (case, grant)
+        }
+    };
     let from: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
     let suspended_from = case.suspended_from.as_deref().and_then(|s| s.parse().ok());
     let to = case::apply(from, event, suspended_from, note).map_err(|e| validation([e]))?;
@@ -596,7 +605,7 @@ pub async fn move_case(
             ctx.municipality.id,
             &CaseMove {
                 case_id: case.id,
-                event: event_code(event),
+                event: event.code(),
                 from_status: from.code(),
                 to_status: to.code(),
                 suspended_from: (to == CaseStatus::Suspended).then_some(from.code()),
@@ -608,6 +617,17 @@ pub async fn move_case(
         )
         .await
         .map_err(store_refusal)?;
+    if matches!(event, CaseEvent::Reopen) {
+        audit_write(
+            state,
+            ctx,
+            AuditAction::Update,
+            ("case_reopen", case.id),
+            grant.basis,
+            "",
+        )
+        .await?;
+    }
     if let Some(code) = closure_reason {
         audit_write(
             state,
@@ -1063,7 +1083,7 @@ fn event_text(e: &CaseEventRow, agencies: &[Agency]) -> String {
 fn event_value(e: &CaseEvent) -> String {
     match e {
         CaseEvent::Advance { to } => format!("advance:{}", to.code()),
-        other => event_code(other).to_string(),
+        other => other.code().to_string(),
     }
 }
 

@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, today_jst};
+use crate::http::guard::{Object, audit, today_jst, viewer};
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 
@@ -30,6 +30,8 @@ pub struct Worklist {
     pub warnings: Vec<(i64, Option<String>, Warning)>,
     /// Monitoring due or overdue (step 3): see `plans::monitoring_worklist`.
     pub monitoring: Vec<crate::views::plans::DueLine>,
+    /// The coordinating agency's coordinators: escalated intakes without a case yet.
+    pub escalations: Vec<kasane_store::intake::EscalationWaiting>,
 }
 
 fn ack_days(ctx: &Ctx) -> u32 {
@@ -83,6 +85,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
         overdue_all: Vec::new(),
         warnings: Vec::new(),
         monitoring: Vec::new(),
+        escalations: Vec::new(),
     };
     if !kasane_domain::access::may_see_person_data(&ctx.actor) {
         return Ok(w);
@@ -111,6 +114,11 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
         {
             w.returned.push((r, reason));
         }
+    }
+    // The coordinating agency's queue: its coordinators hold the coordination basis for
+    // every person escalated to it, so the names may show.
+    if viewer(state, ctx).await?.coordinates {
+        w.escalations = state.store.escalations_waiting(ctx.municipality.id).await?;
     }
     if ctx.actor.has(Role::Coordinator) {
         w.overdue_all = state
@@ -176,6 +184,7 @@ impl Worklist {
             && self.overdue_all.is_empty()
             && self.warnings.is_empty()
             && self.monitoring.is_empty()
+            && self.escalations.is_empty()
     }
 }
 
@@ -187,6 +196,16 @@ fn worklist_markup(w: &Worklist) -> Markup {
     }
     html! {
         (crate::views::plans::worklist_markup(&w.monitoring))
+        @if !w.escalations.is_empty() {
+            h3 { "多機関協働へ上がった相談(ケースを開いてください)" }
+            ul { @for e in &w.escalations {
+                li {
+                    a href={ "/persons/" (e.person_id) } { (e.person_name) "さん" }
+                    " — " (e.agency_name) "(受付 " (jst(e.received_at)) ") "
+                    a.button href={ "/cases/new?intake_id=" (e.intake_id) } { "ケースを開く" }
+                }
+            } }
+        }
         @if !w.incoming.is_empty() {
             h3 { "受信したつなぎ(受理または辞退してください)" }
             ul { @for (r, overdue) in &w.incoming {

@@ -84,19 +84,12 @@ impl Records<'_> {
             CaseEvent::Close { reason } => Some(reason.code()),
             _ => None,
         };
-        let event_code = match &event {
-            CaseEvent::Advance { .. } => "advance",
-            CaseEvent::Suspend => "suspend",
-            CaseEvent::Resume => "resume",
-            CaseEvent::Close { .. } => "close",
-            CaseEvent::Reopen => "reopen",
-        };
         self.store
             .move_case(
                 self.municipality,
                 &CaseMove {
                     case_id,
-                    event: event_code,
+                    event: event.code(),
                     from_status: from.code(),
                     to_status: to.code(),
                     suspended_from: (to == CaseStatus::Suspended).then_some(from.code()),
