@@ -24,6 +24,7 @@ both_engines!(
     evaluation_is_recorded_once,
     meetings_and_plans_of_another_municipality_are_not_found,
     openapi_lists_the_meetings_and_plans_api,
+    pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation,
 );
 
 async fn api_send(
@@ -250,6 +251,9 @@ async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app:
     assert_eq!(m["kind"], "support_meeting");
     assert_eq!(m["name"], "「つながる・ささえる」ネットワーク会議");
     assert_eq!(m["host_agency_name"], "社会福祉課");
+    // The host is registered as a member; it acknowledges like any other.
+    assert_eq!(m["members"][0]["agency_name"], "社会福祉課", "{m}");
+    assert_eq!(m["members"][0]["acknowledged_at"], Value::Null);
 
     // Only managers manage: a member agency's staff may not add members.
     add_member(&app, &d.coordinator, meeting, d.kikan_agency).await;
@@ -805,7 +809,7 @@ async fn evaluation_is_recorded_once(app: TestApp) {
         .get_text(&houkatsu, &format!("/plans/{plan}/evaluation"))
         .await;
     assert!(page.contains("ケースの終結を記録する"), "{page}");
-    assert!(page.contains(&format!("/cases/{case}#closure")));
+    assert!(page.contains(&format!("/cases/{case}#status")));
     assert!(page.contains("一部達成"));
 }
 
@@ -940,4 +944,214 @@ async fn openapi_lists_the_meetings_and_plans_api(app: TestApp) {
         assert_eq!(op["tags"], json!([tag]), "{method} {path}");
         assert!(op["security"].is_array(), "{method} {path} is secured");
     }
+}
+
+/// Posts a page form with the page's CSRF token; answers the status and the redirect.
+async fn submit(
+    app: &TestApp,
+    client: &Client,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, String)],
+) -> (StatusCode, String) {
+    let (status, page) = app.get_text(client, form_page).await;
+    assert_eq!(status, StatusCode::OK, "{form_page}: {page}");
+    let mut form = vec![("csrf".to_string(), hidden_csrf(&page))];
+    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let res = client
+        .post(app.url(action))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = res.text().await.unwrap();
+    (status, if location.is_empty() { body } else { location })
+}
+
+async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: TestApp) {
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "協和 ヨシ").await;
+    let coordinator = app.login("daisen.coordinator").await;
+
+    // A 支援会議 through the form: the host comes from the configuration.
+    let (status, page) = app.get_text(&coordinator, "/meetings/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("社会福祉課"), "{page}");
+    let (status, bad) = submit(
+        &app,
+        &coordinator,
+        "/meetings/new",
+        "/meetings/new",
+        &[
+            ("kind", "support_meeting".into()),
+            ("held_on", "平成31年5月1日".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "re-rendered with the problem");
+    assert!(bad.contains("class=\"errors\""), "{bad}");
+    let (status, location) = submit(
+        &app,
+        &coordinator,
+        "/meetings/new",
+        "/meetings/new",
+        &[
+            ("kind", "support_meeting".into()),
+            ("held_on", "R8.6.10".into()),
+            ("place", "大曲庁舎".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let meeting_page = location.clone();
+    let meeting: i64 = location.trim_start_matches("/meetings/").parse().unwrap();
+    let shakyo = d.shakyo_agency.to_string();
+    let (status, _) = submit(
+        &app,
+        &coordinator,
+        &meeting_page,
+        &format!("/meetings/{meeting}/members"),
+        &[
+            ("agency_id", shakyo.clone()),
+            ("attendee_name", "佐々木".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = submit(
+        &app,
+        &coordinator,
+        &meeting_page,
+        &format!("/meetings/{meeting}/members/{shakyo}/acknowledge"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app.get_text(&coordinator, &meeting_page).await;
+    assert!(
+        page.contains(&format!("<option value=\"{case}\">")),
+        "the case is offered: {page}"
+    );
+    let (status, _) = submit(
+        &app,
+        &coordinator,
+        &meeting_page,
+        &format!("/meetings/{meeting}/agenda"),
+        &[("case_id", case.to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{meeting}")).await;
+    let item = m["agenda"][0]["id"].as_i64().unwrap();
+    let (status, _) = submit(
+        &app,
+        &coordinator,
+        &meeting_page,
+        &format!("/meetings/{meeting}/agenda/{item}/minutes"),
+        &[
+            ("discussion", "長男の状況を共有".into()),
+            ("decisions", "包括が母を訪問".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = submit(
+        &app,
+        &coordinator,
+        &meeting_page,
+        &format!("/meetings/{meeting}/roles"),
+        &[
+            ("case_id", case.to_string()),
+            ("agency_id", d.houkatsu_agency.to_string()),
+            ("staff_name", "高橋".into()),
+            ("task", "母の介護保険の申請支援".into()),
+            ("due_on", "R8.7.1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, print) = app
+        .get_text(&coordinator, &format!("/meetings/{meeting}/print"))
+        .await;
+    for expected in [
+        "会議録",
+        "「つながる・ささえる」ネットワーク会議",
+        "令和8年6月10日",
+        "包括が母を訪問",
+        "母の介護保険の申請支援",
+        "令和8年7月1日",
+        "第106条の6",
+    ] {
+        assert!(print.contains(expected), "{expected}: {print}");
+    }
+
+    // A plan through the form (spare rows left blank), then its evaluation.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let new_plan = format!("/cases/{case}/plans/new");
+    let start = today().to_string();
+    let end = (today() + chrono::TimeDelta::days(90)).to_string();
+    let mon = (today() + chrono::TimeDelta::days(30)).to_string();
+    let houkatsu_user = app
+        .store
+        .user_by_username("daisen.houkatsu")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut fields = vec![
+        ("person_goal", "母と家で暮らしたい".to_string()),
+        ("long_term_goal", "長男が外出できる".into()),
+        ("short_term_goal", "母の介護サービスを整える".into()),
+        ("period_start", start),
+        ("period_end", end),
+        ("monitoring_dates", mon),
+        ("monitoring_dates", String::new()),
+    ];
+    for (what, agency, user) in [
+        (
+            "介護保険の申請支援",
+            d.houkatsu_agency.to_string(),
+            houkatsu_user.id.to_string(),
+        ),
+        ("", String::new(), String::new()),
+    ] {
+        fields.extend([
+            ("a_what", what.to_string()),
+            ("a_agency_id", agency),
+            ("a_staff_name", String::new()),
+            ("a_staff_user_id", user),
+            ("a_by_when", String::new()),
+            ("a_frequency", String::new()),
+        ]);
+    }
+    let (status, location) = submit(&app, &houkatsu, &new_plan, &new_plan, &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let plan: i64 = location.trim_start_matches("/plans/").parse().unwrap();
+    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
+    assert_eq!(p["actions"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["actions"][0]["staff_user_id"], houkatsu_user.id);
+    let eval = format!("/plans/{plan}/evaluation");
+    let (status, location) = submit(
+        &app,
+        &houkatsu,
+        &eval,
+        &eval,
+        &[
+            ("person_goal", "partly".into()),
+            ("long_term_goal", "not_achieved".into()),
+            ("short_term_goal", "achieved".into()),
+            ("note", "介護サービスは整ったが長男の外出は未だ".into()),
+            ("next_step", "new_plan".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (_, page) = app.get_text(&houkatsu, &eval).await;
+    assert!(page.contains("新しいプランを作成する"), "{page}");
+    assert!(page.contains(&new_plan));
 }

@@ -328,6 +328,12 @@ pub async fn create_meeting(
         .store
         .create_meeting(ctx.municipality.id, &valid, ctx.user.id)
         .await?;
+    // The host takes part in its own meeting: registered as a member, it still has to
+    // acknowledge confidentiality before a 支援会議's agenda cases open to it.
+    state
+        .store
+        .add_meeting_member(ctx.municipality.id, id, valid.host_agency_id, "")
+        .await?;
     audit_record(
         state,
         ctx,
@@ -744,7 +750,16 @@ fn meeting_form(ctx: &Ctx, agencies: &[Agency], d: &MeetingDraft, errors: &[Stri
                 label { "開催日" input type="text" name="held_on" value=(d.held_on) required placeholder="R8.6.10 または 2026-06-10"; }
                 label { "主催機関"
                     select name="host_agency_id" {
-                        option value="" { "設定どおり(会議の種類による)" }
+                        option value="" {
+                            "設定どおり("
+                            @for k in MeetingKind::ALL {
+                                @if let Some(a) = agencies.iter().find(|a| match k {
+                                    MeetingKind::Support => a.hosts_support_meeting,
+                                    MeetingKind::Multilayer => a.hosts_multilayer_meeting,
+                                }) { (kind_name(ctx, k)) ": " (a.name) " " }
+                            }
+                            ")"
+                        }
                         @for a in agencies {
                             option value=(a.id) selected[d.host_agency_id == Some(a.id)] { (a.name) }
                         }
@@ -772,7 +787,6 @@ async fn new_page(
     let draft = MeetingDraft {
         kind: kind.code().to_string(),
         held_on: format_wareki(today_jst()),
-        host_agency_id: default_host(&state, &ctx, kind).await?,
         ..MeetingDraft::default()
     };
     let agencies = state.store.agencies(ctx.municipality.id).await?;
@@ -1070,14 +1084,16 @@ async fn print_page(
     let m = load_meeting(&state, &ctx, id).await?;
     let lines = agenda_lines(&state, &ctx, &m).await?;
     let body = html! {
-        section.card.sheet {
-            (header_facts(&ctx, &m))
-            h2 { "構成員" }
-            (members_table(&ctx, &m, false))
-            h2 { "議題と会議録" }
+        div.sheet {
+            section.card { (header_facts(&ctx, &m)) }
+            section.card {
+                h2 { "構成員" }
+                (members_table(&ctx, &m, false))
+            }
             @for l in lines.iter().filter(|l| l.subject.is_some()) {
-                section.agenda-print {
-                    h3 { (l.subject.as_deref().unwrap_or_default()) }
+                section.card.agenda-print {
+                    h2 { "議題: " (l.subject.as_deref().unwrap_or_default()) }
+                    @if let Some(at) = l.item.removed_at { p.muted { "(" (jst(at)) " 議題から外した)" } }
                     @if l.minutes_visible {
                         dl.facts {
                             dt { "協議の内容" } dd.pre { (l.item.discussion) }
@@ -1344,14 +1360,14 @@ fn move_form(ctx: &Ctx, s: &MoveState, targets: &[Meeting], errors: &[String]) -
         section.card {
             dl.facts {
                 dt { "ケース" } dd { a href={ "/cases/" (s.case.id) } { (s.case.subject_name) } }
-                dt { "支援会議の議題" } dd { @if s.support_items.is_empty() { "なし" } @else { (s.support_items.len()) "件" } }
+                dt { (kind_name(ctx, MeetingKind::Support)) "の議題" } dd { @if s.support_items.is_empty() { "なし" } @else { (s.support_items.len()) "件" } }
                 dt { "会議での共有を含む本人同意" } dd { @if s.has_consent { "有効" } @else { span.badge.warn { "なし" } } }
             }
         }
         @if s.offered() {
             section.card {
                 h2 { (name) "へ移す" }
-                p { "本人同意が得られたため、このケースを" (name) "の議題に移せます。移すと支援会議の議題から外れ、支援会議の構成員による同意なしの閲覧は終わります。" }
+                p { "本人同意が得られたため、このケースを" (name) "の議題に移せます。移すと" (kind_name(ctx, MeetingKind::Support)) "の議題から外れ、その構成員による同意なしの閲覧は終わります。" }
                 form method="post" action={ "/cases/" (s.case.id) "/move-to-multilayer" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     fieldset {
@@ -1369,7 +1385,7 @@ fn move_form(ctx: &Ctx, s: &MoveState, targets: &[Meeting], errors: &[String]) -
                 }
             }
         } @else {
-            p.muted { "支援会議の議題にあり、会議での共有を含む本人同意が有効なケースを移せます。" }
+            p.muted { (kind_name(ctx, MeetingKind::Support)) "の議題にあり、会議での共有を含む本人同意が有効なケースを移せます。" }
         }
     }
 }

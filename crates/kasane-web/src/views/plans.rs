@@ -518,8 +518,10 @@ fn draft_from(plan: &Plan, actions: &[PlanAction], monitorings: &[Monitoring]) -
         short_term_goal: plan.short_term_goal.clone(),
         period_start: format_wareki(plan.period_start),
         period_end: format_wareki(plan.period_end),
+        // Past rounds belong to the old version; the revision carries the ones ahead.
         monitoring_dates: monitorings
             .iter()
+            .filter(|m| m.done_at.is_none() && m.due_on >= today_jst())
             .map(|m| format_wareki(m.due_on))
             .collect(),
         actions: actions
@@ -727,7 +729,7 @@ fn progress_label(code: &str) -> &str {
 fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
     let p = &v.plan;
     html! {
-        dl.facts {
+        section.card { dl.facts {
             dt { "本人" } dd { (v.case.subject_name) }
             dt { "版" } dd { "第" (p.version) "版" @if !v.latest { " " span.badge.warn { "旧版" } } }
             dt { "期間" } dd { (format_wareki(p.period_start)) "〜" (format_wareki(p.period_end)) }
@@ -741,13 +743,16 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
                     _ => "未承認",
                 }
             }
-        }
+        } }
+        section.card {
         h2 { "目標" }
         dl.facts {
             dt { "本人の望み" } dd.pre { (p.person_goal) }
             dt { "長期目標" } dd.pre { (p.long_term_goal) }
             dt { "短期目標" } dd.pre { (p.short_term_goal) }
         }
+        }
+        section.card {
         h2 { "支援内容と役割分担" }
         table.actions {
             thead { tr { th { "#" } th { "支援の内容" } th { "担当機関" } th { "担当者" } th { "期限" } th { "頻度" } } }
@@ -762,6 +767,8 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
                 }
             } }
         }
+        }
+        section.card {
         h2 { "モニタリング" }
         table.monitoring {
             thead { tr { th { "予定日" } th { "状況" } th { "結果" } } }
@@ -787,6 +794,7 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
             } }
         }
     }
+    }
 }
 
 async fn plan_page(
@@ -804,7 +812,7 @@ async fn plan_page(
         @if !v.latest {
             p.error role="note" { "これは旧版です(閲覧のみ)。" a href={ "/plans/" (v.latest_id) } { "最新の版を見る" } }
         }
-        section.card { (plan_sheet(&ctx, &v)) }
+        (plan_sheet(&ctx, &v))
         @if let Some(e) = &v.evaluation {
             section.card { (evaluation_facts(e)) }
         }
@@ -846,15 +854,17 @@ async fn print_page(
 ) -> Result<Markup, PageError> {
     let v = load_plan(&state, &ctx, id, Action::Export).await?;
     let body = html! {
-        section.card.sheet {
+        div.sheet {
             p { (ctx.municipality.name) " " (ctx.municipality.programme_name.as_deref().unwrap_or("重層的支援体制整備事業")) }
             (plan_sheet(&ctx, &v))
+            section.card {
             h2 { "確認欄" }
             table.sign {
                 tbody {
                     tr { th { "本人(または代理人)" } td { "年　　月　　日　　氏名" } }
                     tr { th { "作成者" } td { (v.plan.created_by_agency_name) " " (v.plan.created_by_name) } }
                 }
+            }
             }
         }
         p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/plans/" (v.plan.id) } { "プランのページへ" } }
@@ -1011,7 +1021,7 @@ fn next_step_link(case_id: i64, next: &str) -> Markup {
         p.actions {
             @match next.parse::<NextStep>() {
                 Ok(NextStep::NewPlan) => a.button href={ "/cases/" (case_id) "/plans/new" } { "新しいプランを作成する" },
-                Ok(NextStep::Closure) => a.button href={ "/cases/" (case_id) "#closure" } { "ケースの終結を記録する" },
+                Ok(NextStep::Closure) => a.button href={ "/cases/" (case_id) "#status" } { "ケースの終結を記録する" },
                 Ok(NextStep::Handover) => a.button href={ "/cases/" (case_id) "#handover" } { "主担当機関への引継ぎを記録する" },
                 Err(_) => a href={ "/cases/" (case_id) } { "ケースへ" },
             }
