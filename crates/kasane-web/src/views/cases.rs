@@ -895,6 +895,7 @@ pub async fn case_list_page(
                 dt { "支援会議(法106条の6)" } dd { (cfg.support_meeting.name) }
                 dt { "重層的支援会議" } dd { (cfg.multilayer_meeting.name) }
             }
+            p { a href="/meetings" { "会議(支援会議・重層的支援会議)の一覧" } }
         }
         section.card {
             h2 { "ケース" }
