@@ -680,13 +680,23 @@ async fn list_page(
     let kind = parse_kind(&q.kind);
     let page_no = q.page.unwrap_or(1).max(1);
     let (meetings, total) = list_meetings(&state, &ctx, kind, page_no).await?;
+    // Registering is offered to the configured host's staff and the coordinator (others
+    // could still host a meeting of their own: the form itself decides).
+    let coordinator = coordinates(&state, &ctx).await?;
+    let may_register = |k: MeetingKind| {
+        coordinator
+            || match k {
+                MeetingKind::Support => ctx.agency.hosts_support_meeting,
+                MeetingKind::Multilayer => ctx.agency.hosts_multilayer_meeting,
+            }
+    };
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let link = |p: i64| format!("/meetings?kind={}&page={p}", q.kind);
     let body = html! {
         p.actions.noprint {
-            a.button href="/meetings/new?kind=support_meeting" { (kind_name(&ctx, MeetingKind::Support)) "を登録" }
-            " "
-            a.button href="/meetings/new?kind=multilayer_meeting" { (kind_name(&ctx, MeetingKind::Multilayer)) "を登録" }
+            @for k in MeetingKind::ALL.into_iter().filter(|k| may_register(*k)) {
+                a.button href={ "/meetings/new?kind=" (k.code()) } { (kind_name(&ctx, k)) "を登録" } " "
+            }
         }
         form.filters method="get" action="/meetings" {
             label { "会議の種類"
@@ -1083,6 +1093,17 @@ async fn print_page(
 ) -> Result<Markup, PageError> {
     let m = load_meeting(&state, &ctx, id).await?;
     let lines = agenda_lines(&state, &ctx, &m).await?;
+    // Printing is data leaving the system: recorded as such.
+    audit_record(
+        &state,
+        &ctx,
+        AuditAction::Export,
+        "meeting",
+        id,
+        "",
+        "minutes_print",
+    )
+    .await?;
     let body = html! {
         div.sheet {
             section.card { (header_facts(&ctx, &m)) }
