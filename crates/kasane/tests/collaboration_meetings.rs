@@ -600,6 +600,15 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     assert_eq!(status, StatusCode::NOT_FOUND, "not host, not member");
     let (status, _) = approve(multilayer, v1, d.coordinator.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "旧版");
+    let (status, _) = post(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/plans/{v1}/evaluation"),
+        json!({ "person_goal": "achieved", "long_term_goal": "achieved",
+                "short_term_goal": "achieved", "note": "x", "next_step": "closure" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "旧版 is read only");
     let (status, v) = approve(multilayer, v2, d.coordinator.clone()).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
     let (status, _) = approve(multilayer, v2, d.coordinator.clone()).await;

@@ -40,6 +40,7 @@ use crate::views::meetings::{
     already, audit_record, coordinates, invalid, kind_name, managed_meeting, peek_case,
 };
 
+const OLD_VERSION: &str = "旧版のプランは閲覧のみです(評価・モニタリングは最新の版に記録します)";
 /// Spare blank action rows and monitoring-date inputs the form offers.
 const SPARE_ACTIONS: usize = 3;
 const SPARE_DATES: usize = 2;
@@ -354,6 +355,9 @@ pub async fn evaluate(
     draft: &EvaluationDraft,
 ) -> Result<i64, AppError> {
     let v = load_plan(state, ctx, plan_id, Action::Create).await?;
+    if !v.latest {
+        return Err(AppError::Conflict(OLD_VERSION.into()));
+    }
     if v.evaluation.is_some() {
         return Err(AppError::Conflict(
             "このプランはすでに評価されています".into(),
@@ -1094,6 +1098,9 @@ async fn evaluation_page(
             p { a href={ "/plans/" (v.plan.id) } { "プランへ戻る" } }
         },
         None => {
+            if !v.latest {
+                return Err(AppError::Conflict(OLD_VERSION.into()).into());
+            }
             if v.grant.view != View::Full {
                 return Err(AppError::Forbidden(
                     "評価を記録するには関与機関または多機関協働の根拠が必要です".into(),
