@@ -13,6 +13,7 @@ both_engines!(
     demo_households_show_every_signal,
     demo_worklists_show_warnings_and_referrals_in_every_state,
     demo_cases_cover_every_status_and_both_meetings,
+    demo_support_meeting_host_reads_its_agenda,
 );
 
 /// The number after the first `href="{prefix}` in `html`.
@@ -169,4 +170,27 @@ async fn demo_cases_cover_every_status_and_both_meetings(app: TestApp) {
         .map(|s| s.code().to_string())
         .collect();
     assert_eq!(statuses, expected);
+}
+
+/// 社会福祉課 hosts 大仙市's 支援会議 and, bound by confidentiality like its members, reads
+/// the cases on its agenda and their minutes.
+async fn demo_support_meeting_host_reads_its_agenda(app: TestApp) {
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let host = app.agency_id("daisen", "shakai_fukushi_ka").await;
+    let (meetings, _) = app
+        .store
+        .list_meetings(m.id, host, false, 100, 0)
+        .await
+        .unwrap();
+    let network = meetings
+        .iter()
+        .find(|mt| mt.kind == "support_meeting" && mt.host_agency_id == host)
+        .unwrap();
+    let client = app.login("daisen.fukushi").await;
+    let (status, page) = app
+        .get_text(&client, &format!("/meetings/{}", network.id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("中仙さんの世帯"), "{page}");
+    assert!(page.contains("子ども支援課と社協で家庭訪問し"), "{page}");
 }

@@ -217,7 +217,9 @@ impl Records<'_> {
             .store
             .create_meeting(self.municipality, &valid, by.user)
             .await?;
-        for &(agency, attendee, acknowledged) in members {
+        // The host takes part, bound by confidentiality like every member.
+        let host_member = (!members.iter().any(|(a, _, _)| *a == host)).then_some((host, "", true));
+        for &(agency, attendee, acknowledged) in members.iter().chain(host_member.iter()) {
             self.store
                 .add_meeting_member(self.municipality, id, agency, attendee)
                 .await?;
