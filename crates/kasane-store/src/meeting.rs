@@ -124,20 +124,22 @@ impl Store {
         .await)?)
     }
 
-    /// Meetings an agency may know of: hosted by it, or with it as a member; newest first.
-    /// `all` (the coordinating agency's coordinator) lists every meeting of the municipality.
+    /// Meetings an agency may know of: hosted by it, or with it as a member; newest first,
+    /// optionally of one kind. `all` (the coordinating agency's coordinator) lists every
+    /// meeting of the municipality.
     pub async fn list_meetings(
         &self,
         municipality_id: MunicipalityId,
         agency_id: AgencyId,
         all: bool,
-        limit: i64,
-        offset: i64,
+        kind: Option<&str>,
+        (limit, offset): (i64, i64),
     ) -> StoreResult<(Vec<Meeting>, i64)> {
         const FILTER: &str = "WHERE m.municipality_id = $1 AND ($3 OR m.host_agency_id = $2 \
-             OR EXISTS (SELECT 1 FROM meeting_member mm WHERE mm.meeting_id = m.id AND mm.agency_id = $2)) ";
+             OR EXISTS (SELECT 1 FROM meeting_member mm WHERE mm.meeting_id = m.id AND mm.agency_id = $2)) \
+             AND ($4 IS NULL OR m.kind = $4) ";
         let list_sql = format!(
-            "{}{FILTER}ORDER BY m.held_on DESC, m.id DESC LIMIT $4 OFFSET $5",
+            "{}{FILTER}ORDER BY m.held_on DESC, m.id DESC LIMIT $5 OFFSET $6",
             select_meeting!()
         );
         let count_sql = format!("SELECT COUNT(*) FROM meeting m {FILTER}");
@@ -146,6 +148,7 @@ impl Store {
                 .bind(municipality_id)
                 .bind(agency_id)
                 .bind(all)
+                .bind(kind)
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(p)
@@ -154,6 +157,7 @@ impl Store {
                 .bind(municipality_id)
                 .bind(agency_id)
                 .bind(all)
+                .bind(kind)
                 .fetch_one(p)
                 .await?;
             (rows, total)

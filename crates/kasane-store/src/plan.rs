@@ -92,6 +92,19 @@ macro_rules! select_plan {
     };
 }
 
+/// Monitoring rounds still to be recorded: open, on the newest version of a plan whose case
+/// is not closed. Callers append `AND …` conditions.
+macro_rules! select_open_monitoring {
+    () => {
+        "SELECT m.id AS monitoring_id, s.id AS plan_id, c.id AS case_id, \
+         COALESCE(pe.name, h.label, '') AS subject_name, m.due_on FROM monitoring m \
+         JOIN support_plan s ON s.id = m.plan_id JOIN cases c ON c.id = s.case_id \
+         LEFT JOIN person pe ON pe.id = c.person_id LEFT JOIN household h ON h.id = c.household_id \
+         WHERE m.done_at IS NULL AND c.status <> 'closed' \
+         AND s.version = (SELECT MAX(version) FROM support_plan s2 WHERE s2.case_id = c.id) "
+    };
+}
+
 impl Store {
     /// Stores a plan as the case's next version, with its actions and monitoring dates.
     pub async fn create_plan(
@@ -283,7 +296,7 @@ impl Store {
     }
 
     /// Monitoring dates not yet done, due on or before `until`, of plans that are the
-    /// newest version of a case that is not closed — for the coordinator (`agency` None)
+    /// newest version of a case that is not closed — for the coordinator (`staff` None)
     /// or for one staff user (actions assigned to them) / agency (actions of the agency).
     pub async fn due_monitorings(
         &self,
@@ -293,17 +306,13 @@ impl Store {
     ) -> StoreResult<Vec<DueMonitoring>> {
         let (user, agency) = staff.map_or((None, None), |(u, a)| (Some(u), Some(a)));
         Ok(on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT m.id AS monitoring_id, s.id AS plan_id, c.id AS case_id, \
-             COALESCE(pe.name, h.label, '') AS subject_name, m.due_on FROM monitoring m \
-             JOIN support_plan s ON s.id = m.plan_id JOIN cases c ON c.id = s.case_id \
-             LEFT JOIN person pe ON pe.id = c.person_id LEFT JOIN household h ON h.id = c.household_id \
-             WHERE m.municipality_id = $1 AND m.done_at IS NULL AND m.due_on <= $2 AND c.status <> 'closed' \
-             AND s.version = (SELECT MAX(version) FROM support_plan s2 WHERE s2.case_id = c.id) \
+            sqlx::query_as(concat!(
+            select_open_monitoring!(),
+            "AND m.municipality_id = $1 AND m.due_on <= $2 \
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM plan_action pa WHERE pa.plan_id = s.id \
                   AND (pa.staff_user_id = $3 OR (pa.staff_user_id IS NULL AND pa.agency_id = $4)))) \
              ORDER BY m.due_on, m.id"
-        )
+        ))
         .bind(municipality_id)
         .bind(until)
         .bind(user)
@@ -311,6 +320,18 @@ impl Store {
         .fetch_all(p)
         .await
         })?)
+    }
+
+    /// Monitoring round `id`, if it is still to be recorded (open, on the newest plan
+    /// version of a case that is not closed).
+    pub async fn open_monitoring(&self, id: i64) -> StoreResult<Option<DueMonitoring>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_open_monitoring!(),
+            "AND m.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
     }
 
     pub async fn record_evaluation(

@@ -361,6 +361,12 @@ async fn closed_case_is_reopened_only_with_a_reason(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["view"], "read_only");
     assert_eq!(v["closure_reason"]["label"], "目標達成");
+    assert_eq!(v["may_reopen"], true);
+    assert_eq!(houkatsu.case(case).await.1["may_reopen"], false);
+    let page = app.login(COORDINATOR).await;
+    let (_, html) = app.get_text(&page, &format!("/cases/{case}")).await;
+    assert!(html.contains("ケースを再開する(終結の取消し)"), "{html}");
+    assert!(html.contains("関与終了(ケース終結)"), "{html}");
     // Closed: no write basis is left, so nothing but a reopen moves it — and only the
     // former lead or the coordinating agency's coordinator may reopen.
     let (status, _) = coordinator

@@ -148,7 +148,7 @@ async fn demo_cases_cover_every_status_and_both_meetings(app: TestApp) {
         statuses.extend(cases.iter().map(|c| c.status.clone()));
         let (meetings, _) = app
             .store
-            .list_meetings(m.id, coordinating, true, 100, 0)
+            .list_meetings(m.id, coordinating, true, None, (100, 0))
             .await
             .unwrap();
         for kind in ["support_meeting", "multilayer_meeting"] {
@@ -179,7 +179,7 @@ async fn demo_support_meeting_host_reads_its_agenda(app: TestApp) {
     let host = app.agency_id("daisen", "shakai_fukushi_ka").await;
     let (meetings, _) = app
         .store
-        .list_meetings(m.id, host, false, 100, 0)
+        .list_meetings(m.id, host, false, Some("support_meeting"), (100, 0))
         .await
         .unwrap();
     let network = meetings

@@ -121,6 +121,8 @@ pub struct CaseInfo {
     pub basis: String,
     /// The caller may move the status, change agencies and lead, hand over.
     pub may_manage: bool,
+    /// The case is closed and the caller may reopen it (former lead agency or coordinator).
+    pub may_reopen: bool,
     pub person_id: Option<i64>,
     pub household_id: Option<i64>,
     pub subject_name: String,
@@ -151,6 +153,7 @@ impl From<CaseDetail> for CaseInfo {
             view: d.grant.view.code().to_string(),
             basis: d.grant.basis.code().to_string(),
             may_manage: d.may_manage,
+            may_reopen: d.may_reopen,
             person_id: c.person_id,
             household_id: c.household_id,
             subject_name: c.subject_name,

@@ -193,11 +193,18 @@ async fn case_to_manage(
 async fn case_to_reopen(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Case, Grant), AppError> {
     let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
     let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
-    let coordinator = ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id);
-    if case.lead_agency_id != ctx.agency.id && !coordinator {
+    if !may_reopen(ctx, &case, coordinating) {
         return Err(AppError::Forbidden(NOT_MANAGER.into()));
     }
     Ok((case, grant))
+}
+
+/// Whether the caller held the (now closed) case: its former lead agency, or a coordinator
+/// of the coordinating agency.
+pub fn may_reopen(ctx: &Ctx, case: &Case, coordinating: Option<AgencyId>) -> bool {
+    case.status == CaseStatus::Closed.code()
+        && (case.lead_agency_id == ctx.agency.id
+            || (ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id)))
 }
 
 /// Audits a write on `kind` #`id` with the basis it rested on; `reason` is a code, never
@@ -518,6 +525,8 @@ pub struct CaseDetail {
     pub events: Vec<CaseEventRow>,
     /// The caller may move the status, change agencies and lead, hand over.
     pub may_manage: bool,
+    /// The case is closed and the caller may reopen it (see [`may_reopen`]).
+    pub may_reopen: bool,
 }
 
 pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
@@ -525,6 +534,7 @@ pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetai
     let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
     Ok(CaseDetail {
         may_manage: manages(ctx, &case, grant, coordinating),
+        may_reopen: may_reopen(ctx, &case, coordinating),
         kinds: state.store.case_kinds(case.id).await?,
         agencies: state.store.case_agencies(case.id).await?,
         events: state.store.case_events(case.id).await?,
@@ -1108,6 +1118,7 @@ async fn render_case(
         agencies: involved,
         events,
         may_manage,
+        may_reopen,
     } = load_case(state, ctx, id).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     let today = today_jst();
@@ -1153,6 +1164,7 @@ async fn render_case(
                 dt { "開始日" } dd { (jst(case.opened_at)) }
                 dt { "多機関協働" } dd {
                     @match case.coordination_ended_at {
+                        None if case.closed_at.is_some() => "関与終了(ケース終結)",
                         None => "多機関協働 関与中",
                         Some(at) => { "主担当機関へ引継ぎ済み(" (jst(at)) "・" (case.handover_note) ")" },
                     }
@@ -1214,6 +1226,16 @@ async fn render_case(
                             @if let Some(at) = a.removed_at { "(" (jst(at)) "に議題から外れました)" }
                         }
                     }
+                }
+            }
+        }
+        @if may_reopen && !may_manage {
+            section.card.noprint #status {
+                h2 { "ケースを再開する(終結の取消し)" }
+                form method="post" action={ "/cases/" (case.id) "/events" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    label.block { "再開の理由(必須)" textarea name="note" rows="2" required { (retry.note("events")) } }
+                    button type="submit" name="event" value=(event_value(&CaseEvent::Reopen)) { (event_button(&CaseEvent::Reopen)) }
                 }
             }
         }

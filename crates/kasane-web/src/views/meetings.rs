@@ -39,8 +39,8 @@ use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 
 pub const PAGE_SIZE: i64 = 30;
-/// The list is filtered by kind after the store's access filter; meetings are few (a few a
-/// month), so one bounded read is enough.
+/// 重層的支援会議 to move a case to are read in one bounded list: meetings are few (a few
+/// a month).
 const LIST_MAX: i64 = 10_000;
 /// How far back a 重層的支援会議 still counts as "recent" when moving a case to it.
 const RECENT_DAYS: i64 = 60;
@@ -269,18 +269,17 @@ pub async fn list_meetings(
         return Err(AppError::Forbidden(NO_PERSON_ROLE.into()));
     }
     let all = coordinates(state, ctx).await?;
-    let (rows, _) = state
+    let offset = (page_no.max(1) - 1) * PAGE_SIZE;
+    Ok(state
         .store
-        .list_meetings(ctx.municipality.id, ctx.agency.id, all, LIST_MAX, 0)
-        .await?;
-    let rows: Vec<Meeting> = rows
-        .into_iter()
-        .filter(|m| kind.is_none_or(|k| m.kind == k.code()))
-        .collect();
-    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    let skip = usize::try_from((page_no.max(1) - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
-    let take = usize::try_from(PAGE_SIZE).unwrap_or(30);
-    Ok((rows.into_iter().skip(skip).take(take).collect(), total))
+        .list_meetings(
+            ctx.municipality.id,
+            ctx.agency.id,
+            all,
+            kind.map(MeetingKind::code),
+            (PAGE_SIZE, offset),
+        )
+        .await?)
 }
 
 /// The agency hosting meetings of `kind` by the municipality's configuration.
@@ -1363,11 +1362,17 @@ async fn move_targets(state: &AppState, ctx: &Ctx) -> Result<Vec<Meeting>, AppEr
     let since = today_jst() - TimeDelta::days(RECENT_DAYS);
     let (rows, _) = state
         .store
-        .list_meetings(ctx.municipality.id, ctx.agency.id, all, LIST_MAX, 0)
+        .list_meetings(
+            ctx.municipality.id,
+            ctx.agency.id,
+            all,
+            Some(MeetingKind::Multilayer.code()),
+            (LIST_MAX, 0),
+        )
         .await?;
     let mut rows: Vec<Meeting> = rows
         .into_iter()
-        .filter(|m| m.kind == MeetingKind::Multilayer.code() && m.held_on >= since)
+        .filter(|m| m.held_on >= since)
         .filter(|m| all || m.host_agency_id == ctx.agency.id)
         .collect();
     rows.sort_by_key(|m| (m.held_on, m.id));

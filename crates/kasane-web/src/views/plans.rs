@@ -44,9 +44,6 @@ const OLD_VERSION: &str = "旧版のプランは閲覧のみです(評価・モ�
 /// Spare blank action rows and monitoring-date inputs the form offers.
 const SPARE_ACTIONS: usize = 3;
 const SPARE_DATES: usize = 2;
-/// How far ahead a monitoring date is looked up by id (plans are at most a year long and
-/// may start later).
-const MONITORING_HORIZON_DAYS: i64 = 3 * 366;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -307,13 +304,10 @@ pub async fn load_monitoring(
     id: i64,
     action: Action,
 ) -> Result<(DueMonitoring, PlanView), AppError> {
-    let horizon = today_jst() + TimeDelta::days(MONITORING_HORIZON_DAYS);
     let m = state
         .store
-        .due_monitorings(ctx.municipality.id, horizon, None)
+        .open_monitoring(id)
         .await?
-        .into_iter()
-        .find(|m| m.monitoring_id == id)
         .ok_or(AppError::NotFound)?;
     let v = load_plan(state, ctx, m.plan_id, action).await?;
     Ok((m, v))
@@ -737,7 +731,7 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
             dt { "本人" } dd { (v.case.subject_name) }
             dt { "版" } dd { "第" (p.version) "版" @if !v.latest { " " span.badge.warn { "旧版" } } }
             dt { "期間" } dd { (format_wareki(p.period_start)) "〜" (format_wareki(p.period_end)) }
-            dt { "作成" } dd { (p.created_by_name) "(" (p.created_by_agency_name) ")" (jst(p.created_at)) }
+            dt { "作成" } dd { (p.created_by_name) "(" (p.created_by_agency_name) ") " (jst(p.created_at)) }
             dt { "承認" } dd {
                 @match (&v.approved_by, p.approved_at) {
                     (Some(m), Some(at)) => {
@@ -865,7 +859,7 @@ async fn print_page(
             h2 { "確認欄" }
             table.sign {
                 tbody {
-                    tr { th { "本人(または代理人)" } td { "年　　月　　日　　氏名" } }
+                    tr { th { "本人(または代理人)" } td { "令和　　年　　月　　日　　氏名" } }
                     tr { th { "作成者" } td { (v.plan.created_by_agency_name) " " (v.plan.created_by_name) } }
                 }
             }

@@ -98,10 +98,14 @@ pub async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(name), png).unwrap();
 }
 
-/// Saves the whole page (the window is stretched to the page's height for the shot).
+/// Saves the whole page (the window is stretched to the page's height for the shot; the
+/// browser frame's own height is added so that no strip at the bottom is cut off).
 pub async fn screenshot_full(client: &Client, name: &str) {
     let height = client
-        .execute("return document.documentElement.scrollHeight;", Vec::new())
+        .execute(
+            "return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;",
+            Vec::new(),
+        )
         .await
         .unwrap()
         .as_u64()
