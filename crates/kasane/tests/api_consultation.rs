@@ -22,34 +22,8 @@ both_engines!(
     openapi_lists_the_consultation_api,
 );
 
-/// Sends `body` as JSON with the bearer token; answers the status and the JSON body
-/// (`Null` when there is none).
-async fn api_send(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Client::new()
-        .request(method, app.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, value)
-}
-
 async fn api_post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    api_send(app, token, Method::POST, path, Some(body)).await
+    app.api_send(token, Method::POST, path, Some(body)).await
 }
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
@@ -97,7 +71,7 @@ async fn link(app: &TestApp, token: &str, on: i64, body: Value) -> (StatusCode, 
 /// Undoes the link of record `other` to person `on`.
 async fn unlink(app: &TestApp, token: &str, on: i64, other: i64) -> (StatusCode, Value) {
     let path = format!("/api/v1/persons/{on}/links/{other}");
-    api_send(app, token, Method::DELETE, &path, None).await
+    app.api_send(token, Method::DELETE, &path, None).await
 }
 
 /// The OpenAPI document.
@@ -554,14 +528,16 @@ async fn another_municipality_gets_404_on_every_id(app: TestApp) {
             let (status, v) = api_post(&app, &yuzawa, &path, body).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{user} POST {path}: {v}");
         }
-        let (status, _) = api_send(
-            &app,
-            &yuzawa,
-            Method::PUT,
-            &format!("/api/v1/support-logs/{s1}"),
-            Some(json!({ "version": 1, "occurred_on": "R7.4.1", "kind": "visit", "body": "改" })),
-        )
-        .await;
+        let (status, _) = app
+            .api_send(
+                &yuzawa,
+                Method::PUT,
+                &format!("/api/v1/support-logs/{s1}"),
+                Some(
+                    json!({ "version": 1, "occurred_on": "R7.4.1", "kind": "visit", "body": "改" }),
+                ),
+            )
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{user} PUT");
         // Nothing of 大仙市 in 湯沢市's search or worklist.
         let (status, v) = get_json(&app, &yuzawa, "/api/v1/persons?q=%E9%BD%8B%E8%97%A4").await;
@@ -612,14 +588,14 @@ async fn support_log_versions_and_household_signals(app: TestApp) {
     assert_eq!(v["version"], 1);
     assert_eq!(v["occurred_on"], "2025-04-01");
     let edit = |version: i64, body: &str| json!({ "version": version, "occurred_on": "R7.4.1", "kind": "visit", "body": body });
-    let (status, v) = api_send(
-        &app,
-        &houkatsu,
-        Method::PUT,
-        &format!("/api/v1/support-logs/{s1}"),
-        Some(edit(1, "自宅を訪問した。長女も同席。")),
-    )
-    .await;
+    let (status, v) = app
+        .api_send(
+            &houkatsu,
+            Method::PUT,
+            &format!("/api/v1/support-logs/{s1}"),
+            Some(edit(1, "自宅を訪問した。長女も同席。")),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["version"], 2);
     assert_eq!(v["body"], "自宅を訪問した。長女も同席。");
@@ -627,14 +603,14 @@ async fn support_log_versions_and_household_signals(app: TestApp) {
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0]["version"], 2, "newest first");
     assert_eq!(versions[1]["body"], "自宅を訪問した。");
-    let (status, v) = api_send(
-        &app,
-        &houkatsu,
-        Method::PUT,
-        &format!("/api/v1/support-logs/{s1}"),
-        Some(edit(1, "自宅を訪問した。(別の職員の修正)")),
-    )
-    .await;
+    let (status, v) = app
+        .api_send(
+            &houkatsu,
+            Method::PUT,
+            &format!("/api/v1/support-logs/{s1}"),
+            Some(edit(1, "自宅を訪問した。(別の職員の修正)")),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{v}");
     // Another agency without a basis does not find it.
     let kikan = app.token("daisen.kikan").await;

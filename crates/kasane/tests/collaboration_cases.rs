@@ -43,16 +43,7 @@ struct Caller<'a> {
 impl Caller<'_> {
     /// Answers the status and the JSON body (`Null` when there is none).
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = Client::new()
-            .request(method, self.app.url(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        self.app.api_send(&self.token, method, path, body).await
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {

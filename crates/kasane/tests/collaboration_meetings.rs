@@ -27,36 +27,12 @@ both_engines!(
     pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation,
 );
 
-async fn api_send(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Client::new()
-        .request(method, app.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, value)
-}
-
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    api_send(app, token, Method::POST, path, Some(body)).await
+    app.api_send(token, Method::POST, path, Some(body)).await
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    api_send(app, token, Method::GET, path, None).await
+    app.api_send(token, Method::GET, path, None).await
 }
 
 fn today() -> chrono::NaiveDate {
@@ -303,9 +279,7 @@ async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app:
     assert_eq!(m["agenda"][0]["subject_name"], Value::Null, "{m}");
 
     // Minutes: recorded by the manager, read by acknowledged members only.
-    let (status, v) = api_send(
-        &app,
-        &d.coordinator,
+    let (status, v) = app.api_send(&d.coordinator,
         Method::PUT,
         &format!("/api/v1/meetings/{meeting}/agenda/{item}/minutes"),
         Some(json!({ "discussion": "母の介護負担と長男の状況を共有", "decisions": "基幹が長男に訪問" })),
@@ -358,23 +332,23 @@ async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app:
     assert!(page.contains("守秘義務を確認しました"));
 
     // Off the agenda: the member's access ends at once.
-    let (status, _) = api_send(
-        &app,
-        &d.kikan,
-        Method::DELETE,
-        &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .api_send(
+            &d.kikan,
+            Method::DELETE,
+            &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "only managers remove");
-    let (status, _) = api_send(
-        &app,
-        &d.coordinator,
-        Method::DELETE,
-        &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .api_send(
+            &d.coordinator,
+            Method::DELETE,
+            &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(!reads_case(&app, &d.kikan, case).await);
     let (status, _) = app.get_text(&kikan, &format!("/cases/{case}/plans")).await;

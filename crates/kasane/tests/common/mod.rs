@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use kasane_store::Store;
 use kasane_web::{AppState, WebSettings};
-use reqwest::{Client, Response, StatusCode, redirect};
+use reqwest::{Client, Method, Response, StatusCode, redirect};
+use serde_json::Value;
 use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = kasane::demo::DEMO_PASSWORD;
@@ -241,6 +242,32 @@ impl TestApp {
             .unwrap()
             .unwrap();
         self.store.create_token(&user, "test").await.unwrap()
+    }
+
+    /// Sends `body` as JSON with the bearer token; answers the status and the JSON body
+    /// (`Null` when there is none, the text as a string when it is not JSON).
+    pub async fn api_send(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
     }
 
     pub async fn api_get(&self, token: &str, path: &str) -> Response {
