@@ -254,6 +254,17 @@ impl Store {
         Ok((rows, total.0))
     }
 
+    /// The cases on a household, newest first, unfiltered: callers decide access per case.
+    pub async fn cases_of_household(&self, household_id: i64) -> StoreResult<Vec<Case>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_case!(),
+            "WHERE c.household_id = $1 ORDER BY c.opened_at DESC"
+        ))
+        .bind(household_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// The cases of a person's 名寄せ group (directly, or through a current household),
     /// unfiltered: callers decide access per case.
     pub async fn cases_of_person(&self, canonical_id: i64) -> StoreResult<Vec<Case>> {

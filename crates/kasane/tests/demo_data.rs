@@ -14,6 +14,7 @@ both_engines!(
     demo_worklists_show_warnings_and_referrals_in_every_state,
     demo_cases_cover_every_status_and_both_meetings,
     demo_support_meeting_host_reads_its_agenda,
+    household_page_lists_the_household_cases,
 );
 
 /// The number after the first `href="{prefix}` in `html`.
@@ -193,4 +194,24 @@ async fn demo_support_meeting_host_reads_its_agenda(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("中仙さんの世帯"), "{page}");
     assert!(page.contains("子ども支援課と社協で家庭訪問し"), "{page}");
+}
+
+/// The 8050 household's page lists its case for an involved agency.
+async fn household_page_lists_the_household_cases(app: TestApp) {
+    let client = app.login("daisen.houkatsu").await;
+    let found = search(&app, &client, "神岡 一郎").await;
+    let person_id = first_id(&found, "/persons/");
+    let (_, page) = app
+        .get_text(&client, &format!("/persons/{person_id}"))
+        .await;
+    let household = first_id(&page, "/households/");
+    let (status, page) = app
+        .get_text(&client, &format!("/households/{household}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("多機関協働(世帯のケース)"), "{page}");
+    let case = first_id(&page, "/cases/");
+    let (status, case_page) = app.get_text(&client, &format!("/cases/{case}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(case_page.contains("神岡さんの世帯"), "{case_page}");
 }

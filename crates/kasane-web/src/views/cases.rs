@@ -1705,21 +1705,61 @@ async fn assessment_print(
 /// The person page's 多機関協働 part: the person's cases the caller may read (others are
 /// skipped, not refused), escalated intakes waiting for a case, 「ケースを開く」, and the
 /// person's consents.
-pub async fn person_section(
-    state: &AppState,
-    ctx: &Ctx,
-    person: &Person,
-    grant: Grant,
-) -> Result<Markup, AppError> {
+/// The cases among `all` the caller may read (each read audited with its basis; the
+/// others are left out without failing the page).
+async fn readable(state: &AppState, ctx: &Ctx, all: &[Case]) -> Result<Vec<Case>, AppError> {
     let mut cases = Vec::new();
-    let all = state.store.cases_of_person(person.id).await?;
-    for c in &all {
+    for c in all {
         match case_read(state, ctx, Action::Read, c.id).await {
             Ok((case, _)) => cases.push(case),
             Err(AppError::NotFound | AppError::Forbidden(_)) => {}
             Err(e) => return Err(e),
         }
     }
+    Ok(cases)
+}
+
+fn case_lines(cases: &[Case]) -> Markup {
+    html! {
+        @if cases.is_empty() { (empty("閲覧できるケースはありません。")) }
+        @else {
+            ul { @for c in cases {
+                li { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (status_label(&c.status)) "(主担当: " (c.lead_agency_name) "・" (jst(c.opened_at)) "〜)" }
+            } }
+        }
+    }
+}
+
+/// The household page's 多機関協働 section: the household's cases the caller may read, and
+/// 「ケースを開く」 for a coordinator with a full view of the household.
+pub async fn household_section(
+    state: &AppState,
+    ctx: &Ctx,
+    household_id: i64,
+    grant: Grant,
+) -> Result<Markup, AppError> {
+    let all = state.store.cases_of_household(household_id).await?;
+    let cases = readable(state, ctx, &all).await?;
+    let opener = ctx.actor.has(Role::Coordinator) && grant.view == View::Full;
+    Ok(html! {
+        section.card #cases {
+            h2 { "多機関協働(世帯のケース)" }
+            (case_lines(&cases))
+            @if opener {
+                p.noprint { a.button href={ "/cases/new?household_id=" (household_id) } { "ケースを開く" } }
+            }
+        }
+    })
+}
+
+pub async fn person_section(
+    state: &AppState,
+    ctx: &Ctx,
+    person: &Person,
+    grant: Grant,
+) -> Result<Markup, AppError> {
+    let all = state.store.cases_of_person(person.id).await?;
+    let cases = readable(state, ctx, &all).await?;
     let opener = ctx.actor.has(Role::Coordinator) && grant.view == View::Full;
     let waiting: Vec<_> = if opener {
         state
@@ -1738,12 +1778,7 @@ pub async fn person_section(
     Ok(html! {
         section.card #cases {
             h2 { "多機関協働(ケース)" }
-            @if cases.is_empty() { (empty("閲覧できるケースはありません。")) }
-            @else {
-                ul { @for c in &cases {
-                    li { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (status_label(&c.status)) "(主担当: " (c.lead_agency_name) "・" (jst(c.opened_at)) "〜)" }
-                } }
-            }
+            (case_lines(&cases))
             @for i in &waiting {
                 p { "多機関協働へつないだ相談受付(" (jst(i.received_at)) "・" (i.receiving_agency_name) ") "
                     a.button href={ "/cases/new?intake_id=" (i.id) } { "ケースを開く" } }

@@ -332,6 +332,7 @@ async fn household_page(
     let roots: Vec<i64> = current.iter().map(|m| m.person_id).collect();
     let timeline = Timeline::of_household(&state, id, &roots).await?;
     let writable = grant.view == View::Full;
+    let cases = crate::views::cases::household_section(&state, &ctx, household.id, grant).await?;
     let body = html! {
         p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
         section.card {
@@ -345,9 +346,7 @@ async fn household_page(
             @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current)) }
             @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past)) }
         }
-        @if writable && ctx.actor.has(kasane_domain::identity::Role::Coordinator) {
-            p.noprint { a.button href={ "/cases/new?household_id=" (household.id) } { "ケースを開く" } }
-        }
+        (cases)
         @if writable {
             section.card.noprint {
                 h2 { "世帯員を追加する(他の世帯からの転入は、前の世帯の記録を終了して残します)" }
