@@ -1251,6 +1251,8 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
         collaboration::YuzawaIds {
             inakawa,
             koji,
+            ogachi,
+            misaki,
             kazuo,
             miyo,
         },

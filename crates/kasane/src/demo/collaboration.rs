@@ -715,12 +715,15 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
 pub(super) struct YuzawaIds {
     pub inakawa: i64,
     pub koji: i64,
+    pub ogachi: i64,
+    pub misaki: i64,
     pub kazuo: i64,
     pub miyo: i64,
 }
 
-/// 湯沢市: the 稲川 8050 household through 支援会議 and 重層的支援会議 (planning); 三関さん
-/// just opened (intake); 皆瀬さん closed (連絡不通).
+/// 湯沢市: the 稲川 8050 household through 支援会議 and 重層的支援会議 (planning); the 雄勝
+/// young-carer household active under an approved plan; 三関さん just opened (intake);
+/// 皆瀬さん closed (連絡不通).
 pub(super) async fn yuzawa(r: &Records<'_>, ids: YuzawaIds) -> Result<()> {
     let coordinator = r.worker("yuzawa.coordinator").await?;
     let houkatsu = r.worker("yuzawa.houkatsu").await?;
@@ -798,6 +801,67 @@ pub(super) async fn yuzawa(r: &Records<'_>, ids: YuzawaIds) -> Result<()> {
         ("齋藤", "息子の相談支援と就労系サービスの情報提供", 30),
     )
     .await?;
+
+    // 雄勝さんの世帯 (ヤングケアラー): active under a plan the 重層的支援会議 approved.
+    let kodomo = r.worker("yuzawa.kodomo").await?;
+    let ogachi = r
+        .open_case(
+            kodomo,
+            Subject::Household(ids.ogachi),
+            None,
+            &["collaboration"],
+            "母の療養中、高校生の長男が家事と弟の世話を担っている。",
+        )
+        .await?;
+    r.store
+        .add_case_agency(
+            r.municipality,
+            ogachi,
+            coordinator.agency,
+            kodomo.user,
+            kodomo.agency,
+        )
+        .await?;
+    r.consent(
+        kodomo,
+        (ids.misaki, ogachi),
+        12,
+        &[kodomo.agency, coordinator.agency, kikan.agency],
+    )
+    .await?;
+    r.discuss(
+        coordinator,
+        (multilayer, ogachi),
+        "長男の負担を減らすため、家事援助と学習支援を組み合わせる。",
+        "子ども家庭センターを主担当とし、プランを承認。",
+    )
+    .await?;
+    r.advance_to(kodomo, ogachi, CaseStatus::Active).await?;
+    let ogachi_plan = r
+        .plan(
+            kodomo,
+            ogachi,
+            (
+                "(長男)部活を続けたい。(母)子どもに頼りすぎないようにしたい",
+                "長男が学業と部活に専念できる",
+                "家事援助の利用開始と、長男の相談相手を作る",
+            ),
+            2,
+            &[30, 90],
+            &[
+                ("家事援助サービスの調整", kodomo.agency, "佐藤", "週2回"),
+                (
+                    "母の療養に関する障がい福祉サービスの相談",
+                    kikan.agency,
+                    "齋藤",
+                    "月1回",
+                ),
+            ],
+        )
+        .await?;
+    r.store
+        .approve_plan(ogachi_plan, multilayer, coordinator.user)
+        .await?;
 
     r.open_case(
         coordinator,
