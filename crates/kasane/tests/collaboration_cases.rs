@@ -1129,6 +1129,20 @@ async fn escalated_intake_waits_on_the_coordinators_worklist(app: TestApp) {
     let kikan = app.login(KIKAN).await;
     let (_, home) = app.get_text(&kikan, "/").await;
     assert!(!home.contains(&open_link), "{home}");
+    let (status, w) = caller(&app, COORDINATOR)
+        .await
+        .get("/api/v1/worklist")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let waiting = w["escalations"].as_array().unwrap();
+    assert!(
+        waiting
+            .iter()
+            .any(|e| e["intake_id"] == intake && e["person_name"] == "仙北 拓也"),
+        "{w}"
+    );
+    let (_, w) = caller(&app, KIKAN).await.get("/api/v1/worklist").await;
+    assert_eq!(w["escalations"], json!([]), "{w}");
 
     let (status, v) = caller(&app, COORDINATOR)
         .await

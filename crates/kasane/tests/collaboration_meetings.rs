@@ -660,6 +660,11 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
     assert!(due_ids(&v).contains(&monitoring), "{v}");
     let (_, v) = get(&app, &d.jiritsu, "/api/v1/monitoring/due").await;
     assert!(!due_ids(&v).contains(&monitoring), "{v}");
+    // The one worklist endpoint carries it too.
+    let (_, w) = get(&app, &d.kikan, "/api/v1/worklist").await;
+    assert!(due_ids(&w["monitoring"]).contains(&monitoring), "{w}");
+    let (_, w) = get(&app, &d.jiritsu, "/api/v1/worklist").await;
+    assert!(!due_ids(&w["monitoring"]).contains(&monitoring), "{w}");
     let kikan = app.login("daisen.kikan").await;
     let (_, home) = app.get_text(&kikan, "/").await;
     assert!(home.contains("北楢岡 キヨさん — モニタリング"), "{home}");

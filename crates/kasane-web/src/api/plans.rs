@@ -18,8 +18,8 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::views::plans::{
-    PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist, plan_versions,
-    record_monitoring,
+    DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
+    plan_versions, record_monitoring,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -272,6 +272,20 @@ pub struct DueMonitoringInfo {
     pub state_label: String,
 }
 
+impl From<DueLine> for DueMonitoringInfo {
+    fn from(l: DueLine) -> Self {
+        DueMonitoringInfo {
+            monitoring_id: l.due.monitoring_id,
+            plan_id: l.due.plan_id,
+            case_id: l.due.case_id,
+            subject_name: l.due.subject_name,
+            due_on: l.due.due_on,
+            state: due_code(l.state).to_string(),
+            state_label: l.state.label().to_string(),
+        }
+    }
+}
+
 /// Every version of the case's plan, newest first.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/plans", tag = "plans",
     params(("id" = i64, Path, description = "case id")),
@@ -473,21 +487,7 @@ pub async fn due_list(
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
     let lines = monitoring_worklist(&state, &ctx).await?;
     Ok(Json(
-        lines
-            .into_iter()
-            .map(|l| {
-                let s = l.state;
-                DueMonitoringInfo {
-                    monitoring_id: l.due.monitoring_id,
-                    plan_id: l.due.plan_id,
-                    case_id: l.due.case_id,
-                    subject_name: l.due.subject_name,
-                    due_on: l.due.due_on,
-                    state: due_code(s).to_string(),
-                    state_label: s.label().to_string(),
-                }
-            })
-            .collect(),
+        lines.into_iter().map(DueMonitoringInfo::from).collect(),
     ))
 }
 

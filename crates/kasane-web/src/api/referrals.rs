@@ -237,6 +237,21 @@ pub struct WorklistInfo {
     pub overdue_all: Vec<OverdueReferral>,
     /// Coordinator only.
     pub warnings: Vec<WarningInfo>,
+    /// Monitoring due within a week or overdue (step 3).
+    pub monitoring: Vec<crate::api::plans::DueMonitoringInfo>,
+    /// The coordinating agency's coordinators: escalated intakes waiting for a case.
+    pub escalations: Vec<EscalationInfo>,
+}
+
+/// An escalated intake (多機関協働へ) no case has been opened from yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationInfo {
+    pub intake_id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    /// The window that received the consultation.
+    pub agency_name: String,
+    pub received_at: DateTime<Utc>,
 }
 
 fn coded<T: std::str::FromStr>(code: &str, label: impl Fn(T) -> &'static str) -> Coded {
@@ -514,6 +529,22 @@ pub async fn worklist(
                     .collect(),
             })
             .collect(),
+        monitoring: w
+            .monitoring
+            .into_iter()
+            .map(crate::api::plans::DueMonitoringInfo::from)
+            .collect(),
+        escalations: w
+            .escalations
+            .into_iter()
+            .map(|e| EscalationInfo {
+                intake_id: e.intake_id,
+                person_id: e.person_id,
+                person_name: e.person_name,
+                agency_name: e.agency_name,
+                received_at: e.received_at,
+            })
+            .collect(),
     }))
 }
 
@@ -522,7 +553,8 @@ pub async fn worklist(
     paths(create, sheet, accept, decline, complete, acknowledge, worklist),
     components(schemas(Created, ReferralRequest, DeclineRequest, CompleteRequest, Coded,
         SheetPerson, HouseholdOutlineMember, ReferralEventInfo, ReferralSheet, ReferralInfo,
-        WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo, WorklistInfo)),
+        WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo, WorklistInfo, EscalationInfo,
+        crate::api::plans::DueMonitoringInfo)),
     tags((name = "referrals", description = "つなぎ(つなぐシート・受理・辞退・完了)とワークリスト"))
 )]
 pub struct Doc;
