@@ -23,6 +23,7 @@ both_engines!(
     case_pages_open_a_case_and_keep_a_refused_move,
     openapi_lists_the_collaboration_api,
     escalated_intake_waits_on_the_coordinators_worklist,
+    a_persons_consent_outside_a_case,
 );
 
 const COORDINATOR: &str = "daisen.coordinator";
@@ -1154,4 +1155,28 @@ async fn escalated_intake_waits_on_the_coordinators_worklist(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let (_, home) = app.get_text(&coordinator, "/").await;
     assert!(!home.contains(&open_link), "{home}");
+}
+
+/// A consent recorded on the person (no case yet) by the intake window: the agency it
+/// names reads it (and the person) read only; others get 404.
+async fn a_persons_consent_outside_a_case(app: TestApp) {
+    let houkatsu = caller(&app, HOUKATSU).await;
+    let kikan = caller(&app, KIKAN).await;
+    let jiritsu = caller(&app, JIRITSU).await;
+    let (person, _) = escalated_intake(&houkatsu, son()).await;
+    let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
+    let path = format!("/api/v1/persons/{person}/consents");
+
+    let (status, _) = kikan.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, v) = houkatsu.post(&path, consent_body(&[kikan_id])).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, v) = kikan.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v[0]["state"]["code"], "in_force", "{v}");
+    assert_eq!(v[0]["case_id"], Value::Null);
+    let (status, _) = kikan.post(&path, consent_body(&[kikan_id])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = jiritsu.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use kasane_domain::access::Action;
+use kasane_domain::access::{Action, View};
 use kasane_domain::consent::ConsentDraft;
 use kasane_store::consent::Consent;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use crate::api::referrals::Coded;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
-use crate::http::guard::today_jst;
+use crate::http::guard::{person_access, today_jst};
 use crate::views::cases::case_read;
 use crate::views::consents::{
     consent_access, consent_state, consents_of_case, meeting_kinds, record_consent, withdraw,
@@ -28,6 +28,10 @@ use crate::views::consents::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases/{id}/consents", get(of_case).post(create))
+        .route(
+            "/persons/{id}/consents",
+            get(of_person).post(create_for_person),
+        )
         .route("/consents/{id}", get(detail))
         .route("/consents/{id}/withdraw", post(withdraw_consent))
 }
@@ -182,6 +186,48 @@ pub async fn create(
     Ok(created(Created { id: consent_id }))
 }
 
+/// The consents of a person's 名寄せ group, newest first, with state.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/consents", tag = "consents",
+    params(("id" = i64, Path, description = "person id")),
+    responses((status = 200, body = Vec<ConsentInfo>),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn of_person(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
+    let access = person_access(&state, &ctx, Action::Read, id).await?;
+    if access.grant.view == View::ReferralSheet {
+        return Err(ApiError(AppError::NotFound));
+    }
+    let mut out = Vec::new();
+    for c in state.store.consents_of_person(access.person.id).await? {
+        out.push(info(&state, c).await?);
+    }
+    Ok(Json(out))
+}
+
+/// Records a consent of the person, outside any case (a full grant on the person is
+/// needed). Every problem at once as 422.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/consents", tag = "consents",
+    params(("id" = i64, Path, description = "person id")),
+    request_body = ConsentRequest,
+    responses((status = 201, body = Created),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn create_for_person(
+    State(state): State<AppState>,
+    Api(ctx): Api,
+    Path(id): Path<i64>,
+    Body(req): Body<ConsentBody>,
+) -> Result<Response, ApiError> {
+    let consent_id = record_consent(&state, &ctx, None, Some(id), &req.draft).await?;
+    Ok(created(Created { id: consent_id }))
+}
+
 /// A consent (access to it is access to its person).
 #[utoipa::path(get, path = "/api/v1/consents/{id}", tag = "consents",
     params(("id" = i64, Path, description = "consent id")),
@@ -219,7 +265,7 @@ pub async fn withdraw_consent(
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(of_case, create, detail, withdraw_consent),
+    paths(of_case, create, of_person, create_for_person, detail, withdraw_consent),
     components(schemas(Created, Coded, ConsentRequest, WithdrawRequest, ConsentInfo)),
     tags((name = "consents", description = "本人同意(範囲・期限・撤回は直ちに有効)"))
 )]
