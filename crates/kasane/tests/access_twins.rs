@@ -1,0 +1,117 @@
+//! The access rule and its SQL twins agree, on both engines: over the demo's records (every
+//! basis occurs — registration, intakes, referrals in every state, cases open, handed over
+//! and closed, household cases, consents in force and not, 支援会議 agendas current and
+//! left), for every staff user of both municipalities, a person is in the search list
+//! exactly when `access::decide` lets the user read them, and likewise a case in the case
+//! list.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestApp;
+use kasane_domain::access::{Action, Subject, decide, may_see_person_data};
+use kasane_domain::identity::{Actor, Role};
+use kasane_store::person::{PersonSearch, Viewer};
+
+both_engines!(search_lists_and_the_rule_agree);
+
+/// Ids from 1 up, while records keep turning up (ids are dense in a fresh database).
+async fn all_ids<F, Fut>(exists: F) -> Vec<i64>
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut ids = Vec::new();
+    let mut misses = 0;
+    let mut id = 1;
+    while misses < 50 {
+        if exists(id).await {
+            ids.push(id);
+            misses = 0;
+        } else {
+            misses += 1;
+        }
+        id += 1;
+    }
+    ids
+}
+
+async fn search_lists_and_the_rule_agree(app: TestApp) {
+    let store = &app.store;
+    let today = kasane_web::http::guard::today_jst();
+    let person_ids = all_ids(|id| async move {
+        matches!(store.person_any(id).await.unwrap(), Some(p) if p.linked_to_person_id.is_none())
+    })
+    .await;
+    let case_ids = all_ids(|id| async move { store.case_any(id).await.unwrap().is_some() }).await;
+    assert!(
+        person_ids.len() > 15 && case_ids.len() > 8,
+        "the demo is loaded: {} persons, {} cases",
+        person_ids.len(),
+        case_ids.len()
+    );
+
+    let mut checked = 0;
+    for user in store.users(None).await.unwrap() {
+        let actor = Actor {
+            user_id: user.id,
+            municipality_id: user.municipality_id,
+            agency_id: user.agency_id,
+            roles: user.roles(),
+        };
+        if !may_see_person_data(&actor) {
+            continue;
+        }
+        let coordinating = store
+            .coordinating_agency(user.municipality_id)
+            .await
+            .unwrap();
+        let viewer = Viewer {
+            municipality_id: user.municipality_id,
+            agency_id: user.agency_id,
+            coordinates: actor.has(Role::Coordinator) && coordinating == Some(user.agency_id),
+            today,
+        };
+        let (listed, _) = store
+            .search_persons(
+                viewer,
+                &PersonSearch {
+                    limit: 10_000,
+                    ..PersonSearch::default()
+                },
+            )
+            .await
+            .unwrap();
+        for &id in &person_ids {
+            let person = store.person_any(id).await.unwrap().unwrap();
+            let facts = store
+                .person_facts(person.municipality_id, id)
+                .await
+                .unwrap();
+            let allowed =
+                decide(&actor, Action::Read, &Subject::Person(&facts), today).is_allowed();
+            let in_list = listed.iter().any(|p| p.id == id);
+            assert_eq!(
+                in_list, allowed,
+                "{}: person {id} listed {in_list}, rule {allowed} ({facts:?})",
+                user.username
+            );
+            checked += 1;
+        }
+        let (cases, _) = store.list_cases(viewer, None, 10_000, 0).await.unwrap();
+        for &id in &case_ids {
+            let case = store.case_any(id).await.unwrap().unwrap();
+            let facts = store.case_facts(&case).await.unwrap();
+            let allowed =
+                decide(&actor, Action::Read, &Subject::Person(&facts), today).is_allowed();
+            let in_list = cases.iter().any(|c| c.id == id);
+            assert_eq!(
+                in_list, allowed,
+                "{}: case {id} listed {in_list}, rule {allowed} ({facts:?})",
+                user.username
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "{checked} pairs checked");
+}
