@@ -877,7 +877,11 @@ fn members_table(ctx: &Ctx, m: &MeetingView, forms: bool) -> Markup {
             (empty("構成員はまだ登録されていません。"))
         } @else {
             table.members {
-                thead { tr { th { "構成機関" } th { "出席者" } th { "守秘義務の確認" } } }
+                // Only a 支援会議's members are bound by law (法106条の6) and gain access by it;
+                // at a 重層的支援会議 the consent is the basis and the acknowledgement optional.
+                thead { tr { th { "構成機関" } th { "出席者" } th {
+                    "守秘義務の確認" @if m.kind == MeetingKind::Multilayer { "(任意)" }
+                } } }
                 tbody {
                     @for x in &m.members {
                         tr {
@@ -887,7 +891,8 @@ fn members_table(ctx: &Ctx, m: &MeetingView, forms: bool) -> Markup {
                                 @match x.acknowledged_at {
                                     Some(at) => { "確認済(" (jst(at)) ")" },
                                     None => {
-                                        span.badge.warn { "未確認" }
+                                        @if m.kind == MeetingKind::Support { span.badge.warn { "未確認" } }
+                                        @else { span.badge { "未確認" } }
                                         @if forms && (m.manager || ctx.agency.id == x.agency_id) {
                                             " "
                                             form.inline.noprint method="post" action={ "/meetings/" (m.meeting.id) "/members/" (x.agency_id) "/acknowledge" } {
