@@ -29,8 +29,8 @@ mod common;
 
 use chrono::{Months, NaiveDate, TimeDelta, Utc};
 use common::browser::{
-    WINDOW, body_text, browser, choose, click, fill, login, logout, screenshot, screenshot_dir,
-    screenshot_full,
+    Field, WINDOW, body_text, browser, choose, click, fill, fill_form, login, logout, screenshot,
+    screenshot_dir, screenshot_full,
 };
 use common::{Engine, TestApp, spawn_app};
 use fantoccini::{Client, Locator};
@@ -259,23 +259,24 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     login(&client, &app, "daisen.houkatsu").await;
     client.goto(&app.url("/intakes/new")).await.unwrap();
     wait_for_title(&client, "相談を受け付ける").await;
-    fill(&client, "input[name=name]", "角館 キヨ").await;
-    fill(&client, "input[name=furigana]", "カクノダテ キヨ").await;
-    fill(&client, "input[name=birth_date]", &iso(mother_born)).await;
-    choose(&client, "select[name=sex]", "female").await;
-    fill(&client, "input[name=phone]", "0187-00-8050").await;
-    fill(&client, "input[name=address]", "大仙市大曲字見本80-50").await;
-    choose(&client, "select[name=district]", "omagari").await;
-    click(&client, "input[name=new_household]").await;
-    click(&client, "input[name=issues][value=care]").await;
-    click(&client, "input[name=concerns][value=care]").await;
-    click(&client, "input[name=concerns][value=family_relations]").await;
-    click(&client, "input[name=most_pressing][value=care]").await;
-    click(&client, "input[name=consent_to_share][value=yes]").await;
-    fill(
+    fill_form(
         &client,
-        "textarea[name=summary]",
-        "足腰が弱り通院が難しくなってきた。同居の長男(52歳)は20年以上ほとんど外出せず、自分が倒れたら長男がどうなるか心配と来所。",
+        &[
+            Field::Text("name", "角館 キヨ"),
+            Field::Text("furigana", "カクノダテ キヨ"),
+            Field::Text("birth_date", &iso(mother_born)),
+            Field::Select("sex", "female"),
+            Field::Text("phone", "0187-00-8050"),
+            Field::Text("address", "大仙市大曲字見本80-50"),
+            Field::Select("district", "omagari"),
+            Field::Tick("new_household", ""),
+            Field::Tick("issues", "care"),
+            Field::Tick("concerns", "care"),
+            Field::Tick("concerns", "family_relations"),
+            Field::Tick("most_pressing", "care"),
+            Field::Tick("consent_to_share", "yes"),
+            Field::Area("summary", "足腰が弱り通院が難しくなってきた。同居の長男(52歳)は20年以上ほとんど外出せず、自分が倒れたら長男がどうなるか心配と来所。"),
+        ],
     )
     .await;
     screenshot_full(&client, "step3-01-mother-intake-form.png").await;
@@ -302,31 +303,32 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // The son, as a new person: his intake goes to 多機関協働.
     client.goto(&app.url("/intakes/new")).await.unwrap();
     wait_for_title(&client, "相談を受け付ける").await;
-    fill(&client, "input[name=name]", "角館 誠").await;
-    fill(&client, "input[name=furigana]", "カクノダテ マコト").await;
-    fill(&client, "input[name=birth_date]", &iso(son_born)).await;
-    choose(&client, "select[name=sex]", "male").await;
-    fill(&client, "input[name=address]", "大仙市大曲字見本80-50").await;
-    choose(&client, "select[name=district]", "omagari").await;
-    choose(&client, "select[name=channel]", "home_visit").await;
-    choose(&client, "select[name=consulter_kind]", "family").await;
-    fill(&client, "input[name=consulter_name]", "角館 キヨ").await;
-    fill(&client, "input[name=consulter_relation]", "母").await;
-    click(&client, "input[name=issues][value=hikikomori]").await;
-    click(&client, "input[name=issues][value=employment]").await;
-    click(&client, "input[name=issues][value=poverty]").await;
-    click(&client, "input[name=concerns][value=hikikomori]").await;
-    click(&client, "input[name=concerns][value=income]").await;
-    click(&client, "input[name=concerns][value=job_search]").await;
-    click(&client, "input[name=most_pressing][value=hikikomori]").await;
-    click(&client, "input[name=consent_to_share][value=yes]").await;
-    fill(
+    fill_form(
         &client,
-        "textarea[name=summary]",
-        "訪問時に本人と短く会話できた。30歳で離職後ほぼ自室で過ごす。収入は母の年金のみ。母の介護と本人の今後の生活について、複数の機関で支える必要がある。",
+        &[
+            Field::Text("name", "角館 誠"),
+            Field::Text("furigana", "カクノダテ マコト"),
+            Field::Text("birth_date", &iso(son_born)),
+            Field::Select("sex", "male"),
+            Field::Text("address", "大仙市大曲字見本80-50"),
+            Field::Select("district", "omagari"),
+            Field::Select("channel", "home_visit"),
+            Field::Select("consulter_kind", "family"),
+            Field::Text("consulter_name", "角館 キヨ"),
+            Field::Text("consulter_relation", "母"),
+            Field::Tick("issues", "hikikomori"),
+            Field::Tick("issues", "employment"),
+            Field::Tick("issues", "poverty"),
+            Field::Tick("concerns", "hikikomori"),
+            Field::Tick("concerns", "income"),
+            Field::Tick("concerns", "job_search"),
+            Field::Tick("most_pressing", "hikikomori"),
+            Field::Tick("consent_to_share", "yes"),
+            Field::Area("summary", "訪問時に本人と短く会話できた。30歳で離職後ほぼ自室で過ごす。収入は母の年金のみ。母の介護と本人の今後の生活について、複数の機関で支える必要がある。"),
+            Field::Select("outcome", "escalated"),
+        ],
     )
     .await;
-    choose(&client, "select[name=outcome]", "escalated").await;
     click(&client, "form.intake button[type=submit]").await;
     wait_for_title(&client, "角館 誠").await;
     let son = id_in_url(&client, "/persons/").await;
@@ -1036,16 +1038,17 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     click_xpath(&client, "//a[normalize-space()='評価を記録する']").await;
     wait_for_title(&client, "支援プランの評価(第1版)").await;
-    click(&client, "input[name=person_goal][value=achieved]").await;
-    click(&client, "input[name=long_term_goal][value=partly]").await;
-    click(&client, "input[name=short_term_goal][value=achieved]").await;
-    fill(
+    fill_form(
         &client,
-        "textarea[name=note]",
-        "母の介護サービスが整い、本人は基幹の面談と居場所に定着。多機関での支援は終え、基幹の通常の相談支援で見守る。",
+        &[
+            Field::Tick("person_goal", "achieved"),
+            Field::Tick("long_term_goal", "partly"),
+            Field::Tick("short_term_goal", "achieved"),
+            Field::Area("note", "母の介護サービスが整い、本人は基幹の面談と居場所に定着。多機関での支援は終え、基幹の通常の相談支援で見守る。"),
+            Field::Tick("next_step", "closure"),
+        ],
     )
     .await;
-    click(&client, "input[name=next_step][value=closure]").await;
     screenshot_full(&client, "step3-13-evaluation-form.png").await;
     click(&client, "form[action$='/evaluation'] button[type=submit]").await;
     client

@@ -10,7 +10,7 @@
 mod common;
 
 use common::browser::{
-    body_text, browser, choose, click, fill, login, logout, screenshot, screenshot_full,
+    Field, body_text, browser, click, fill_form, login, logout, screenshot, screenshot_full,
 };
 use common::{Engine, spawn_app};
 use fantoccini::{Client, Locator};
@@ -47,26 +47,27 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
     login(&client, &app, "daisen.houkatsu").await;
     click(&client, "p.actions a[href='/intakes/new']").await;
     wait_for_title(&client, "相談を受け付ける").await;
-    fill(&client, "input[name=name]", "齋藤 光子").await;
-    fill(&client, "input[name=furigana]", "サイトウ ミツコ").await;
-    fill(&client, "input[name=birth_date]", "S23.8.15").await;
-    choose(&client, "select[name=sex]", "female").await;
-    fill(&client, "input[name=phone]", "0187-00-0815").await;
-    fill(&client, "input[name=address]", "大仙市大曲字見本8-15").await;
-    choose(&client, "select[name=district]", "omagari").await;
-    click(&client, "input[name=issues][value=care]").await;
-    click(&client, "input[name=issues][value=isolation]").await;
-    click(&client, "input[name=concerns][value=care]").await;
-    click(&client, "input[name=concerns][value=family_relations]").await;
-    click(&client, "input[name=most_pressing][value=care]").await;
-    click(&client, "input[name=consent_to_share][value=yes]").await;
-    fill(
+    fill_form(
         &client,
-        "textarea[name=summary]",
-        "知的障がいのある長男(50代)と二人暮らし。自身の物忘れが増え、長男の今後の暮らしが心配と来所。",
+        &[
+            Field::Text("name", "齋藤 光子"),
+            Field::Text("furigana", "サイトウ ミツコ"),
+            Field::Text("birth_date", "S23.8.15"),
+            Field::Select("sex", "female"),
+            Field::Text("phone", "0187-00-0815"),
+            Field::Text("address", "大仙市大曲字見本8-15"),
+            Field::Select("district", "omagari"),
+            Field::Tick("issues", "care"),
+            Field::Tick("issues", "isolation"),
+            Field::Tick("concerns", "care"),
+            Field::Tick("concerns", "family_relations"),
+            Field::Tick("most_pressing", "care"),
+            Field::Tick("consent_to_share", "yes"),
+            Field::Area("summary", "知的障がいのある長男(50代)と二人暮らし。自身の物忘れが増え、長男の今後の暮らしが心配と来所。"),
+            Field::Select("outcome", "escalated"),
+        ],
     )
     .await;
-    choose(&client, "select[name=outcome]", "escalated").await;
     screenshot_full(&client, "step2-1-intake-form.png").await;
     click(&client, "form.intake button[type=submit]").await;
     wait_for_title(&client, "齋藤 光子").await;
@@ -82,38 +83,24 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
     login(&client, &app, "daisen.coordinator").await;
     client.goto(&app.url("/intakes/new")).await.unwrap();
     wait_for_title(&client, "相談を受け付ける").await;
-    fill(&client, "input[name=name]", "斎藤 光子").await;
-    fill(&client, "input[name=furigana]", "ｻｲﾄｳ ﾐﾂｺ").await;
-    fill(&client, "input[name=birth_date]", "昭和23年8月15日").await;
-    choose(&client, "select[name=channel]", "phone").await;
-    choose(
+    fill_form(
         &client,
-        "select[name=consulter_kind]",
-        "community_volunteer",
-    )
-    .await;
-    fill(&client, "input[name=consulter_name]", "地区の民生委員").await;
-    click(&client, "input[name=issues][value=disability]").await;
-    click(&client, "input[name=issues][value=care]").await;
-    click(&client, "input[name=concerns][value=family_relations]").await;
-    click(&client, "input[name=consent_to_share][value=yes]").await;
-    fill(
-        &client,
-        "textarea[name=summary]",
-        "民生委員から電話。長男の通所先が閉所し、日中は家で過ごしている。母は長男の生活の場を探したいと話している。",
-    )
-    .await;
-    choose(&client, "select[name=outcome]", "referred").await;
-    choose(
-        &client,
-        "select[name=referred_to_agency_id]",
-        &kikan.to_string(),
-    )
-    .await;
-    fill(
-        &client,
-        "input[name=referral_reason]",
-        "長男(知的障がい)の日中活動と将来の生活の場について、母子一緒の相談をお願いしたい。",
+        &[
+            Field::Text("name", "斎藤 光子"),
+            Field::Text("furigana", "ｻｲﾄｳ ﾐﾂｺ"),
+            Field::Text("birth_date", "昭和23年8月15日"),
+            Field::Select("channel", "phone"),
+            Field::Select("consulter_kind", "community_volunteer"),
+            Field::Text("consulter_name", "地区の民生委員"),
+            Field::Tick("issues", "disability"),
+            Field::Tick("issues", "care"),
+            Field::Tick("concerns", "family_relations"),
+            Field::Tick("consent_to_share", "yes"),
+            Field::Area("summary", "民生委員から電話。長男の通所先が閉所し、日中は家で過ごしている。母は長男の生活の場を探したいと話している。"),
+            Field::Select("outcome", "referred"),
+            Field::Select("referred_to_agency_id", &kikan.to_string()),
+            Field::Text("referral_reason", "長男(知的障がい)の日中活動と将来の生活の場について、母子一緒の相談をお願いしたい。"),
+        ],
     )
     .await;
     click(&client, "form.intake button[type=submit]").await;

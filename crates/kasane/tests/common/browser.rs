@@ -118,6 +118,35 @@ pub async fn screenshot_full(client: &Client, name: &str) {
     client.set_window_size(WINDOW.0, WINDOW.1).await.unwrap();
 }
 
+/// One input of a form, by its `name`.
+pub enum Field<'a> {
+    /// `<input name=…>`: typed.
+    Text(&'a str, &'a str),
+    /// `<textarea name=…>`: typed.
+    Area(&'a str, &'a str),
+    /// `<select name=…>`: the option with this value.
+    Select(&'a str, &'a str),
+    /// The checkbox or radio button `name` with this value (`""`: the one named so).
+    Tick(&'a str, &'a str),
+}
+
+/// Fills a form as a worker would, field by field, in the order given.
+pub async fn fill_form(client: &Client, fields: &[Field<'_>]) {
+    for field in fields {
+        match *field {
+            Field::Text(name, text) => fill(client, &format!("input[name={name}]"), text).await,
+            Field::Area(name, text) => fill(client, &format!("textarea[name={name}]"), text).await,
+            Field::Select(name, value) => {
+                choose(client, &format!("select[name={name}]"), value).await;
+            }
+            Field::Tick(name, "") => click(client, &format!("input[name={name}]")).await,
+            Field::Tick(name, value) => {
+                click(client, &format!("input[name={name}][value={value}]")).await;
+            }
+        }
+    }
+}
+
 /// The page's visible text.
 pub async fn body_text(client: &Client) -> String {
     client
