@@ -435,6 +435,18 @@ async fn multilayer_meeting_needs_consent_and_takes_the_case_over(app: TestApp) 
     record_consent(&app, &d, person2, vec![d.houkatsu_agency]).await;
     let (status, v) = add_agenda(&app, &d.coordinator, multilayer, case2).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
+
+    // A participant the consent does not name is flagged on the meeting page (and kasane
+    // shares nothing of the case with it).
+    add_member(&app, &d.coordinator, multilayer, d.jiritsu_agency).await;
+    let (_, page) = app
+        .get_text(&coordinator, &format!("/meetings/{multilayer}"))
+        .await;
+    assert!(page.contains("同意の範囲外"), "{page}");
+    assert!(
+        page.contains("本人同意が共有先にしていない構成機関: 自立相談支援機関"),
+        "{page}"
+    );
 }
 
 fn plan_body(goal: &str, start: &str, end: &str, dates: &[&str], actions: Value) -> Value {

@@ -610,6 +610,9 @@ pub struct AgendaLine {
     pub roles: Vec<RoleAssignment>,
     /// A 支援会議 case whose consent now covers the 重層的支援会議.
     pub offer_move: bool,
+    /// At a 重層的支援会議: member agencies no consent in force names — nothing of this case
+    /// may be shared with them (kasane shows them 「閲覧できないケース」).
+    pub outside_consent: Vec<String>,
 }
 
 /// The agenda as the caller may see it: names only of cases they may read (audited with
@@ -646,12 +649,28 @@ pub async fn agenda_lines(
                 item.removed_at.is_none(),
                 facts.has_meeting_consent(today),
             );
+        let outside_consent =
+            if visible && m.kind == MeetingKind::Multilayer && item.removed_at.is_none() {
+                m.members
+                    .iter()
+                    .filter(|member| {
+                        !facts
+                            .consents
+                            .iter()
+                            .any(|c| c.covers_agency(member.agency_id, today))
+                    })
+                    .map(|member| member.agency_name.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
         lines.push(AgendaLine {
             subject: visible.then(|| item.subject_name.clone()),
             item,
             minutes_visible,
             roles,
             offer_move,
+            outside_consent,
         });
     }
     Ok(lines)
@@ -955,6 +974,9 @@ fn agenda_line(ctx: &Ctx, m: &MeetingView, l: &AgendaLine, agencies: &[Agency]) 
                 (roles_table(&l.roles))
             } @else if l.subject.is_some() {
                 p.muted { "会議録はこの会議の構成員(守秘義務の確認済み)と主催機関のみ閲覧できます。" }
+            }
+            @if !l.outside_consent.is_empty() {
+                p { span.badge.warn { "同意の範囲外" } " 本人同意が共有先にしていない構成機関: " (l.outside_consent.join("、")) "(このケースの情報は共有できません)" }
             }
             @if l.offer_move {
                 p.noprint { span.badge { "本人同意あり" } " " a href={ "/cases/" (item.case_id) "/move-to-multilayer" } { (kind_name(ctx, MeetingKind::Multilayer)) "へ移す" } }
