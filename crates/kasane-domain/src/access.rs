@@ -474,6 +474,20 @@ pub fn may_see_person_data(actor: &Actor) -> bool {
     actor.has(Role::Staff) || actor.has(Role::Coordinator)
 }
 
+/// Whether the staff of `agency_id` could read the subject beyond a つなぐシート — to show
+/// whom a record can reach (an agency given a role at a meeting, say) without an actor.
+pub fn agency_may_read(agency_id: AgencyId, facts: &PersonFacts, today: NaiveDate) -> bool {
+    let staff = Actor {
+        user_id: 0,
+        municipality_id: facts.municipality_id,
+        agency_id,
+        roles: crate::identity::Roles::new([Role::Staff]),
+    };
+    decide(&staff, Action::Read, &Subject::Person(facts), today)
+        .view()
+        .is_some_and(|v| v != View::ReferralSheet)
+}
+
 /// The one access rule. See the module documentation.
 pub fn decide(actor: &Actor, action: Action, subject: &Subject<'_>, today: NaiveDate) -> Decision {
     if actor.municipality_id != subject.municipality_id() {
@@ -641,6 +655,24 @@ fn strongest_grant(actor: &Actor, facts: &PersonFacts, today: NaiveDate) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agency_reaches_a_record_only_through_a_basis() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let mut facts = PersonFacts::new(1);
+        facts.pending_referrals.push(5);
+        facts.consents.push(ConsentFact {
+            agencies: vec![6],
+            meeting: true,
+            withdrawn: false,
+            expires_on: None,
+        });
+        assert!(!agency_may_read(5, &facts, today), "a つなぐシート only");
+        assert!(agency_may_read(6, &facts, today), "named by the consent");
+        assert!(!agency_may_read(7, &facts, today));
+        facts.consents[0].withdrawn = true;
+        assert!(!agency_may_read(6, &facts, today));
+    }
     use crate::identity::Roles;
     use proptest::prelude::*;
 

@@ -447,6 +447,27 @@ async fn multilayer_meeting_needs_consent_and_takes_the_case_over(app: TestApp) 
         page.contains("本人同意が共有先にしていない構成機関: 自立相談支援機関"),
         "{page}"
     );
+    // A role given to an agency that cannot read the case is marked on the page.
+    assert!(!page.contains("ケースを閲覧できません"), "{page}");
+    for agency in [d.houkatsu_agency, d.jiritsu_agency] {
+        let (status, v) = post(
+            &app,
+            &d.coordinator,
+            &format!("/api/v1/meetings/{multilayer}/roles"),
+            json!({ "case_id": case, "agency_id": agency, "task": "見守り訪問" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let (_, page) = app
+        .get_text(&coordinator, &format!("/meetings/{multilayer}"))
+        .await;
+    assert_eq!(
+        page.matches("ケースを閲覧できません(関与機関への追加か本人同意が必要)")
+            .count(),
+        1,
+        "only 自立相談支援機関 is marked: {page}"
+    );
 }
 
 fn plan_body(goal: &str, start: &str, end: &str, dates: &[&str], actions: Value) -> Value {

@@ -17,7 +17,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, TimeDelta};
-use kasane_domain::access::{Action, Grant, PersonFacts, Subject, decide, may_see_person_data};
+use kasane_domain::access::{
+    Action, Grant, PersonFacts, Subject, agency_may_read, decide, may_see_person_data,
+};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::{AgencyId, Role};
 use kasane_domain::meeting::{
@@ -613,6 +615,8 @@ pub struct AgendaLine {
     /// At a 重層的支援会議: member agencies no consent in force names — nothing of this case
     /// may be shared with them (kasane shows them 「閲覧できないケース」).
     pub outside_consent: Vec<String>,
+    /// Role agencies that cannot read the case yet (no basis): they cannot act on it.
+    pub roles_without_access: Vec<AgencyId>,
 }
 
 /// The agenda as the caller may see it: names only of cases they may read (audited with
@@ -664,7 +668,13 @@ pub async fn agenda_lines(
             } else {
                 Vec::new()
             };
+        let roles_without_access = roles
+            .iter()
+            .map(|r| r.agency_id)
+            .filter(|a| !agency_may_read(*a, &facts, today))
+            .collect();
         lines.push(AgendaLine {
+            roles_without_access,
             subject: visible.then(|| item.subject_name.clone()),
             item,
             minutes_visible,
@@ -930,14 +940,24 @@ fn members_table(ctx: &Ctx, m: &MeetingView, forms: bool) -> Markup {
     }
 }
 
-fn roles_table(roles: &[RoleAssignment]) -> Markup {
+/// The roles of a case; an agency that cannot read the case yet is marked, so the host
+/// adds it as an involved agency (or obtains the consent) before it is expected to act.
+fn roles_table(roles: &[RoleAssignment], without_access: &[AgencyId]) -> Markup {
     html! {
         @if !roles.is_empty() {
             table.roles {
                 thead { tr { th { "担当機関" } th { "担当者" } th { "役割" } th { "期限" } } }
                 tbody {
                     @for r in roles {
-                        tr { td { (r.agency_name) } td { (r.staff_name) } td.pre { (r.task) } td { (wareki_opt(r.due_on)) } }
+                        tr {
+                            td {
+                                (r.agency_name)
+                                @if without_access.contains(&r.agency_id) {
+                                    " " span.badge.warn.noprint { "ケースを閲覧できません(関与機関への追加か本人同意が必要)" }
+                                }
+                            }
+                            td { (r.staff_name) } td.pre { (r.task) } td { (wareki_opt(r.due_on)) }
+                        }
                     }
                 }
             }
@@ -971,7 +991,7 @@ fn agenda_line(ctx: &Ctx, m: &MeetingView, l: &AgendaLine, agencies: &[Agency]) 
                 } @else {
                     p.muted { "会議録はまだ記録されていません。" }
                 }
-                (roles_table(&l.roles))
+                (roles_table(&l.roles, &l.roles_without_access))
             } @else if l.subject.is_some() {
                 p.muted { "会議録はこの会議の構成員(守秘義務の確認済み)と主催機関のみ閲覧できます。" }
             }
@@ -1146,7 +1166,7 @@ async fn print_page(
                             dt { "協議の内容" } dd.pre { (l.item.discussion) }
                             dt { "決定事項" } dd.pre { (l.item.decisions) }
                         }
-                        (roles_table(&l.roles))
+                        (roles_table(&l.roles, &l.roles_without_access))
                     } @else {
                         p.muted { "(会議録は閲覧できません)" }
                     }
