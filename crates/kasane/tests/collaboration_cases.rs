@@ -24,6 +24,7 @@ both_engines!(
     openapi_lists_the_collaboration_api,
     escalated_intake_waits_on_the_coordinators_worklist,
     a_persons_consent_outside_a_case,
+    an_expired_consent_gives_nothing,
 );
 
 const COORDINATOR: &str = "daisen.coordinator";
@@ -1179,4 +1180,40 @@ async fn a_persons_consent_outside_a_case(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = jiritsu.get(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A consent whose last day was yesterday (Japan time) gives the agency it names nothing:
+/// not the person page, not a search hit, not the API — on both engines' date handling.
+async fn an_expired_consent_gives_nothing(app: TestApp) {
+    let houkatsu = caller(&app, HOUKATSU).await;
+    let kikan = caller(&app, KIKAN).await;
+    let (person, _) = escalated_intake(&houkatsu, son()).await;
+    let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
+    let today = kasane_web::http::guard::today_jst();
+    let day = |days: i64| (today - chrono::TimeDelta::days(days)).to_string();
+    let path = format!("/api/v1/persons/{person}/consents");
+    let mut body = consent_body(&[kikan_id]);
+    body["consented_on"] = json!(day(10));
+    body["expires_on"] = json!(day(1));
+    let (status, v) = houkatsu.post(&path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, v) = houkatsu.get(&path).await;
+    assert_eq!(v[0]["state"]["code"], "expired", "{v}");
+
+    let (status, _) = kikan.get(&format!("/api/v1/persons/{person}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = app.login(KIKAN).await;
+    let (_, found) = app.get_text(&page, "/persons?q=仙北 拓也").await;
+    assert!(!found.contains(&format!("/persons/{person}")), "{found}");
+
+    // Valid through today: the same consent ending today still counts.
+    let mut body = consent_body(&[kikan_id]);
+    body["consented_on"] = json!(day(10));
+    body["expires_on"] = json!(day(0));
+    let (status, v) = houkatsu.post(&path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, _) = kikan.get(&format!("/api/v1/persons/{person}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, found) = app.get_text(&page, "/persons?q=仙北 拓也").await;
+    assert!(found.contains(&format!("/persons/{person}")), "{found}");
 }
