@@ -25,6 +25,82 @@ pub struct ContactRow {
 /// (consent, covers the 重層的支援会議, withdrawn, expires_on, one named agency).
 type ConsentRow = (i64, bool, bool, Option<NaiveDate>, Option<AgencyId>);
 
+/// The person records of one 名寄せ group, given any of its records as `$1`.
+macro_rules! group_of_person {
+    () => {
+        "SELECT q.id FROM person q WHERE COALESCE(q.linked_to_person_id, q.id) = \
+         (SELECT COALESCE(r.linked_to_person_id, r.id) FROM person r WHERE r.id = $1)"
+    };
+}
+
+/// The person records of a household's current members' groups and of the persons of
+/// intakes recorded on the household, given the household as `$1`.
+macro_rules! group_of_household {
+    () => {
+        "SELECT q.id FROM person q WHERE COALESCE(q.linked_to_person_id, q.id) IN \
+         (SELECT COALESCE(r.linked_to_person_id, r.id) FROM household_member m \
+          JOIN person r ON r.id = m.person_id WHERE m.household_id = $1 AND m.left_on IS NULL \
+          UNION SELECT COALESCE(r.linked_to_person_id, r.id) FROM intake i \
+          JOIN person r ON r.id = i.person_id WHERE i.household_id = $1)"
+    };
+}
+
+/// The cases on the person records `$group` selects, or on a household one of them
+/// currently belongs to.
+macro_rules! cases_of_group {
+    ($group:expr) => {
+        concat!(
+            "SELECT id FROM cases WHERE person_id IN (",
+            $group,
+            ") OR household_id IN (SELECT hm.household_id FROM household_member hm \
+             WHERE hm.person_id IN (",
+            $group,
+            ") AND hm.left_on IS NULL)"
+        )
+    };
+}
+
+/// Involvements, referrals, cases and the coordinating agency (`$2`: the municipality)
+/// of the person records `$group` selects: rows of (source, agency, state, flag).
+macro_rules! facts_sql {
+    ($group:expr) => {
+        concat!(
+            "SELECT 'coordinating', a.id, '', FALSE FROM agency a \
+             WHERE a.municipality_id = $2 AND a.is_coordinating = TRUE \
+             UNION ALL SELECT 'intake', i.receiving_agency_id, i.outcome, \
+               EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id) FROM intake i \
+             WHERE i.person_id IN (",
+            $group,
+            ") UNION ALL SELECT 'registered', q.created_by_agency_id, '', FALSE FROM person q \
+             WHERE q.id IN (",
+            $group,
+            ") UNION ALL SELECT 'referral', r.to_agency_id, r.status, FALSE FROM referral r \
+             WHERE r.person_id IN (",
+            $group,
+            ") UNION ALL SELECT 'case_lead', c.lead_agency_id, c.status, \
+               c.coordination_ended_at IS NULL FROM cases c WHERE c.id IN (",
+            cases_of_group!($group),
+            ") UNION ALL SELECT 'case_involved', ca.agency_id, c.status, ca.left_at IS NULL \
+             FROM case_agency ca JOIN cases c ON c.id = ca.case_id WHERE c.id IN (",
+            cases_of_group!($group),
+            ")"
+        )
+    };
+}
+
+/// The consents of the person records `$group` selects, one row per named agency.
+macro_rules! consents_sql {
+    ($group:expr) => {
+        concat!(
+            "SELECT co.id, co.covers_multilayer_meeting, co.withdrawn_at IS NOT NULL, \
+             co.expires_on, cag.agency_id FROM consent co \
+             LEFT JOIN consent_agency cag ON cag.consent_id = co.id WHERE co.person_id IN (",
+            $group,
+            ") ORDER BY co.id"
+        )
+    };
+}
+
 impl Store {
     /// The municipality's coordinating agency (多機関協働事業者), if configured.
     pub async fn coordinating_agency(
@@ -40,46 +116,62 @@ impl Store {
         Ok(row.map(|(id,)| id))
     }
 
-    /// The access facts of a person's 名寄せ group (`canonical_id` is the group's root):
-    /// intakes, referrals, cases on the person or on a household they belong to, and
-    /// consents. Support-meeting facts belong to one case only: see [`Store::case_facts`].
+    /// The access facts of a person's 名寄せ group (`person_id`: any record of the group):
+    /// the agency that registered a record, intakes, referrals, cases on the person or on
+    /// a household they belong to, and consents. Support-meeting facts belong to one case
+    /// only: see [`Store::case_facts`].
     pub async fn person_facts(
         &self,
         municipality_id: MunicipalityId,
-        canonical_id: i64,
+        person_id: i64,
+    ) -> StoreResult<PersonFacts> {
+        self.facts_of(
+            municipality_id,
+            person_id,
+            (
+                facts_sql!(group_of_person!()),
+                consents_sql!(group_of_person!()),
+            ),
+        )
+        .await
+    }
+
+    /// The access facts of a household: those of every current member's 名寄せ group and of
+    /// the persons of intakes recorded on the household itself, read at once.
+    pub async fn household_facts(
+        &self,
+        municipality_id: MunicipalityId,
+        household_id: i64,
+    ) -> StoreResult<PersonFacts> {
+        self.facts_of(
+            municipality_id,
+            household_id,
+            (
+                facts_sql!(group_of_household!()),
+                consents_sql!(group_of_household!()),
+            ),
+        )
+        .await
+    }
+
+    /// Reads the facts of the person records `group` selects (bound to `id`): one query for
+    /// the involvements and the coordinating agency, one for the consents.
+    async fn facts_of(
+        &self,
+        municipality_id: MunicipalityId,
+        id: i64,
+        (facts_query, consents_query): (&'static str, &'static str),
     ) -> StoreResult<PersonFacts> {
         // (source, agency, state, flag): flag is "the escalated intake has a case" for
         // intakes, "the involvement is current" for case agencies.
-        let rows: Vec<(String, i64, String, bool)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT 'intake', i.receiving_agency_id, i.outcome, \
-               EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id) FROM intake i \
-             JOIN person q ON q.id = i.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1 \
-             UNION ALL \
-             SELECT 'registered', q.created_by_agency_id, '', FALSE FROM person q \
-             WHERE q.id = $1 OR q.linked_to_person_id = $1 \
-             UNION ALL \
-             SELECT 'referral', r.to_agency_id, r.status, FALSE FROM referral r \
-             JOIN person q ON q.id = r.person_id WHERE q.id = $1 OR q.linked_to_person_id = $1 \
-             UNION ALL \
-             SELECT 'case_lead', c.lead_agency_id, c.status, c.coordination_ended_at IS NULL \
-             FROM cases c WHERE c.id IN (SELECT id FROM cases WHERE person_id IN \
-               (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
-               OR household_id IN (SELECT hm.household_id FROM household_member hm \
-                 JOIN person q ON q.id = hm.person_id \
-                 WHERE (q.id = $1 OR q.linked_to_person_id = $1) AND hm.left_on IS NULL)) \
-             UNION ALL \
-             SELECT 'case_involved', ca.agency_id, c.status, ca.left_at IS NULL \
-             FROM case_agency ca JOIN cases c ON c.id = ca.case_id WHERE c.id IN \
-               (SELECT id FROM cases WHERE person_id IN \
-               (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
-               OR household_id IN (SELECT hm.household_id FROM household_member hm \
-                 JOIN person q ON q.id = hm.person_id \
-                 WHERE (q.id = $1 OR q.linked_to_person_id = $1) AND hm.left_on IS NULL))"
-        )
-        .bind(canonical_id)
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<(String, i64, String, bool)> =
+            on_pool!(self, |p| sqlx::query_as(facts_query)
+                .bind(id)
+                .bind(municipality_id)
+                .fetch_all(p)
+                .await)?;
         let mut facts = PersonFacts::new(municipality_id);
+        let mut coordinating = None;
         let mut coordinated = false;
         let mut case_seen = false;
         for (source, agency_id, state, flag) in rows {
@@ -89,6 +181,7 @@ impl Store {
                 active,
             };
             match (source.as_str(), state.as_str()) {
+                ("coordinating", _) => coordinating = Some(agency_id),
                 ("intake", outcome) => {
                     // An escalated intake is the coordinator's until a case is opened from it.
                     coordinated |= outcome == "escalated" && !flag;
@@ -119,35 +212,20 @@ impl Store {
             }
         }
         if coordinated || case_seen {
-            facts.coordination =
-                self.coordinating_agency(municipality_id)
-                    .await?
-                    .map(|coordinating_agency| CoordinationFact {
-                        coordinating_agency,
-                        ended: !coordinated,
-                    });
+            facts.coordination = coordinating.map(|coordinating_agency| CoordinationFact {
+                coordinating_agency,
+                ended: !coordinated,
+            });
         }
-        facts.consents = self.consent_facts(canonical_id).await?;
-        Ok(facts)
-    }
-
-    /// The consents of a person's group as the access rule sees them.
-    async fn consent_facts(&self, canonical_id: i64) -> StoreResult<Vec<ConsentFact>> {
-        let rows: Vec<ConsentRow> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT co.id, co.covers_multilayer_meeting, co.withdrawn_at IS NOT NULL, \
-                 co.expires_on, cag.agency_id FROM consent co \
-                 JOIN person q ON q.id = co.person_id \
-                 LEFT JOIN consent_agency cag ON cag.consent_id = co.id \
-                 WHERE q.id = $1 OR q.linked_to_person_id = $1 ORDER BY co.id"
-        )
-        .bind(canonical_id)
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<ConsentRow> = on_pool!(self, |p| sqlx::query_as(consents_query)
+            .bind(id)
+            .fetch_all(p)
+            .await)?;
         let mut consents: Vec<(i64, ConsentFact)> = Vec::new();
-        for (id, meeting, withdrawn, expires_on, agency) in rows {
-            if consents.last().is_none_or(|(last, _)| *last != id) {
+        for (consent_id, meeting, withdrawn, expires_on, agency) in rows {
+            if consents.last().is_none_or(|(last, _)| *last != consent_id) {
                 consents.push((
-                    id,
+                    consent_id,
                     ConsentFact {
                         agencies: Vec::new(),
                         meeting,
@@ -160,22 +238,15 @@ impl Store {
                 c.agencies.push(agency);
             }
         }
-        Ok(consents.into_iter().map(|(_, c)| c).collect())
+        facts.consents = consents.into_iter().map(|(_, c)| c).collect();
+        Ok(facts)
     }
 
     /// The access facts of a case: those of its person (or of its household), and the
     /// 支援会議 that have this case — and only this case — on their agenda.
     pub async fn case_facts(&self, case: &Case) -> StoreResult<PersonFacts> {
         let mut facts = match (case.person_id, case.household_id) {
-            (Some(person_id), _) => {
-                let root: (i64,) = on_pool!(self, |p| sqlx::query_as(
-                    "SELECT COALESCE(linked_to_person_id, id) FROM person WHERE id = $1"
-                )
-                .bind(person_id)
-                .fetch_one(p)
-                .await)?;
-                self.person_facts(case.municipality_id, root.0).await?
-            }
+            (Some(person_id), _) => self.person_facts(case.municipality_id, person_id).await?,
             (None, Some(household_id)) => {
                 self.household_facts(case.municipality_id, household_id)
                     .await?
@@ -211,39 +282,6 @@ impl Store {
             }
         }
         facts.support_meetings = meetings.into_iter().map(|(_, m)| m).collect();
-        Ok(facts)
-    }
-
-    /// The access facts of a household: those of every current member's group, together
-    /// with the intakes recorded on the household itself.
-    pub async fn household_facts(
-        &self,
-        municipality_id: MunicipalityId,
-        household_id: i64,
-    ) -> StoreResult<PersonFacts> {
-        let members: Vec<(i64,)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT DISTINCT COALESCE(q.linked_to_person_id, q.id) FROM household_member m \
-             JOIN person q ON q.id = m.person_id WHERE m.household_id = $1 AND m.left_on IS NULL \
-             UNION SELECT DISTINCT COALESCE(q.linked_to_person_id, q.id) FROM intake i \
-             JOIN person q ON q.id = i.person_id WHERE i.household_id = $1"
-        )
-        .bind(household_id)
-        .fetch_all(p)
-        .await)?;
-        let mut facts = PersonFacts::new(municipality_id);
-        for (person_id,) in members {
-            let f = self.person_facts(municipality_id, person_id).await?;
-            facts.involvements.extend(f.involvements);
-            facts.pending_referrals.extend(f.pending_referrals);
-            facts.consents.extend(f.consents);
-            facts.coordination = match (facts.coordination, f.coordination) {
-                (Some(a), Some(b)) => Some(CoordinationFact {
-                    coordinating_agency: a.coordinating_agency,
-                    ended: a.ended && b.ended,
-                }),
-                (a, b) => a.or(b),
-            };
-        }
         Ok(facts)
     }
 

@@ -205,17 +205,6 @@ impl Store {
         .await)?)
     }
 
-    /// The ids of a person's 名寄せ group: the canonical record and every record linked to it.
-    pub async fn person_group(&self, canonical_id: i64) -> StoreResult<Vec<i64>> {
-        let rows: Vec<(i64,)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1 ORDER BY id"
-        )
-        .bind(canonical_id)
-        .fetch_all(p)
-        .await)?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
-    }
-
     /// The records linked to a canonical person.
     pub async fn linked_persons(&self, canonical_id: i64) -> StoreResult<Vec<Person>> {
         Ok(on_pool!(self, |p| sqlx::query_as(concat!(
@@ -311,14 +300,21 @@ impl Store {
         .await)?)
     }
 
-    /// Whether the pair was split (or judged distinct) before: then it is never proposed.
-    pub async fn known_distinct(&self, a: i64, b: i64) -> StoreResult<bool> {
-        let (lo, hi) = (a.min(b), a.max(b));
+    /// Whether any record of `a`'s 名寄せ group was split from (judged distinct from) any
+    /// record of `b`'s: then linking them again needs explicit confirmation. One query.
+    pub async fn split_before(&self, a: i64, b: i64) -> StoreResult<bool> {
         let row: Option<(i64,)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT person_a FROM person_distinct WHERE person_a = $1 AND person_b = $2"
+            "SELECT d.person_a FROM person_distinct d \
+             JOIN person x ON x.id IN (d.person_a, d.person_b) \
+             JOIN person y ON y.id IN (d.person_a, d.person_b) AND y.id <> x.id \
+             WHERE COALESCE(x.linked_to_person_id, x.id) = \
+                   (SELECT COALESCE(linked_to_person_id, id) FROM person WHERE id = $1) \
+               AND COALESCE(y.linked_to_person_id, y.id) = \
+                   (SELECT COALESCE(linked_to_person_id, id) FROM person WHERE id = $2) \
+             LIMIT 1"
         )
-        .bind(lo)
-        .bind(hi)
+        .bind(a)
+        .bind(b)
         .fetch_optional(p)
         .await)?;
         Ok(row.is_some())

@@ -8,7 +8,7 @@
 mod common;
 
 use chrono::{SecondsFormat, TimeDelta, Utc};
-use common::{TestApp, hidden_csrf};
+use common::{TestApp, location};
 use kasane_domain::audit::AuditEntry;
 use kasane_store::audit::AuditFilter;
 use reqwest::{Client, Response, StatusCode};
@@ -60,31 +60,10 @@ const SAITO_VARIANT: [(&str, &str); 3] = [
 // Helpers
 // ---------------------------------------------------------------------------
 
-/// The session's CSRF token (every page carries it in the logout form).
-async fn csrf(app: &TestApp, client: &Client) -> String {
-    let (status, html) = app.get_text(client, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    hidden_csrf(&html)
-}
-
 /// Posts a form with the session's CSRF token added.
 async fn post(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    let token = csrf(app, client).await;
-    let mut pairs: Vec<(&str, &str)> = vec![("csrf", &token)];
-    pairs.extend_from_slice(fields);
-    client
-        .post(app.url(path))
-        .form(&pairs)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
+    let token = app.page_csrf(client, "/").await;
+    app.post_form(client, path, &token, fields).await
 }
 
 /// Asserts a redirect and returns where to.
@@ -111,9 +90,7 @@ async fn redirected_id(res: Response, prefix: &str) -> i64 {
 /// The intake form with sensible defaults for whatever `fields` leaves out. A field given
 /// (even empty) replaces its default; repeated fields (`issues`, `concerns`) collect.
 async fn post_intake(app: &TestApp, client: &Client, fields: &[(&str, &str)]) -> Response {
-    let (status, form) = app.get_text(client, "/intakes/new").await;
-    assert_eq!(status, StatusCode::OK);
-    let token = hidden_csrf(&form);
+    let token = app.page_csrf(client, "/intakes/new").await;
     let defaults = [
         ("channel", "visit_in"),
         ("consulter_kind", "person"),
@@ -122,19 +99,13 @@ async fn post_intake(app: &TestApp, client: &Client, fields: &[(&str, &str)]) ->
         ("consent_to_share", "yes"),
         ("summary", "生活全般について相談したい"),
     ];
-    let mut pairs: Vec<(&str, &str)> = vec![("csrf", &token)];
-    pairs.extend(
-        defaults
-            .iter()
-            .filter(|(k, _)| !fields.iter().any(|(f, _)| f == k)),
-    );
+    let mut pairs: Vec<(&str, &str)> = defaults
+        .iter()
+        .filter(|(k, _)| !fields.iter().any(|(f, _)| f == k))
+        .copied()
+        .collect();
     pairs.extend_from_slice(fields);
-    client
-        .post(app.url("/intakes/new"))
-        .form(&pairs)
-        .send()
-        .await
-        .unwrap()
+    app.post_form(client, "/intakes/new", &token, &pairs).await
 }
 
 /// Records an intake about a new person (no 名寄せ candidate expected); the person's id.
@@ -809,8 +780,8 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     // Split: both stand alone again, and the pair is recorded as distinct.
     let res = split(&app, &coordinator, a, b).await;
     assert_eq!(redirected(res).await, format!("/persons/{a}"));
-    assert!(app.store.known_distinct(a, b).await.unwrap());
-    assert!(app.store.known_distinct(b, a).await.unwrap());
+    assert!(app.store.split_before(a, b).await.unwrap());
+    assert!(app.store.split_before(b, a).await.unwrap());
     assert_eq!(linked_to(&app, b).await, None);
     let (status, page_b) = app.get_text(&coordinator, &format!("/persons/{b}")).await;
     assert_eq!(status, StatusCode::OK);

@@ -467,23 +467,6 @@ async fn referral_sheet_only(
 pub const SPLIT_BEFORE: &str =
     "この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。";
 
-/// Whether any record of one 名寄せ group was split from (judged distinct from) any record
-/// of the other: then linking the groups needs the coordinator's explicit confirmation.
-pub async fn split_before(state: &AppState, a: i64, b: i64) -> Result<bool, AppError> {
-    let (group_a, group_b) = (
-        state.store.person_group(a).await?,
-        state.store.person_group(b).await?,
-    );
-    for &x in &group_a {
-        for &y in &group_b {
-            if state.store.known_distinct(x, y).await? {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
-}
-
 /// Links record `other` (with its group) to person `id`'s canonical record (coordinator;
 /// both records stay). A pair split before is refused (`Conflict`, [`SPLIT_BEFORE`])
 /// unless `confirm_distinct`. Returns the canonical id.
@@ -503,7 +486,10 @@ pub async fn link_records(
             "すでに同じ本人として結び付いています".into(),
         ));
     }
-    let relink = split_before(state, this.person.id, other.person.id).await?;
+    let relink = state
+        .store
+        .split_before(this.person.id, other.person.id)
+        .await?;
     if relink && !confirm_distinct {
         return Err(AppError::Conflict(SPLIT_BEFORE.into()));
     }
