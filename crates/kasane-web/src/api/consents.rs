@@ -147,6 +147,14 @@ async fn info(state: &AppState, c: Consent) -> Result<ConsentInfo, AppError> {
     })
 }
 
+async fn infos(state: &AppState, consents: Vec<Consent>) -> Result<Vec<ConsentInfo>, AppError> {
+    let mut out = Vec::with_capacity(consents.len());
+    for c in consents {
+        out.push(info(state, c).await?);
+    }
+    Ok(out)
+}
+
 /// The consents of the case's person (or household members), newest first, with state.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/consents", tag = "consents",
     params(("id" = i64, Path, description = "case id")),
@@ -159,11 +167,8 @@ pub async fn of_case(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
     let (case, _) = case_read(&state, &ctx, Action::Read, id).await?;
-    let mut out = Vec::new();
-    for c in consents_of_case(&state, &case).await? {
-        out.push(info(&state, c).await?);
-    }
-    Ok(Json(out))
+    let consents = consents_of_case(&state, &case).await?;
+    Ok(Json(infos(&state, consents).await?))
 }
 
 /// Records a consent on the case (a full grant on the case is needed; a read-only basis
@@ -201,11 +206,8 @@ pub async fn of_person(
     if access.grant.view == View::ReferralSheet {
         return Err(ApiError(AppError::NotFound));
     }
-    let mut out = Vec::new();
-    for c in state.store.consents_of_person(access.person.id).await? {
-        out.push(info(&state, c).await?);
-    }
-    Ok(Json(out))
+    let consents = state.store.consents_of_person(access.person.id).await?;
+    Ok(Json(infos(&state, consents).await?))
 }
 
 /// Records a consent of the person, outside any case (a full grant on the person is

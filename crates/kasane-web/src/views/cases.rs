@@ -36,6 +36,7 @@ use crate::http::guard::{
 use crate::views::consents;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
+use crate::views::meetings::{already, audit_record, invalid};
 use crate::views::persons::birth_label;
 
 pub const CASE_PAGE_SIZE: i64 = 50;
@@ -122,13 +123,18 @@ pub fn closure_label(code: &str) -> String {
     label_of::<ClosureReason>(code, ClosureReason::label)
 }
 
+/// 200, or 422 for a form shown again with its problems.
+pub fn form_status(problems: &[String]) -> StatusCode {
+    if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// Agencies that keep case records (身近な相談場所 only notice and connect).
 pub fn record_holding(agencies: &[Agency]) -> impl Iterator<Item = &Agency> {
     agencies.iter().filter(|a| a.kind != "nearby_place")
-}
-
-fn validation(errors: impl IntoIterator<Item = impl ToString>) -> AppError {
-    AppError::Validation(errors.into_iter().map(|e| e.to_string()).collect())
 }
 
 /// The canonical record of person `id` (the root of its 名寄せ group).
@@ -207,36 +213,6 @@ pub fn may_reopen(ctx: &Ctx, case: &Case, coordinating: Option<AgencyId>) -> boo
             || (ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id)))
 }
 
-/// Audits a write on `kind` #`id` with the basis it rested on; `reason` is a code, never
-/// personal data.
-pub async fn audit_write(
-    state: &AppState,
-    ctx: &Ctx,
-    action: AuditAction,
-    (kind, id): (&str, i64),
-    basis: Basis,
-    reason: &str,
-) -> Result<(), AppError> {
-    let oid = id.to_string();
-    audit(
-        state,
-        ctx,
-        action,
-        Object { kind, id: &oid },
-        basis.code(),
-        reason,
-    )
-    .await
-}
-
-/// The store's "someone was faster" and "already so" answers are the caller's to fix.
-fn store_refusal(e: StoreError) -> AppError {
-    match e {
-        StoreError::Invalid(m) => AppError::Conflict(m),
-        other => other.into(),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Services shared with the API
 // ---------------------------------------------------------------------------
@@ -266,7 +242,7 @@ pub async fn list_cases(
 ) -> Result<(Vec<Case>, i64), AppError> {
     let status = match q.status.trim() {
         "" => None,
-        s => Some(s.parse::<CaseStatus>().map_err(|e| validation([e]))?),
+        s => Some(s.parse::<CaseStatus>().map_err(|e| invalid(&[e]))?),
     };
     if !may_see_person_data(&ctx.actor) {
         return Ok((Vec::new(), 0));
@@ -389,19 +365,17 @@ pub async fn case_subject(
         }
     };
     if let Some(i) = intake {
-        // Access to the intake is access to its person, decided above.
-        if input.person_id.is_some()
-            && canonical_person_id(state, i.person_id).await?
-                != subject.person.as_ref().map_or(0, |p| p.id)
-        {
-            return Err(validation(["相談受付の本人とケースの本人が異なります"]));
+        // Access to the intake is access to its person, decided above: without a person of
+        // its own the request's person is the intake's, so `root` is its canonical record.
+        let root = subject.person.as_ref().map_or(0, |p| p.id);
+        if input.person_id.is_some() && canonical_person_id(state, i.person_id).await? != root {
+            return Err(invalid(&["相談受付の本人とケースの本人が異なります"]));
         }
         if i.outcome != Outcome::Escalated.code() {
-            return Err(validation([
+            return Err(invalid(&[
                 "ケースを開けるのは、対応結果が「多機関協働へ」の相談受付からです",
             ]));
         }
-        let root = canonical_person_id(state, i.person_id).await?;
         if state
             .store
             .cases_of_person(root)
@@ -482,7 +456,18 @@ fn check_new_case(
 pub async fn open_case(state: &AppState, ctx: &Ctx, input: &NewCaseInput) -> Result<i64, AppError> {
     let subject = case_subject(state, ctx, input).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
-    let c = check_new_case(input, &agencies, ctx.agency.id)?;
+    open_case_for(state, ctx, input, &subject, &agencies).await
+}
+
+/// [`open_case`] on a subject already decided and the municipality's agencies.
+async fn open_case_for(
+    state: &AppState,
+    ctx: &Ctx,
+    input: &NewCaseInput,
+    subject: &CaseSubject,
+    agencies: &[Agency],
+) -> Result<i64, AppError> {
+    let c = check_new_case(input, agencies, ctx.agency.id)?;
     let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
     let id = state
         .store
@@ -504,12 +489,13 @@ pub async fn open_case(state: &AppState, ctx: &Ctx, input: &NewCaseInput) -> Res
             .add_case_agency(ctx.municipality.id, id, *agency, ctx.user.id, ctx.agency.id)
             .await?;
     }
-    audit_write(
+    audit_record(
         state,
         ctx,
         AuditAction::Create,
-        ("case", id),
-        subject.grant.basis,
+        "case",
+        id,
+        subject.grant.basis.code(),
         "",
     )
     .await?;
@@ -543,7 +529,6 @@ pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetai
     })
 }
 
-/// The stored code of an event.
 /// A history row's event, in Japanese.
 pub fn event_label(code: &str) -> &'static str {
     match code {
@@ -565,21 +550,21 @@ pub fn event_label(code: &str) -> &'static str {
 pub fn parse_event(event: &str, to: &str, reason: &str) -> Result<CaseEvent, AppError> {
     match event.trim() {
         "advance" => match to.trim() {
-            "" => Err(validation(["移す先の状態を選んでください"])),
+            "" => Err(invalid(&["移す先の状態を選んでください"])),
             s => Ok(CaseEvent::Advance {
-                to: s.parse().map_err(|e| validation([e]))?,
+                to: s.parse().map_err(|e| invalid(&[e]))?,
             }),
         },
         "suspend" => Ok(CaseEvent::Suspend),
         "resume" => Ok(CaseEvent::Resume),
         "reopen" => Ok(CaseEvent::Reopen),
         "close" => match reason.trim() {
-            "" => Err(validation(["終結の理由を選んでください"])),
+            "" => Err(invalid(&["終結の理由を選んでください"])),
             s => Ok(CaseEvent::Close {
-                reason: s.parse().map_err(|e| validation([e]))?,
+                reason: s.parse().map_err(|e| invalid(&[e]))?,
             }),
         },
-        other => Err(validation([format!(
+        other => Err(invalid(&[format!(
             "不明な操作です: 「{other}」(advance, suspend, resume, close, reopen のいずれか)"
         )])),
     }
@@ -604,7 +589,7 @@ pub async fn move_case(
     };
     let from: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
     let suspended_from = case.suspended_from.as_deref().and_then(|s| s.parse().ok());
-    let to = case::apply(from, event, suspended_from, note).map_err(|e| validation([e]))?;
+    let to = case::apply(from, event, suspended_from, note).map_err(|e| invalid(&[e]))?;
     let closure_reason = match event {
         CaseEvent::Close { reason } => Some(reason.code()),
         _ => None,
@@ -626,25 +611,29 @@ pub async fn move_case(
             },
         )
         .await
-        .map_err(store_refusal)?;
+        .map_err(already(
+            "ケースの状態が先に変更されました。画面を読み込み直してください",
+        ))?;
     if matches!(event, CaseEvent::Reopen) {
-        audit_write(
+        audit_record(
             state,
             ctx,
             AuditAction::Update,
-            ("case_reopen", case.id),
-            grant.basis,
+            "case_reopen",
+            case.id,
+            grant.basis.code(),
             "",
         )
         .await?;
     }
     if let Some(code) = closure_reason {
-        audit_write(
+        audit_record(
             state,
             ctx,
             AuditAction::Update,
-            ("case_closure", case.id),
-            grant.basis,
+            "case_closure",
+            case.id,
+            grant.basis.code(),
             code,
         )
         .await?;
@@ -668,10 +657,10 @@ async fn case_and_another_agency(
     let (case, _, _) = case_to_manage(state, ctx, id).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     if !record_holding(&agencies).any(|a| a.id == agency_id) {
-        return Err(validation(["この自治体の相談支援機関から選んでください"]));
+        return Err(invalid(&["この自治体の相談支援機関から選んでください"]));
     }
     if agency_id == case.lead_agency_id {
-        return Err(validation([is_lead]));
+        return Err(invalid(&[is_lead]));
     }
     Ok(case)
 }
@@ -756,7 +745,7 @@ pub async fn hand_over(state: &AppState, ctx: &Ctx, id: i64, note: &str) -> Resu
         coordinating,
         note,
     )
-    .map_err(|e| validation([e]))?;
+    .map_err(|e| invalid(&[e]))?;
     state
         .store
         .hand_over_case(
@@ -767,12 +756,7 @@ pub async fn hand_over(state: &AppState, ctx: &Ctx, id: i64, note: &str) -> Resu
             ctx.agency.id,
         )
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::Conflict("多機関協働の関与はすでに終了しています".into())
-            }
-            other => other.into(),
-        })
+        .map_err(already("多機関協働の関与はすでに終了しています"))
 }
 
 /// One version of the assessment sheet, with the sections it changed.
@@ -826,7 +810,7 @@ pub async fn save_assessment(
 ) -> Result<i32, AppError> {
     let (case, _) = case_access(state, ctx, Action::Create, id).await?;
     let cfg = municipality_config(ctx)?;
-    let valid = assessment::validate(draft, &issue_codes(&cfg)).map_err(validation)?;
+    let valid = assessment::validate(draft, &issue_codes(&cfg)).map_err(|e| invalid(&e))?;
     let json = serde_json::to_string(&valid.sheet).map_err(|_| AppError::Internal)?;
     Ok(state
         .store
@@ -969,14 +953,13 @@ fn input_from_pairs(pairs: &[(String, String)]) -> NewCaseInput {
     }
 }
 
-async fn render_new(
-    state: &AppState,
+fn render_new(
     ctx: &Ctx,
     input: &NewCaseInput,
+    subject: &CaseSubject,
+    agencies: &[Agency],
     errors: &[String],
-) -> Result<Response, AppError> {
-    let subject = case_subject(state, ctx, input).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
+) -> Response {
     let kinds: Vec<&str> = if input.kinds.is_empty() {
         vec![CaseKind::Collaboration.code()]
     } else {
@@ -1006,12 +989,12 @@ async fn render_new(
                 }
                 label { "主担当機関 "
                     select name="lead_agency_id" {
-                        @for a in record_holding(&agencies) { option value=(a.id) selected[a.id == lead] { (a.name) } }
+                        @for a in record_holding(agencies) { option value=(a.id) selected[a.id == lead] { (a.name) } }
                     }
                 }
                 fieldset {
                     legend { "関与機関(複数選択)" }
-                    @for a in record_holding(&agencies) {
+                    @for a in record_holding(agencies) {
                         label.check { input type="checkbox" name="agencies" value=(a.id) checked[input.agencies.contains(&a.id)]; (a.name) }
                     }
                 }
@@ -1020,12 +1003,8 @@ async fn render_new(
             button type="submit" { "ケースを開く" }
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, page(ctx, "ケースを開く", "/collaboration", body)).into_response())
+    let status = form_status(errors);
+    (status, page(ctx, "ケースを開く", "/collaboration", body)).into_response()
 }
 
 async fn new_page(
@@ -1039,7 +1018,9 @@ async fn new_page(
         intake_id: q.intake_id,
         ..NewCaseInput::default()
     };
-    Ok(render_new(&state, &ctx, &input, &[]).await?)
+    let subject = case_subject(&state, &ctx, &input).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    Ok(render_new(&ctx, &input, &subject, &agencies, &[]))
 }
 
 async fn create(
@@ -1050,9 +1031,13 @@ async fn create(
     let pairs = form_pairs(&body)?;
     ctx.check_csrf(field(&pairs, "csrf"))?;
     let input = input_from_pairs(&pairs);
-    match open_case(&state, &ctx, &input).await {
+    let subject = case_subject(&state, &ctx, &input).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    match open_case_for(&state, &ctx, &input, &subject, &agencies).await {
         Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(AppError::Validation(errors)) => Ok(render_new(&state, &ctx, &input, &errors).await?),
+        Err(AppError::Validation(errors)) => {
+            Ok(render_new(&ctx, &input, &subject, &agencies, &errors))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -1327,11 +1312,7 @@ async fn render_case(
             }
         }
     };
-    let status_code = if retry.messages.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status_code = form_status(&retry.messages);
     let title = format!("ケース #{}({})", case.id, case.subject_name);
     Ok((status_code, page(ctx, &title, "/collaboration", body)).into_response())
 }
@@ -1393,7 +1374,7 @@ struct AgencyForm {
 }
 
 fn chosen(agency_id: Option<AgencyId>) -> Result<AgencyId, AppError> {
-    agency_id.ok_or_else(|| validation(["機関を選んでください"]))
+    agency_id.ok_or_else(|| invalid(&["機関を選んでください"]))
 }
 
 #[derive(Clone, Copy)]
@@ -1565,11 +1546,7 @@ async fn render_assessment(
             section.card { (sheet_table(&cfg, &v.sheet)) }
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok((status, page(ctx, "アセスメント", "/collaboration", body)).into_response())
 }
 
@@ -1702,9 +1679,6 @@ async fn assessment_print(
 // On the person page
 // ---------------------------------------------------------------------------
 
-/// The person page's 多機関協働 part: the person's cases the caller may read (others are
-/// skipped, not refused), escalated intakes waiting for a case, 「ケースを開く」, and the
-/// person's consents.
 /// The cases among `all` the caller may read (each read audited with its basis; the
 /// others are left out without failing the page).
 async fn readable(state: &AppState, ctx: &Ctx, all: &[Case]) -> Result<Vec<Case>, AppError> {
@@ -1752,6 +1726,9 @@ pub async fn household_section(
     })
 }
 
+/// The person page's 多機関協働 part: the person's cases the caller may read (others are
+/// skipped, not refused), escalated intakes waiting for a case, 「ケースを開く」, and the
+/// person's consents.
 pub async fn person_section(
     state: &AppState,
     ctx: &Ctx,

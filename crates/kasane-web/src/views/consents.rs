@@ -7,7 +7,6 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, RawForm, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -20,6 +19,7 @@ use kasane_domain::wareki::format_wareki;
 use kasane_store::case::Case;
 use kasane_store::consent::Consent;
 use kasane_store::household::Member;
+use kasane_store::municipality::Agency;
 use kasane_store::person::Person;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -29,11 +29,12 @@ use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{PersonAccess, person_access, today_jst};
 use crate::views::cases::{
-    audit_write, canonical_person_id, case_read, field, fields, form_pairs, ids,
+    canonical_person_id, case_read, field, fields, form_pairs, form_status, ids,
     municipality_config, record_holding,
 };
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
+use crate::views::meetings::{audit_record, invalid};
 use crate::views::persons::birth_label;
 
 pub fn routes() -> Router<AppState> {
@@ -80,15 +81,22 @@ pub fn meeting_name(cfg: &MunicipalityConfig, kind: MeetingKind) -> String {
     }
 }
 
+/// The canonical records (名寄せ roots) of household members.
+async fn member_roots(state: &AppState, members: &[Member]) -> Result<Vec<i64>, AppError> {
+    let mut roots = Vec::with_capacity(members.len());
+    for m in members {
+        roots.push(canonical_person_id(state, m.person_id).await?);
+    }
+    Ok(roots)
+}
+
 /// The consents of the case's person, or of its household's current members.
 pub async fn consents_of_case(state: &AppState, case: &Case) -> Result<Vec<Consent>, AppError> {
     let mut roots = Vec::new();
     if let Some(pid) = case.person_id {
         roots.push(canonical_person_id(state, pid).await?);
     } else if let Some(hid) = case.household_id {
-        for m in state.store.household_members(hid, true).await? {
-            roots.push(canonical_person_id(state, m.person_id).await?);
-        }
+        roots = member_roots(state, &state.store.household_members(hid, true).await?).await?;
     }
     roots.sort_unstable();
     roots.dedup();
@@ -137,13 +145,9 @@ pub async fn consent_subject(
         Some(pid) => {
             if case.person_id.is_none() {
                 let chosen = canonical_person_id(state, pid).await?;
-                let mut member = false;
-                for m in &members {
-                    member |= canonical_person_id(state, m.person_id).await? == chosen;
-                }
-                if !member {
-                    return Err(AppError::Validation(vec![
-                        "同意した本人を、この世帯の世帯員から選んでください".into(),
+                if !member_roots(state, &members).await?.contains(&chosen) {
+                    return Err(invalid(&[
+                        "同意した本人を、この世帯の世帯員から選んでください",
                     ]));
                 }
             }
@@ -169,13 +173,24 @@ pub async fn record_consent(
     draft: &ConsentDraft,
 ) -> Result<i64, AppError> {
     let subject = consent_subject(state, ctx, case_id, person_id).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    record_consent_for(state, ctx, &subject, &agencies, draft).await
+}
+
+/// [`record_consent`] on a subject already decided and the municipality's agencies.
+async fn record_consent_for(
+    state: &AppState,
+    ctx: &Ctx,
+    subject: &ConsentSubject,
+    agencies: &[Agency],
+    draft: &ConsentDraft,
+) -> Result<i64, AppError> {
     let person = subject
         .person
-        .ok_or_else(|| AppError::Validation(vec!["同意した本人(世帯員)を選んでください".into()]))?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    let known: Vec<i64> = record_holding(&agencies).map(|a| a.id).collect();
-    let valid = consent::validate(draft, &known, today_jst())
-        .map_err(|e| AppError::Validation(e.iter().map(ToString::to_string).collect()))?;
+        .as_ref()
+        .ok_or_else(|| invalid(&["同意した本人(世帯員)を選んでください"]))?;
+    let known: Vec<i64> = record_holding(agencies).map(|a| a.id).collect();
+    let valid = consent::validate(draft, &known, today_jst()).map_err(|e| invalid(&e))?;
     let id = state
         .store
         .create_consent(
@@ -187,12 +202,13 @@ pub async fn record_consent(
             ctx.agency.id,
         )
         .await?;
-    audit_write(
+    audit_record(
         state,
         ctx,
         AuditAction::Create,
-        ("consent", id),
-        subject.grant.basis,
+        "consent",
+        id,
+        subject.grant.basis.code(),
         "",
     )
     .await?;
@@ -227,8 +243,7 @@ pub async fn withdraw(
     note: &str,
 ) -> Result<Consent, AppError> {
     let (c, access) = consent_access(state, ctx, Action::Update, id).await?;
-    consent::check_withdrawal(note, c.withdrawn_at.is_some())
-        .map_err(|e| AppError::Validation(vec![e.to_string()]))?;
+    consent::check_withdrawal(note, c.withdrawn_at.is_some()).map_err(|e| invalid(&[e]))?;
     state
         .store
         .withdraw_consent(c.id, note.trim(), ctx.user.id)
@@ -239,12 +254,13 @@ pub async fn withdraw(
             }
             other => other.into(),
         })?;
-    audit_write(
+    audit_record(
         state,
         ctx,
         AuditAction::Update,
-        ("consent_withdrawal", c.id),
-        access.grant.basis,
+        "consent_withdrawal",
+        c.id,
+        access.grant.basis.code(),
         "withdrawn",
     )
     .await?;
@@ -325,17 +341,26 @@ pub fn consent_list(
     }
 }
 
-async fn render_form(
+/// The subject of a consent form and the municipality's agencies to choose from.
+async fn form_subject(
     state: &AppState,
     ctx: &Ctx,
     case_id: Option<i64>,
     person_id: Option<i64>,
+) -> Result<(ConsentSubject, Vec<Agency>), AppError> {
+    let subject = consent_subject(state, ctx, case_id, person_id).await?;
+    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    Ok((subject, agencies))
+}
+
+fn render_form(
+    ctx: &Ctx,
+    subject: &ConsentSubject,
+    agencies: &[Agency],
     draft: &ConsentDraft,
     errors: &[String],
 ) -> Result<Response, AppError> {
-    let subject = consent_subject(state, ctx, case_id, person_id).await?;
     let cfg = municipality_config(ctx)?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
     let action = match &subject.case {
         Some(c) => format!("/cases/{}/consents/new", c.id),
         None => format!(
@@ -388,7 +413,7 @@ async fn render_form(
                 }
                 fieldset {
                     legend { "情報を共有する機関(複数選択)" }
-                    @for a in record_holding(&agencies) {
+                    @for a in record_holding(agencies) {
                         label.check { input type="checkbox" name="agencies" value=(a.id) checked[d.agencies.contains(&a.id)]; (a.name) }
                     }
                 }
@@ -404,11 +429,7 @@ async fn render_form(
             button type="submit" { "本人同意を記録する" }
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok((
         status,
         page(ctx, "本人同意を記録する", "/collaboration", body),
@@ -438,7 +459,14 @@ async fn case_form(
     Path(id): Path<i64>,
     Query(q): Query<MemberQuery>,
 ) -> Result<Response, PageError> {
-    Ok(render_form(&state, &ctx, Some(id), q.person_id, &default_draft(), &[]).await?)
+    let (subject, agencies) = form_subject(&state, &ctx, Some(id), q.person_id).await?;
+    Ok(render_form(
+        &ctx,
+        &subject,
+        &agencies,
+        &default_draft(),
+        &[],
+    )?)
 }
 
 async fn person_form(
@@ -446,7 +474,14 @@ async fn person_form(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    Ok(render_form(&state, &ctx, None, Some(id), &default_draft(), &[]).await?)
+    let (subject, agencies) = form_subject(&state, &ctx, None, Some(id)).await?;
+    Ok(render_form(
+        &ctx,
+        &subject,
+        &agencies,
+        &default_draft(),
+        &[],
+    )?)
 }
 
 async fn submit(
@@ -460,7 +495,8 @@ async fn submit(
     ctx.check_csrf(field(&pairs, "csrf"))?;
     let person_id = person_id.or_else(|| field(&pairs, "person_id").trim().parse().ok());
     let draft = draft_from_pairs(&pairs);
-    match record_consent(state, ctx, case_id, person_id, &draft).await {
+    let (subject, agencies) = form_subject(state, ctx, case_id, person_id).await?;
+    match record_consent_for(state, ctx, &subject, &agencies, &draft).await {
         Ok(_) => {
             let back = match (case_id, person_id) {
                 (Some(c), _) => format!("/cases/{c}#consents"),
@@ -470,7 +506,7 @@ async fn submit(
             Ok(Redirect::to(&back).into_response())
         }
         Err(AppError::Validation(errors)) => {
-            Ok(render_form(state, ctx, case_id, person_id, &draft, &errors).await?)
+            Ok(render_form(ctx, &subject, &agencies, &draft, &errors)?)
         }
         Err(e) => Err(e.into()),
     }
@@ -555,7 +591,8 @@ async fn print(
                 }
             }
             p.muted { "記録: " (c.recorded_by_agency_name) " " (c.recorded_by_name) "(" (jst(c.created_at)) ") ・ 同意書番号 " (c.id) }
-            @if let Some((_, label)) = Some(consent_state(&c, today_jst())).filter(|(code, _)| *code != "in_force") {
+            @let (code, label) = consent_state(&c, today_jst());
+            @if code != "in_force" {
                 p.error { "この同意は" (label) "です。" }
             }
         }
