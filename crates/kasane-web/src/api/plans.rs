@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
+use crate::views::meetings::coordinates;
 use crate::views::plans::{
     DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
     plan_versions, record_monitoring,
@@ -485,7 +486,8 @@ pub async fn due_list(
     State(state): State<AppState>,
     Api(ctx): Api,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let lines = monitoring_worklist(&state, &ctx).await?;
+    let coordinator = coordinates(&state, &ctx).await?;
+    let lines = monitoring_worklist(&state, &ctx, coordinator).await?;
     Ok(Json(
         lines.into_iter().map(DueMonitoringInfo::from).collect(),
     ))

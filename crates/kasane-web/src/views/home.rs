@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, today_jst, viewer};
+use crate::http::guard::{Object, audit, today_jst};
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 
@@ -90,7 +90,9 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
     if !kasane_domain::access::may_see_person_data(&ctx.actor) {
         return Ok(w);
     }
-    w.monitoring = crate::views::plans::monitoring_worklist(state, ctx).await?;
+    // Read once: the monitoring worklist's scope and the escalation queue both turn on it.
+    let coordinator = crate::views::meetings::coordinates(state, ctx).await?;
+    w.monitoring = crate::views::plans::monitoring_worklist(state, ctx, coordinator).await?;
     for r in state
         .store
         .referral_worklist(ctx.municipality.id, ctx.agency.id)
@@ -117,7 +119,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
     }
     // The coordinating agency's queue: its coordinators hold the coordination basis for
     // every person escalated to it, so the names may show.
-    if viewer(state, ctx).await?.coordinates {
+    if coordinator {
         w.escalations = state.store.escalations_waiting(ctx.municipality.id).await?;
     }
     if ctx.actor.has(Role::Coordinator) {

@@ -37,6 +37,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{Object, audit, case_access, today_jst};
+use crate::views::cases::record_holding;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 
@@ -91,7 +92,8 @@ pub fn kind_title(ctx: &Ctx, kind: MeetingKind) -> String {
     }
 }
 
-fn wareki_opt(d: Option<NaiveDate>) -> String {
+/// A date in 和暦, or nothing.
+pub fn wareki_opt(d: Option<NaiveDate>) -> String {
     d.map(format_wareki).unwrap_or_default()
 }
 
@@ -284,6 +286,14 @@ pub async fn list_meetings(
         .await?)
 }
 
+/// Whether the municipality's configuration makes `agency` the host of meetings of `kind`.
+fn hosts(agency: &Agency, kind: MeetingKind) -> bool {
+    match kind {
+        MeetingKind::Support => agency.hosts_support_meeting,
+        MeetingKind::Multilayer => agency.hosts_multilayer_meeting,
+    }
+}
+
 /// The agency hosting meetings of `kind` by the municipality's configuration.
 pub async fn default_host(
     state: &AppState,
@@ -291,13 +301,7 @@ pub async fn default_host(
     kind: MeetingKind,
 ) -> Result<Option<AgencyId>, AppError> {
     let agencies = state.store.agencies(ctx.municipality.id).await?;
-    Ok(agencies
-        .iter()
-        .find(|a| match kind {
-            MeetingKind::Support => a.hosts_support_meeting,
-            MeetingKind::Multilayer => a.hosts_multilayer_meeting,
-        })
-        .map(|a| a.id))
+    Ok(agencies.iter().find(|a| hosts(a, kind)).map(|a| a.id))
 }
 
 /// Creates a meeting: validated by the domain; the host defaults to the configured one;
@@ -515,8 +519,8 @@ async fn writable_item(
     ctx: &Ctx,
     id: i64,
     item_id: i64,
-) -> Result<(MeetingView, AgendaItem, Grant), AppError> {
-    let m = managed_meeting(state, ctx, id).await?;
+) -> Result<(AgendaItem, Grant), AppError> {
+    managed_meeting(state, ctx, id).await?;
     let item = state
         .store
         .agenda_item(item_id)
@@ -524,7 +528,7 @@ async fn writable_item(
         .filter(|i| i.meeting_id == id)
         .ok_or(AppError::NotFound)?;
     let (_, grant) = case_access(state, ctx, Action::Read, item.case_id).await?;
-    Ok((m, item, grant))
+    Ok((item, grant))
 }
 
 /// Records the minutes (会議録) of one agenda case.
@@ -536,7 +540,7 @@ pub async fn save_minutes(
     discussion: &str,
     decisions: &str,
 ) -> Result<(), AppError> {
-    let (_, item, grant) = writable_item(state, ctx, id, item_id).await?;
+    let (item, grant) = writable_item(state, ctx, id, item_id).await?;
     check_minutes(discussion, decisions).map_err(|e| invalid(&e))?;
     state
         .store
@@ -569,7 +573,8 @@ pub async fn assign_role(
         .iter()
         .find(|a| a.case_id == case_id)
         .ok_or_else(|| invalid(&["このケースはこの会議の議題ではありません"]))?;
-    let (_, _, grant) = writable_item(state, ctx, id, item.id).await?;
+    // As for the minutes (`writable_item`): the manager must be able to read the case.
+    let (_, grant) = case_access(state, ctx, Action::Read, item.case_id).await?;
     let agencies: Vec<AgencyId> = state
         .store
         .agencies(ctx.municipality.id)
@@ -711,13 +716,7 @@ async fn list_page(
     // Registering is offered to the configured host's staff and the coordinator (others
     // could still host a meeting of their own: the form itself decides).
     let coordinator = coordinates(&state, &ctx).await?;
-    let may_register = |k: MeetingKind| {
-        coordinator
-            || match k {
-                MeetingKind::Support => ctx.agency.hosts_support_meeting,
-                MeetingKind::Multilayer => ctx.agency.hosts_multilayer_meeting,
-            }
-    };
+    let may_register = |k: MeetingKind| coordinator || hosts(&ctx.agency, k);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let link = |p: i64| format!("/meetings?kind={}&page={p}", q.kind);
     let body = html! {
@@ -791,10 +790,7 @@ fn meeting_form(ctx: &Ctx, agencies: &[Agency], d: &MeetingDraft, errors: &[Stri
                         option value="" {
                             "設定どおり("
                             @for k in MeetingKind::ALL {
-                                @if let Some(a) = agencies.iter().find(|a| match k {
-                                    MeetingKind::Support => a.hosts_support_meeting,
-                                    MeetingKind::Multilayer => a.hosts_multilayer_meeting,
-                                }) { (kind_name(ctx, k)) ": " (a.name) " " }
+                                @if let Some(a) = agencies.iter().find(|a| hosts(a, k)) { (kind_name(ctx, k)) ": " (a.name) " " }
                             }
                             ")"
                         }
@@ -1048,13 +1044,8 @@ async fn meeting_page(
 ) -> Result<Markup, PageError> {
     let m = load_meeting(&state, &ctx, id).await?;
     let lines = agenda_lines(&state, &ctx, &m).await?;
-    let agencies: Vec<Agency> = state
-        .store
-        .agencies(ctx.municipality.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.kind != "nearby_place")
-        .collect();
+    let all = state.store.agencies(ctx.municipality.id).await?;
+    let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
     let candidates = if m.manager {
         let viewer = crate::http::guard::viewer(&state, &ctx).await?;
         let (cases, _) = state.store.list_cases(viewer, None, 500, 0).await?;

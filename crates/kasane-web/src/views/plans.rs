@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 use kasane_domain::access::{Action, Grant, View, may_see_person_data};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::meeting::MeetingKind;
@@ -34,10 +34,11 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{case_access, today_jst};
+use crate::views::cases::{field, form_pairs, record_holding};
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 use crate::views::meetings::{
-    already, audit_record, coordinates, invalid, kind_name, managed_meeting, peek_case,
+    already, audit_record, coordinates, invalid, kind_name, managed_meeting, peek_case, wareki_opt,
 };
 
 const OLD_VERSION: &str = "旧版のプランは閲覧のみです(評価・モニタリングは最新の版に記録します)";
@@ -60,10 +61,6 @@ pub fn routes() -> Router<AppState> {
             "/monitoring/{id}",
             get(monitoring_page).post(monitoring_post),
         )
-}
-
-fn wareki_opt(d: Option<NaiveDate>) -> String {
-    d.map(format_wareki).unwrap_or_default()
 }
 
 /// A plan version as the caller may see it, with everything its page shows.
@@ -384,19 +381,20 @@ pub struct DueLine {
 }
 
 /// Monitoring due within [`DUE_SOON_DAYS`] or overdue, for the caller's worklist: all of
-/// the municipality's for the coordinating agency's coordinator; for other staff those
-/// whose plan actions name them (or, with no named user, their agency). Only cases the
-/// caller may read are listed (decided without auditing the others).
-pub async fn monitoring_worklist(state: &AppState, ctx: &Ctx) -> Result<Vec<DueLine>, AppError> {
+/// the municipality's for the coordinating agency's coordinator (`coordinator`, see
+/// `meetings::coordinates`); for other staff those whose plan actions name them (or, with
+/// no named user, their agency). Only cases the caller may read are listed (decided once
+/// per case, without auditing the others).
+pub async fn monitoring_worklist(
+    state: &AppState,
+    ctx: &Ctx,
+    coordinator: bool,
+) -> Result<Vec<DueLine>, AppError> {
     if !may_see_person_data(&ctx.actor) {
         return Ok(Vec::new());
     }
     let today = today_jst();
-    let staff = if coordinates(state, ctx).await? {
-        None
-    } else {
-        Some((ctx.user.id, ctx.agency.id))
-    };
+    let staff = (!coordinator).then_some((ctx.user.id, ctx.agency.id));
     let rows = state
         .store
         .due_monitorings(
@@ -408,6 +406,10 @@ pub async fn monitoring_worklist(state: &AppState, ctx: &Ctx) -> Result<Vec<DueL
     let mut readable: HashMap<i64, bool> = HashMap::new();
     let mut out = Vec::new();
     for row in rows {
+        let state_now = due(row.due_on, false, today);
+        if !state_now.needs_attention() {
+            continue;
+        }
         let visible = match readable.get(&row.case_id) {
             Some(v) => *v,
             None => {
@@ -419,8 +421,7 @@ pub async fn monitoring_worklist(state: &AppState, ctx: &Ctx) -> Result<Vec<DueL
                 v
             }
         };
-        let state_now = due(row.due_on, false, today);
-        if visible && state_now.needs_attention() {
+        if visible {
             out.push(DueLine {
                 due: row,
                 state: state_now,
@@ -492,20 +493,6 @@ impl PlanForm {
         }
         f
     }
-}
-
-/// The first value of field `name` ("" when absent).
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn parse_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))
 }
 
 /// The form prefilled from a stored version (a revision starts from the newest).
@@ -620,13 +607,8 @@ async fn form_page(
     errors: &[String],
     revision_of: Option<&Plan>,
 ) -> Result<Markup, AppError> {
-    let agencies: Vec<Agency> = state
-        .store
-        .agencies(ctx.municipality.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.kind != "nearby_place")
-        .collect();
+    let all = state.store.agencies(ctx.municipality.id).await?;
+    let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
     let users = responsible_users(state, ctx).await?;
     let title = match revision_of {
         Some(p) => format!("支援プランの見直し(第{}版をもとに)", p.version),
@@ -665,7 +647,7 @@ async fn create(
     Path(case_id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let form = PlanForm::from_pairs(parse_pairs(&body)?);
+    let form = PlanForm::from_pairs(form_pairs(&body)?);
     ctx.check_csrf(&form.csrf)?;
     match create_plan(&state, &ctx, case_id, &form.draft).await {
         Ok(id) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
@@ -881,10 +863,15 @@ async fn approve_post(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = parse_pairs(&body)?;
-    let get = |k: &str| field(&pairs, k);
-    ctx.check_csrf(&get("csrf"))?;
-    approve_plan(&state, &ctx, id, get("meeting_id").trim().parse().ok()).await?;
+    let pairs = form_pairs(&body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
+    approve_plan(
+        &state,
+        &ctx,
+        id,
+        field(&pairs, "meeting_id").trim().parse().ok(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/plans/{id}")).into_response())
 }
 
@@ -976,8 +963,8 @@ async fn monitoring_post(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = parse_pairs(&body)?;
-    ctx.check_csrf(&field(&pairs, "csrf"))?;
+    let pairs = form_pairs(&body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
     let drafts = monitoring_drafts(&pairs);
     match record_monitoring(&state, &ctx, id, &drafts).await {
         Ok(plan_id) => Ok(Redirect::to(&format!("/plans/{plan_id}")).into_response()),
@@ -1118,8 +1105,8 @@ async fn evaluation_post(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = parse_pairs(&body)?;
-    let get = |k: &str| field(&pairs, k);
+    let pairs = form_pairs(&body)?;
+    let get = |k: &str| field(&pairs, k).to_string();
     ctx.check_csrf(&get("csrf"))?;
     let draft = EvaluationDraft {
         person_goal: get("person_goal"),
