@@ -242,8 +242,8 @@ impl Store {
         Ok(facts)
     }
 
-    /// The access facts of a case: those of its person (or of its household), and the
-    /// 支援会議 that have this case — and only this case — on their agenda.
+    /// The access facts of a case: those of its person (or of its household) but a pending
+    /// referral, and the 支援会議 that have this case — and only this case — on their agenda.
     pub async fn case_facts(&self, case: &Case) -> StoreResult<PersonFacts> {
         let mut facts = match (case.person_id, case.household_id) {
             (Some(person_id), _) => self.person_facts(case.municipality_id, person_id).await?,
@@ -253,6 +253,8 @@ impl Store {
             }
             (None, None) => PersonFacts::new(case.municipality_id),
         };
+        // A referral awaiting an answer shows its つなぐシート, never the case.
+        facts.pending_referrals.clear();
         let rows: Vec<(i64, Option<i64>)> = on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT ma.meeting_id, mm.agency_id FROM meeting_agenda ma \

@@ -68,8 +68,26 @@ pub struct Viewer {
 /// household they belong to), coordination (an escalated intake no case was opened from,
 /// or an open case whose coordination has not ended), or a consent in force naming the
 /// agency. Binds: $1 municipality, $2 agency, $3 coordinates, $4 today.
+///
+/// `visible_person!()` includes a referral awaiting the agency's answer (the つなぐシート
+/// view); `visible_person!(full_record)` leaves it out — what a case's facts do, since the
+/// sheet is about the referral, never the case.
 macro_rules! visible_person {
     () => {
+        concat!(
+            crate::person::visible_person!(@head),
+            "('sent', 'accepted', 'completed')",
+            crate::person::visible_person!(@tail)
+        )
+    };
+    (full_record) => {
+        concat!(
+            crate::person::visible_person!(@head),
+            "('accepted', 'completed')",
+            crate::person::visible_person!(@tail)
+        )
+    };
+    (@head) => {
         "p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND ( \
            EXISTS (SELECT 1 FROM person q WHERE (q.id = p.id OR q.linked_to_person_id = p.id) \
                    AND q.created_by_agency_id = $2) \
@@ -79,8 +97,10 @@ macro_rules! visible_person {
                         AND NOT EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id)))) \
            OR EXISTS (SELECT 1 FROM referral r JOIN person q ON q.id = r.person_id \
                    WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND r.to_agency_id = $2 \
-                   AND r.status IN ('sent', 'accepted', 'completed')) \
-           OR EXISTS (SELECT 1 FROM cases c2 WHERE (c2.person_id IN \
+                   AND r.status IN "
+    };
+    (@tail) => {
+        ") OR EXISTS (SELECT 1 FROM cases c2 WHERE (c2.person_id IN \
                      (SELECT q.id FROM person q WHERE q.id = p.id OR q.linked_to_person_id = p.id) \
                    OR c2.household_id IN (SELECT hm.household_id FROM household_member hm \
                      JOIN person q ON q.id = hm.person_id \
