@@ -29,8 +29,9 @@ mod common;
 
 use chrono::{Months, NaiveDate, TimeDelta, Utc};
 use common::browser::{
-    Field, WINDOW, body_text, browser, choose, click, fill, fill_form, login, logout, screenshot,
-    screenshot_dir, screenshot_full,
+    Field, WINDOW, assert_all, body_text, browser, choose, click, click_xpath, fill, fill_form,
+    goto, id_in_url, login, logout, screenshot, screenshot_dir, screenshot_full, text_of,
+    text_of_xpath, wait_css, wait_for_title, wait_xpath,
 };
 use common::{Engine, TestApp, spawn_app};
 use fantoccini::{Client, Locator};
@@ -39,27 +40,6 @@ use kasane_domain::wareki::format_wareki;
 /// A4 at 96 dpi: 210 mm wide; the stylesheet's `@page` margin is 15 mm.
 const A4_WIDTH_PX: u32 = 794;
 const A4_HEIGHT_PX: u32 = 1123;
-
-/// The id after `prefix` in the current URL's path (`/cases/12` → 12).
-async fn id_in_url(client: &Client, prefix: &str) -> i64 {
-    let url = client.current_url().await.unwrap();
-    let path = url.path();
-    path.strip_prefix(prefix)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("not a {prefix}… page: {path}"))
-}
-
-/// Waits for a page whose `<h1>` is `title`.
-async fn wait_for_title(client: &Client, title: &str) {
-    client
-        .wait()
-        .for_element(Locator::XPath(&format!(
-            "//h1[normalize-space()='{title}']"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("no page titled {title}: {e}"));
-}
 
 /// Waits for a page whose `<h1>` starts with `title`.
 async fn wait_for_title_prefix(client: &Client, title: &str) {
@@ -72,46 +52,9 @@ async fn wait_for_title_prefix(client: &Client, title: &str) {
         .unwrap_or_else(|e| panic!("no page titled {title}…: {e}"));
 }
 
-/// The visible text of the first element matching `css`.
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-/// Clicks the first element matching `xpath`.
-async fn click_xpath(client: &Client, xpath: &str) {
-    client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Asserts that `haystack` contains every one of `expected`.
-fn assert_all(haystack: &str, expected: &[&str]) {
-    for e in expected {
-        assert!(haystack.contains(e), "missing 「{e}」 in:\n{haystack}");
-    }
-}
-
 /// The case page's status (the `<strong>` after 状態).
 async fn case_status(client: &Client) -> String {
-    client
-        .find(Locator::XPath(
-            "//dt[.='状態']/following-sibling::dd[1]/strong",
-        ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_of_xpath(client, "//dt[.='状態']/following-sibling::dd[1]/strong").await
 }
 
 /// On the case page: presses the status button `event` (e.g. `advance:planning`) and
@@ -145,6 +88,53 @@ async fn wait_gone(client: &Client, css: &str) {
 /// Opens the 「会議録・役割分担を記録する」 fold of the (only current) agenda case.
 async fn open_agenda_forms(client: &Client) {
     click(client, "li.agenda-item details > summary").await;
+}
+
+/// On a meeting page: adds `agency` as a member with its attendee and waits for the row.
+async fn add_member(client: &Client, agency: i64, attendee: &str) {
+    choose(
+        client,
+        "form[action$='/members'] select[name=agency_id]",
+        &agency.to_string(),
+    )
+    .await;
+    fill(client, "input[name=attendee_name]", attendee).await;
+    click(client, "form[action$='/members'] button[type=submit]").await;
+    wait_xpath(
+        client,
+        &format!("//table[contains(@class,'members')]//td[.='{attendee}']"),
+    )
+    .await;
+}
+
+/// On a meeting page: acknowledges confidentiality for `agency` and waits for its button
+/// to go.
+async fn acknowledge(client: &Client, agency: i64) {
+    let form = format!("form[action$='/members/{agency}/acknowledge']");
+    click(client, &format!("{form} button")).await;
+    wait_gone(client, &form).await;
+}
+
+/// On a meeting page, with the agenda case's forms open: records the minutes (with a
+/// screenshot of the filled form as `shot`, if given).
+async fn record_minutes(client: &Client, discussion: &str, decisions: &str, shot: Option<&str>) {
+    fill(
+        client,
+        "form[action$='/minutes'] textarea[name=discussion]",
+        discussion,
+    )
+    .await;
+    fill(
+        client,
+        "form[action$='/minutes'] textarea[name=decisions]",
+        decisions,
+    )
+    .await;
+    if let Some(name) = shot {
+        screenshot_full(client, name).await;
+    }
+    click(client, "form[action$='/minutes'] button[type=submit]").await;
+    wait_xpath(client, "//dt[.='協議の内容']").await;
 }
 
 /// A number computed by `js` on the page.
@@ -257,7 +247,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // ------------------------------------------------------------------------------------
     // 1. 高齢者包括支援センター: the mother (new household), the son (escalated), 8050.
     login(&client, &app, "daisen.houkatsu").await;
-    client.goto(&app.url("/intakes/new")).await.unwrap();
+    goto(&client, &app, "/intakes/new").await;
     wait_for_title(&client, "相談を受け付ける").await;
     fill_form(
         &client,
@@ -293,15 +283,11 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     );
     assert!(body_text(&client).await.contains("(世帯主)"));
     household_link.click().await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("form[action$='/members']"))
-        .await
-        .unwrap();
+    wait_css(&client, "form[action$='/members']").await;
     let household = id_in_url(&client, "/households/").await;
 
     // The son, as a new person: his intake goes to 多機関協働.
-    client.goto(&app.url("/intakes/new")).await.unwrap();
+    goto(&client, &app, "/intakes/new").await;
     wait_for_title(&client, "相談を受け付ける").await;
     fill_form(
         &client,
@@ -339,20 +325,15 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     );
 
     // The son joins his mother's household as her child: the page derives 8050.
-    client
-        .goto(&app.url(&format!("/households/{household}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/households/{household}")).await;
     fill(&client, "input[name=person_id]", &son.to_string()).await;
     choose(&client, "select[name=relationship]", "child").await;
     click(&client, "form[action$='/members'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath(
-            "//ul[@class='signals']/li[contains(., '8050世帯')]",
-        ))
-        .await
-        .unwrap();
+    wait_xpath(
+        &client,
+        "//ul[@class='signals']/li[contains(., '8050世帯')]",
+    )
+    .await;
     let signals = text_of(&client, "ul.signals").await;
     assert_all(
         &signals,
@@ -420,19 +401,14 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     )
     .await;
     click(&client, "form[action$='/agencies'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath(
-            "//table//td[normalize-space()='基幹相談支援センター']",
-        ))
-        .await
-        .unwrap();
+    wait_xpath(
+        &client,
+        "//table//td[normalize-space()='基幹相談支援センター']",
+    )
+    .await;
     move_case(&client, "advance:assessment", "アセスメント").await;
 
-    client
-        .goto(&app.url(&format!("/cases/{case}/assessment")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}/assessment")).await;
     wait_for_title(&client, "アセスメント").await;
     for (field, text) in [
         (
@@ -487,10 +463,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     let support_name = "「つながる・ささえる」ネットワーク会議";
     let multilayer_name = "「つながる・ささえる」支援会議";
     login(&client, &app, "daisen.fukushi").await;
-    client
-        .goto(&app.url("/meetings/new?kind=support_meeting"))
-        .await
-        .unwrap();
+    goto(&client, &app, "/meetings/new?kind=support_meeting").await;
     wait_for_title(&client, "会議を登録").await;
     fill(&client, "input[name=place]", "大仙市役所 第2会議室").await;
     fill(
@@ -518,28 +491,12 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
         (kikan, "伊藤 由美"),
         (jiritsu, "工藤 真理子"),
     ] {
-        choose(
-            &client,
-            "form[action$='/members'] select[name=agency_id]",
-            &agency.to_string(),
-        )
-        .await;
-        fill(&client, "input[name=attendee_name]", attendee).await;
-        click(&client, "form[action$='/members'] button[type=submit]").await;
-        client
-            .wait()
-            .for_element(Locator::XPath(&format!(
-                "//table[contains(@class,'members')]//td[.='{attendee}']"
-            )))
-            .await
-            .unwrap();
+        add_member(&client, agency, attendee).await;
     }
     // The host for itself, and (as the meeting's manager) for two members who confirmed
     // in writing.
     for agency in [fukushi, houkatsu, kikan] {
-        let form = format!("form[action$='/members/{agency}/acknowledge']");
-        click(&client, &format!("{form} button")).await;
-        wait_gone(&client, &form).await;
+        acknowledge(&client, agency).await;
     }
     let members = text_of(&client, "table.members").await;
     assert_eq!(members.matches("確認済").count(), 3, "{members}");
@@ -551,14 +508,9 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // The coordinator acknowledges for 社協, puts the case on the agenda without consent,
     // and records the minutes.
     login(&client, &app, "daisen.coordinator").await;
-    client
-        .goto(&app.url(&format!("/meetings/{support}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/meetings/{support}")).await;
     wait_for_title(&client, &support_title).await;
-    let form = format!("form[action$='/members/{shakyo}/acknowledge']");
-    click(&client, &format!("{form} button")).await;
-    wait_gone(&client, &form).await;
+    acknowledge(&client, shakyo).await;
     choose(
         &client,
         "form[action$='/agenda'] select[name=case_id]",
@@ -566,45 +518,26 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     )
     .await;
     click(&client, "form[action$='/agenda'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::Css("li.agenda-item"))
-        .await
-        .unwrap();
+    wait_css(&client, "li.agenda-item").await;
     let agenda = text_of(&client, "ul.agenda").await;
     assert_all(
         &agenda,
         &["角館 誠", "議題", "会議録はまだ記録されていません。"],
     );
     open_agenda_forms(&client).await;
-    fill(
+    record_minutes(
         &client,
-        "form[action$='/minutes'] textarea[name=discussion]",
         "包括より母の状況、訪問時の本人の様子を報告。本人は支援に拒否的ではないが、会議での情報共有への同意はまだ得られていない。",
-    )
-    .await;
-    fill(
-        &client,
-        "form[action$='/minutes'] textarea[name=decisions]",
         "社協と包括が同行訪問し、本人に重層的支援会議での共有について説明して同意を求める。同意が得られれば重層的支援会議へ移す。",
+        Some("step3-05-support-meeting-minutes-form.png"),
     )
     .await;
-    screenshot_full(&client, "step3-05-support-meeting-minutes-form.png").await;
-    click(&client, "form[action$='/minutes'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//dt[.='協議の内容']"))
-        .await
-        .unwrap();
     assert_all(
         &text_of(&client, "ul.agenda").await,
         &["同行訪問し", "同意が得られれば重層的支援会議へ移す"],
     );
     // No consent yet: the case page does not offer the move.
-    client
-        .goto(&app.url(&format!("/cases/{case}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}")).await;
     let page = body_text(&client).await;
     assert!(!page.contains("重層的支援会議へ移す"), "{page}");
     assert_all(&page, &["本人同意は記録されていません。", support_name]);
@@ -613,15 +546,9 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // 自立相談支援機関 is a member, not involved in the case: after acknowledging, it reads
     // the case on the 支援会議 basis, and the (closed) minutes.
     login(&client, &app, "daisen.jiritsu").await;
-    client
-        .goto(&app.url(&format!("/cases/{case}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}")).await;
     wait_for_title(&client, "見つかりません").await;
-    client
-        .goto(&app.url(&format!("/meetings/{support}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/meetings/{support}")).await;
     wait_for_title(&client, &support_title).await;
     assert!(
         body_text(&client).await.contains("閲覧できないケース"),
@@ -632,11 +559,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
         &format!("form[action$='/members/{jiritsu}/acknowledge'] button"),
     )
     .await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//li[@class='agenda-item']//a[.='角館 誠']"))
-        .await
-        .unwrap();
+    wait_xpath(&client, "//li[@class='agenda-item']//a[.='角館 誠']").await;
     assert_all(
         &text_of(&client, "ul.agenda").await,
         &["同意が得られれば重層的支援会議へ移す"],
@@ -653,10 +576,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // ------------------------------------------------------------------------------------
     // 4. The son's consent; the case page offers the move; to a new 重層的支援会議.
     login(&client, &app, "daisen.coordinator").await;
-    client
-        .goto(&app.url(&format!("/cases/{case}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}")).await;
     click(&client, &format!("a[href='/cases/{case}/consents/new']")).await;
     wait_for_title(&client, "本人同意を記録する").await;
     assert_all(&body_text(&client).await, &["角館 誠", "ケース #"]);
@@ -747,21 +667,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // ------------------------------------------------------------------------------------
     // 5. 重層的支援会議: members, roles for three agencies, minutes.
     for (agency, attendee) in [(houkatsu, "高橋 健一"), (kikan, "伊藤 由美")] {
-        choose(
-            &client,
-            "form[action$='/members'] select[name=agency_id]",
-            &agency.to_string(),
-        )
-        .await;
-        fill(&client, "input[name=attendee_name]", attendee).await;
-        click(&client, "form[action$='/members'] button[type=submit]").await;
-        client
-            .wait()
-            .for_element(Locator::XPath(&format!(
-                "//table[contains(@class,'members')]//td[.='{attendee}']"
-            )))
-            .await
-            .unwrap();
+        add_member(&client, agency, attendee).await;
     }
     let roles = [
         (
@@ -803,33 +709,20 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
         .await;
         fill(&client, "form[action$='/roles'] textarea[name=task]", task).await;
         click(&client, "form[action$='/roles'] button[type=submit]").await;
-        client
-            .wait()
-            .for_element(Locator::XPath(&format!(
-                "//table[contains(@class,'roles')]//td[.='{staff}']"
-            )))
-            .await
-            .unwrap();
+        wait_xpath(
+            &client,
+            &format!("//table[contains(@class,'roles')]//td[.='{staff}']"),
+        )
+        .await;
     }
     open_agenda_forms(&client).await;
-    fill(
+    record_minutes(
         &client,
-        "form[action$='/minutes'] textarea[name=discussion]",
         "本人同意を得て支援会議から移行。アセスメントを共有し、本人の「家でできる仕事なら」という思いを軸にプランを協議。",
-    )
-    .await;
-    fill(
-        &client,
-        "form[action$='/minutes'] textarea[name=decisions]",
         "3機関で役割分担。社協がプラン案を作成し、本会議で承認する。",
+        None,
     )
     .await;
-    click(&client, "form[action$='/minutes'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//dt[.='協議の内容']"))
-        .await
-        .unwrap();
     let agenda = text_of(&client, "ul.agenda").await;
     assert_all(
         &agenda,
@@ -846,10 +739,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     screenshot_full(&client, "step3-09-multilayer-meeting.png").await;
 
     // The case left the 支援会議's agenda with the move.
-    client
-        .goto(&app.url(&format!("/meetings/{support}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/meetings/{support}")).await;
     wait_for_title(&client, &support_title).await;
     assert!(
         text_of(&client, "ul.agenda")
@@ -858,15 +748,9 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     );
 
     // プラン作成 and the plan, with actions for the three agencies.
-    client
-        .goto(&app.url(&format!("/cases/{case}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}")).await;
     move_case(&client, "advance:planning", "プラン作成").await;
-    client
-        .goto(&app.url(&format!("/cases/{case}/plans/new")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}/plans/new")).await;
     wait_for_title(&client, "支援プランを作成").await;
     fill(
         &client,
@@ -963,20 +847,12 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     )
     .await;
     click(&client, "form[action$='/approve'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath(
-            "//dt[.='承認']/following-sibling::dd[1][contains(., 'で承認')]",
-        ))
-        .await
-        .unwrap();
-    let approval = client
-        .find(Locator::XPath("//dt[.='承認']/following-sibling::dd[1]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    wait_xpath(
+        &client,
+        "//dt[.='承認']/following-sibling::dd[1][contains(., 'で承認')]",
+    )
+    .await;
+    let approval = text_of_xpath(&client, "//dt[.='承認']/following-sibling::dd[1]").await;
     assert!(
         approval.starts_with(&format!(
             "{multilayer_name}({})で承認",
@@ -986,17 +862,14 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     );
     screenshot_full(&client, "step3-11-plan-approved.png").await;
 
-    client
-        .goto(&app.url(&format!("/cases/{case}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}")).await;
     move_case(&client, "advance:active", "支援中").await;
     move_case(&client, "advance:monitoring", "モニタリング").await;
 
     // ------------------------------------------------------------------------------------
     // 6. The monitoring round (due in 3 days: on the coordinator's worklist), evaluation,
     //    closure.
-    client.goto(&app.url("/")).await.unwrap();
+    goto(&client, &app, "/").await;
     let worklist = text_of(&client, "section.card:has(#worklist)").await;
     let due_line = format!(
         "角館 誠さん — モニタリング {}",
@@ -1051,11 +924,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     .await;
     screenshot_full(&client, "step3-13-evaluation-form.png").await;
     click(&client, "form[action$='/evaluation'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//h2[.='評価']"))
-        .await
-        .unwrap();
+    wait_xpath(&client, "//h2[.='評価']").await;
     assert_all(
         &body_text(&client).await,
         &[
@@ -1069,10 +938,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     // ------------------------------------------------------------------------------------
     // 7. The printable plan and 同意書, as they print (before the case closes).
-    client
-        .goto(&app.url(&format!("/plans/{plan}/print")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/plans/{plan}/print")).await;
     wait_for_title(&client, "支援プラン(第1版)").await;
     let sheet = text_of(&client, "div.sheet").await;
     assert_all(
@@ -1095,10 +961,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     assert!((1..=2).contains(&plan_pages), "plan: {plan_pages} pages");
     screenshot_print(&client, "step3-plan-print.png").await;
 
-    client
-        .goto(&app.url(&format!("/consents/{consent}/print")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/consents/{consent}/print")).await;
     wait_for_title(&client, "同意書(印刷用)").await;
     let form = text_of(&client, "section.consent-form").await;
     assert_all(
@@ -1126,10 +989,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     // ------------------------------------------------------------------------------------
     // Closure: 目標達成, with the history of the whole case.
-    client
-        .goto(&app.url(&format!("/plans/{plan}/evaluation")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/plans/{plan}/evaluation")).await;
     click_xpath(&client, "//a[normalize-space()='ケースの終結を記録する']").await;
     wait_for_title_prefix(&client, "ケース #").await;
     choose(
@@ -1149,24 +1009,18 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
         "form:has(input[name=event][value=close]) button[type=submit]",
     )
     .await;
-    client
-        .wait()
-        .for_element(Locator::XPath(
-            "//dt[.='状態']/following-sibling::dd[1]/strong[.='終結']",
-        ))
-        .await
-        .unwrap();
+    wait_xpath(
+        &client,
+        "//dt[.='状態']/following-sibling::dd[1]/strong[.='終結']",
+    )
+    .await;
     let page = body_text(&client).await;
     assert_all(&page, &["終結の理由", "目標達成"]);
-    let history = client
-        .find(Locator::XPath(
-            "//h2[starts-with(., '経過')]/following-sibling::table[1]",
-        ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let history = text_of_xpath(
+        &client,
+        "//h2[starts-with(., '経過')]/following-sibling::table[1]",
+    )
+    .await;
     assert_all(
         &history,
         &[
@@ -1187,10 +1041,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     // The 支援会議 basis ended when the case moved on: 自立相談支援機関 no longer sees it.
     login(&client, &app, "daisen.jiritsu").await;
-    client
-        .goto(&app.url(&format!("/cases/{case}")))
-        .await
-        .unwrap();
+    goto(&client, &app, &format!("/cases/{case}")).await;
     wait_for_title(&client, "見つかりません").await;
     client.close().await.unwrap();
 }

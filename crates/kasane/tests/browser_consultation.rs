@@ -10,30 +10,11 @@
 mod common;
 
 use common::browser::{
-    Field, body_text, browser, click, fill_form, login, logout, screenshot, screenshot_full,
+    Field, assert_all, body_text, browser, click, click_xpath, fill_form, goto, id_in_url, login,
+    logout, screenshot, screenshot_full, text_of, wait_css, wait_for_title, wait_xpath,
 };
 use common::{Engine, spawn_app};
-use fantoccini::{Client, Locator};
-
-/// The person id in the current `/persons/{id}` URL.
-async fn person_id_in_url(client: &Client) -> i64 {
-    let url = client.current_url().await.unwrap();
-    let path = url.path();
-    path.strip_prefix("/persons/")
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("not a person page: {path}"))
-}
-
-/// Waits for a page whose `<h1>` is `title`.
-async fn wait_for_title(client: &Client, title: &str) {
-    client
-        .wait()
-        .for_element(Locator::XPath(&format!(
-            "//h1[normalize-space()='{title}']"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("no page titled {title}: {e}"));
-}
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_candidate_referral_and_acceptance_in_the_browser() {
@@ -71,17 +52,16 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
     screenshot_full(&client, "step2-1-intake-form.png").await;
     click(&client, "form.intake button[type=submit]").await;
     wait_for_title(&client, "齋藤 光子").await;
-    let person = person_id_in_url(&client).await;
+    let person = id_in_url(&client, "/persons/").await;
     let body = body_text(&client).await;
-    assert!(body.contains("サイトウ ミツコ"), "{body}");
-    assert!(body.contains("多機関協働へ"), "{body}");
+    assert_all(&body, &["サイトウ ミツコ", "多機関協働へ"]);
     screenshot(&client, "step2-2-person-first-intake.png").await;
     logout(&client).await;
 
     // 2. Another window (the coordinator at 社会福祉協議会, which 多機関協働 reaches): the
     //    same person written differently is offered as a candidate, with the reasons.
     login(&client, &app, "daisen.coordinator").await;
-    client.goto(&app.url("/intakes/new")).await.unwrap();
+    goto(&client, &app, "/intakes/new").await;
     wait_for_title(&client, "相談を受け付ける").await;
     fill_form(
         &client,
@@ -104,29 +84,20 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
     )
     .await;
     click(&client, "form.intake button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::Css("section.candidates"))
-        .await
-        .unwrap();
-    let candidates = client
-        .find(Locator::Css("section.candidates"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for expected in [
-        "同じ方かもしれない記録があります",
-        "齋藤 光子",
-        "サイトウ ミツコ",
-        "異体字・表記ゆれ",
-        "フリガナ一致",
-        "生年月日一致",
-        "新しい方として登録",
-    ] {
-        assert!(candidates.contains(expected), "{expected}: {candidates}");
-    }
+    wait_css(&client, "section.candidates").await;
+    let candidates = text_of(&client, "section.candidates").await;
+    assert_all(
+        &candidates,
+        &[
+            "同じ方かもしれない記録があります",
+            "齋藤 光子",
+            "サイトウ ミツコ",
+            "異体字・表記ゆれ",
+            "フリガナ一致",
+            "生年月日一致",
+            "新しい方として登録",
+        ],
+    );
     screenshot(&client, "step2-3-candidates.png").await;
 
     // Picking the candidate records the intake (and its つなぎ) on the existing person.
@@ -137,7 +108,11 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
     .await;
     click(&client, "form.intake button[type=submit]").await;
     wait_for_title(&client, "齋藤 光子").await;
-    assert_eq!(person_id_in_url(&client).await, person, "no second person");
+    assert_eq!(
+        id_in_url(&client, "/persons/").await,
+        person,
+        "no second person"
+    );
     let body = body_text(&client).await;
     assert!(body.contains("送付済"), "{body}");
     screenshot_full(&client, "step2-4-person-referred.png").await;
@@ -145,48 +120,31 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
 
     // 3. 基幹相談支援センター: the referral is on the worklist; the worker accepts it.
     login(&client, &app, "daisen.kikan").await;
-    let worklist = client
-        .find(Locator::Css("section.card:has(#worklist)"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let worklist = text_of(&client, "section.card:has(#worklist)").await;
     assert!(
         worklist.contains("齋藤 光子さん — 大仙市社会福祉協議会から"),
         "{worklist}"
     );
     screenshot(&client, "step2-5-kikan-worklist.png").await;
-    client
-        .find(Locator::XPath(
-            "//section[.//*[@id='worklist']]//a[contains(., '齋藤 光子さん')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("section.sheet"))
-        .await
-        .unwrap();
+    click_xpath(
+        &client,
+        "//section[.//*[@id='worklist']]//a[contains(., '齋藤 光子さん')]",
+    )
+    .await;
+    wait_css(&client, "section.sheet").await;
     let sheet = body_text(&client).await;
-    for expected in [
-        "つなぐシート",
-        "齋藤 光子",
-        "送付済",
-        "関係機関との情報共有に同意あり",
-    ] {
-        assert!(sheet.contains(expected), "{expected}: {sheet}");
-    }
+    assert_all(
+        &sheet,
+        &[
+            "つなぐシート",
+            "齋藤 光子",
+            "送付済",
+            "関係機関との情報共有に同意あり",
+        ],
+    );
     screenshot_full(&client, "step2-6-referral-sheet.png").await;
     click(&client, "form[action$='/accept'] button[type=submit]").await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//dd/strong[text()='受理']"))
-        .await
-        .unwrap();
+    wait_xpath(&client, "//dd/strong[text()='受理']").await;
     assert!(
         body_text(&client)
             .await
@@ -202,23 +160,18 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
         .await
         .unwrap();
     wait_for_title(&client, "齋藤 光子").await;
-    let timeline = client
-        .find(Locator::Css("table.timeline"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let timeline = text_of(&client, "table.timeline").await;
     assert_eq!(timeline.matches("相談受付").count(), 2, "{timeline}");
-    for expected in [
-        "高齢者包括支援センター",
-        "大仙市社会福祉協議会 → 基幹相談支援センター",
-        "【受理】",
-        "多機関協働へ",
-        "つなぎ",
-    ] {
-        assert!(timeline.contains(expected), "{expected}: {timeline}");
-    }
+    assert_all(
+        &timeline,
+        &[
+            "高齢者包括支援センター",
+            "大仙市社会福祉協議会 → 基幹相談支援センター",
+            "【受理】",
+            "多機関協働へ",
+            "つなぎ",
+        ],
+    );
     screenshot_full(&client, "step2-7-timeline.png").await;
     client.close().await.unwrap();
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{TestApp, hidden_csrf};
+use common::{TestApp, location};
 use kasane_store::audit::AuditFilter;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -141,9 +141,7 @@ async fn opened_case(app: &TestApp, agencies: &[&str]) -> (i64, i64) {
 /// A browser-like session and its CSRF token.
 async fn session(app: &TestApp, username: &str) -> (Client, String) {
     let client = app.login(username).await;
-    let (status, html) = app.get_text(&client, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    let csrf = hidden_csrf(&html);
+    let csrf = app.page_csrf(&client, "/").await;
     (client, csrf)
 }
 
@@ -155,21 +153,8 @@ async fn submit(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (StatusCode, String, String) {
-    let mut pairs = vec![("csrf", csrf.as_str())];
-    pairs.extend_from_slice(fields);
-    let res = client
-        .post(app.url(path))
-        .form(&pairs)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
+    let res = app.post_form(client, path, csrf, fields).await;
+    (res.status(), location(&res), res.text().await.unwrap())
 }
 
 /// Audit entries of one object type in 大仙市, newest first.

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{TestApp, hidden_csrf};
+use common::{TestApp, hidden_csrf, location};
 use kasane_domain::consent::{ConsentDraft, validate as validate_consent};
 use kasane_store::case::NewCase;
 use reqwest::{Client, Method, StatusCode};
@@ -37,6 +37,11 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
 
 fn today() -> chrono::NaiveDate {
     kasane_web::http::guard::today_jst()
+}
+
+/// The day `days` from today in Japan (negative: past), as `YYYY-MM-DD`.
+fn days_from_today(days: i64) -> String {
+    (today() + chrono::TimeDelta::days(days)).to_string()
 }
 
 /// The demo's users and agencies of 大仙市.
@@ -406,15 +411,14 @@ async fn multilayer_meeting_needs_consent_and_takes_the_case_over(app: TestApp) 
         .get_text(&coordinator, &format!("/cases/{case}/move-to-multilayer"))
         .await;
     assert!(page.contains(&format!("value=\"{multilayer}\"")), "{page}");
-    let res = coordinator
-        .post(app.url(&format!("/cases/{case}/move-to-multilayer")))
-        .form(&[
-            ("csrf", hidden_csrf(&page).as_str()),
-            ("meeting_id", multilayer.to_string().as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &coordinator,
+            &format!("/cases/{case}/move-to-multilayer"),
+            &hidden_csrf(&page),
+            &[("meeting_id", multilayer.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{support}")).await;
     assert!(m["agenda"][0]["removed_at"].is_string(), "{m}");
@@ -492,8 +496,8 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     let d = daisen(&app).await;
     let (person, case) = case_of_new_person(&app, &d, "豊川 トメ").await;
     let start = today().to_string();
-    let end = (today() + chrono::TimeDelta::days(180)).to_string();
-    let mon = (today() + chrono::TimeDelta::days(60)).to_string();
+    let end = days_from_today(180);
+    let mon = days_from_today(60);
     let actions = json!([
         { "what": "介護保険の申請支援", "agency_id": d.houkatsu_agency, "staff_name": "高橋", "by_when": "" },
         { "what": "", "agency_id": null },
@@ -640,10 +644,10 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let start = (today() - chrono::TimeDelta::days(100)).to_string();
-    let end = (today() + chrono::TimeDelta::days(200)).to_string();
-    let overdue_on = (today() - chrono::TimeDelta::days(10)).to_string();
-    let later_on = (today() + chrono::TimeDelta::days(100)).to_string();
+    let start = days_from_today(-100);
+    let end = days_from_today(200);
+    let overdue_on = days_from_today(-10);
+    let later_on = days_from_today(100);
     let plan = create_plan(
         &app,
         &d.houkatsu,
@@ -748,21 +752,22 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("期日超過"), "{page}");
-    let res = houkatsu
-        .post(app.url(&format!("/monitoring/{monitoring}")))
-        .form(&[
-            ("csrf".to_string(), hidden_csrf(&page)),
-            (format!("progress_{}", actions[0]), "done".to_string()),
-            (format!("note_{}", actions[0]), "訪問できた".to_string()),
-            (format!("progress_{}", actions[1]), "not_done".to_string()),
-            (
-                format!("note_{}", actions[1]),
-                "本人の体調不良で延期".to_string(),
-            ),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &houkatsu,
+            &format!("/monitoring/{monitoring}"),
+            &hidden_csrf(&page),
+            &[
+                (format!("progress_{}", actions[0]), "done".to_string()),
+                (format!("note_{}", actions[0]), "訪問できた".to_string()),
+                (format!("progress_{}", actions[1]), "not_done".to_string()),
+                (
+                    format!("note_{}", actions[1]),
+                    "本人の体調不良で延期".to_string(),
+                ),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // Gone from every worklist; the plan shows it done.
@@ -793,9 +798,9 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
 async fn evaluation_is_recorded_once(app: TestApp) {
     let d = daisen(&app).await;
     let (_, case) = case_of_new_person(&app, &d, "土川 ミツ").await;
-    let start = (today() - chrono::TimeDelta::days(180)).to_string();
-    let end = (today() - chrono::TimeDelta::days(1)).to_string();
-    let mon = (today() - chrono::TimeDelta::days(90)).to_string();
+    let start = days_from_today(-180);
+    let end = days_from_today(-1);
+    let mon = days_from_today(-90);
     let plan = create_plan(
         &app,
         &d.houkatsu,
@@ -838,8 +843,8 @@ async fn meetings_and_plans_of_another_municipality_are_not_found(app: TestApp) 
     let d = daisen(&app).await;
     let (_, case) = case_of_new_person(&app, &d, "大曲 タロウ").await;
     let meeting = support_meeting(&app, &d).await;
-    let mon = (today() + chrono::TimeDelta::days(30)).to_string();
-    let end = (today() + chrono::TimeDelta::days(60)).to_string();
+    let mon = days_from_today(30);
+    let end = days_from_today(60);
     let plan = create_plan(
         &app,
         &d.houkatsu,
@@ -975,24 +980,25 @@ async fn submit(
     action: &str,
     fields: &[(&str, String)],
 ) -> (StatusCode, String) {
-    let (status, page) = app.get_text(client, form_page).await;
-    assert_eq!(status, StatusCode::OK, "{form_page}: {page}");
-    let mut form = vec![("csrf".to_string(), hidden_csrf(&page))];
-    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let res = client
-        .post(app.url(action))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let csrf = app.page_csrf(client, form_page).await;
+    let res = app.post_form(client, action, &csrf, fields).await;
     let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let location = location(&res);
     let body = res.text().await.unwrap();
     (status, if location.is_empty() { body } else { location })
+}
+
+/// Posts a page form that must be accepted (a redirect); answers where to.
+async fn submit_ok(
+    app: &TestApp,
+    client: &Client,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, String)],
+) -> String {
+    let (status, location) = submit(app, client, form_page, action, fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{action}: {location}");
+    location
 }
 
 async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: TestApp) {
@@ -1017,7 +1023,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
     .await;
     assert_eq!(status, StatusCode::OK, "re-rendered with the problem");
     assert!(bad.contains("class=\"errors\""), "{bad}");
-    let (status, location) = submit(
+    let location = submit_ok(
         &app,
         &coordinator,
         "/meetings/new",
@@ -1029,11 +1035,10 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
-    let meeting_page = location.clone();
     let meeting: i64 = location.trim_start_matches("/meetings/").parse().unwrap();
+    let meeting_page = location;
     let shakyo = d.shakyo_agency.to_string();
-    let (status, _) = submit(
+    submit_ok(
         &app,
         &coordinator,
         &meeting_page,
@@ -1044,8 +1049,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _) = submit(
+    submit_ok(
         &app,
         &coordinator,
         &meeting_page,
@@ -1053,13 +1057,12 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         &[],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page) = app.get_text(&coordinator, &meeting_page).await;
     assert!(
         page.contains(&format!("<option value=\"{case}\">")),
         "the case is offered: {page}"
     );
-    let (status, _) = submit(
+    submit_ok(
         &app,
         &coordinator,
         &meeting_page,
@@ -1067,10 +1070,9 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         &[("case_id", case.to_string())],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{meeting}")).await;
     let item = m["agenda"][0]["id"].as_i64().unwrap();
-    let (status, _) = submit(
+    submit_ok(
         &app,
         &coordinator,
         &meeting_page,
@@ -1081,8 +1083,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _) = submit(
+    submit_ok(
         &app,
         &coordinator,
         &meeting_page,
@@ -1096,7 +1097,6 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, print) = app
         .get_text(&coordinator, &format!("/meetings/{meeting}/print"))
         .await;
@@ -1116,8 +1116,8 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
     let houkatsu = app.login("daisen.houkatsu").await;
     let new_plan = format!("/cases/{case}/plans/new");
     let start = today().to_string();
-    let end = (today() + chrono::TimeDelta::days(90)).to_string();
-    let mon = (today() + chrono::TimeDelta::days(30)).to_string();
+    let end = days_from_today(90);
+    let mon = days_from_today(30);
     let houkatsu_user = app
         .store
         .user_by_username("daisen.houkatsu")
@@ -1150,14 +1150,13 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
             ("a_frequency", String::new()),
         ]);
     }
-    let (status, location) = submit(&app, &houkatsu, &new_plan, &new_plan, &fields).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let location = submit_ok(&app, &houkatsu, &new_plan, &new_plan, &fields).await;
     let plan: i64 = location.trim_start_matches("/plans/").parse().unwrap();
     let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
     assert_eq!(p["actions"].as_array().unwrap().len(), 1, "{p}");
     assert_eq!(p["actions"][0]["staff_user_id"], houkatsu_user.id);
     let eval = format!("/plans/{plan}/evaluation");
-    let (status, location) = submit(
+    submit_ok(
         &app,
         &houkatsu,
         &eval,
@@ -1171,7 +1170,6 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
     let (_, page) = app.get_text(&houkatsu, &eval).await;
     assert!(page.contains("新しいプランを作成する"), "{page}");
     assert!(page.contains(&new_plan));

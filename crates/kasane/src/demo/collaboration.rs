@@ -134,12 +134,12 @@ impl Records<'_> {
             .municipality(self.municipality)
             .await?
             .config_toml;
-        let issues: Vec<String> = parse_config(&toml)?
+        let cfg = parse_config(&toml)?;
+        let issues: Vec<&str> = cfg
             .issue_categories
-            .into_iter()
-            .map(|c| c.code)
+            .iter()
+            .map(|c| c.code.as_str())
             .collect();
-        let issues: Vec<&str> = issues.iter().map(String::as_str).collect();
         let valid =
             assessment::validate(&draft, &issues).map_err(|e| invalid("アセスメント", e))?;
         let sheet = serde_json::to_string(&valid.sheet)?;

@@ -213,3 +213,87 @@ pub async fn logout(client: &Client) {
         .await
         .unwrap();
 }
+
+/// Opens `path` of the app.
+pub async fn goto(client: &Client, app: &TestApp, path: &str) {
+    client.goto(&app.url(path)).await.unwrap();
+}
+
+/// The id after `prefix` in the current URL's path (`/cases/12` → 12).
+pub async fn id_in_url(client: &Client, prefix: &str) -> i64 {
+    let url = client.current_url().await.unwrap();
+    let path = url.path();
+    path.strip_prefix(prefix)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a {prefix}… page: {path}"))
+}
+
+/// Waits for an element matching `css`.
+pub async fn wait_css(client: &Client, css: &str) {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+/// Waits for an element matching `xpath`.
+pub async fn wait_xpath(client: &Client, xpath: &str) {
+    client
+        .wait()
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"));
+}
+
+/// Waits for a page whose `<h1>` is `title`.
+pub async fn wait_for_title(client: &Client, title: &str) {
+    client
+        .wait()
+        .for_element(Locator::XPath(&format!(
+            "//h1[normalize-space()='{title}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no page titled {title}: {e}"));
+}
+
+/// The visible text of the first element matching `css`.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The visible text of the first element matching `xpath`.
+pub async fn text_of_xpath(client: &Client, xpath: &str) -> String {
+    client
+        .find(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Clicks the first element matching `xpath`.
+pub async fn click_xpath(client: &Client, xpath: &str) {
+    client
+        .find(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Asserts that `haystack` contains every one of `expected`.
+pub fn assert_all(haystack: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(haystack.contains(e), "missing 「{e}」 in:\n{haystack}");
+    }
+}

@@ -233,6 +233,31 @@ impl TestApp {
         (res.status(), res.text().await.unwrap())
     }
 
+    /// The CSRF token of the page at `path` (every page carries one, in the logout form).
+    pub async fn page_csrf(&self, client: &Client, path: &str) -> String {
+        let (status, html) = self.get_text(client, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        hidden_csrf(&html)
+    }
+
+    /// Posts a page form to `path`, the CSRF token first.
+    pub async fn post_form<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        client: &Client,
+        path: &str,
+        csrf: &str,
+        fields: &[(K, V)],
+    ) -> Response {
+        let mut pairs = vec![("csrf", csrf)];
+        pairs.extend(fields.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+        client
+            .post(self.url(path))
+            .form(&pairs)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A personal access token for `username`.
     pub async fn token(&self, username: &str) -> String {
         let user = self
@@ -299,6 +324,14 @@ impl TestApp {
         let m = self.store.municipality_by_code(municipality).await.unwrap();
         self.store.agency_by_code(m.id, code).await.unwrap().id
     }
+}
+
+/// Where a response redirects to (empty when it does not).
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// The value of the first hidden `csrf` input in a page.
