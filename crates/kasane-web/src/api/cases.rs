@@ -20,10 +20,11 @@ use crate::api::referrals::Coded;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
+use crate::http::guard::case_access;
 use crate::views::cases::{
     CASE_PAGE_SIZE, CaseDetail, CaseListQuery, NewCaseInput, add_agency, assessment_history,
-    case_read, change_lead, closure_label, end_agency, event_label, hand_over, kind_label,
-    list_cases, load_case, move_case, open_case, parse_event, save_assessment, status_label,
+    change_lead, closure_label, end_agency, event_label, hand_over, kind_label, list_cases,
+    load_case, move_case, open_case, parse_event, save_assessment, status_label,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -454,7 +455,7 @@ pub async fn assessments(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AssessmentVersionInfo>>, ApiError> {
-    let (case, _) = case_read(&state, &ctx, kasane_domain::access::Action::Read, id).await?;
+    let (case, _) = case_access(&state, &ctx, kasane_domain::access::Action::Read, id).await?;
     let history = assessment_history(&state, case.id).await?;
     Ok(Json(
         history

@@ -19,8 +19,7 @@ use crate::api::referrals::Coded;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
-use crate::http::guard::{person_access, today_jst};
-use crate::views::cases::case_read;
+use crate::http::guard::{case_access, person_access, today_jst};
 use crate::views::consents::{
     consent_access, consent_state, consents_of_case, meeting_kinds, record_consent, withdraw,
 };
@@ -166,7 +165,7 @@ pub async fn of_case(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
-    let (case, _) = case_read(&state, &ctx, Action::Read, id).await?;
+    let (case, _) = case_access(&state, &ctx, Action::Read, id).await?;
     let consents = consents_of_case(&state, &case).await?;
     Ok(Json(infos(&state, consents).await?))
 }

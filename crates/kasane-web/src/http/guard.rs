@@ -211,3 +211,37 @@ pub async fn case_access(
     .await?;
     Ok((case, grant))
 }
+
+/// Read on a case already loaded, for a list row: the grant, audited as a view, with the
+/// case's facts; `None` when the rule denies — then the row is simply not shown, like the
+/// rows a list query filters out in SQL, and no denial is audited.
+pub async fn listed_case(
+    state: &AppState,
+    ctx: &Ctx,
+    case: &kasane_store::case::Case,
+) -> Result<Option<(Grant, kasane_domain::access::PersonFacts)>, AppError> {
+    let facts = state.store.case_facts(case).await?;
+    let Some(grant) = decide(
+        &ctx.actor,
+        Action::Read,
+        &Subject::Person(&facts),
+        today_jst(),
+    )
+    .grant() else {
+        return Ok(None);
+    };
+    let oid = case.id.to_string();
+    audit(
+        state,
+        ctx,
+        AuditAction::View,
+        Object {
+            kind: "case",
+            id: &oid,
+        },
+        grant.basis.code(),
+        "",
+    )
+    .await?;
+    Ok(Some((grant, facts)))
+}

@@ -31,7 +31,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{
-    Object, audit, case_access, household_access, person_access, today_jst, viewer,
+    Object, audit, case_access, household_access, listed_case, person_access, today_jst, viewer,
 };
 use crate::views::consents;
 use crate::views::fmt::jst;
@@ -147,20 +147,6 @@ pub async fn canonical_person_id(state: &AppState, id: i64) -> Result<i64, AppEr
     Ok(p.linked_to_person_id.unwrap_or(p.id))
 }
 
-/// A case the caller may read: a つなぐシート view of the person is no view of the case.
-pub async fn case_read(
-    state: &AppState,
-    ctx: &Ctx,
-    action: Action,
-    id: i64,
-) -> Result<(Case, Grant), AppError> {
-    let (case, grant) = case_access(state, ctx, action, id).await?;
-    if grant.view == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
-    Ok((case, grant))
-}
-
 /// Whether the caller coordinates this case: coordinator role, the coordinating agency, and
 /// 多機関協働 still involved (not handed over, not closed) — the `coordination` basis.
 fn coordinates(ctx: &Ctx, case: &Case, coordinating: Option<AgencyId>) -> bool {
@@ -197,7 +183,7 @@ async fn case_to_manage(
 /// reading their history), so reopening is the decision of those who held the case: the
 /// former lead agency, or the coordinating agency's coordinators. The domain requires a reason.
 async fn case_to_reopen(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Case, Grant), AppError> {
-    let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
+    let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
     let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
     if !may_reopen(ctx, &case, coordinating) {
         return Err(AppError::Forbidden(NOT_MANAGER.into()));
@@ -516,7 +502,7 @@ pub struct CaseDetail {
 }
 
 pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
-    let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
+    let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
     let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
     Ok(CaseDetail {
         may_manage: manages(ctx, &case, grant, coordinating),
@@ -1496,7 +1482,7 @@ async fn render_assessment(
     typed: Option<&AssessmentDraft>,
     errors: &[String],
 ) -> Result<Response, AppError> {
-    let (case, grant) = case_read(state, ctx, Action::Read, id).await?;
+    let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
     let cfg = municipality_config(ctx)?;
     let history = assessment_history(state, case.id).await?;
     let latest = history.first();
@@ -1581,7 +1567,7 @@ async fn assessment_versions(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let (case, _) = case_read(&state, &ctx, Action::Read, id).await?;
+    let (case, _) = case_access(&state, &ctx, Action::Read, id).await?;
     let cfg = municipality_config(&ctx)?;
     let history = assessment_history(&state, case.id).await?;
     let body = html! {
@@ -1626,7 +1612,7 @@ async fn assessment_print(
     Path(id): Path<i64>,
     Query(q): Query<PrintQuery>,
 ) -> Result<Markup, PageError> {
-    let (case, _) = case_read(&state, &ctx, Action::Export, id).await?;
+    let (case, _) = case_access(&state, &ctx, Action::Export, id).await?;
     let cfg = municipality_config(&ctx)?;
     let history = assessment_history(&state, case.id).await?;
     let chosen = match q.version {
@@ -1680,14 +1666,12 @@ async fn assessment_print(
 // ---------------------------------------------------------------------------
 
 /// The cases among `all` the caller may read (each read audited with its basis; the
-/// others are left out without failing the page).
+/// others are left out, as a list query would).
 async fn readable(state: &AppState, ctx: &Ctx, all: &[Case]) -> Result<Vec<Case>, AppError> {
     let mut cases = Vec::new();
-    for c in all {
-        match case_read(state, ctx, Action::Read, c.id).await {
-            Ok((case, _)) => cases.push(case),
-            Err(AppError::NotFound | AppError::Forbidden(_)) => {}
-            Err(e) => return Err(e),
+    for case in all {
+        if listed_case(state, ctx, case).await?.is_some() {
+            cases.push(case.clone());
         }
     }
     Ok(cases)

@@ -27,10 +27,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{PersonAccess, person_access, today_jst};
+use crate::http::guard::{PersonAccess, case_access, person_access, today_jst};
 use crate::views::cases::{
-    canonical_person_id, case_read, field, fields, form_pairs, form_status, ids,
-    municipality_config, record_holding,
+    canonical_person_id, field, fields, form_pairs, form_status, ids, municipality_config,
+    record_holding,
 };
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
@@ -136,7 +136,7 @@ pub async fn consent_subject(
             grant,
         });
     };
-    let (case, grant) = case_read(state, ctx, Action::Create, case_id).await?;
+    let (case, grant) = case_access(state, ctx, Action::Create, case_id).await?;
     let members = match (case.person_id, case.household_id) {
         (None, Some(hid)) => state.store.household_members(hid, true).await?,
         _ => Vec::new(),
