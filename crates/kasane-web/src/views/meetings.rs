@@ -1345,17 +1345,16 @@ pub async fn move_state(state: &AppState, ctx: &Ctx, case_id: i64) -> Result<Mov
     })
 }
 
-/// Moves a case from the 支援会議 to a 重層的支援会議 (`meeting_id`, or a new one held on
-/// `new_held_on`): it goes on the target's agenda and leaves every 支援会議 agenda it is
-/// on. The caller must manage all the meetings involved.
+/// Moves the case of `s` (its [`move_state`]) from the 支援会議 to a 重層的支援会議
+/// (`meeting_id`, or a new one from `new_meeting`): it goes on the target's agenda and
+/// leaves every 支援会議 agenda it is on. The caller must manage all the meetings involved.
 pub async fn move_to_multilayer(
     state: &AppState,
     ctx: &Ctx,
-    case_id: i64,
+    s: &MoveState,
     meeting_id: Option<i64>,
     new_meeting: Option<MeetingDraft>,
 ) -> Result<i64, AppError> {
-    let s = move_state(state, ctx, case_id).await?;
     if !s.offered() {
         return Err(AppError::Validation(vec![if s.support_items.is_empty() {
             "このケースは支援会議の議題になっていません".to_string()
@@ -1499,10 +1498,10 @@ async fn move_post(
         ),
         raw => (raw.parse().ok(), None),
     };
-    match move_to_multilayer(&state, &ctx, case_id, meeting_id, draft).await {
+    let s = move_state(&state, &ctx, case_id).await?;
+    match move_to_multilayer(&state, &ctx, &s, meeting_id, draft).await {
         Ok(target) => Ok(back(target)),
         Err(AppError::Validation(errors)) => {
-            let s = move_state(&state, &ctx, case_id).await?;
             let targets = move_targets(&state, &ctx).await?;
             let title = format!("{}へ移す", kind_name(&ctx, MeetingKind::Multilayer));
             Ok(page(

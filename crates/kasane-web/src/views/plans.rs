@@ -166,6 +166,17 @@ pub async fn create_plan(
     draft: &PlanDraft,
 ) -> Result<i64, AppError> {
     let (case, grant) = case_access(state, ctx, Action::Create, case_id).await?;
+    create_plan_on(state, ctx, &case, grant, draft).await
+}
+
+/// [`create_plan`] on a case already decided for `Action::Create`.
+async fn create_plan_on(
+    state: &AppState,
+    ctx: &Ctx,
+    case: &Case,
+    grant: Grant,
+    draft: &PlanDraft,
+) -> Result<i64, AppError> {
     let agencies: Vec<i64> = state
         .store
         .agencies(ctx.municipality.id)
@@ -318,6 +329,17 @@ pub async fn record_monitoring(
     entries: &[MonitoringDraft],
 ) -> Result<i64, AppError> {
     let (m, v) = load_monitoring(state, ctx, id, Action::Update).await?;
+    record_monitoring_on(state, ctx, &m, &v, entries).await
+}
+
+/// [`record_monitoring`] on a round loaded for `Action::Update`.
+async fn record_monitoring_on(
+    state: &AppState,
+    ctx: &Ctx,
+    m: &DueMonitoring,
+    v: &PlanView,
+    entries: &[MonitoringDraft],
+) -> Result<i64, AppError> {
     let action_ids: Vec<i64> = v.actions.iter().map(|a| a.id).collect();
     let valid = validate_monitoring(entries, &action_ids).map_err(|e| invalid(&e))?;
     state
@@ -346,6 +368,16 @@ pub async fn evaluate(
     draft: &EvaluationDraft,
 ) -> Result<i64, AppError> {
     let v = load_plan(state, ctx, plan_id, Action::Create).await?;
+    evaluate_on(state, ctx, &v, draft).await
+}
+
+/// [`evaluate`] on a plan loaded for `Action::Create`.
+async fn evaluate_on(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &PlanView,
+    draft: &EvaluationDraft,
+) -> Result<i64, AppError> {
     if !v.latest {
         return Err(AppError::Conflict(OLD_VERSION.into()));
     }
@@ -649,10 +681,10 @@ async fn create(
 ) -> Result<Response, PageError> {
     let form = PlanForm::from_pairs(form_pairs(&body)?);
     ctx.check_csrf(&form.csrf)?;
-    match create_plan(&state, &ctx, case_id, &form.draft).await {
+    let (case, grant) = case_access(&state, &ctx, Action::Create, case_id).await?;
+    match create_plan_on(&state, &ctx, &case, grant, &form.draft).await {
         Ok(id) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
         Err(AppError::Validation(errors)) => {
-            let (case, _) = case_access(&state, &ctx, Action::Create, case_id).await?;
             let versions = state.store.plans_of_case(case.id).await?;
             Ok(
                 form_page(&state, &ctx, &case, &form.draft, &errors, versions.first())
@@ -966,18 +998,16 @@ async fn monitoring_post(
     let pairs = form_pairs(&body)?;
     ctx.check_csrf(field(&pairs, "csrf"))?;
     let drafts = monitoring_drafts(&pairs);
-    match record_monitoring(&state, &ctx, id, &drafts).await {
+    let (m, v) = load_monitoring(&state, &ctx, id, Action::Update).await?;
+    match record_monitoring_on(&state, &ctx, &m, &v, &drafts).await {
         Ok(plan_id) => Ok(Redirect::to(&format!("/plans/{plan_id}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let (m, v) = load_monitoring(&state, &ctx, id, Action::Read).await?;
-            Ok(page(
-                &ctx,
-                "モニタリング",
-                "/collaboration",
-                monitoring_form(&ctx, &m, &v, &drafts, &errors),
-            )
-            .into_response())
-        }
+        Err(AppError::Validation(errors)) => Ok(page(
+            &ctx,
+            "モニタリング",
+            "/collaboration",
+            monitoring_form(&ctx, &m, &v, &drafts, &errors),
+        )
+        .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -1115,18 +1145,16 @@ async fn evaluation_post(
         note: get("note"),
         next_step: get("next_step"),
     };
-    match evaluate(&state, &ctx, id, &draft).await {
+    let v = load_plan(&state, &ctx, id, Action::Create).await?;
+    match evaluate_on(&state, &ctx, &v, &draft).await {
         Ok(_) => Ok(Redirect::to(&format!("/plans/{id}/evaluation")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let v = load_plan(&state, &ctx, id, Action::Read).await?;
-            Ok(page(
-                &ctx,
-                &format!("支援プランの評価(第{}版)", v.plan.version),
-                "/collaboration",
-                evaluation_form(&ctx, &v, &draft, &errors),
-            )
-            .into_response())
-        }
+        Err(AppError::Validation(errors)) => Ok(page(
+            &ctx,
+            &format!("支援プランの評価(第{}版)", v.plan.version),
+            "/collaboration",
+            evaluation_form(&ctx, &v, &draft, &errors),
+        )
+        .into_response()),
         Err(e) => Err(e.into()),
     }
 }
