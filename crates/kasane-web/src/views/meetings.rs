@@ -17,9 +17,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, TimeDelta};
-use kasane_domain::access::{
-    Action, Grant, PersonFacts, Subject, agency_may_read, decide, may_see_person_data,
-};
+use kasane_domain::access::{Action, Grant, Subject, agency_may_read, decide, may_see_person_data};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::{AgencyId, Role};
 use kasane_domain::meeting::{
@@ -36,7 +34,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, case_access, today_jst};
+use crate::http::guard::{Object, audit, case_access, listed_case, today_jst};
 use crate::views::cases::record_holding;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
@@ -210,41 +208,22 @@ pub async fn managed_meeting(
     Ok(m)
 }
 
-/// Decides Read on a case without auditing a denial (for lists and agenda lines, which
-/// show a placeholder instead): the grant and the case's facts, or None.
+/// Decides Read on a case without auditing anything (for the monitoring worklist, which
+/// leaves out what the caller may not read); lines that show a case use
+/// `guard::listed_case`, which audits the grant.
 pub async fn peek_case(
     state: &AppState,
     ctx: &Ctx,
     case: &Case,
-) -> Result<(Option<Grant>, PersonFacts), AppError> {
+) -> Result<Option<Grant>, AppError> {
     let facts = state.store.case_facts(case).await?;
-    let grant = decide(
+    Ok(decide(
         &ctx.actor,
         Action::Read,
         &Subject::Person(&facts),
         today_jst(),
     )
-    .grant();
-    Ok((grant, facts))
-}
-
-/// Audits the reading of a case shown on a list, with its basis.
-pub async fn audit_case_read(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: i64,
-    grant: Grant,
-) -> Result<(), AppError> {
-    audit_record(
-        state,
-        ctx,
-        AuditAction::View,
-        "case",
-        case_id,
-        grant.basis.code(),
-        "",
-    )
-    .await
+    .grant())
 }
 
 /// Audits an action on a meeting or plan record (a type and an id, never the content).
@@ -638,13 +617,21 @@ pub async fn agenda_lines(
         let Some(case) = state.store.case_any(item.case_id).await? else {
             continue;
         };
-        let (grant, facts) = peek_case(state, ctx, &case).await?;
-        let visible = grant.is_some();
-        if let Some(g) = grant {
-            audit_case_read(state, ctx, case.id, g).await?;
-        }
-        let minutes_visible = visible && minutes_rule;
-        let roles = if minutes_visible {
+        // A case the caller may not read keeps its line, as 「閲覧できないケース」.
+        let Some((_, facts)) = listed_case(state, ctx, &case).await? else {
+            lines.push(AgendaLine {
+                item,
+                subject: None,
+                minutes_visible: false,
+                roles: Vec::new(),
+                offer_move: false,
+                outside_consent: Vec::new(),
+                roles_without_access: Vec::new(),
+            });
+            continue;
+        };
+        let current = item.removed_at.is_none();
+        let roles = if minutes_rule {
             state
                 .store
                 .role_assignments(case.id, Some(m.meeting.id))
@@ -652,27 +639,22 @@ pub async fn agenda_lines(
         } else {
             Vec::new()
         };
-        let offer_move = visible
-            && m.kind == MeetingKind::Support
-            && offer_move_to_multilayer(
-                item.removed_at.is_none(),
-                facts.has_meeting_consent(today),
-            );
-        let outside_consent =
-            if visible && m.kind == MeetingKind::Multilayer && item.removed_at.is_none() {
-                m.members
-                    .iter()
-                    .filter(|member| {
-                        !facts
-                            .consents
-                            .iter()
-                            .any(|c| c.covers_agency(member.agency_id, today))
-                    })
-                    .map(|member| member.agency_name.clone())
-                    .collect()
-            } else {
-                Vec::new()
-            };
+        let offer_move = m.kind == MeetingKind::Support
+            && offer_move_to_multilayer(current, facts.has_meeting_consent(today));
+        let outside_consent = if m.kind == MeetingKind::Multilayer && current {
+            m.members
+                .iter()
+                .filter(|member| {
+                    !facts
+                        .consents
+                        .iter()
+                        .any(|c| c.covers_agency(member.agency_id, today))
+                })
+                .map(|member| member.agency_name.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let roles_without_access = roles
             .iter()
             .map(|r| r.agency_id)
@@ -680,9 +662,9 @@ pub async fn agenda_lines(
             .collect();
         lines.push(AgendaLine {
             roles_without_access,
-            subject: visible.then(|| item.subject_name.clone()),
+            subject: Some(item.subject_name.clone()),
             item,
-            minutes_visible,
+            minutes_visible: minutes_rule,
             roles,
             offer_move,
             outside_consent,
