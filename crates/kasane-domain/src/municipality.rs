@@ -383,6 +383,14 @@ impl MunicipalityConfig {
         self.districts.iter().find(|d| d.code == code)
     }
 
+    /// The codes of the issue taxonomy (課題の分野), in the configured order.
+    pub fn issue_codes(&self) -> Vec<&str> {
+        self.issue_categories
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect()
+    }
+
     pub fn issue_category(&self, code: &str) -> Option<&IssueCategory> {
         self.issue_categories.iter().find(|c| c.code == code)
     }

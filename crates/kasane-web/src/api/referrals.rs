@@ -308,7 +308,7 @@ pub async fn sheet(
         members,
         events,
     } = load_sheet(&state, &ctx, id).await?;
-    let cfg = kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).ok();
+    let cfg = ctx.config().ok();
     let today = today_jst();
     let p = access.person;
     Ok(Json(ReferralSheet {

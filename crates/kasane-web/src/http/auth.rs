@@ -30,6 +30,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The caller's municipality configuration (meeting names, issue taxonomy, agencies).
+    /// It was validated when imported; a stored one that no longer parses is a 500.
+    pub fn config(&self) -> Result<kasane_domain::municipality::MunicipalityConfig, AppError> {
+        kasane_domain::municipality::parse_config(&self.municipality.config_toml).map_err(|e| {
+            tracing::error!(error = %e, "stored municipality configuration no longer parses");
+            AppError::Internal
+        })
+    }
+
     /// Checks the CSRF token a form sent. Pages only change state through forms that
     /// carry it.
     pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {

@@ -66,14 +66,6 @@ pub fn routes() -> Router<AppState> {
 // Shared helpers
 // ---------------------------------------------------------------------------
 
-/// The caller's municipality configuration (meeting names, issue taxonomy).
-pub fn municipality_config(ctx: &Ctx) -> Result<MunicipalityConfig, AppError> {
-    kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).map_err(|e| {
-        tracing::error!(error = %e, "stored municipality configuration no longer parses");
-        AppError::Internal
-    })
-}
-
 /// `application/x-www-form-urlencoded` pairs; repeated keys stay repeated.
 pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
     serde_urlencoded::from_bytes(body)
@@ -778,14 +770,6 @@ pub async fn assessment_history(
         .collect())
 }
 
-/// The issue codes of the municipality's taxonomy, for the sheet.
-fn issue_codes(cfg: &MunicipalityConfig) -> Vec<&str> {
-    cfg.issue_categories
-        .iter()
-        .map(|c| c.code.as_str())
-        .collect()
-}
-
 /// Saves a new version of the case's assessment (any agency with a full grant on the
 /// case). Returns the version number.
 pub async fn save_assessment(
@@ -795,8 +779,8 @@ pub async fn save_assessment(
     draft: &AssessmentDraft,
 ) -> Result<i32, AppError> {
     let (case, _) = case_access(state, ctx, Action::Create, id).await?;
-    let cfg = municipality_config(ctx)?;
-    let valid = assessment::validate(draft, &issue_codes(&cfg)).map_err(|e| invalid(&e))?;
+    let cfg = ctx.config()?;
+    let valid = assessment::validate(draft, &cfg.issue_codes()).map_err(|e| invalid(&e))?;
     let json = serde_json::to_string(&valid.sheet).map_err(|_| AppError::Internal)?;
     Ok(state
         .store
@@ -858,7 +842,7 @@ pub async fn case_list_page(
     Page(ctx): Page,
     Query(q): Query<CaseListQuery>,
 ) -> Result<Markup, PageError> {
-    let cfg = municipality_config(&ctx)?;
+    let cfg = ctx.config()?;
     let (found, problems) = match list_cases(&state, &ctx, &q).await {
         Ok(found) => (found, Vec::new()),
         Err(AppError::Validation(p)) => ((Vec::new(), 0), p),
@@ -1106,7 +1090,7 @@ async fn render_case(
     let writable = grant.view == View::Full;
     let open = status.is_some_and(CaseStatus::is_open);
     let active: Vec<&CaseAgency> = involved.iter().filter(|a| a.left_at.is_none()).collect();
-    let cfg = municipality_config(ctx)?;
+    let cfg = ctx.config()?;
     let body = html! {
         p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
         @if !retry.messages.is_empty() {
@@ -1483,7 +1467,7 @@ async fn render_assessment(
     errors: &[String],
 ) -> Result<Response, AppError> {
     let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
-    let cfg = municipality_config(ctx)?;
+    let cfg = ctx.config()?;
     let history = assessment_history(state, case.id).await?;
     let latest = history.first();
     let empty_sheet = AssessmentDraft::default();
@@ -1568,7 +1552,7 @@ async fn assessment_versions(
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let (case, _) = case_access(&state, &ctx, Action::Read, id).await?;
-    let cfg = municipality_config(&ctx)?;
+    let cfg = ctx.config()?;
     let history = assessment_history(&state, case.id).await?;
     let body = html! {
         p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } " ・ "
@@ -1613,7 +1597,7 @@ async fn assessment_print(
     Query(q): Query<PrintQuery>,
 ) -> Result<Markup, PageError> {
     let (case, _) = case_access(&state, &ctx, Action::Export, id).await?;
-    let cfg = municipality_config(&ctx)?;
+    let cfg = ctx.config()?;
     let history = assessment_history(&state, case.id).await?;
     let chosen = match q.version {
         Some(n) => history.iter().find(|v| v.row.version == n),
@@ -1735,7 +1719,7 @@ pub async fn person_section(
         Vec::new()
     };
     let consents: Vec<Consent> = state.store.consents_of_person(person.id).await?;
-    let cfg = municipality_config(ctx)?;
+    let cfg = ctx.config()?;
     Ok(html! {
         section.card #cases {
             h2 { "多機関協働(ケース)" }

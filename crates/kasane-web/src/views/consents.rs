@@ -29,8 +29,7 @@ use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{PersonAccess, case_access, person_access, today_jst};
 use crate::views::cases::{
-    canonical_person_id, field, fields, form_pairs, form_status, ids, municipality_config,
-    record_holding,
+    canonical_person_id, field, fields, form_pairs, form_status, ids, record_holding,
 };
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
@@ -360,7 +359,7 @@ fn render_form(
     draft: &ConsentDraft,
     errors: &[String],
 ) -> Result<Response, AppError> {
-    let cfg = municipality_config(ctx)?;
+    let cfg = ctx.config()?;
     let action = match &subject.case {
         Some(c) => format!("/cases/{}/consents/new", c.id),
         None => format!(
@@ -559,7 +558,7 @@ async fn print(
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let (c, access) = consent_access(&state, &ctx, Action::Export, id).await?;
-    let cfg = municipality_config(&ctx)?;
+    let cfg = ctx.config()?;
     let p = &access.person;
     let proxy = c.consenter == Consenter::Proxy.code();
     let body = html! {

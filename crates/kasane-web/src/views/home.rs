@@ -130,8 +130,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
             .into_iter()
             .filter(|r| is_overdue(ReferralStatus::Sent, r.sent_at, now, days))
             .collect();
-        let cfg = kasane_domain::municipality::parse_config(&ctx.municipality.config_toml)
-            .map_err(|_| AppError::Internal)?;
+        let cfg = ctx.config()?;
         let today = today_jst();
         let since = (window_start(today)
             .and_hms_opt(0, 0, 0)

@@ -13,7 +13,6 @@ use kasane_domain::intake::{
     Channel, ConcernItem, ConsulterKind, IntakeDraft, IntakeRules, Outcome, Urgency, ValidIntake,
     validate,
 };
-use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::person_match::{MatchInput, is_candidate, reasons_label, score};
 use kasane_store::household::Household;
 use kasane_store::intake::NewIntake;
@@ -231,14 +230,6 @@ fn now_local() -> NaiveDateTime {
     (Utc::now() + TimeDelta::hours(9)).naive_utc()
 }
 
-async fn config(state: &AppState, ctx: &Ctx) -> Result<MunicipalityConfig, AppError> {
-    kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).map_err(|e| {
-        tracing::error!(error = %e, "stored municipality configuration no longer parses");
-        let _ = state;
-        AppError::Internal
-    })
-}
-
 async fn new_page(
     State(state): State<AppState>,
     Page(ctx): Page,
@@ -338,7 +329,7 @@ pub async fn submit_intake(
     ctx: &Ctx,
     s: &IntakeSubmission<'_>,
 ) -> Result<IntakeResult, AppError> {
-    let cfg = config(state, ctx).await?;
+    let cfg = ctx.config()?;
     let rules = IntakeRules::from_config(&cfg, now_local(), ctx.agency.id);
     let intake = validate(s.draft, &rules);
     let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();
@@ -614,7 +605,7 @@ async fn render_form(
     errors: &[String],
     candidates: &[Candidate],
 ) -> Result<Markup, AppError> {
-    let cfg = config(state, ctx).await?;
+    let cfg = ctx.config()?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     let households = match known {
         Some(k) => current_households(state, k.id).await?,
@@ -790,7 +781,7 @@ async fn intake_page(
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let (intake, access) = intake_access(&state, &ctx, id).await?;
-    let cfg = config(&state, &ctx).await?;
+    let cfg = ctx.config()?;
     let (issues, concerns) = state.store.intake_tags(id).await?;
     let issue_names: BTreeMap<&str, &str> = cfg
         .issue_categories

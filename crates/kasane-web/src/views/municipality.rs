@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use kasane_domain::access::{Action, Subject};
-use kasane_domain::municipality::{AgencyKind, MunicipalityConfig, Pillar, parse_config};
+use kasane_domain::municipality::{AgencyKind, MunicipalityConfig, Pillar};
 use maud::{Markup, html};
 
 use crate::AppState;
@@ -30,10 +30,7 @@ async fn config(state: &AppState, ctx: &Ctx) -> Result<MunicipalityConfig, AppEr
         },
     )
     .await?;
-    parse_config(&ctx.municipality.config_toml).map_err(|e| {
-        tracing::error!(error = %e, "stored municipality configuration no longer parses");
-        AppError::Internal
-    })
+    ctx.config()
 }
 
 pub async fn municipality_page(

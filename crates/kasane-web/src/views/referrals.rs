@@ -227,7 +227,7 @@ async fn sheet(
     } = load_sheet(&state, &ctx, id).await?;
     let person = &access.person;
     let today = today_jst();
-    let cfg = kasane_domain::municipality::parse_config(&ctx.municipality.config_toml).ok();
+    let cfg = ctx.config().ok();
     let issue_name = |code: &str| {
         cfg.as_ref()
             .and_then(|c| c.issue_category(code))

@@ -135,13 +135,8 @@ impl Records<'_> {
             .await?
             .config_toml;
         let cfg = parse_config(&toml)?;
-        let issues: Vec<&str> = cfg
-            .issue_categories
-            .iter()
-            .map(|c| c.code.as_str())
-            .collect();
-        let valid =
-            assessment::validate(&draft, &issues).map_err(|e| invalid("アセスメント", e))?;
+        let valid = assessment::validate(&draft, &cfg.issue_codes())
+            .map_err(|e| invalid("アセスメント", e))?;
         let sheet = serde_json::to_string(&valid.sheet)?;
         self.store
             .add_assessment(self.municipality, case_id, &sheet, by.user, by.agency)
