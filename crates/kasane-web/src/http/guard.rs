@@ -5,7 +5,7 @@
 //! object, like one the user has no basis for, is answered as not found.
 
 use chrono::{NaiveDate, TimeDelta, Utc};
-use kasane_domain::access::{Action, Decision, Grant, Subject, decide};
+use kasane_domain::access::{Action, Decision, Grant, PersonFacts, Subject, decide};
 use kasane_domain::audit::AuditAction;
 use kasane_store::audit::NewAuditEntry;
 
@@ -195,6 +195,18 @@ pub async fn case_access(
     action: Action,
     id: i64,
 ) -> Result<(kasane_store::case::Case, Grant), AppError> {
+    let (case, grant, _) = case_access_with_facts(state, ctx, action, id).await?;
+    Ok((case, grant))
+}
+
+/// [`case_access`], also answering the facts it decided on (for rules that read them
+/// further, such as the consent a 重層的支援会議 needs).
+pub async fn case_access_with_facts(
+    state: &AppState,
+    ctx: &Ctx,
+    action: Action,
+    id: i64,
+) -> Result<(kasane_store::case::Case, Grant, PersonFacts), AppError> {
     let case = state.store.case_any(id).await?.ok_or(AppError::NotFound)?;
     let facts = state.store.case_facts(&case).await?;
     let oid = case.id.to_string();
@@ -209,7 +221,7 @@ pub async fn case_access(
         },
     )
     .await?;
-    Ok((case, grant))
+    Ok((case, grant, facts))
 }
 
 /// Read on a case already loaded, for a list row: the grant, audited as a view, with the
@@ -219,7 +231,7 @@ pub async fn listed_case(
     state: &AppState,
     ctx: &Ctx,
     case: &kasane_store::case::Case,
-) -> Result<Option<(Grant, kasane_domain::access::PersonFacts)>, AppError> {
+) -> Result<Option<(Grant, PersonFacts)>, AppError> {
     let facts = state.store.case_facts(case).await?;
     let Some(grant) = decide(
         &ctx.actor,

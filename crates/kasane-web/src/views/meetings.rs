@@ -34,7 +34,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, case_access, listed_case, today_jst};
+use crate::http::guard::{
+    Object, audit, case_access, case_access_with_facts, listed_case, today_jst,
+};
 use crate::views::cases::record_holding;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
@@ -427,8 +429,7 @@ pub async fn add_case(
 ) -> Result<i64, AppError> {
     let m = managed_meeting(state, ctx, id).await?;
     let case_id = case_id.ok_or_else(|| invalid(&["議題にするケースを選んでください"]))?;
-    let (case, grant) = case_access(state, ctx, Action::Read, case_id).await?;
-    let facts = state.store.case_facts(&case).await?;
+    let (case, grant, facts) = case_access_with_facts(state, ctx, Action::Read, case_id).await?;
     let agenda = state.store.agenda(id).await?;
     check_agenda(
         m.kind,
@@ -1309,8 +1310,7 @@ impl MoveState {
 }
 
 pub async fn move_state(state: &AppState, ctx: &Ctx, case_id: i64) -> Result<MoveState, AppError> {
-    let (case, _) = case_access(state, ctx, Action::Read, case_id).await?;
-    let facts = state.store.case_facts(&case).await?;
+    let (case, _, facts) = case_access_with_facts(state, ctx, Action::Read, case_id).await?;
     let mut support_items = Vec::new();
     for a in state.store.agendas_of_case(case.id).await? {
         if a.kind == MeetingKind::Support.code()
