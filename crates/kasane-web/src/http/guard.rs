@@ -224,6 +224,19 @@ pub async fn case_access_with_facts(
     Ok((case, grant, facts))
 }
 
+/// Whether the caller may read personal data with these facts, decided but not audited:
+/// for choosing what a page shows of records it does not open (a 名寄せ candidate's name,
+/// an early warning's name, a worklist row). Opening a record goes through [`authorize`].
+pub fn may_read(ctx: &Ctx, facts: &PersonFacts) -> bool {
+    decide(
+        &ctx.actor,
+        Action::Read,
+        &Subject::Person(facts),
+        today_jst(),
+    )
+    .is_allowed()
+}
+
 /// Read on a case already loaded, for a list row: the grant, audited as a view, with the
 /// case's facts; `None` when the rule denies — then the row is simply not shown, like the
 /// rows a list query filters out in SQL, and no denial is audited.

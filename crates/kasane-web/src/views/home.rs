@@ -3,7 +3,6 @@
 //! referrals across the municipality and 「複合課題の可能性」.
 
 use chrono::{TimeDelta, Utc};
-use kasane_domain::access::{Action, Subject, decide};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::early_warning::{Contact, ContactSource, Warning, assess, window_start};
 use kasane_domain::identity::Role;
@@ -15,7 +14,7 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, today_jst};
+use crate::http::guard::{Object, audit, may_read, today_jst};
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 
@@ -143,8 +142,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
         {
             if let Some(warning) = early_warning(state, &cfg, root).await? {
                 let facts = state.store.person_facts(ctx.municipality.id, root).await?;
-                let visible =
-                    decide(&ctx.actor, Action::Read, &Subject::Person(&facts), today).is_allowed();
+                let visible = may_read(ctx, &facts);
                 let name = if visible {
                     state.store.person_any(root).await?.map(|p| p.name)
                 } else {

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{
-    Object, PersonAccess, audit, authorize, household_access, person_access, today_jst,
+    Object, PersonAccess, audit, authorize, household_access, may_read, person_access,
 };
 use crate::views::fmt::jst;
 use crate::views::households::{NewHead, start_household};
@@ -550,7 +550,6 @@ pub async fn candidates(
         external_id: f.external_id.as_deref(),
         phone: f.phone.as_deref(),
     };
-    let today = today_jst();
     let mut out = Vec::new();
     for p in state.store.match_prefilter(ctx.municipality.id, f).await? {
         let s = score(
@@ -568,13 +567,7 @@ pub async fn candidates(
         }
         let reasons = reasons_label(&s.reasons);
         let facts = state.store.person_facts(p.municipality_id, p.id).await?;
-        let visible = kasane_domain::access::decide(
-            &ctx.actor,
-            Action::Read,
-            &Subject::Person(&facts),
-            today,
-        )
-        .is_allowed();
+        let visible = may_read(ctx, &facts);
         if visible {
             out.push(Candidate::Visible {
                 person: Box::new(p),

@@ -17,7 +17,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, TimeDelta};
-use kasane_domain::access::{Action, Grant, Subject, agency_may_read, decide, may_see_person_data};
+use kasane_domain::access::{Action, Grant, agency_may_read, may_see_person_data};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::{AgencyId, Role};
 use kasane_domain::meeting::{
@@ -35,7 +35,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::guard::{
-    Object, audit, case_access, case_access_with_facts, listed_case, today_jst,
+    Object, audit, case_access, case_access_with_facts, listed_case, may_read, today_jst,
 };
 use crate::views::cases::record_holding;
 use crate::views::fmt::jst;
@@ -210,22 +210,11 @@ pub async fn managed_meeting(
     Ok(m)
 }
 
-/// Decides Read on a case without auditing anything (for the monitoring worklist, which
+/// Whether the caller may read a case, not audited (for the monitoring worklist, which
 /// leaves out what the caller may not read); lines that show a case use
 /// `guard::listed_case`, which audits the grant.
-pub async fn peek_case(
-    state: &AppState,
-    ctx: &Ctx,
-    case: &Case,
-) -> Result<Option<Grant>, AppError> {
-    let facts = state.store.case_facts(case).await?;
-    Ok(decide(
-        &ctx.actor,
-        Action::Read,
-        &Subject::Person(&facts),
-        today_jst(),
-    )
-    .grant())
+pub async fn peek_case(state: &AppState, ctx: &Ctx, case: &Case) -> Result<bool, AppError> {
+    Ok(may_read(ctx, &state.store.case_facts(case).await?))
 }
 
 /// Audits an action on a meeting or plan record (a type and an id, never the content).

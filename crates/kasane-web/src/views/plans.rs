@@ -446,7 +446,7 @@ pub async fn monitoring_worklist(
             Some(v) => *v,
             None => {
                 let v = match state.store.case_any(row.case_id).await? {
-                    Some(case) => peek_case(state, ctx, &case).await?.is_some(),
+                    Some(case) => peek_case(state, ctx, &case).await?,
                     None => false,
                 };
                 readable.insert(row.case_id, v);
