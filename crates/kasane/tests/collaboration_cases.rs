@@ -1078,6 +1078,8 @@ async fn openapi_lists_the_collaboration_api(app: TestApp) {
         "/api/v1/cases/{id}/handover",
         "/api/v1/cases/{id}/assessments",
         "/api/v1/cases/{id}/consents",
+        "/api/v1/persons/{id}/consents",
+        "/api/v1/worklist",
         "/api/v1/consents/{id}",
         "/api/v1/consents/{id}/withdraw",
     ] {
@@ -1091,6 +1093,12 @@ async fn openapi_lists_the_collaboration_api(app: TestApp) {
         .collect();
     for tag in ["cases", "assessments", "consents"] {
         assert!(tags.contains(&tag), "{tag} in {tags:?}");
+    }
+    for schema in ["EscalationInfo", "DueMonitoringInfo"] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} in the worklist schema"
+        );
     }
     for schema in [
         "CaseInfo",
