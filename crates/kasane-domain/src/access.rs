@@ -17,15 +17,17 @@
 //!    [`Denial::Forbidden`] (the object's existence is no secret). The basis is
 //!    [`Basis::Role`] naming the granting role. `Export` is treated like `Read`;
 //!    `EmergencyRead` is refused (break-glass exists only for personal data).
-//! 3. Personal data ([`Subject::Person`]) needs the `staff` or `coordinator` role
-//!    ([`may_see_person_data`]); `admin`, `auditor` and `community_worker` alone get
-//!    `NotFound`, even if their agency is involved.
+//! 3. Personal data ([`Subject::Person`], and the meetings and case management below)
+//!    needs the `staff` or `coordinator` role ([`may_see_person_data`]); `admin`,
+//!    `auditor` and `community_worker` alone get `NotFound`, even if their agency is
+//!    involved.
 //! 4. Then the strongest basis the actor holds is chosen, in this order (so the audit
 //!    names the most specific one):
 //!    - `involvement` (active) — the actor's agency has an active involvement → Full;
 //!    - `coordination` — the actor has the `coordinator` role, **and** their agency is
-//!      the case's coordinating agency, **and** coordination has not ended → Full.
-//!      A plain `staff` user of the coordinating agency does not get this basis;
+//!      the case's coordinating agency ([`coordinates`]), **and** coordination has not
+//!      ended → Full. A plain `staff` user of the coordinating agency does not get
+//!      this basis;
 //!    - `involvement` (inactive) — history of the agency's own past involvement →
 //!      ReadOnly;
 //!    - `consent` — a consent that is not withdrawn, not expired (`expires_on <
@@ -46,6 +48,24 @@
 //! 6. [`Subject::NewPerson`]: creating a person who has no record yet (a new intake)
 //!    is allowed to staff/coordinator of the municipality, basis `involvement` (the
 //!    intake makes the agency involved). Other actions on it are `Forbidden`.
+//! 7. [`Subject::Meeting`] (支援会議・重層的支援会議): the host agency's users (basis
+//!    `meeting_host`) and a coordinator of the coordinating agency (`coordination`)
+//!    see it with Full view and run it (create, members, agenda, minutes, roles, plan
+//!    approval); a member agency (`meeting_member`) reads it, and gets `Forbidden` on
+//!    a change. Anyone else gets `NotFound` — but `Create` is of a draft (host = the
+//!    chosen agency, no members), so a refusal there, and the role gate there, is
+//!    `Forbidden`. `EmergencyRead` is refused.
+//! 8. [`Subject::MeetingMinutes`]: among those who see the meeting, reading follows
+//!    the meeting's law ([`may_read_minutes`]: a 支援会議's host and acknowledged
+//!    members, a 重層的支援会議's host and participants); others who see it get
+//!    `Forbidden`. Writing minutes is running the meeting (rule 7, `Update`).
+//! 9. [`Subject::CaseManagement`] (always `Update`): first the person rule — `Update`
+//!    for [`CaseRight::Manage`] and [`CaseRight::HandOver`], `Read` for
+//!    [`CaseRight::Reopen`] (closure ends every write basis) — whose denial passes
+//!    through. Then who holds the case: manage and hand over are for the lead
+//!    agency's users or 多機関協働 while it coordinates (not closed, not handed over);
+//!    reopening a closed case is for its former lead or a coordinator of the
+//!    coordinating agency. Otherwise `Forbidden`. The allow carries the person grant.
 //!
 //! What this rule does *not* decide: which individual records within a readable case
 //! an agency may edit ("write what the agency authors") — that is the owning module's
@@ -54,6 +74,7 @@
 use chrono::NaiveDate;
 
 use crate::identity::{Actor, AgencyId, MunicipalityId, Role};
+use crate::meeting::{MeetingKind, may_read_minutes};
 
 /// What the actor wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,6 +255,65 @@ impl PersonFacts {
     }
 }
 
+/// One member agency of a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingMemberFact {
+    pub agency_id: AgencyId,
+    /// Confidentiality acknowledged (守秘義務の確認済み).
+    pub acknowledged: bool,
+}
+
+/// A meeting (支援会議 or 重層的支援会議) as the rule sees it. To create a meeting, build
+/// it from the draft: the chosen host, no members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingFacts {
+    pub municipality_id: MunicipalityId,
+    pub kind: MeetingKind,
+    pub host_agency_id: AgencyId,
+    pub members: Vec<MeetingMemberFact>,
+    /// The municipality's coordinating agency (多機関協働事業者), if any.
+    pub coordinating_agency: Option<AgencyId>,
+}
+
+impl MeetingFacts {
+    /// Member agencies that acknowledged confidentiality.
+    pub fn acknowledged(&self) -> Vec<AgencyId> {
+        self.members
+            .iter()
+            .filter(|m| m.acknowledged)
+            .map(|m| m.agency_id)
+            .collect()
+    }
+
+    /// Every member agency.
+    pub fn participants(&self) -> Vec<AgencyId> {
+        self.members.iter().map(|m| m.agency_id).collect()
+    }
+}
+
+/// What managing a case means, for [`Subject::CaseManagement`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseRight {
+    /// Move the status, close, change the involved agencies or the lead.
+    Manage,
+    /// Reopen a closed case.
+    Reopen,
+    /// Record the hand-over from 多機関協働 (the checks on the case itself stay in
+    /// `crate::case::check_handover`).
+    HandOver,
+}
+
+/// Who holds a case, beyond the person facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseHolding {
+    pub lead_agency_id: AgencyId,
+    pub closed: bool,
+    /// Hand-over from 多機関協働 recorded.
+    pub coordination_ended: bool,
+    /// The municipality's coordinating agency (多機関協働事業者), if any.
+    pub coordinating_agency: Option<AgencyId>,
+}
+
 /// The object an action is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject<'a> {
@@ -254,6 +334,20 @@ pub enum Subject<'a> {
     Person(&'a PersonFacts),
     /// A person not yet recorded (a new intake): only `Create`.
     NewPerson { municipality_id: MunicipalityId },
+    /// A meeting, its members, agenda, roles and plan approvals (personal data: the
+    /// agenda names people). `Create` is creating this meeting from its draft; every
+    /// change to an existing one (members, agenda, minutes, roles, approval) is
+    /// `Update` or `Delete`.
+    Meeting(&'a MeetingFacts),
+    /// A meeting's minutes (会議録): read per [`may_read_minutes`]; writes are managing
+    /// the meeting.
+    MeetingMinutes(&'a MeetingFacts),
+    /// Managing the person's case; decided with [`Action::Update`] only.
+    CaseManagement {
+        facts: &'a PersonFacts,
+        holding: &'a CaseHolding,
+        right: CaseRight,
+    },
 }
 
 impl Subject<'_> {
@@ -265,13 +359,21 @@ impl Subject<'_> {
             | Subject::Community { municipality_id }
             | Subject::Statistics { municipality_id }
             | Subject::NewPerson { municipality_id } => *municipality_id,
-            Subject::Person(facts) => facts.municipality_id,
+            Subject::Person(facts) | Subject::CaseManagement { facts, .. } => facts.municipality_id,
+            Subject::Meeting(m) | Subject::MeetingMinutes(m) => m.municipality_id,
         }
     }
 
     /// Whether the subject is (or will be) personal data.
     pub fn is_personal(&self) -> bool {
-        matches!(self, Subject::Person(_) | Subject::NewPerson { .. })
+        matches!(
+            self,
+            Subject::Person(_)
+                | Subject::NewPerson { .. }
+                | Subject::Meeting(_)
+                | Subject::MeetingMinutes(_)
+                | Subject::CaseManagement { .. }
+        )
     }
 }
 
@@ -290,6 +392,10 @@ pub enum Basis {
     Coordination,
     /// 緊急時の閲覧 (break-glass).
     Emergency,
+    /// The host agency of a meeting (会議の主催機関).
+    MeetingHost,
+    /// A member agency of a meeting (会議の構成員).
+    MeetingMember,
     /// A non-personal subject, allowed by this role.
     Role(Role),
 }
@@ -304,6 +410,8 @@ impl Basis {
             Basis::SupportMeeting => "support_meeting",
             Basis::Coordination => "coordination",
             Basis::Emergency => "emergency",
+            Basis::MeetingHost => "meeting_host",
+            Basis::MeetingMember => "meeting_member",
             Basis::Role(Role::Admin) => "role:admin",
             Basis::Role(Role::Coordinator) => "role:coordinator",
             Basis::Role(Role::Staff) => "role:staff",
@@ -321,6 +429,8 @@ impl Basis {
             Basis::SupportMeeting => "支援会議(法106条の6)",
             Basis::Coordination => "多機関協働",
             Basis::Emergency => "緊急時の閲覧",
+            Basis::MeetingHost => "会議の主催機関",
+            Basis::MeetingMember => "会議の構成員",
             Basis::Role(Role::Admin) => "役割:システム管理者",
             Basis::Role(Role::Coordinator) => "役割:相談支援包括化推進員",
             Basis::Role(Role::Staff) => "役割:相談員",
@@ -331,13 +441,15 @@ impl Basis {
 
     /// Parses a stored [`Basis::code`].
     pub fn from_code(code: &str) -> Option<Basis> {
-        const PERSONAL: [Basis; 6] = [
+        const PERSONAL: [Basis; 8] = [
             Basis::Involvement,
             Basis::ReferralPending,
             Basis::Consent,
             Basis::SupportMeeting,
             Basis::Coordination,
             Basis::Emergency,
+            Basis::MeetingHost,
+            Basis::MeetingMember,
         ];
         PERSONAL
             .into_iter()
@@ -467,11 +579,30 @@ const REFERRAL_SHEET_ONLY: &str = "つなぎの受諾前はつなぐシートの
 const EXPORT_NEEDS_FULL: &str = "個人情報の出力には関与機関または多機関協働の根拠が必要です";
 const EMERGENCY_PERSON_ONLY: &str = "緊急時の閲覧は個人の記録にのみ使えます";
 const NEW_PERSON_CREATE_ONLY: &str = "新しい本人の記録は作成のみできます";
+const NO_MEETING_ROLE: &str =
+    "会議の記録は相談員または相談支援包括化推進員の役割を持つ職員のみ扱えます";
+const NOT_IN_MEETING: &str = "主催機関・構成員・多機関協働事業者のいずれでもありません";
+const NOT_MEETING_MANAGER: &str = "この会議を運営(作成・構成員・議題・会議録・役割分担・プランの承認)できるのは、主催機関の職員または多機関協働事業者の相談支援包括化推進員です";
+const SUPPORT_MINUTES_CLOSED: &str =
+    "この会議録を閲覧できるのは主催機関と守秘義務を確認した構成員のみです";
+const MULTILAYER_MINUTES_CLOSED: &str =
+    "この会議録を閲覧できるのは主催機関と会議に参加した構成員のみです";
+const NOT_CASE_MANAGER: &str = "ケースの状態・関与機関・主担当機関・引継ぎを変更できるのは、主担当機関の職員または多機関協働(相談支援包括化推進員)のみです";
+const REOPEN_NOT_CLOSED: &str = "終結していないケースは再開できません";
+const CASE_MANAGEMENT_UPDATE_ONLY: &str =
+    "ケースの管理(状態・関与機関・主担当機関・引継ぎ・再開)は更新の操作としてのみ判定します";
 
 /// Whether the actor's roles allow personal data at all (`staff` or `coordinator`).
 /// List queries use this as the role gate before filtering rows by basis in SQL.
 pub fn may_see_person_data(actor: &Actor) -> bool {
     actor.has(Role::Staff) || actor.has(Role::Coordinator)
+}
+
+/// Whether the actor is a coordinator (相談支援包括化推進員) of the coordinating agency
+/// (多機関協働事業者). The role alone is not enough: a coordinator of another agency, or a
+/// plain `staff` user of the coordinating agency, does not coordinate.
+pub fn coordinates(actor: &Actor, coordinating_agency: Option<AgencyId>) -> bool {
+    actor.has(Role::Coordinator) && coordinating_agency == Some(actor.agency_id)
 }
 
 /// Whether the staff of `agency_id` could read the subject beyond a つなぐシート — to show
@@ -496,6 +627,13 @@ pub fn decide(actor: &Actor, action: Action, subject: &Subject<'_>, today: Naive
     match subject {
         Subject::Person(facts) => decide_person(actor, action, facts, today),
         Subject::NewPerson { .. } => decide_new_person(actor, action),
+        Subject::Meeting(meeting) => decide_meeting(actor, action, meeting),
+        Subject::MeetingMinutes(meeting) => decide_minutes(actor, action, meeting),
+        Subject::CaseManagement {
+            facts,
+            holding,
+            right,
+        } => decide_case_management(actor, action, facts, holding, *right, today),
         Subject::MunicipalityConfig { .. } => by_role(
             actor,
             action,
@@ -619,16 +757,128 @@ fn decide_person(actor: &Actor, action: Action, facts: &PersonFacts, today: Naiv
     }
 }
 
+/// A meeting: its host and the coordinator run it, its members read it. Nobody else
+/// learns it exists — except on `Create`, where the meeting is still a draft.
+/// Assumes the municipality check has passed.
+fn decide_meeting(actor: &Actor, action: Action, meeting: &MeetingFacts) -> Decision {
+    if !may_see_person_data(actor) {
+        return Decision::Deny(if action == Action::Create {
+            Denial::Forbidden(NO_MEETING_ROLE)
+        } else {
+            Denial::NotFound(NO_MEETING_ROLE)
+        });
+    }
+    let agency = actor.agency_id;
+    let manager = if meeting.host_agency_id == agency {
+        Some(Basis::MeetingHost)
+    } else if coordinates(actor, meeting.coordinating_agency) {
+        Some(Basis::Coordination)
+    } else {
+        None
+    };
+    let member = meeting.members.iter().any(|m| m.agency_id == agency);
+    match (action, manager) {
+        // Create is of a draft: there is no meeting to hide, only who may create.
+        (Action::Create, None) => Decision::Deny(Denial::Forbidden(NOT_MEETING_MANAGER)),
+        (_, None) if !member => Decision::Deny(Denial::NotFound(NOT_IN_MEETING)),
+        (Action::EmergencyRead, _) => Decision::Deny(Denial::Forbidden(EMERGENCY_PERSON_ONLY)),
+        (_, Some(basis)) => Decision::allow(basis, View::Full),
+        // Export is printing what the member reads (the meeting record, its minutes).
+        (Action::Read | Action::Export, None) => {
+            Decision::allow(Basis::MeetingMember, View::ReadOnly)
+        }
+        (Action::Update | Action::Delete, None) => {
+            Decision::Deny(Denial::Forbidden(NOT_MEETING_MANAGER))
+        }
+    }
+}
+
+/// Minutes: whoever sees the meeting may try; the law on the meeting's kind says who
+/// reads ([`may_read_minutes`]). Writing minutes is running the meeting.
+fn decide_minutes(actor: &Actor, action: Action, meeting: &MeetingFacts) -> Decision {
+    if action.is_write() {
+        return decide_meeting(actor, Action::Update, meeting);
+    }
+    // The meeting's own gates first: no role or no relation is NotFound, break-glass is
+    // refused.
+    if let Decision::Deny(denial) = decide_meeting(actor, action, meeting) {
+        return Decision::Deny(denial);
+    }
+    let host = meeting.host_agency_id;
+    let readable = may_read_minutes(
+        meeting.kind,
+        actor.agency_id,
+        host,
+        &meeting.acknowledged(),
+        &meeting.participants(),
+    );
+    match (readable, actor.agency_id == host) {
+        (true, true) => Decision::allow(Basis::MeetingHost, View::Full),
+        (true, false) => Decision::allow(Basis::MeetingMember, View::ReadOnly),
+        (false, _) => Decision::Deny(Denial::Forbidden(match meeting.kind {
+            MeetingKind::Support => SUPPORT_MINUTES_CLOSED,
+            MeetingKind::Multilayer => MULTILAYER_MINUTES_CLOSED,
+        })),
+    }
+}
+
+/// Managing a case: the person rule first (so its NotFound and Forbidden pass through
+/// unchanged and a refusal here never reveals the case), then who holds the case.
+fn decide_case_management(
+    actor: &Actor,
+    action: Action,
+    facts: &PersonFacts,
+    holding: &CaseHolding,
+    right: CaseRight,
+    today: NaiveDate,
+) -> Decision {
+    // Closure ends every write basis, so reopening needs only the agency's history.
+    let person_action = match right {
+        CaseRight::Manage | CaseRight::HandOver => Action::Update,
+        CaseRight::Reopen => Action::Read,
+    };
+    let grant = match decide_person(actor, person_action, facts, today) {
+        Decision::Allow(grant) => grant,
+        deny @ Decision::Deny(_) => return deny,
+    };
+    if action != Action::Update {
+        return Decision::Deny(Denial::Forbidden(CASE_MANAGEMENT_UPDATE_ONLY));
+    }
+    if right == CaseRight::Reopen && !holding.closed {
+        return Decision::Deny(Denial::Forbidden(REOPEN_NOT_CLOSED));
+    }
+    let lead = holding.lead_agency_id == actor.agency_id;
+    let coordinator = coordinates(actor, holding.coordinating_agency);
+    let holds = match right {
+        // 多機関協働 manages while it coordinates: the coordination basis, or the
+        // coordinator of an open case not yet handed over (holding another basis).
+        CaseRight::Manage | CaseRight::HandOver => {
+            lead || grant.basis == Basis::Coordination
+                || (coordinator && !holding.closed && !holding.coordination_ended)
+        }
+        // Those who held the case decide to reopen it: the former lead or 多機関協働.
+        CaseRight::Reopen => lead || coordinator,
+    };
+    if holds {
+        Decision::Allow(grant)
+    } else {
+        Decision::Deny(Denial::Forbidden(NOT_CASE_MANAGER))
+    }
+}
+
 /// The strongest basis the actor holds on the person, with its view; `None` if none.
 /// Assumes the role gate and the municipality check have passed.
 fn strongest_grant(actor: &Actor, facts: &PersonFacts, today: NaiveDate) -> Option<Grant> {
     let agency = actor.agency_id;
     let own = || facts.involvements.iter().filter(|i| i.agency_id == agency);
-    let coordinating = actor.has(Role::Coordinator)
-        && facts
+    let coordinating = coordinates(
+        actor,
+        facts
             .coordination
             .as_ref()
-            .is_some_and(|c| c.coordinating_agency == agency && !c.ended);
+            .filter(|c| !c.ended)
+            .map(|c| c.coordinating_agency),
+    );
 
     let grant = |basis, view| Some(Grant { basis, view });
     if own().any(|i| i.active) {
@@ -736,6 +986,50 @@ mod tests {
         let mut p = PersonFacts::new(M);
         f(&mut p);
         p
+    }
+
+    /// A meeting of municipality M; `members` are (agency, acknowledged).
+    fn meeting_of(
+        kind: MeetingKind,
+        host_agency_id: AgencyId,
+        members: &[(AgencyId, bool)],
+        coordinating_agency: Option<AgencyId>,
+    ) -> MeetingFacts {
+        MeetingFacts {
+            municipality_id: M,
+            kind,
+            host_agency_id,
+            members: members
+                .iter()
+                .map(|&(agency_id, acknowledged)| MeetingMemberFact {
+                    agency_id,
+                    acknowledged,
+                })
+                .collect(),
+            coordinating_agency,
+        }
+    }
+
+    fn holding(
+        lead_agency_id: AgencyId,
+        closed: bool,
+        coordination_ended: bool,
+        coordinating_agency: Option<AgencyId>,
+    ) -> CaseHolding {
+        CaseHolding {
+            lead_agency_id,
+            closed,
+            coordination_ended,
+            coordinating_agency,
+        }
+    }
+
+    fn case<'a>(facts: &'a PersonFacts, holding: &'a CaseHolding, right: CaseRight) -> Subject<'a> {
+        Subject::CaseManagement {
+            facts,
+            holding,
+            right,
+        }
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -858,6 +1152,43 @@ mod tests {
         let admin_staff = actor(&[Admin, Staff]);
         let auditor_coord = actor(&[Auditor, Co]);
         let no_roles = actor(&[]);
+        let coord_staff = actor(&[Co, Staff]);
+
+        // Meetings, seen from agency A; C is a coordinating agency other than A.
+        const C: AgencyId = 30;
+        use MeetingKind::{Multilayer, Support};
+        let hosted = meeting_of(Support, A, &[(A, false), (B, true)], Some(C));
+        let attended = meeting_of(Support, B, &[(B, true), (A, true)], Some(C));
+        let attended_unacknowledged = meeting_of(Support, B, &[(B, true), (A, false)], Some(C));
+        let multilayer_attended = meeting_of(Multilayer, B, &[(B, true), (A, false)], Some(C));
+        let coordinated_meeting = meeting_of(Support, B, &[(B, true)], Some(A));
+        let outside = meeting_of(Support, B, &[(B, true)], Some(C));
+        let foreign_meeting = MeetingFacts {
+            municipality_id: OTHER_M,
+            ..hosted.clone()
+        };
+        let draft_own = meeting_of(Multilayer, A, &[], Some(C));
+        let draft_other = meeting_of(Multilayer, B, &[], Some(C));
+        let draft_coordinated = meeting_of(Multilayer, B, &[], Some(A));
+        let coordinating_member = meeting_of(Support, B, &[(A, true)], Some(A));
+        let foreign_draft = MeetingFacts {
+            municipality_id: OTHER_M,
+            ..draft_own.clone()
+        };
+        let mt = Subject::Meeting;
+        let minutes = Subject::MeetingMinutes;
+
+        // Case holdings: who leads, closed, handed over, the coordinating agency.
+        let led_by_a = holding(A, false, false, Some(C));
+        let led_by_b = holding(B, false, false, Some(C));
+        let led_by_b_coordinated_by_a = holding(B, false, false, Some(A));
+        let handed_over_by_a = holding(B, false, true, Some(A));
+        let closed_led_by_a = holding(A, true, true, Some(C));
+        let closed_led_by_b = holding(B, true, true, Some(C));
+        let closed_coordinated_by_a = holding(B, true, true, Some(A));
+        let formerly_lead =
+            facts(|p| p.involvements = vec![involvement(A, InvolvementKind::CaseLead, false)]);
+        use CaseRight::{HandOver, Manage, Reopen};
 
         let rows: Vec<(&str, &Actor, Action, Subject<'_>, Expect)> = vec![
             // --- each basis allows ---
@@ -1490,6 +1821,430 @@ mod tests {
                 Subject::Statistics { municipality_id: o },
                 NF,
             ),
+            // --- meetings: read ---
+            (
+                "meeting read by host agency",
+                &staff,
+                Read,
+                mt(&hosted),
+                ok(Basis::MeetingHost, full),
+            ),
+            (
+                "meeting read by member agency: read only",
+                &staff,
+                Read,
+                mt(&attended),
+                ok(Basis::MeetingMember, ro),
+            ),
+            (
+                "meeting read by member, not yet acknowledged: read only",
+                &staff,
+                Read,
+                mt(&attended_unacknowledged),
+                ok(Basis::MeetingMember, ro),
+            ),
+            (
+                "meeting printed by member",
+                &staff,
+                Export,
+                mt(&attended),
+                ok(Basis::MeetingMember, ro),
+            ),
+            (
+                "meeting read by coordinator of coordinating agency",
+                &coord,
+                Read,
+                mt(&coordinated_meeting),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "coordinator who is also a member: coordination named",
+                &coord,
+                Read,
+                mt(&coordinating_member),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "meeting read by plain staff of coordinating agency: not found",
+                &staff,
+                Read,
+                mt(&coordinated_meeting),
+                NF,
+            ),
+            (
+                "meeting read by coordinator of another agency: not found",
+                &coord,
+                Read,
+                mt(&outside),
+                NF,
+            ),
+            (
+                "meeting read by other agency: not found",
+                &staff,
+                Read,
+                mt(&outside),
+                NF,
+            ),
+            (
+                "meeting of other municipality: not found",
+                &staff,
+                Read,
+                mt(&foreign_meeting),
+                NF,
+            ),
+            (
+                "meeting read by admin of host agency: not found",
+                &admin,
+                Read,
+                mt(&hosted),
+                NF,
+            ),
+            (
+                "meeting read by community worker of host agency: not found",
+                &cw,
+                Read,
+                mt(&hosted),
+                NF,
+            ),
+            (
+                "meeting emergency read by host: forbidden",
+                &staff,
+                EmergencyRead,
+                mt(&hosted),
+                F,
+            ),
+            (
+                "meeting emergency read by other agency: not found",
+                &staff,
+                EmergencyRead,
+                mt(&outside),
+                NF,
+            ),
+            // --- meetings: run ---
+            (
+                "meeting updated by host",
+                &staff,
+                Update,
+                mt(&hosted),
+                ok(Basis::MeetingHost, full),
+            ),
+            (
+                "meeting updated by member: forbidden",
+                &staff,
+                Update,
+                mt(&attended),
+                F,
+            ),
+            (
+                "meeting member removed by member: forbidden",
+                &staff,
+                Delete,
+                mt(&attended),
+                F,
+            ),
+            (
+                "meeting updated by coordinator",
+                &coord,
+                Update,
+                mt(&coordinated_meeting),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "meeting updated by other agency: not found",
+                &staff,
+                Update,
+                mt(&outside),
+                NF,
+            ),
+            (
+                "meeting updated by admin of host agency: not found",
+                &admin,
+                Update,
+                mt(&hosted),
+                NF,
+            ),
+            (
+                "meeting created with own agency as host",
+                &staff,
+                Create,
+                mt(&draft_own),
+                ok(Basis::MeetingHost, full),
+            ),
+            (
+                "meeting created with another agency as host: forbidden",
+                &staff,
+                Create,
+                mt(&draft_other),
+                F,
+            ),
+            (
+                "meeting created by coordinator for another host",
+                &coord,
+                Create,
+                mt(&draft_coordinated),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "meeting created by admin: forbidden",
+                &admin,
+                Create,
+                mt(&draft_own),
+                F,
+            ),
+            (
+                "meeting created in other municipality: not found",
+                &staff,
+                Create,
+                mt(&foreign_draft),
+                NF,
+            ),
+            // --- minutes ---
+            (
+                "support meeting minutes: acknowledged member reads",
+                &staff,
+                Read,
+                minutes(&attended),
+                ok(Basis::MeetingMember, ro),
+            ),
+            (
+                "support meeting minutes: unacknowledged member forbidden",
+                &staff,
+                Read,
+                minutes(&attended_unacknowledged),
+                F,
+            ),
+            (
+                "support meeting minutes: host reads (own acknowledgement pending)",
+                &staff,
+                Read,
+                minutes(&hosted),
+                ok(Basis::MeetingHost, full),
+            ),
+            (
+                "multilayer meeting minutes: participant reads",
+                &staff,
+                Read,
+                minutes(&multilayer_attended),
+                ok(Basis::MeetingMember, ro),
+            ),
+            (
+                "minutes: coordinator who is no member forbidden",
+                &coord,
+                Read,
+                minutes(&coordinated_meeting),
+                F,
+            ),
+            (
+                "minutes: other agency not found",
+                &staff,
+                Read,
+                minutes(&outside),
+                NF,
+            ),
+            (
+                "minutes: admin of host agency not found",
+                &admin,
+                Read,
+                minutes(&hosted),
+                NF,
+            ),
+            (
+                "minutes of other municipality: not found",
+                &staff,
+                Read,
+                minutes(&foreign_meeting),
+                NF,
+            ),
+            (
+                "minutes: emergency read forbidden",
+                &staff,
+                EmergencyRead,
+                minutes(&hosted),
+                F,
+            ),
+            (
+                "minutes written by host",
+                &staff,
+                Update,
+                minutes(&hosted),
+                ok(Basis::MeetingHost, full),
+            ),
+            (
+                "minutes recorded by coordinator",
+                &coord,
+                Create,
+                minutes(&coordinated_meeting),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "minutes written by member: forbidden",
+                &staff,
+                Update,
+                minutes(&attended),
+                F,
+            ),
+            (
+                "minutes written by other agency: not found",
+                &staff,
+                Create,
+                minutes(&outside),
+                NF,
+            ),
+            // --- case management ---
+            (
+                "manage: lead agency",
+                &staff,
+                Update,
+                case(&lead, &led_by_a, Manage),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "manage: involved agency that does not lead: forbidden",
+                &staff,
+                Update,
+                case(&involved, &led_by_b, Manage),
+                F,
+            ),
+            (
+                "manage: coordinator while coordinating",
+                &coord,
+                Update,
+                case(&coordinated, &led_by_b_coordinated_by_a, Manage),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "manage: coordinator, involved, coordinating: involvement named",
+                &coord,
+                Update,
+                case(&involved, &led_by_b_coordinated_by_a, Manage),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "manage: coordinator, involved, after hand-over: forbidden",
+                &coord,
+                Update,
+                case(&involved, &handed_over_by_a, Manage),
+                F,
+            ),
+            (
+                "manage: coordinator after hand-over, no other basis: not found",
+                &coord,
+                Update,
+                case(&coordination_ended, &handed_over_by_a, Manage),
+                NF,
+            ),
+            (
+                "manage: plain staff of coordinating agency, involved: forbidden",
+                &staff,
+                Update,
+                case(&involved, &led_by_b_coordinated_by_a, Manage),
+                F,
+            ),
+            (
+                "manage: read-only basis (consent): forbidden",
+                &staff,
+                Update,
+                case(&consented, &led_by_b, Manage),
+                F,
+            ),
+            (
+                "manage: lead agency on paper, consent only: forbidden",
+                &staff,
+                Update,
+                case(&consented, &led_by_a, Manage),
+                F,
+            ),
+            (
+                "manage: no basis: not found",
+                &staff,
+                Update,
+                case(&nobody, &led_by_a, Manage),
+                NF,
+            ),
+            (
+                "manage: admin of lead agency: not found",
+                &admin,
+                Update,
+                case(&lead, &led_by_a, Manage),
+                NF,
+            ),
+            (
+                "manage: other municipality: not found",
+                &staff,
+                Update,
+                case(&foreign, &led_by_a, Manage),
+                NF,
+            ),
+            (
+                "manage decided with read: forbidden",
+                &staff,
+                Read,
+                case(&lead, &led_by_a, Manage),
+                F,
+            ),
+            (
+                "hand over: lead agency",
+                &staff,
+                Update,
+                case(&lead, &led_by_a, HandOver),
+                ok(Basis::Involvement, full),
+            ),
+            (
+                "hand over: coordinator while coordinating",
+                &coord_staff,
+                Update,
+                case(&coordinated, &led_by_b_coordinated_by_a, HandOver),
+                ok(Basis::Coordination, full),
+            ),
+            (
+                "hand over: involved agency that does not lead: forbidden",
+                &staff,
+                Update,
+                case(&involved, &led_by_b, HandOver),
+                F,
+            ),
+            (
+                "reopen: former lead of a closed case",
+                &staff,
+                Update,
+                case(&formerly_lead, &closed_led_by_a, Reopen),
+                ok(Basis::Involvement, ro),
+            ),
+            (
+                "reopen: coordinator of coordinating agency",
+                &coord,
+                Update,
+                case(&formerly, &closed_coordinated_by_a, Reopen),
+                ok(Basis::Involvement, ro),
+            ),
+            (
+                "reopen: plain staff of coordinating agency: forbidden",
+                &staff,
+                Update,
+                case(&formerly, &closed_coordinated_by_a, Reopen),
+                F,
+            ),
+            (
+                "reopen: another formerly involved agency: forbidden",
+                &staff,
+                Update,
+                case(&formerly, &closed_led_by_b, Reopen),
+                F,
+            ),
+            (
+                "reopen: open case: forbidden",
+                &staff,
+                Update,
+                case(&lead, &led_by_a, Reopen),
+                F,
+            ),
+            (
+                "reopen: no basis: not found",
+                &staff,
+                Update,
+                case(&nobody, &closed_led_by_a, Reopen),
+                NF,
+            ),
         ];
         assert!(rows.len() >= 40);
 
@@ -1518,6 +2273,8 @@ mod tests {
             Basis::SupportMeeting,
             Basis::Coordination,
             Basis::Emergency,
+            Basis::MeetingHost,
+            Basis::MeetingMember,
         ]
         .into_iter()
         .chain(Role::ALL.into_iter().map(Basis::Role));
@@ -1526,6 +2283,9 @@ mod tests {
             assert!(!basis.label().is_empty());
         }
         assert_eq!(Basis::Involvement.code(), "involvement");
+        assert_eq!(Basis::MeetingHost.code(), "meeting_host");
+        assert_eq!(Basis::MeetingMember.label(), "会議の構成員");
+        assert!(Basis::MeetingHost.is_personal() && Basis::MeetingMember.is_personal());
         assert_eq!(Basis::from_code("nonsense"), None);
     }
 
@@ -1544,6 +2304,120 @@ mod tests {
         assert_eq!(d.basis(), None);
         assert_eq!(d.view(), None);
         assert!(!d.is_allowed());
+    }
+
+    #[test]
+    fn coordinates_needs_the_role_and_the_coordinating_agency() {
+        let coordinator = actor(&[Role::Coordinator]);
+        assert!(coordinates(&coordinator, Some(A)));
+        assert!(
+            !coordinates(&coordinator, Some(B)),
+            "another agency coordinates"
+        );
+        assert!(!coordinates(&coordinator, None), "nobody coordinates");
+        assert!(
+            !coordinates(&actor(&[Role::Staff]), Some(A)),
+            "role missing"
+        );
+        assert!(coordinates(
+            &actor(&[Role::Staff, Role::Coordinator]),
+            Some(A)
+        ));
+    }
+
+    #[test]
+    fn meeting_facts_helpers() {
+        let m = meeting_of(MeetingKind::Support, A, &[(A, false), (B, true)], None);
+        assert_eq!(m.acknowledged(), vec![B]);
+        assert_eq!(m.participants(), vec![A, B]);
+    }
+
+    #[test]
+    fn meeting_and_case_denials_name_their_reason() {
+        let reason = |d: Decision| d.denial().map(Denial::reason);
+        let staff = actor(&[Role::Staff]);
+        let attended = meeting_of(MeetingKind::Support, B, &[(A, true)], None);
+        assert_eq!(
+            reason(decide(
+                &staff,
+                Action::Update,
+                &Subject::Meeting(&attended),
+                today()
+            )),
+            Some(NOT_MEETING_MANAGER)
+        );
+        let outside = meeting_of(MeetingKind::Support, B, &[], None);
+        assert_eq!(
+            reason(decide(
+                &staff,
+                Action::Read,
+                &Subject::Meeting(&outside),
+                today()
+            )),
+            Some(NOT_IN_MEETING)
+        );
+        assert_eq!(
+            reason(decide(
+                &actor(&[Role::Admin]),
+                Action::Create,
+                &Subject::Meeting(&outside),
+                today()
+            )),
+            Some(NO_MEETING_ROLE)
+        );
+        let unacknowledged = meeting_of(MeetingKind::Support, B, &[(A, false)], None);
+        assert_eq!(
+            reason(decide(
+                &staff,
+                Action::Read,
+                &Subject::MeetingMinutes(&unacknowledged),
+                today()
+            )),
+            Some(SUPPORT_MINUTES_CLOSED)
+        );
+        let coordinator = actor(&[Role::Coordinator]);
+        let coordinated = meeting_of(MeetingKind::Multilayer, B, &[], Some(A));
+        assert_eq!(
+            reason(decide(
+                &coordinator,
+                Action::Read,
+                &Subject::MeetingMinutes(&coordinated),
+                today()
+            )),
+            Some(MULTILAYER_MINUTES_CLOSED)
+        );
+        let involved =
+            facts(|p| p.involvements = vec![involvement(A, InvolvementKind::CaseInvolved, true)]);
+        let open = holding(B, false, false, None);
+        assert_eq!(
+            reason(decide(
+                &staff,
+                Action::Update,
+                &case(&involved, &open, CaseRight::Manage),
+                today()
+            )),
+            Some(NOT_CASE_MANAGER)
+        );
+        assert_eq!(
+            reason(decide(
+                &staff,
+                Action::Update,
+                &case(&involved, &open, CaseRight::Reopen),
+                today()
+            )),
+            Some(REOPEN_NOT_CLOSED)
+        );
+        let consented = facts(|p| p.consents = vec![consent(&[A], false, None)]);
+        assert_eq!(
+            reason(decide(
+                &staff,
+                Action::Update,
+                &case(&consented, &open, CaseRight::Manage),
+                today()
+            )),
+            Some(READ_ONLY_BASIS),
+            "the person rule's denial passes through"
+        );
     }
 
     #[test]
@@ -1630,6 +2504,40 @@ mod tests {
         )
     }
 
+    fn any_meeting(municipality_id: MunicipalityId) -> impl Strategy<Value = MeetingFacts> {
+        let agency = 1i64..5;
+        (
+            proptest::sample::select(vec![MeetingKind::Support, MeetingKind::Multilayer]),
+            agency.clone(),
+            proptest::collection::vec((agency.clone(), any::<bool>()), 0..4),
+            proptest::option::of(agency),
+        )
+            .prop_map(move |(kind, host, members, coordinating)| MeetingFacts {
+                municipality_id,
+                ..meeting_of(kind, host, &members, coordinating)
+            })
+    }
+
+    fn any_holding() -> impl Strategy<Value = CaseHolding> {
+        (
+            1i64..5,
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(1i64..5),
+        )
+            .prop_map(|(lead, closed, ended, coordinating)| {
+                holding(lead, closed, ended, coordinating)
+            })
+    }
+
+    fn any_right() -> impl Strategy<Value = CaseRight> {
+        proptest::sample::select(vec![
+            CaseRight::Manage,
+            CaseRight::Reopen,
+            CaseRight::HandOver,
+        ])
+    }
+
     proptest! {
         #[test]
         fn another_municipality_is_always_not_found(
@@ -1640,8 +2548,12 @@ mod tests {
             action in any_action(),
             today in any_date(),
             facts in any_facts(0),
+            meeting in any_meeting(0),
+            holding in any_holding(),
+            right in any_right(),
         ) {
             let facts = PersonFacts { municipality_id: actor_m + offset, ..facts };
+            let meeting = MeetingFacts { municipality_id: actor_m + offset, ..meeting };
             let actor = actor_in(actor_m, agency, &roles.iter().collect::<Vec<_>>());
             let d = decide(&actor, action, &Subject::Person(&facts), today);
             prop_assert!(d.denial().is_some_and(Denial::is_not_found), "{d:?}");
@@ -1653,6 +2565,9 @@ mod tests {
                 Subject::Community { municipality_id: other },
                 Subject::Statistics { municipality_id: other },
                 Subject::NewPerson { municipality_id: other },
+                Subject::Meeting(&meeting),
+                Subject::MeetingMinutes(&meeting),
+                case(&facts, &holding, right),
             ] {
                 let d = decide(&actor, action, &subject, today);
                 prop_assert!(d.denial().is_some_and(Denial::is_not_found), "{subject:?}: {d:?}");
@@ -1690,6 +2605,60 @@ mod tests {
             // A Forbidden on personal data only ever goes to someone who can read it.
             if d.denial().is_some_and(|d| !d.is_not_found()) {
                 prop_assert!(decide(&actor, Action::Read, &subject, today).is_allowed());
+            }
+        }
+
+        #[test]
+        fn meeting_invariants(
+            agency in 1i64..5,
+            roles in any_role_set(),
+            action in any_action(),
+            meeting in any_meeting(M),
+        ) {
+            let actor = actor_in(M, agency, &roles.iter().collect::<Vec<_>>());
+            let read = decide(&actor, Action::Read, &Subject::Meeting(&meeting), today());
+            for subject in [Subject::Meeting(&meeting), Subject::MeetingMinutes(&meeting)] {
+                let d = decide(&actor, action, &subject, today());
+                if let Some(grant) = d.grant() {
+                    prop_assert!(grant.basis.is_personal());
+                    prop_assert!(may_see_person_data(&actor));
+                    if action.is_write() {
+                        prop_assert_eq!(grant.view, View::Full);
+                    }
+                }
+                // Only Create (of a draft) may refuse with 403 someone who cannot see
+                // the meeting; minutes are written as an Update.
+                let draft = action == Action::Create && matches!(subject, Subject::Meeting(_));
+                if d.denial().is_some_and(|d| !d.is_not_found()) && !draft {
+                    prop_assert!(read.is_allowed(), "{subject:?} {action:?}: {d:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn case_management_needs_the_person_rule(
+            agency in 1i64..5,
+            roles in any_role_set(),
+            action in any_action(),
+            facts in any_facts(M),
+            holding in any_holding(),
+            right in any_right(),
+        ) {
+            let actor = actor_in(M, agency, &roles.iter().collect::<Vec<_>>());
+            let d = decide(&actor, action, &case(&facts, &holding, right), today());
+            let person_action = if right == CaseRight::Reopen { Action::Read } else { Action::Update };
+            let person = decide(&actor, person_action, &Subject::Person(&facts), today());
+            match person {
+                // The person rule's denial passes through unchanged.
+                Decision::Deny(_) => prop_assert_eq!(d, person),
+                // Allowed: either the same grant, or a 403 (the case is no secret).
+                Decision::Allow(grant) => prop_assert!(
+                    d == Decision::Allow(grant) || d.denial().is_some_and(|d| !d.is_not_found())
+                ),
+            }
+            if d.is_allowed() {
+                prop_assert_eq!(action, Action::Update);
+                prop_assert!(right != CaseRight::Reopen || holding.closed);
             }
         }
     }
