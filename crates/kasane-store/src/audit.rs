@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use kasane_domain::audit::{AuditAction, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH};
 use kasane_domain::identity::{MunicipalityId, UserId};
+use sqlx::Connection;
 
 use crate::{Store, StoreResult, now, on_pool};
 
@@ -182,10 +183,10 @@ impl Store {
             let rows = bind_filter!(sqlx::query_as(&list_sql))
                 .bind(f.limit)
                 .bind(f.offset)
-                .fetch_all(p)
+                .fetch_all(&mut *p)
                 .await?;
             let total = bind_filter!(sqlx::query_as(&count_sql))
-                .fetch_one(p)
+                .fetch_one(&mut *p)
                 .await?;
             (rows, total)
         });
@@ -199,7 +200,7 @@ impl Store {
              UNION SELECT DISTINCT chain_id, -1, '' FROM audit_log \
              WHERE chain_id NOT IN (SELECT chain_id FROM audit_chain) ORDER BY 1"
         )
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?;
         let mut total = 0;
         for (chain_id, last_seq, last_hash) in heads {
@@ -213,7 +214,7 @@ impl Store {
                 .bind(chain_id)
                 .bind(after)
                 .bind(VERIFY_PAGE)
-                .fetch_all(p)
+                .fetch_all(&mut *p)
                 .await)?;
                 let Some(last) = page.last() else { break };
                 after = last.seq;

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::person::Viewer;
 use crate::user::expect_one;
@@ -206,7 +207,7 @@ impl Store {
             "WHERE c.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -239,7 +240,7 @@ impl Store {
                 .bind(status)
                 .bind(limit)
                 .bind(offset)
-                .fetch_all(p)
+                .fetch_all(&mut *p)
                 .await?;
             let total = sqlx::query_as(count_sql)
                 .bind(viewer.municipality_id)
@@ -247,7 +248,7 @@ impl Store {
                 .bind(viewer.coordinates)
                 .bind(viewer.today)
                 .bind(status)
-                .fetch_one(p)
+                .fetch_one(&mut *p)
                 .await?;
             (rows, total)
         });
@@ -261,7 +262,7 @@ impl Store {
             "WHERE c.household_id = $1 ORDER BY c.opened_at DESC"
         ))
         .bind(household_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -278,7 +279,7 @@ impl Store {
              ORDER BY c.opened_at DESC"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -288,7 +289,7 @@ impl Store {
             "SELECT kind FROM case_kind WHERE case_id = $1 ORDER BY kind"
         )
         .bind(case_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?;
         Ok(rows.into_iter().map(|(k,)| k).collect())
     }
@@ -300,7 +301,7 @@ impl Store {
              WHERE ca.case_id = $1 ORDER BY ca.joined_at, ca.id"
         )
         .bind(case_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -313,7 +314,7 @@ impl Store {
              WHERE e.case_id = $1 ORDER BY e.occurred_at, e.id"
         )
         .bind(case_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -605,7 +606,7 @@ impl Store {
              WHERE s.case_id = $1 ORDER BY s.version DESC"
         )
         .bind(case_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 }

@@ -6,6 +6,7 @@ use kasane_domain::consent::ValidConsent;
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use kasane_domain::meeting::MeetingKind;
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::user::expect_one;
 use crate::{Store, StoreResult, now, on_pool};
@@ -116,7 +117,7 @@ impl Store {
             "WHERE co.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -129,7 +130,7 @@ impl Store {
              ORDER BY co.consented_on DESC, co.id DESC"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -139,7 +140,7 @@ impl Store {
             "SELECT agency_id FROM consent_agency WHERE consent_id = $1 ORDER BY agency_id"
         )
         .bind(consent_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?;
         Ok(rows.into_iter().map(|(a,)| a).collect())
     }

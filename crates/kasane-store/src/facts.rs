@@ -111,7 +111,7 @@ impl Store {
             "SELECT id FROM agency WHERE municipality_id = $1 AND is_coordinating = TRUE"
         )
         .bind(municipality_id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?;
         Ok(row.map(|(id,)| id))
     }
@@ -168,7 +168,7 @@ impl Store {
             on_pool!(self, |p| sqlx::query_as(facts_query)
                 .bind(id)
                 .bind(municipality_id)
-                .fetch_all(p)
+                .fetch_all(&mut *p)
                 .await)?;
         let mut facts = PersonFacts::new(municipality_id);
         let mut coordinating = None;
@@ -219,7 +219,7 @@ impl Store {
         }
         let rows: Vec<ConsentRow> = on_pool!(self, |p| sqlx::query_as(consents_query)
             .bind(id)
-            .fetch_all(p)
+            .fetch_all(&mut *p)
             .await)?;
         let mut consents: Vec<(i64, ConsentFact)> = Vec::new();
         for (consent_id, meeting, withdrawn, expires_on, agency) in rows {
@@ -264,7 +264,7 @@ impl Store {
              ORDER BY ma.meeting_id"
         )
         .bind(case.id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?;
         let mut meetings: Vec<(i64, SupportMeetingFact)> = Vec::new();
@@ -313,7 +313,7 @@ impl Store {
         )
         .bind(canonical_id)
         .bind(since)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?;
         for row in rows.iter_mut().filter(|r| r.source == "intake") {
@@ -353,7 +353,7 @@ impl Store {
         )
         .bind(municipality_id)
         .bind(since)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?;
         Ok(rows.into_iter().map(|(id,)| id).collect())

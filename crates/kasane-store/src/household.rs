@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::{Store, StoreResult, now, on_pool};
 
@@ -69,7 +70,7 @@ impl Store {
         .bind(district_code)
         .bind(agency_id)
         .bind(now())
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?;
         Ok(id)
     }
@@ -80,7 +81,7 @@ impl Store {
              created_at FROM household WHERE id = $1"
         )
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -151,7 +152,7 @@ impl Store {
         ))
         .bind(household_id)
         .bind(current_only)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -164,7 +165,7 @@ impl Store {
              ORDER BY m.joined_on DESC, m.id DESC"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -178,7 +179,7 @@ impl Store {
              WHERE q.id = $1 OR q.linked_to_person_id = $1 ORDER BY 1"
         )
         .bind(person_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?;
         Ok(rows.into_iter().map(|(c,)| c).collect())

@@ -2,6 +2,7 @@
 //! failure part-way leaves nothing behind.
 
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use sqlx::Connection;
 
 use crate::person::PersonFields;
 use crate::{Store, StoreResult, now, on_pool};
@@ -65,7 +66,7 @@ impl Store {
              WHERE municipality_id = $1 AND external_id IS NOT NULL"
         )
         .bind(municipality_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?;
         Ok(rows.into_iter().map(|(e,)| e).collect())
     }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::referral::insert_referral;
 use crate::{Store, StoreResult, now, on_pool};
@@ -166,7 +167,7 @@ impl Store {
             "WHERE i.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -179,7 +180,7 @@ impl Store {
              ORDER BY i.received_at DESC, i.id DESC"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -191,13 +192,13 @@ impl Store {
                 "SELECT issue_code FROM intake_issue WHERE intake_id = $1 ORDER BY issue_code",
             )
             .bind(intake_id)
-            .fetch_all(p)
+            .fetch_all(&mut *p)
             .await?;
             let concerns = sqlx::query_as(
                 "SELECT concern_code FROM intake_concern WHERE intake_id = $1 ORDER BY concern_code",
             )
             .bind(intake_id)
-            .fetch_all(p)
+            .fetch_all(&mut *p)
             .await?;
             (issues, concerns)
         });
@@ -224,7 +225,7 @@ impl Store {
              ORDER BY i.received_at, i.id"
         )
         .bind(municipality_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 }

@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use std::sync::Arc;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub mod audit;
 pub mod case;
@@ -30,15 +34,26 @@ pub mod support_log;
 pub mod token;
 pub mod user;
 
-/// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
-/// The body is compiled for both engines, so it must be engine-neutral SQL.
+/// Runs `$body` with `$pool` bound to a connection of whichever engine is in use: the
+/// unit of work's transaction when the store is bound to one ([`Store::begin`]), else a
+/// connection from the pool. The body is compiled for both engines, so it must be
+/// engine-neutral SQL; `$pool` is a `&mut` connection (reborrow it as `&mut *p` to run
+/// several statements, or `p.begin()` for a nested transaction — a savepoint inside a
+/// unit of work).
 macro_rules! on_pool {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &$store.pool {
-            $crate::Pool::Sqlite($pool) => $body,
-            $crate::Pool::Postgres($pool) => $body,
+    ($store:expr, |$pool:ident| $body:expr) => {{
+        let mut held = $store.conn().await?;
+        match &mut held {
+            $crate::Held::Sqlite(c) => {
+                let $pool = c.get()?;
+                $body
+            }
+            $crate::Held::Postgres(c) => {
+                let $pool = c.get()?;
+                $body
+            }
         }
-    };
+    }};
 }
 pub(crate) use on_pool;
 
@@ -47,7 +62,7 @@ pub(crate) use on_pool;
 macro_rules! execute {
     ($store:expr, $query:expr) => {
         $crate::on_pool!($store, |p| $query
-            .execute(p)
+            .execute(&mut *p)
             .await
             .map(|r| r.rows_affected()))
     };
@@ -67,10 +82,40 @@ pub enum Pool {
     Postgres(PgPool),
 }
 
-/// The one storage handle. Cheap to clone (pools are reference-counted).
+/// The one storage handle. Cheap to clone (pools are reference-counted). A store bound to
+/// a unit of work ([`Store::begin`]) runs every query in that one transaction.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    tx: Option<TxSlot>,
+}
+
+/// The open transaction of a unit of work, shared by the clones of its store. `None` once
+/// committed.
+#[derive(Debug, Clone)]
+enum TxSlot {
+    Sqlite(Arc<Mutex<Option<Transaction<'static, Sqlite>>>>),
+    Postgres(Arc<Mutex<Option<Transaction<'static, Postgres>>>>),
+}
+
+/// A connection held for one store call: pooled, or the unit of work's transaction.
+pub(crate) enum Conn<DB: sqlx::Database> {
+    Pooled(PoolConnection<DB>),
+    InTx(OwnedMutexGuard<Option<Transaction<'static, DB>>>),
+}
+
+impl<DB: sqlx::Database> Conn<DB> {
+    pub(crate) fn get(&mut self) -> StoreResult<&mut DB::Connection> {
+        match self {
+            Conn::Pooled(c) => Ok(&mut **c),
+            Conn::InTx(g) => g.as_mut().map(|t| &mut **t).ok_or(StoreError::TxEnded),
+        }
+    }
+}
+
+pub(crate) enum Held {
+    Sqlite(Conn<Sqlite>),
+    Postgres(Conn<Postgres>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +136,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("データベースエラー")]
     Database(#[source] sqlx::Error),
+    /// A store bound to a unit of work was used after the work was committed.
+    #[error("処理はすでに確定しています")]
+    TxEnded,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -175,7 +223,7 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        Ok(Store { pool })
+        Ok(Store { pool, tx: None })
     }
 
     /// Connects and brings the schema up to date.
@@ -207,7 +255,82 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, |p| p.close().await)
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Begins a unit of work: the store answered runs every query in one transaction, which
+    /// [`Store::commit`] makes durable; dropped without a commit, nothing it did remains.
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred one that reads and then writes fails outright when another writer went
+    /// first, instead of waiting its turn.
+    pub async fn begin(&self) -> StoreResult<Store> {
+        if self.tx.is_some() {
+            return Ok(self.clone());
+        }
+        let tx = match &self.pool {
+            Pool::Sqlite(p) => TxSlot::Sqlite(Arc::new(Mutex::new(Some(
+                p.begin_with("BEGIN IMMEDIATE").await?,
+            )))),
+            Pool::Postgres(p) => TxSlot::Postgres(Arc::new(Mutex::new(Some(p.begin().await?)))),
+        };
+        Ok(Store {
+            pool: self.pool.clone(),
+            tx: Some(tx),
+        })
+    }
+
+    /// Whether this store is bound to a unit of work.
+    pub fn in_unit_of_work(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// Commits the unit of work this store is bound to (its clones see it ended). A store
+    /// not bound to one has nothing to commit.
+    pub async fn commit(&self) -> StoreResult<()> {
+        match &self.tx {
+            None => Ok(()),
+            Some(TxSlot::Sqlite(slot)) => match slot.lock().await.take() {
+                Some(tx) => Ok(tx.commit().await?),
+                None => Err(StoreError::TxEnded),
+            },
+            Some(TxSlot::Postgres(slot)) => match slot.lock().await.take() {
+                Some(tx) => Ok(tx.commit().await?),
+                None => Err(StoreError::TxEnded),
+            },
+        }
+    }
+
+    /// Undoes the unit of work this store is bound to; nothing it did remains. (Dropping
+    /// every clone undoes it too; this does it now, before the connection is reused.)
+    pub async fn rollback(&self) -> StoreResult<()> {
+        match &self.tx {
+            None => Ok(()),
+            Some(TxSlot::Sqlite(slot)) => match slot.lock().await.take() {
+                Some(tx) => Ok(tx.rollback().await?),
+                None => Ok(()),
+            },
+            Some(TxSlot::Postgres(slot)) => match slot.lock().await.take() {
+                Some(tx) => Ok(tx.rollback().await?),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// The connection for one call: the unit of work's transaction, or a pooled one.
+    pub(crate) async fn conn(&self) -> StoreResult<Held> {
+        Ok(match (&self.tx, &self.pool) {
+            (Some(TxSlot::Sqlite(slot)), _) => {
+                Held::Sqlite(Conn::InTx(slot.clone().lock_owned().await))
+            }
+            (Some(TxSlot::Postgres(slot)), _) => {
+                Held::Postgres(Conn::InTx(slot.clone().lock_owned().await))
+            }
+            (None, Pool::Sqlite(p)) => Held::Sqlite(Conn::Pooled(p.acquire().await?)),
+            (None, Pool::Postgres(p)) => Held::Postgres(Conn::Pooled(p.acquire().await?)),
+        })
     }
 }
 

@@ -109,7 +109,7 @@ impl Store {
         .bind(&m.note)
         .bind(user_id)
         .bind(now())
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?;
         Ok(id)
     }
@@ -120,7 +120,7 @@ impl Store {
             "WHERE m.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -151,14 +151,14 @@ impl Store {
                 .bind(kind)
                 .bind(limit)
                 .bind(offset)
-                .fetch_all(p)
+                .fetch_all(&mut *p)
                 .await?;
             let total = sqlx::query_as(&count_sql)
                 .bind(municipality_id)
                 .bind(agency_id)
                 .bind(all)
                 .bind(kind)
-                .fetch_one(p)
+                .fetch_one(&mut *p)
                 .await?;
             (rows, total)
         });
@@ -173,7 +173,7 @@ impl Store {
              WHERE mm.meeting_id = $1 ORDER BY mm.id"
         )
         .bind(meeting_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -234,7 +234,7 @@ impl Store {
             "WHERE ma.meeting_id = $1 ORDER BY ma.id"
         ))
         .bind(meeting_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -244,7 +244,7 @@ impl Store {
             "WHERE ma.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -256,7 +256,7 @@ impl Store {
              JOIN meeting m ON m.id = ma.meeting_id WHERE ma.case_id = $1 ORDER BY m.held_on DESC, ma.id DESC"
         )
         .bind(case_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -278,7 +278,7 @@ impl Store {
         .bind(case_id)
         .bind(user_id)
         .bind(now())
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await
         })?;
         Ok(id)
@@ -344,7 +344,7 @@ impl Store {
         .bind(r.due_on)
         .bind(user_id)
         .bind(now())
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await
         })?;
         Ok(id)
@@ -365,7 +365,7 @@ impl Store {
         )
         .bind(case_id)
         .bind(meeting_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }

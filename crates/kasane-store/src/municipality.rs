@@ -3,6 +3,7 @@
 use kasane_domain::identity::{AgencyId, MunicipalityId};
 use kasane_domain::municipality::MunicipalityConfig;
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::{Store, StoreResult, now, on_pool};
 
@@ -144,7 +145,7 @@ impl Store {
             select_municipality!(),
             "ORDER BY id"
         ))
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -154,7 +155,7 @@ impl Store {
             "WHERE id = $1"
         ))
         .bind(id)
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?)
     }
 
@@ -164,7 +165,7 @@ impl Store {
             "WHERE code = $1"
         ))
         .bind(code)
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?)
     }
 
@@ -175,7 +176,7 @@ impl Store {
             "WHERE municipality_id = $1 ORDER BY id"
         ))
         .bind(municipality_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -191,7 +192,7 @@ impl Store {
         ))
         .bind(municipality_id)
         .bind(id)
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?)
     }
 
@@ -203,7 +204,7 @@ impl Store {
             "WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -218,7 +219,7 @@ impl Store {
         ))
         .bind(municipality_id)
         .bind(code)
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?)
     }
 
@@ -228,7 +229,7 @@ impl Store {
              WHERE municipality_id = $1 ORDER BY id"
         )
         .bind(municipality_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 }

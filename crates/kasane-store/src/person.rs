@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::user::expect_one;
 use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
@@ -181,7 +182,7 @@ impl Store {
         .bind(agency_id)
         .bind(user_id)
         .bind(at)
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await
         })?;
         Ok(id)
@@ -221,7 +222,7 @@ impl Store {
             "WHERE p.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -232,7 +233,7 @@ impl Store {
             "WHERE p.linked_to_person_id = $1 ORDER BY p.id"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -286,10 +287,10 @@ impl Store {
             let rows = bind_search!(sqlx::query_as(&list_sql))
                 .bind(s.limit)
                 .bind(s.offset)
-                .fetch_all(p)
+                .fetch_all(&mut *p)
                 .await?;
             let total = bind_search!(sqlx::query_as(&count_sql))
-                .fetch_one(p)
+                .fetch_one(&mut *p)
                 .await?;
             (rows, total)
         });
@@ -316,7 +317,7 @@ impl Store {
         .bind(f.birth_date)
         .bind(&f.external_id)
         .bind(&f.phone_digits)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -335,7 +336,7 @@ impl Store {
         )
         .bind(a)
         .bind(b)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?;
         Ok(row.is_some())
     }

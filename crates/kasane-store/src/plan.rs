@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use kasane_domain::plan::{Progress, ValidEvaluation, ValidPlan};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::user::expect_one;
 use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
@@ -185,7 +186,7 @@ impl Store {
             "WHERE s.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -196,7 +197,7 @@ impl Store {
             "WHERE s.case_id = $1 ORDER BY s.version DESC"
         ))
         .bind(case_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -207,7 +208,7 @@ impl Store {
              JOIN agency a ON a.id = pa.agency_id WHERE pa.plan_id = $1 ORDER BY pa.seq"
         )
         .bind(plan_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -237,7 +238,7 @@ impl Store {
             "SELECT id, plan_id, due_on, done_at FROM monitoring WHERE plan_id = $1 ORDER BY due_on"
         )
         .bind(plan_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -248,7 +249,7 @@ impl Store {
              JOIN monitoring m ON m.id = e.monitoring_id WHERE m.plan_id = $1 ORDER BY m.due_on, e.id"
         )
         .bind(plan_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -317,7 +318,7 @@ impl Store {
         .bind(until)
         .bind(user)
         .bind(agency)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -330,7 +331,7 @@ impl Store {
             "AND m.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -356,7 +357,7 @@ impl Store {
         .bind(e.next_step.code())
         .bind(user_id)
         .bind(now())
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)
         .map_err(|e| match StoreError::from(e) {
             StoreError::Conflict(_) => {
@@ -374,7 +375,7 @@ impl Store {
              JOIN app_user u ON u.id = e.evaluated_by_user_id WHERE e.plan_id = $1"
         )
         .bind(plan_id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 }

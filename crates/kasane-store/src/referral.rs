@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::user::expect_one;
 use crate::{Store, StoreResult, now, on_pool};
@@ -138,7 +139,7 @@ impl Store {
             "WHERE r.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -209,7 +210,7 @@ impl Store {
              WHERE e.referral_id = $1 ORDER BY e.occurred_at, e.id"
         )
         .bind(referral_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -222,7 +223,7 @@ impl Store {
              ORDER BY r.sent_at DESC, r.id DESC"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -246,7 +247,7 @@ impl Store {
         ))
         .bind(municipality_id)
         .bind(agency_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -262,7 +263,7 @@ impl Store {
             "WHERE r.municipality_id = $1 AND r.status = 'sent' ORDER BY r.sent_at, r.id"
         ))
         .bind(municipality_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 }

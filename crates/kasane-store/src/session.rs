@@ -65,7 +65,7 @@ impl Store {
              FROM user_session WHERE id_digest = $1"
         )
         .bind(secret_digest(secret))
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?;
         let Some(row) = row else { return Ok(None) };
         let user = self.user(row.user_id).await?;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::{Store, StoreResult, now, on_pool};
 
@@ -134,7 +135,7 @@ impl Store {
             "WHERE s.id = $1"
         ))
         .bind(id)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -146,7 +147,7 @@ impl Store {
              WHERE v.support_log_id = $1 ORDER BY v.version DESC"
         )
         .bind(id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 
@@ -162,7 +163,7 @@ impl Store {
              ORDER BY v.occurred_on DESC, s.id DESC"
         ))
         .bind(canonical_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await
         })?)
     }
@@ -176,7 +177,7 @@ impl Store {
             "WHERE s.household_id = $1 ORDER BY v.occurred_on DESC, s.id DESC"
         ))
         .bind(household_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 }

@@ -47,7 +47,7 @@ impl Store {
              WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE"
         )
         .bind(secret_digest(secret))
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?;
         let Some((token_id, user_id)) = row else {
             return Ok(None);
@@ -67,7 +67,7 @@ impl Store {
              WHERE user_id = $1 ORDER BY id"
         )
         .bind(user_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use kasane_domain::identity::{AgencyId, DisplayName, MunicipalityId, Roles, UserId, Username};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
 
@@ -61,7 +62,7 @@ impl Store {
         .bind(u.password_hash)
         .bind(u.roles.to_codes())
         .bind(created_at)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await);
         match result {
             Ok(Some((id,))) => Ok(id),
@@ -80,7 +81,7 @@ impl Store {
             "WHERE id = $1"
         ))
         .bind(id)
-        .fetch_one(p)
+        .fetch_one(&mut *p)
         .await)?)
     }
 
@@ -90,7 +91,7 @@ impl Store {
             "WHERE username = $1"
         ))
         .bind(username)
-        .fetch_optional(p)
+        .fetch_optional(&mut *p)
         .await)?)
     }
 
@@ -101,7 +102,7 @@ impl Store {
             "WHERE ($1 IS NULL OR municipality_id = $1) ORDER BY municipality_id, username"
         ))
         .bind(municipality_id)
-        .fetch_all(p)
+        .fetch_all(&mut *p)
         .await)?)
     }
 

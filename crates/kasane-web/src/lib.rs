@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::Router;
-use kasane_store::Store;
+use kasane_app::App;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -38,18 +38,28 @@ impl Default for WebSettings {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: the application (inside a request, bound to that
+/// request's unit of work — see `http::work`) and the login settings.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub app: App,
     pub settings: WebSettings,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 /// The whole application: pages, API, assets, and the layers around them.
 pub fn app(state: AppState) -> Router {
+    let work = axum::middleware::from_fn_with_state(state.clone(), http::work::unit_of_work);
     Router::new()
-        .merge(views::router())
-        .nest("/api/v1", api::router())
+        .merge(views::router().layer(work.clone()))
+        .nest("/api/v1", api::router().layer(work))
+        .merge(views::open_router())
         .merge(api::openapi::router())
         .layer(axum::middleware::from_fn(
             http::middleware::security_headers,

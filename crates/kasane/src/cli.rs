@@ -8,11 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use kasane_domain::audit::AuditAction;
+use kasane_app::App;
+use kasane_app::consultation::import::import_persons;
 use kasane_domain::identity::{DisplayName, NewPassword, Role, Roles, Username};
 use kasane_domain::municipality::parse_config;
 use kasane_store::Store;
-use kasane_store::audit::NewAuditEntry;
 use kasane_store::user::NewUser;
 use kasane_web::AppState;
 use tokio::net::TcpListener;
@@ -312,7 +312,7 @@ async fn serve(
         demo::print_logins(logins);
     }
     let state = AppState {
-        store,
+        app: App::with_system_clock(store),
         settings: file.web(args.secure_cookies),
     };
     kasane_web::serve(listener, state).await?;
@@ -533,7 +533,8 @@ async fn import(cmd: ImportCommand) -> Result<()> {
     }
     let districts = store.districts(m.id).await?;
     let in_use: HashSet<String> = store.external_ids_in_use(m.id).await?.into_iter().collect();
-    let parsed = import::parse_persons(&text, &districts, &in_use)
+    let app = App::with_system_clock(store.clone());
+    let parsed = import::parse_persons(&text, &districts, &in_use, app.today())
         .map_err(|e| anyhow!("{}: {e}", file.display()))?;
 
     for e in &parsed.errors {
@@ -558,24 +559,12 @@ async fn import(cmd: ImportCommand) -> Result<()> {
     }
     let persons: Vec<_> = parsed.rows.into_iter().map(|r| r.fields).collect();
     if !persons.is_empty() {
-        store.create_persons(m.id, a.id, u.id, &persons).await?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        store
-            .append_audit(&NewAuditEntry {
-                municipality_id: Some(m.id),
-                user_id: Some(u.id),
-                username: &u.username,
-                action: AuditAction::Create,
-                object_type: "person_import",
-                object_id: &persons.len().to_string(),
-                basis: "",
-                reason: &name,
-                request_id: "cli",
-            })
-            .await?;
+        let caller = app.caller(u, "cli".to_string()).await?;
+        import_persons(&app, &caller, a.id, &persons, &name).await?;
     }
     println!(
         "読み込み {read}件、取り込み {}件、エラー {bad}件({}{}・{})",

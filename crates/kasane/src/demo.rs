@@ -3,6 +3,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
+use kasane_app::consultation::person::PersonDraft;
 use kasane_domain::identity::{
     AgencyId, DisplayName, MunicipalityId, NewPassword, Roles, UserId, Username,
 };
@@ -13,7 +14,6 @@ use kasane_store::intake::NewIntake;
 use kasane_store::referral::ReferralMove;
 use kasane_store::support_log::EntryContent;
 use kasane_store::user::NewUser;
-use kasane_web::views::persons::PersonForm;
 
 mod collaboration;
 
@@ -309,7 +309,7 @@ impl<'a> Records<'a> {
         let (month, day) = p.birthday;
         let before_birthday = (month, day) > (self.today.month(), self.today.day());
         let year = self.today.year() - p.age - i32::from(before_birthday);
-        let form = PersonForm {
+        let form = PersonDraft {
             name: p.name.to_string(),
             furigana: p.furigana.to_string(),
             birth_date: format!("{year:04}-{month:02}-{day:02}"),
@@ -321,7 +321,7 @@ impl<'a> Records<'a> {
             external_id: String::new(),
         };
         let districts: Vec<&str> = self.districts.iter().map(String::as_str).collect();
-        let fields = form.parse(&districts).map_err(|errors| {
+        let fields = form.parse(&districts, self.today).map_err(|errors| {
             let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
             anyhow!("デモの人物 {}: {}", p.name, messages.join("、"))
         })?;

@@ -6,9 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use kasane_app::consultation::person::PersonDraft;
 use kasane_store::municipality::District;
 use kasane_store::person::PersonFields;
-use kasane_web::views::persons::PersonForm;
 
 /// The character encoding a file was read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,7 +264,7 @@ pub fn resolve_district(input: &str, districts: &[District]) -> String {
         .map_or_else(|| t.to_string(), |d| d.code.clone())
 }
 
-/// Reads the CSV text: the header row, then every row through [`PersonForm::parse`].
+/// Reads the CSV text: the header row, then every row through [`PersonDraft::parse`].
 /// `external_ids_in_use` are the 住民宛名番号 already registered in the municipality; a row
 /// repeating one (or repeating another row's) is refused, so an import run twice does not
 /// register the same residents twice.
@@ -272,6 +272,7 @@ pub fn parse_persons(
     text: &str,
     districts: &[District],
     external_ids_in_use: &HashSet<String>,
+    today: chrono::NaiveDate,
 ) -> Result<Parsed, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -336,7 +337,7 @@ pub fn parse_persons(
         {
             reasons.push("見出しのない列に値があります".to_string());
         }
-        let mut form = PersonForm::default();
+        let mut form = PersonDraft::default();
         for (value, column) in record.iter().zip(&columns) {
             let Some(column) = column else { continue };
             let value = value.to_string();
@@ -352,7 +353,7 @@ pub fn parse_persons(
                 Column::ExternalId => form.external_id = value,
             }
         }
-        match form.parse(&codes) {
+        match form.parse(&codes, today) {
             Ok(fields) => {
                 if let Some(id) = &fields.external_id {
                     if external_ids_in_use.contains(id) {
@@ -404,6 +405,10 @@ fn csv_error(e: csv::Error) -> ImportError {
 mod tests {
     use super::*;
 
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    }
+
     fn daisen() -> Vec<District> {
         [("omagari", "大曲"), ("kamioka", "神岡")]
             .into_iter()
@@ -418,7 +423,7 @@ mod tests {
     }
 
     fn parse(text: &str) -> Result<Parsed, ImportError> {
-        parse_persons(text, &daisen(), &HashSet::new())
+        parse_persons(text, &daisen(), &HashSet::new(), today())
     }
 
     #[test]
@@ -483,7 +488,8 @@ mod tests {
                     鈴木 一郎,,神岡地区,A2\n\
                     田中 次郎,,,A2\n\
                     山田 三郎,,神岡地区,B9,余分\n";
-        let p = parse_persons(text, &daisen(), &HashSet::from(["B9".to_string()])).unwrap();
+        let p =
+            parse_persons(text, &daisen(), &HashSet::from(["B9".to_string()]), today()).unwrap();
         let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![2, 3, 8, 9], "{:?}", p.errors);
         assert!(

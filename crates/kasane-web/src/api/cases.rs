@@ -3,7 +3,7 @@
 //! moves are 422 with its Japanese message), involved agencies, lead, hand-over, and the
 //! versioned assessment. Shares its services with the pages (`views::cases`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -20,12 +20,13 @@ use crate::api::referrals::Coded;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
-use crate::http::guard::case_access;
+use crate::http::work::Work;
 use crate::views::cases::{
     CASE_PAGE_SIZE, CaseDetail, CaseListQuery, NewCaseInput, add_agency, assessment_history,
     change_lead, closure_label, end_agency, event_label, hand_over, kind_label, list_cases,
     load_case, move_case, open_case, parse_event, save_assessment, status_label,
 };
+use kasane_app::guard::case_access;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -151,8 +152,8 @@ impl From<CaseDetail> for CaseInfo {
         let c = d.case;
         CaseInfo {
             id: c.id,
-            view: d.grant.view.code().to_string(),
-            basis: d.grant.basis.code().to_string(),
+            view: d.grant.view().code().to_string(),
+            basis: d.grant.basis().code().to_string(),
             may_manage: d.may_manage,
             may_reopen: d.may_reopen,
             person_id: c.person_id,
@@ -294,7 +295,7 @@ pub struct AssessmentCreated {
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Query(q): Query<CaseListQuery>,
 ) -> Result<Json<CasePage>, ApiError> {
@@ -318,7 +319,7 @@ pub async fn list(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Body(req): Body<NewCaseInput>,
 ) -> Result<Response, ApiError> {
@@ -333,7 +334,7 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<CaseInfo>, ApiError> {
@@ -352,7 +353,7 @@ pub async fn detail(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn event(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<CaseEventRequest>,
@@ -378,7 +379,7 @@ pub async fn event(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agency_add(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<AgencyRequest>,
@@ -396,7 +397,7 @@ pub async fn agency_add(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agency_end(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path((id, agency_id)): Path<(i64, AgencyId)>,
 ) -> Result<Response, ApiError> {
@@ -414,7 +415,7 @@ pub async fn agency_end(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn lead(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<AgencyRequest>,
@@ -435,7 +436,7 @@ pub async fn lead(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn handover(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<HandoverRequest>,
@@ -451,7 +452,7 @@ pub async fn handover(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn assessments(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AssessmentVersionInfo>>, ApiError> {
@@ -482,7 +483,7 @@ pub async fn assessments(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn assessment_create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<AssessmentDraft>,

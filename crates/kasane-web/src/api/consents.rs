@@ -3,7 +3,7 @@
 //! once. Access to a consent is access to its person. Shares its services with the pages
 //! (`views::consents`).
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,10 +19,11 @@ use crate::api::referrals::Coded;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
-use crate::http::guard::{case_access, person_access, today_jst};
+use crate::http::work::Work;
 use crate::views::consents::{
     consent_access, consent_state, consents_of_case, meeting_kinds, record_consent, withdraw,
 };
+use kasane_app::guard::{case_access, person_access};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -109,7 +110,7 @@ pub struct ConsentInfo {
 }
 
 async fn info(state: &AppState, c: Consent) -> Result<ConsentInfo, AppError> {
-    let (code, label) = consent_state(&c, today_jst());
+    let (code, label) = consent_state(&c, state.today());
     Ok(ConsentInfo {
         agency_ids: state.store.consent_agency_ids(c.id).await?,
         meeting_kinds: meeting_kinds(&c)
@@ -161,7 +162,7 @@ async fn infos(state: &AppState, consents: Vec<Consent>) -> Result<Vec<ConsentIn
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn of_case(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
@@ -181,7 +182,7 @@ pub async fn of_case(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<ConsentBody>,
@@ -197,12 +198,12 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn of_person(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
     let access = person_access(&state, &ctx, Action::Read, id).await?;
-    if access.grant.view == View::ReferralSheet {
+    if access.grant.view() == View::ReferralSheet {
         return Err(ApiError(AppError::NotFound));
     }
     let consents = state.store.consents_of_person(access.person.id).await?;
@@ -220,7 +221,7 @@ pub async fn of_person(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create_for_person(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<ConsentBody>,
@@ -236,7 +237,7 @@ pub async fn create_for_person(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<ConsentInfo>, ApiError> {
@@ -255,7 +256,7 @@ pub async fn detail(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn withdraw_consent(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<WithdrawRequest>,

@@ -1,7 +1,7 @@
 //! `/api/v1`: households (step 2) — 世帯 with members (current and past) and the derived
 //! signals (8050, ヤングケアラー, 高齢独居, 高齢夫婦のみ), computed, never typed.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
+use crate::http::work::Work;
 use crate::views::households::{
     HouseholdView, MemberInput, add_member_to, create_household, load_household,
 };
@@ -116,8 +117,8 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<HouseholdDetail,
         label: household.label,
         address: household.address,
         district_code: household.district_code,
-        view: grant.view.code().to_string(),
-        basis: grant.basis.code().to_string(),
+        view: grant.view().code().to_string(),
+        basis: grant.basis().code().to_string(),
         members: current.into_iter().map(MemberInfo::from).collect(),
         past_members: past.into_iter().map(MemberInfo::from).collect(),
         signals: signals
@@ -139,7 +140,7 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<HouseholdDetail,
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Body(req): Body<HouseholdRequest>,
 ) -> Result<Response, ApiError> {
@@ -154,7 +155,7 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn household(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<HouseholdDetail>, ApiError> {
@@ -171,7 +172,7 @@ pub async fn household(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn add_member(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<MemberRequest>,

@@ -2,7 +2,7 @@
 //! resembles existing records is answered 409 with the candidates until the caller picks
 //! one (`person_id`) or confirms a new person.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,10 +16,11 @@ use crate::AppState;
 use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
+use crate::http::work::Work;
 use crate::views::intakes::{
     Candidate, HouseholdChoice, IntakeResult, IntakeSubmission, intake_access, submit_intake,
 };
-use crate::views::persons::PersonForm;
+use kasane_app::consultation::person::PersonDraft;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,7 +37,7 @@ pub struct IntakeRequest {
     pub person_id: Option<i64>,
     /// A new person, when `person_id` is absent.
     #[serde(default)]
-    pub person: Option<PersonForm>,
+    pub person: Option<PersonDraft>,
     /// Create the new person even though 名寄せ candidates exist.
     #[serde(default)]
     pub confirm_new_person: bool,
@@ -236,7 +237,7 @@ pub struct IntakeDetail {
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Body(req): Body<IntakeRequest>,
 ) -> Result<Response, ApiError> {
@@ -274,7 +275,7 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn intake(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<IntakeDetail>, ApiError> {
@@ -284,7 +285,7 @@ pub async fn intake(
         id: i.id,
         person_id: access.person.id,
         household_id: i.household_id,
-        basis: access.grant.basis.code().to_string(),
+        basis: access.grant.basis().code().to_string(),
         received_at: i.received_at,
         receiving_agency_id: i.receiving_agency_id,
         receiving_agency_name: i.receiving_agency_name,
@@ -308,7 +309,7 @@ pub async fn intake(
 #[derive(OpenApi)]
 #[openapi(
     paths(create, intake),
-    components(schemas(IntakeRequest, PersonForm, IntakeCreated, CandidateInfo,
+    components(schemas(IntakeRequest, PersonDraft, IntakeCreated, CandidateInfo,
         CandidatesProblem, IntakeDetail)),
     tags((name = "intakes", description = "相談受付(名寄せの候補つき)"))
 )]

@@ -3,7 +3,7 @@
 //! consent covering it), minutes (visible only where the meeting's rule allows) and role
 //! assignments. The rules live in `views::meetings`, shared with the pages.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
+use crate::http::work::Work;
 use crate::views::meetings::{
     AgendaLine, PAGE_SIZE, acknowledge, add_case, add_member, agenda_lines, assign_role,
     create_meeting, kind_name, list_meetings, load_meeting, remove_case, save_minutes,
@@ -242,7 +243,7 @@ pub struct RoleRequest {
         (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Query(q): Query<MeetingListQuery>,
 ) -> Result<Json<MeetingPage>, ApiError> {
@@ -265,7 +266,7 @@ pub async fn list(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Body(req): Body<MeetingRequest>,
 ) -> Result<Response, ApiError> {
@@ -289,7 +290,7 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
@@ -298,7 +299,7 @@ pub async fn detail(
     Ok(Json(MeetingDetail {
         meeting: summary(&ctx, &m.meeting),
         note: m.meeting.note.clone(),
-        manager: m.manager,
+        manager: m.manages(),
         members: m
             .members
             .iter()
@@ -324,7 +325,7 @@ pub async fn detail(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn member(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<MemberRequest>,
@@ -343,7 +344,7 @@ pub async fn member(
         (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn acknowledge_member(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path((id, agency_id)): Path<(i64, i64)>,
 ) -> Result<Response, ApiError> {
@@ -362,7 +363,7 @@ pub async fn acknowledge_member(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agenda_add(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<AgendaRequest>,
@@ -380,7 +381,7 @@ pub async fn agenda_add(
         (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agenda_remove(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path((id, item_id)): Path<(i64, i64)>,
 ) -> Result<Response, ApiError> {
@@ -398,7 +399,7 @@ pub async fn agenda_remove(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn minutes(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path((id, item_id)): Path<(i64, i64)>,
     Body(req): Body<MinutesRequest>,
@@ -417,7 +418,7 @@ pub async fn minutes(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn role(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<RoleRequest>,

@@ -2,7 +2,7 @@
 //! them, the timeline, and 名寄せ links. Every read goes through `guard::person_access` (or
 //! the search's SQL twin of the rule) and is audited with its basis.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,12 +17,13 @@ use crate::AppState;
 use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
-use crate::http::guard::{PersonAccess, person_access};
+use crate::http::work::Work;
 use crate::views::persons::{
     PAGE_SIZE, SearchQuery, link_records, pending_referrals_to, search as search_persons,
     split_records,
 };
 use crate::views::timeline::Timeline;
+use kasane_app::guard::{PersonAccess, person_access};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -175,7 +176,7 @@ pub struct LinkResult {
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn search(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<PersonSearchPage>, ApiError> {
@@ -196,12 +197,12 @@ pub async fn search(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn person(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonDetail>, ApiError> {
     let PersonAccess { person, grant } = person_access(&state, &ctx, Action::Read, id).await?;
-    let (pending_referral_ids, record) = if grant.view == View::ReferralSheet {
+    let (pending_referral_ids, record) = if grant.view() == View::ReferralSheet {
         let pending = pending_referrals_to(&state, &ctx, person.id).await?;
         (Some(pending.into_iter().map(|r| r.id).collect()), None)
     } else {
@@ -247,8 +248,8 @@ pub async fn person(
     };
     Ok(Json(PersonDetail {
         id: person.id,
-        view: grant.view.code().to_string(),
-        basis: grant.basis.code().to_string(),
+        view: grant.view().code().to_string(),
+        basis: grant.basis().code().to_string(),
         name: person.name,
         birth_date: person.birth_date,
         phone: person.phone,
@@ -264,12 +265,12 @@ pub async fn person(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn timeline(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonTimeline>, ApiError> {
     let PersonAccess { person, grant } = person_access(&state, &ctx, Action::Read, id).await?;
-    if grant.view == View::ReferralSheet {
+    if grant.view() == View::ReferralSheet {
         return Err(crate::http::error::AppError::NotFound.into());
     }
     let t = Timeline::of_person(&state, person.id).await?;
@@ -303,7 +304,7 @@ pub async fn timeline(
         (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn link(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<LinkRequest>,
@@ -340,7 +341,7 @@ pub async fn link(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn split(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path((id, other_id)): Path<(i64, i64)>,
 ) -> Result<Response, ApiError> {

@@ -2,7 +2,7 @@
 //! モニタリング and 評価, and the caller's monitoring worklist. The rules live in
 //! `views::plans`, shared with the pages.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
-use crate::views::meetings::coordinates;
+use crate::http::work::Work;
 use crate::views::plans::{
     DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
     plan_versions, record_monitoring,
@@ -199,8 +199,8 @@ fn due_code(d: Due) -> &'static str {
     }
 }
 
-fn monitoring_infos(v: &PlanView) -> Vec<MonitoringInfo> {
-    v.monitoring_states()
+fn monitoring_infos(v: &PlanView, today: chrono::NaiveDate) -> Vec<MonitoringInfo> {
+    v.monitoring_states(today)
         .into_iter()
         .map(|(m, state)| MonitoringInfo {
             id: m.id,
@@ -294,7 +294,7 @@ impl From<DueLine> for DueMonitoringInfo {
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn versions(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(case_id): Path<i64>,
 ) -> Result<Json<PlanVersions>, ApiError> {
@@ -315,7 +315,7 @@ pub async fn versions(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(case_id): Path<i64>,
     Body(req): Body<PlanRequest>,
@@ -351,19 +351,19 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanDetail>, ApiError> {
     let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
-    let monitoring = monitoring_infos(&v);
+    let monitoring = monitoring_infos(&v, ctx.today);
     Ok(Json(PlanDetail {
         plan: PlanSummary::from(&v.plan),
         latest: v.latest,
         person_goal: v.plan.person_goal.clone(),
         long_term_goal: v.plan.long_term_goal.clone(),
         short_term_goal: v.plan.short_term_goal.clone(),
-        basis: v.grant.basis.code().to_string(),
+        basis: v.grant.basis().code().to_string(),
         actions: v
             .actions
             .iter()
@@ -396,7 +396,7 @@ pub async fn detail(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn approve(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<ApproveRequest>,
@@ -412,12 +412,12 @@ pub async fn approve(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn monitoring(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MonitoringInfo>>, ApiError> {
     let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
-    Ok(Json(monitoring_infos(&v)))
+    Ok(Json(monitoring_infos(&v, ctx.today)))
 }
 
 /// Records a monitoring round: one entry per action (done / in_progress / not_done).
@@ -431,7 +431,7 @@ pub async fn monitoring(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn record(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<MonitoringRequest>,
@@ -460,7 +460,7 @@ pub async fn record(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn evaluation(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<EvaluationRequest>,
@@ -483,10 +483,10 @@ pub async fn evaluation(
     responses((status = 200, body = [DueMonitoringInfo])),
     security(("token" = []), ("session" = [])))]
 pub async fn due_list(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let coordinator = coordinates(&state, &ctx).await?;
+    let coordinator = ctx.coordinates();
     let lines = monitoring_worklist(&state, &ctx, coordinator).await?;
     Ok(Json(
         lines.into_iter().map(DueMonitoringInfo::from).collect(),

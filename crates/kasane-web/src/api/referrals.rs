@@ -2,7 +2,7 @@
 //! receiver's accept / decline / complete, the sender's acknowledgement of a decline, and
 //! the caller's worklist.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,8 @@ use crate::AppState;
 use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
-use crate::http::guard::today_jst;
+use crate::http::work::Work;
+
 use crate::views::home::read_worklist;
 use crate::views::referrals::{Sheet, acknowledge_declined, act, create_referral, load_sheet};
 
@@ -272,7 +273,7 @@ fn coded<T: std::str::FromStr>(code: &str, label: impl Fn(T) -> &'static str) ->
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(person_id): Path<i64>,
     Body(req): Body<ReferralRequest>,
@@ -293,7 +294,7 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn sheet(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<ReferralSheet>, ApiError> {
@@ -308,16 +309,16 @@ pub async fn sheet(
         members,
         events,
     } = load_sheet(&state, &ctx, id).await?;
-    let cfg = ctx.config().ok();
-    let today = today_jst();
+    let cfg = state.config(&ctx.municipality).ok();
+    let today = ctx.today;
     let p = access.person;
     Ok(Json(ReferralSheet {
         id: r.id,
         status_label: status.map_or_else(|| r.status.clone(), |s| s.label().to_string()),
         status: r.status,
         overdue,
-        view: access.grant.view.code().to_string(),
-        basis: access.grant.basis.code().to_string(),
+        view: access.grant.view().code().to_string(),
+        basis: access.grant.basis().code().to_string(),
         person: SheetPerson {
             id: p.id,
             name: p.name,
@@ -386,7 +387,7 @@ pub async fn sheet(
         (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn accept(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<ReferralInfo>, ApiError> {
@@ -406,7 +407,7 @@ pub async fn accept(
         (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn decline(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<DeclineRequest>,
@@ -427,7 +428,7 @@ pub async fn decline(
         (status = 409, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn complete(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<CompleteRequest>,
@@ -452,7 +453,7 @@ pub async fn complete(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn acknowledge(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -467,10 +468,7 @@ pub async fn acknowledge(
     responses((status = 200, body = WorklistInfo),
         (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
-pub async fn worklist(
-    State(state): State<AppState>,
-    Api(ctx): Api,
-) -> Result<Json<WorklistInfo>, ApiError> {
+pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistInfo>, ApiError> {
     let w = read_worklist(&state, &ctx).await?;
     Ok(Json(WorklistInfo {
         incoming: w

@@ -1,7 +1,7 @@
 //! `/api/v1`: support logs (step 2) — 支援経過記録: dated entries by an agency on a person
 //! and/or household. An edit adds a version; every version stays readable.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
+use crate::http::work::Work;
 use crate::views::support_logs::{create_entry, edit_entry, entry_access};
 
 pub fn routes() -> Router<AppState> {
@@ -83,7 +84,7 @@ pub struct EntryDetail {
 }
 
 async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<EntryDetail, ApiError> {
-    let (e, basis) = entry_access(state, ctx, id, Action::Read).await?;
+    let (e, grant) = entry_access(state, ctx, id, Action::Read).await?;
     let versions = state.store.support_log_versions(id).await?;
     Ok(EntryDetail {
         id: e.id,
@@ -91,7 +92,7 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<EntryDetail, Api
         household_id: e.household_id,
         agency_id: e.agency_id,
         agency_name: e.agency_name,
-        basis: basis.to_string(),
+        basis: grant.basis().code().to_string(),
         version: e.version,
         occurred_on: e.occurred_on,
         kind: e.kind,
@@ -122,7 +123,7 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<EntryDetail, Api
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Body(req): Body<EntryRequest>,
 ) -> Result<Response, ApiError> {
@@ -144,7 +145,7 @@ pub async fn create(
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn entry(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<EntryDetail>, ApiError> {
@@ -164,7 +165,7 @@ pub async fn entry(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn edit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
     Body(req): Body<EditRequest>,

@@ -1,7 +1,7 @@
 //! `/api/v1`: the same capabilities as the pages, for scripts and integrations.
 //! Authenticated by a personal access token (`Authorization: Bearer ksn_…`) or a session.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -13,8 +13,9 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, AppError, Problem};
-use crate::http::guard::{Object, authorize};
+use crate::http::work::Work;
 use crate::views::audit::{AuditQuery, authorize_audit_read};
+use kasane_app::guard::{Object, authorize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -181,7 +182,7 @@ pub async fn me(Api(ctx): Api) -> Json<Me> {
                 .collect(),
         },
         municipality: MunicipalityInfo::from(&ctx.municipality),
-        agency: AgencyInfo::from(ctx.agency),
+        agency: AgencyInfo::from(ctx.agency.clone()),
     })
 }
 
@@ -190,7 +191,7 @@ pub async fn me(Api(ctx): Api) -> Json<Me> {
     responses((status = 200, body = MunicipalityDetail), (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn municipality(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
 ) -> Result<Json<MunicipalityDetail>, ApiError> {
     let mid = ctx.municipality.id;
@@ -218,10 +219,7 @@ pub async fn municipality(
 #[utoipa::path(get, path = "/api/v1/agencies", tag = "municipality",
     responses((status = 200, body = Vec<AgencyInfo>), (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
-pub async fn agencies(
-    State(state): State<AppState>,
-    Api(ctx): Api,
-) -> Result<Json<Vec<AgencyInfo>>, ApiError> {
+pub async fn agencies(Work(state): Work, Api(ctx): Api) -> Result<Json<Vec<AgencyInfo>>, ApiError> {
     let mid = ctx.municipality.id;
     read_config(&state, &ctx, "agency", mid, mid).await?;
     Ok(Json(
@@ -241,7 +239,7 @@ pub async fn agencies(
     responses((status = 200, body = AgencyInfo), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agency(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<AgencyInfo>, ApiError> {
@@ -266,7 +264,7 @@ pub async fn agency(
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn audit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Api(ctx): Api,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {

@@ -4,41 +4,35 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chrono::Utc;
-use kasane_domain::identity::Actor;
-use kasane_store::municipality::{Agency, Municipality};
-use kasane_store::user::User;
+use chrono::NaiveDate;
+use kasane_app::Caller;
+use kasane_app::admin::session::{self, Credential, SessionLimits};
 
 use crate::AppState;
 use crate::http::error::{ApiError, AppError, PageError};
 
 pub const SESSION_COOKIE: &str = "kasane_session";
-/// Sessions are touched at most this often, so reads do not each cost a write.
-const TOUCH_EVERY_SECS: i64 = 60;
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request: the application's [`Caller`], with what only the
+/// web knows (the session's CSRF token) and the day the request is served on.
 #[derive(Debug, Clone)]
 pub struct Ctx {
-    pub user: User,
-    pub actor: Actor,
-    pub municipality: Municipality,
-    pub agency: Agency,
+    pub caller: Caller,
     /// The session's CSRF token; `None` when authenticated by bearer token (no cookie, so
     /// no cross-site forgery to defend against).
     pub csrf: Option<String>,
-    pub request_id: String,
+    /// Today in Japan, by the application's clock.
+    pub today: NaiveDate,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
 }
 
 impl Ctx {
-    /// The caller's municipality configuration (meeting names, issue taxonomy, agencies).
-    /// It was validated when imported; a stored one that no longer parses is a 500.
-    pub fn config(&self) -> Result<kasane_domain::municipality::MunicipalityConfig, AppError> {
-        kasane_domain::municipality::parse_config(&self.municipality.config_toml).map_err(|e| {
-            tracing::error!(error = %e, "stored municipality configuration no longer parses");
-            AppError::Internal
-        })
-    }
-
     /// Checks the CSRF token a form sent. Pages only change state through forms that
     /// carry it.
     pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
@@ -79,6 +73,8 @@ pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
 }
 
 async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Ctx, AppError> {
+    // Inside the request's unit of work, like everything the handler does.
+    let state = &crate::http::work::current(parts, state);
     let request_id = request_id(parts);
     let bearer = parts
         .headers
@@ -87,61 +83,22 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Ctx, AppErr
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .map(str::to_string);
-    let (user, csrf) = if let Some(token) = bearer {
-        let user = state
-            .store
-            .user_by_token(&token)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        (user, None)
-    } else {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let secret = jar
-            .get(SESSION_COOKIE)
-            .map(|c| c.value().to_string())
-            .ok_or(AppError::Unauthorized)?;
-        let session = state
-            .store
-            .session(&secret)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        let now = Utc::now();
-        let idle = now.signed_duration_since(session.last_seen_at);
-        let age = now.signed_duration_since(session.created_at);
-        let expired = idle.to_std().is_ok_and(|d| d > state.settings.session_idle)
-            || age
-                .to_std()
-                .is_ok_and(|d| d > state.settings.session_absolute);
-        if expired || session.user.disabled {
-            state.store.delete_session(&session.id_digest).await?;
-            return Err(AppError::Unauthorized);
-        }
-        if idle.num_seconds() >= TOUCH_EVERY_SECS {
-            state.store.touch_session(&session.id_digest).await?;
-        }
-        (session.user, Some(session.csrf_token))
+    let jar = CookieJar::from_headers(&parts.headers);
+    let cookie = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
+    let credential = match (&bearer, &cookie) {
+        (Some(token), _) => Credential::Token(token),
+        (None, Some(secret)) => Credential::Session(secret),
+        (None, None) => return Err(AppError::Unauthorized),
     };
-    if user.disabled {
-        return Err(AppError::Unauthorized);
-    }
-    let municipality = state.store.municipality(user.municipality_id).await?;
-    let agency = state
-        .store
-        .agency(user.municipality_id, user.agency_id)
-        .await?;
-    let actor = Actor {
-        user_id: user.id,
-        municipality_id: user.municipality_id,
-        agency_id: user.agency_id,
-        roles: user.roles(),
+    let limits = SessionLimits {
+        idle: state.settings.session_idle,
+        absolute: state.settings.session_absolute,
     };
+    let done = session::authenticate(state, credential, limits, &request_id).await?;
     Ok(Ctx {
-        user,
-        actor,
-        municipality,
-        agency,
-        csrf,
-        request_id,
+        caller: done.caller,
+        csrf: done.csrf,
+        today: state.today(),
     })
 }
 

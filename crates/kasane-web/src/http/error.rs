@@ -71,6 +71,44 @@ impl AppError {
     }
 }
 
+impl From<kasane_app::AppError> for AppError {
+    fn from(e: kasane_app::AppError) -> Self {
+        use kasane_app::AppError as A;
+        match e {
+            A::NotFound => AppError::NotFound,
+            A::Forbidden(m) => AppError::Forbidden(m),
+            A::Unauthorized => AppError::Unauthorized,
+            A::BadRequest(m) => AppError::BadRequest(m),
+            A::Validation(v) => AppError::Validation(v),
+            A::Conflict(m) => AppError::Conflict(m),
+            A::TooManyRequests => AppError::TooManyRequests,
+            A::Internal => AppError::Internal,
+        }
+    }
+}
+
+impl AppError {
+    /// Whether the request's unit of work keeps what it recorded (see
+    /// `kasane_app::AppError::keeps_work`): refusals and login failures do; the rest undo.
+    fn keeps_work(&self) -> bool {
+        matches!(
+            self,
+            AppError::NotFound
+                | AppError::Forbidden(_)
+                | AppError::Unauthorized
+                | AppError::TooManyRequests
+        )
+    }
+
+    /// `response`, marked for the unit of work to undo when this error does not keep it.
+    fn mark(&self, mut response: Response) -> Response {
+        if !self.keeps_work() {
+            response.extensions_mut().insert(crate::http::work::Failed);
+        }
+        response
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -102,7 +140,7 @@ impl IntoResponse for PageError {
             return Redirect::to("/login").into_response();
         }
         let markup = crate::views::layout::error_page(&self.0);
-        (self.0.status(), markup).into_response()
+        self.0.mark((self.0.status(), markup).into_response())
     }
 }
 
@@ -139,11 +177,13 @@ impl IntoResponse for ApiError {
             errors: self.0.details().to_vec(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
-        (
-            status,
-            [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
-            json,
+        self.0.mark(
+            (
+                status,
+                [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+                json,
+            )
+                .into_response(),
         )
-            .into_response()
     }
 }

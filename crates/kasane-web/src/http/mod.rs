@@ -2,5 +2,5 @@
 
 pub mod auth;
 pub mod error;
-pub mod guard;
 pub mod middleware;
+pub mod work;

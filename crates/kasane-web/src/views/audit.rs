@@ -1,6 +1,6 @@
 //! The audit log page, for `auditor` users: who did what to which object, on which basis.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use kasane_domain::access::{Action, Basis, Subject};
 use kasane_domain::audit::AuditAction;
@@ -12,9 +12,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, authorize};
+use crate::http::work::Work;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
+use kasane_app::guard::{Object, authorize, record};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -98,19 +99,11 @@ pub async fn authorize_audit_read(state: &AppState, ctx: &Ctx) -> Result<(), App
         id: &id,
     };
     let grant = authorize(state, ctx, Action::Read, &subject, object).await?;
-    audit(
-        state,
-        ctx,
-        AuditAction::View,
-        object,
-        grant.basis.code(),
-        "",
-    )
-    .await
+    Ok(record(state, ctx, &grant, AuditAction::View, object, "").await?)
 }
 
 pub async fn audit_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<AuditQuery>,
 ) -> Result<Markup, PageError> {

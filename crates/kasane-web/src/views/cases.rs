@@ -6,11 +6,13 @@
 //! and write goes through `guard::case_access` / `person_access` (audited with its basis).
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, RawForm, State};
+use axum::extract::{Form, Path, Query, RawForm};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_domain::access::{Action, Basis, Grant, View, may_see_person_data};
+use chrono::NaiveDate;
+use kasane_app::guard::Grant;
+use kasane_domain::access::{Action, CaseRight, View, may_see_person_data};
 use kasane_domain::assessment::{self, AssessmentDraft, Risk, SECTIONS};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, ClosureReason};
@@ -30,20 +32,21 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{
-    Object, audit, case_access, household_access, listed_case, person_access, today_jst, viewer,
-};
+use crate::http::work::Work;
 use crate::views::consents;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 use crate::views::meetings::{already, audit_record, invalid};
 use crate::views::persons::birth_label;
+use kasane_app::guard::{
+    case_access, case_access_with_facts, case_to_manage, household_access, listed_case, may_manage,
+    person_access, record_list, viewer,
+};
 
 pub const CASE_PAGE_SIZE: i64 = 50;
 pub const SUMMARY_MAX_CHARS: usize = 2000;
 
 const NOT_COORDINATOR: &str = "ケースを開けるのは相談支援包括化推進員(多機関協働)のみです";
-const NOT_MANAGER: &str = "ケースの状態・関与機関・主担当機関・引継ぎを変更できるのは、主担当機関の職員または多機関協働(相談支援包括化推進員)のみです";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -139,58 +142,6 @@ pub async fn canonical_person_id(state: &AppState, id: i64) -> Result<i64, AppEr
     Ok(p.linked_to_person_id.unwrap_or(p.id))
 }
 
-/// Whether the caller coordinates this case: coordinator role, the coordinating agency, and
-/// 多機関協働 still involved (not handed over, not closed) — the `coordination` basis.
-fn coordinates(ctx: &Ctx, case: &Case, coordinating: Option<AgencyId>) -> bool {
-    ctx.actor.has(Role::Coordinator)
-        && coordinating == Some(ctx.agency.id)
-        && case.coordination_ended_at.is_none()
-        && case.status != CaseStatus::Closed.code()
-}
-
-/// Who may move the status, close, reopen, change agencies or the lead and hand over: a
-/// full grant, and the lead agency's users or 多機関協働.
-pub fn manages(ctx: &Ctx, case: &Case, grant: Grant, coordinating: Option<AgencyId>) -> bool {
-    grant.view == View::Full
-        && (case.lead_agency_id == ctx.agency.id
-            || grant.basis == Basis::Coordination
-            || coordinates(ctx, case, coordinating))
-}
-
-/// A case the caller may manage (see [`manages`]); 403 with a Japanese message otherwise.
-async fn case_to_manage(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-) -> Result<(Case, Grant, Option<AgencyId>), AppError> {
-    let (case, grant) = case_access(state, ctx, Action::Update, id).await?;
-    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
-    if !manages(ctx, &case, grant, coordinating) {
-        return Err(AppError::Forbidden(NOT_MANAGER.into()));
-    }
-    Ok((case, grant, coordinating))
-}
-
-/// A closed case the caller may reopen. Closure ends every write basis (the agencies keep
-/// reading their history), so reopening is the decision of those who held the case: the
-/// former lead agency, or the coordinating agency's coordinators. The domain requires a reason.
-async fn case_to_reopen(state: &AppState, ctx: &Ctx, id: i64) -> Result<(Case, Grant), AppError> {
-    let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
-    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
-    if !may_reopen(ctx, &case, coordinating) {
-        return Err(AppError::Forbidden(NOT_MANAGER.into()));
-    }
-    Ok((case, grant))
-}
-
-/// Whether the caller held the (now closed) case: its former lead agency, or a coordinator
-/// of the coordinating agency.
-pub fn may_reopen(ctx: &Ctx, case: &Case, coordinating: Option<AgencyId>) -> bool {
-    case.status == CaseStatus::Closed.code()
-        && (case.lead_agency_id == ctx.agency.id
-            || (ctx.actor.has(Role::Coordinator) && coordinating == Some(ctx.agency.id)))
-}
-
 // ---------------------------------------------------------------------------
 // Services shared with the API
 // ---------------------------------------------------------------------------
@@ -225,7 +176,7 @@ pub async fn list_cases(
     if !may_see_person_data(&ctx.actor) {
         return Ok((Vec::new(), 0));
     }
-    let viewer = viewer(state, ctx).await?;
+    let viewer = viewer(state, ctx);
     let found = state
         .store
         .list_cases(
@@ -235,18 +186,7 @@ pub async fn list_cases(
             (q.page_no() - 1) * CASE_PAGE_SIZE,
         )
         .await?;
-    audit(
-        state,
-        ctx,
-        AuditAction::View,
-        Object {
-            kind: "case_list",
-            id: "",
-        },
-        "",
-        "",
-    )
-    .await?;
+    record_list(state, ctx, "case_list").await?;
     Ok(found)
 }
 
@@ -279,9 +219,9 @@ pub struct CaseSubject {
 }
 
 impl CaseSubject {
-    pub fn label(&self) -> String {
+    pub fn label(&self, today: NaiveDate) -> String {
         match (&self.person, &self.household) {
-            (Some(p), _) => format!("{}({})", p.name, birth_label(p)),
+            (Some(p), _) => format!("{}({})", p.name, birth_label(p, today)),
             (None, Some(h)) => format!("世帯: {}", h.label),
             (None, None) => String::new(),
         }
@@ -473,7 +413,7 @@ async fn open_case_for(
         AuditAction::Create,
         "case",
         id,
-        subject.grant.basis.code(),
+        &subject.grant,
         "",
     )
     .await?;
@@ -489,16 +429,16 @@ pub struct CaseDetail {
     pub events: Vec<CaseEventRow>,
     /// The caller may move the status, change agencies and lead, hand over.
     pub may_manage: bool,
-    /// The case is closed and the caller may reopen it (see [`may_reopen`]).
+    /// The case is closed and the caller may reopen it (its former lead agency or the
+    /// coordinator).
     pub may_reopen: bool,
 }
 
 pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
-    let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
-    let coordinating = state.store.coordinating_agency(ctx.municipality.id).await?;
+    let (case, grant, facts) = case_access_with_facts(state, ctx, Action::Read, id).await?;
     Ok(CaseDetail {
-        may_manage: manages(ctx, &case, grant, coordinating),
-        may_reopen: may_reopen(ctx, &case, coordinating),
+        may_manage: may_manage(state, ctx, &case, &facts, CaseRight::Manage),
+        may_reopen: may_manage(state, ctx, &case, &facts, CaseRight::Reopen),
         kinds: state.store.case_kinds(case.id).await?,
         agencies: state.store.case_agencies(case.id).await?,
         events: state.store.case_events(case.id).await?,
@@ -558,13 +498,11 @@ pub async fn move_case(
     event: &CaseEvent,
     note: &str,
 ) -> Result<Case, AppError> {
-    let (case, grant) = match event {
-        CaseEvent::Reopen => case_to_reopen(state, ctx, id).await?,
-        _ => {
-            let (case, grant, _) = case_to_manage(state, ctx, id).await?;
-            (case, grant)
-        }
+    let right = match event {
+        CaseEvent::Reopen => CaseRight::Reopen,
+        _ => CaseRight::Manage,
     };
+    let (case, grant) = case_to_manage(state, ctx, right, id).await?;
     let from: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
     let suspended_from = case.suspended_from.as_deref().and_then(|s| s.parse().ok());
     let to = case::apply(from, event, suspended_from, note).map_err(|e| invalid(&[e]))?;
@@ -599,7 +537,7 @@ pub async fn move_case(
             AuditAction::Update,
             "case_reopen",
             case.id,
-            grant.basis.code(),
+            &grant,
             "",
         )
         .await?;
@@ -611,7 +549,7 @@ pub async fn move_case(
             AuditAction::Update,
             "case_closure",
             case.id,
-            grant.basis.code(),
+            &grant,
             code,
         )
         .await?;
@@ -632,7 +570,7 @@ async fn case_and_another_agency(
     agency_id: AgencyId,
     is_lead: &str,
 ) -> Result<Case, AppError> {
-    let (case, _, _) = case_to_manage(state, ctx, id).await?;
+    let (case, _) = case_to_manage(state, ctx, CaseRight::Manage, id).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     if !record_holding(&agencies).any(|a| a.id == agency_id) {
         return Err(invalid(&["この自治体の相談支援機関から選んでください"]));
@@ -675,7 +613,7 @@ pub async fn end_agency(
     id: i64,
     agency_id: AgencyId,
 ) -> Result<(), AppError> {
-    let (case, _, _) = case_to_manage(state, ctx, id).await?;
+    let (case, _) = case_to_manage(state, ctx, CaseRight::Manage, id).await?;
     state
         .store
         .end_case_agency(
@@ -714,7 +652,8 @@ pub async fn change_lead(
 /// Records the hand-over to the lead agency (多機関協働's own involvement ends; the case
 /// goes on). Refused while the coordinating agency is still the lead.
 pub async fn hand_over(state: &AppState, ctx: &Ctx, id: i64, note: &str) -> Result<(), AppError> {
-    let (case, _, coordinating) = case_to_manage(state, ctx, id).await?;
+    let (case, _) = case_to_manage(state, ctx, CaseRight::HandOver, id).await?;
+    let coordinating = ctx.coordinating_agency;
     let status: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
     case::check_handover(
         status,
@@ -779,7 +718,7 @@ pub async fn save_assessment(
     draft: &AssessmentDraft,
 ) -> Result<i32, AppError> {
     let (case, _) = case_access(state, ctx, Action::Create, id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let valid = assessment::validate(draft, &cfg.issue_codes()).map_err(|e| invalid(&e))?;
     let json = serde_json::to_string(&valid.sheet).map_err(|_| AppError::Internal)?;
     Ok(state
@@ -838,11 +777,11 @@ fn subject_link(case: &Case) -> Markup {
 
 /// `/collaboration`: the municipality's 多機関協働 facts and the cases the caller may see.
 pub async fn case_list_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<CaseListQuery>,
 ) -> Result<Markup, PageError> {
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let (found, problems) = match list_cases(&state, &ctx, &q).await {
         Ok(found) => (found, Vec::new()),
         Err(AppError::Validation(p)) => ((Vec::new(), 0), p),
@@ -950,7 +889,7 @@ fn render_new(
             @if let Some(i) = subject.intake_id { input type="hidden" name="intake_id" value=(i); }
             section.card {
                 h2 { "対象" }
-                p { strong { (subject.label()) } @if let Some(i) = subject.intake_id { " — " a href={ "/intakes/" (i) } { "相談受付 #" (i) } "から" } }
+                p { strong { (subject.label(ctx.today)) } @if let Some(i) = subject.intake_id { " — " a href={ "/intakes/" (i) } { "相談受付 #" (i) } "から" } }
                 fieldset {
                     legend { "支援の種類(複数選択)" }
                     @for k in CaseKind::ALL {
@@ -978,7 +917,7 @@ fn render_new(
 }
 
 async fn new_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
@@ -994,7 +933,7 @@ async fn new_page(
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
@@ -1076,7 +1015,7 @@ async fn render_case(
         may_reopen,
     } = load_case(state, ctx, id).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
-    let today = today_jst();
+    let today = ctx.today;
     let status: Option<CaseStatus> = case.status.parse().ok();
     let consents = consents::consents_of_case(state, &case).await?;
     let agendas = state.store.agendas_of_case(case.id).await?;
@@ -1087,12 +1026,12 @@ async fn render_case(
         .iter()
         .any(|c| c.in_force(today) && c.covers_multilayer_meeting);
     let offer_move = offer_move_to_multilayer(on_support_agenda, meeting_consent);
-    let writable = grant.view == View::Full;
+    let writable = grant.view() == View::Full;
     let open = status.is_some_and(CaseStatus::is_open);
     let active: Vec<&CaseAgency> = involved.iter().filter(|a| a.left_at.is_none()).collect();
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let body = html! {
-        p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
+        p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         @if !retry.messages.is_empty() {
             section.card.alert role="alert" {
                 h2 { "この操作はできませんでした(入力した内容は残っています)" }
@@ -1288,7 +1227,7 @@ async fn render_case(
 }
 
 async fn case_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
@@ -1319,7 +1258,7 @@ async fn answer(
 }
 
 async fn event(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
@@ -1370,7 +1309,7 @@ async fn change_agency(
 }
 
 async fn agency_add(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<AgencyForm>,
@@ -1379,7 +1318,7 @@ async fn agency_add(
 }
 
 async fn lead(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<AgencyForm>,
@@ -1393,7 +1332,7 @@ struct CsrfForm {
 }
 
 async fn agency_end(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path((id, agency_id)): Path<(i64, AgencyId)>,
     Form(form): Form<CsrfForm>,
@@ -1411,7 +1350,7 @@ struct NoteForm {
 }
 
 async fn handover(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<NoteForm>,
@@ -1467,7 +1406,7 @@ async fn render_assessment(
     errors: &[String],
 ) -> Result<Response, AppError> {
     let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let history = assessment_history(state, case.id).await?;
     let latest = history.first();
     let empty_sheet = AssessmentDraft::default();
@@ -1488,7 +1427,7 @@ async fn render_assessment(
                 ul.errors { @for e in errors { li { (e) } } }
             }
         }
-        @if grant.view == View::Full {
+        @if grant.view() == View::Full {
             form method="post" action={ "/cases/" (case.id) "/assessment" } {
                 input type="hidden" name="csrf" value=(ctx.csrf_token());
                 section.card {
@@ -1521,7 +1460,7 @@ async fn render_assessment(
 }
 
 async fn assessment_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
@@ -1529,7 +1468,7 @@ async fn assessment_page(
 }
 
 async fn assessment_save(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
@@ -1547,12 +1486,12 @@ async fn assessment_save(
 }
 
 async fn assessment_versions(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let (case, _) = case_access(&state, &ctx, Action::Read, id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let history = assessment_history(&state, case.id).await?;
     let body = html! {
         p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } " ・ "
@@ -1591,13 +1530,13 @@ struct PrintQuery {
 
 /// The A4 sheet: printing is an export of personal data (full grant, audited as export).
 async fn assessment_print(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Query(q): Query<PrintQuery>,
 ) -> Result<Markup, PageError> {
     let (case, _) = case_access(&state, &ctx, Action::Export, id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let history = assessment_history(&state, case.id).await?;
     let chosen = match q.version {
         Some(n) => history.iter().find(|v| v.row.version == n),
@@ -1633,7 +1572,7 @@ async fn assessment_print(
                 dt { "記録日" } dd { (jst(chosen.row.created_at)) }
             }
             (sheet_table(&cfg, &chosen.sheet))
-            p.muted { "印刷日: " (format_wareki(today_jst())) " ・ " (ctx.municipality.name) " 重層的支援体制整備事業" }
+            p.muted { "印刷日: " (format_wareki(ctx.today)) " ・ " (ctx.municipality.name) " 重層的支援体制整備事業" }
         }
         p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/cases/" (case.id) "/assessment" } { "戻る" } }
     };
@@ -1682,7 +1621,7 @@ pub async fn household_section(
 ) -> Result<Markup, AppError> {
     let all = state.store.cases_of_household(household_id).await?;
     let cases = readable(state, ctx, &all).await?;
-    let opener = ctx.actor.has(Role::Coordinator) && grant.view == View::Full;
+    let opener = ctx.actor.has(Role::Coordinator) && grant.view() == View::Full;
     Ok(html! {
         section.card #cases {
             h2 { "多機関協働(世帯のケース)" }
@@ -1705,7 +1644,7 @@ pub async fn person_section(
 ) -> Result<Markup, AppError> {
     let all = state.store.cases_of_person(person.id).await?;
     let cases = readable(state, ctx, &all).await?;
-    let opener = ctx.actor.has(Role::Coordinator) && grant.view == View::Full;
+    let opener = ctx.actor.has(Role::Coordinator) && grant.view() == View::Full;
     let waiting: Vec<_> = if opener {
         state
             .store
@@ -1719,7 +1658,7 @@ pub async fn person_section(
         Vec::new()
     };
     let consents: Vec<Consent> = state.store.consents_of_person(person.id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     Ok(html! {
         section.card #cases {
             h2 { "多機関協働(ケース)" }
@@ -1732,7 +1671,7 @@ pub async fn person_section(
                 p { a.button href={ "/cases/new?person_id=" (person.id) } { "ケースを開く" } }
             }
         }
-        (consents::consent_list(ctx, &consents, &cfg, grant.view == View::Full, &format!("/persons/{}/consents/new", person.id)))
+        (consents::consent_list(ctx, &consents, &cfg, grant.view() == View::Full, &format!("/persons/{}/consents/new", person.id)))
     })
 }
 
@@ -1741,7 +1680,7 @@ pub async fn intake_case_link(
     state: &AppState,
     ctx: &Ctx,
     intake: &kasane_store::intake::Intake,
-    access: &crate::http::guard::PersonAccess,
+    access: &kasane_app::guard::PersonAccess,
 ) -> Result<Markup, AppError> {
     if intake.outcome != Outcome::Escalated.code() {
         return Ok(html! {});
@@ -1752,7 +1691,7 @@ pub async fn intake_case_link(
         .await?
         .into_iter()
         .find(|c| c.intake_id == Some(intake.id));
-    let opener = ctx.actor.has(Role::Coordinator) && access.grant.view == View::Full;
+    let opener = ctx.actor.has(Role::Coordinator) && access.grant.view() == View::Full;
     Ok(html! {
         @match case {
             Some(c) => a href={ "/cases/" (c.id) } { "ケース #" (c.id) },

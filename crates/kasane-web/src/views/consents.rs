@@ -6,11 +6,12 @@
 //! (`api::consents`) shares the service functions here.
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, RawForm, State};
+use axum::extract::{Form, Path, Query, RawForm};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use kasane_domain::access::{Action, Grant, View};
+use kasane_app::guard::Grant;
+use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::consent::{self, ConsentDraft, ConsentMethod, Consenter, DEFAULT_INFORMATION};
 use kasane_domain::meeting::MeetingKind;
@@ -27,7 +28,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{PersonAccess, case_access, person_access, today_jst};
+use crate::http::work::Work;
 use crate::views::cases::{
     canonical_person_id, field, fields, form_pairs, form_status, ids, record_holding,
 };
@@ -35,6 +36,7 @@ use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 use crate::views::meetings::{audit_record, invalid};
 use crate::views::persons::birth_label;
+use kasane_app::guard::{PersonAccess, case_access, not_found, person_access};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -189,7 +191,7 @@ async fn record_consent_for(
         .as_ref()
         .ok_or_else(|| invalid(&["同意した本人(世帯員)を選んでください"]))?;
     let known: Vec<i64> = record_holding(agencies).map(|a| a.id).collect();
-    let valid = consent::validate(draft, &known, today_jst()).map_err(|e| invalid(&e))?;
+    let valid = consent::validate(draft, &known, ctx.today).map_err(|e| invalid(&e))?;
     let id = state
         .store
         .create_consent(
@@ -207,7 +209,7 @@ async fn record_consent_for(
         AuditAction::Create,
         "consent",
         id,
-        subject.grant.basis.code(),
+        &subject.grant,
         "",
     )
     .await?;
@@ -221,13 +223,11 @@ pub async fn consent_access(
     action: Action,
     id: i64,
 ) -> Result<(Consent, PersonAccess), AppError> {
-    let c = state
-        .store
-        .consent_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(c) = state.store.consent_any(id).await? else {
+        return Err(not_found(state, ctx, "consent", id).await.into());
+    };
     let access = person_access(state, ctx, action, c.person_id).await?;
-    if access.grant.view == View::ReferralSheet {
+    if access.grant.view() == View::ReferralSheet {
         return Err(AppError::NotFound);
     }
     Ok((c, access))
@@ -259,7 +259,7 @@ pub async fn withdraw(
         AuditAction::Update,
         "consent_withdrawal",
         c.id,
-        access.grant.basis.code(),
+        &access.grant,
         "withdrawn",
     )
     .await?;
@@ -298,7 +298,7 @@ pub fn consent_list(
     writable: bool,
     new_href: &str,
 ) -> Markup {
-    let today = today_jst();
+    let today = ctx.today;
     html! {
         section.card #consents {
             h2 { "本人同意" }
@@ -353,13 +353,14 @@ async fn form_subject(
 }
 
 fn render_form(
+    state: &AppState,
     ctx: &Ctx,
     subject: &ConsentSubject,
     agencies: &[Agency],
     draft: &ConsentDraft,
     errors: &[String],
 ) -> Result<Response, AppError> {
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let action = match &subject.case {
         Some(c) => format!("/cases/{}/consents/new", c.id),
         None => format!(
@@ -381,7 +382,7 @@ fn render_form(
             section.card {
                 h2 { "本人" }
                 @if let Some(p) = &subject.person {
-                    p { strong { (p.name) } " " (birth_label(p)) }
+                    p { strong { (p.name) } " " (birth_label(p, ctx.today)) }
                     @if subject.case.as_ref().is_some_and(|c| c.person_id.is_none()) { input type="hidden" name="person_id" value=(p.id); }
                 } @else {
                     label { "同意した世帯員 "
@@ -436,10 +437,10 @@ fn render_form(
         .into_response())
 }
 
-fn default_draft() -> ConsentDraft {
+fn default_draft(today: NaiveDate) -> ConsentDraft {
     ConsentDraft {
         consenter: Consenter::Person.code().to_string(),
-        consented_on: format_wareki(today_jst()),
+        consented_on: format_wareki(today),
         method: ConsentMethod::Written.code().to_string(),
         meeting_kinds: vec![MeetingKind::Multilayer.code().to_string()],
         information: DEFAULT_INFORMATION.to_string(),
@@ -453,32 +454,34 @@ struct MemberQuery {
 }
 
 async fn case_form(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Query(q): Query<MemberQuery>,
 ) -> Result<Response, PageError> {
     let (subject, agencies) = form_subject(&state, &ctx, Some(id), q.person_id).await?;
     Ok(render_form(
+        &state,
         &ctx,
         &subject,
         &agencies,
-        &default_draft(),
+        &default_draft(ctx.today),
         &[],
     )?)
 }
 
 async fn person_form(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let (subject, agencies) = form_subject(&state, &ctx, None, Some(id)).await?;
     Ok(render_form(
+        &state,
         &ctx,
         &subject,
         &agencies,
-        &default_draft(),
+        &default_draft(ctx.today),
         &[],
     )?)
 }
@@ -504,15 +507,15 @@ async fn submit(
             };
             Ok(Redirect::to(&back).into_response())
         }
-        Err(AppError::Validation(errors)) => {
-            Ok(render_form(ctx, &subject, &agencies, &draft, &errors)?)
-        }
+        Err(AppError::Validation(errors)) => Ok(render_form(
+            state, ctx, &subject, &agencies, &draft, &errors,
+        )?),
         Err(e) => Err(e.into()),
     }
 }
 
 async fn case_submit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
@@ -521,7 +524,7 @@ async fn case_submit(
 }
 
 async fn person_submit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
@@ -537,7 +540,7 @@ struct WithdrawForm {
 }
 
 async fn withdraw_submit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<WithdrawForm>,
@@ -553,12 +556,12 @@ async fn withdraw_submit(
 
 /// The 同意書 to sign: printing is an export of personal data (full grant, audited).
 async fn print(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let (c, access) = consent_access(&state, &ctx, Action::Export, id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let p = &access.person;
     let proxy = c.consenter == Consenter::Proxy.code();
     let body = html! {
@@ -590,7 +593,7 @@ async fn print(
                 }
             }
             p.muted { "記録: " (c.recorded_by_agency_name) " " (c.recorded_by_name) "(" (jst(c.created_at)) ") ・ 同意書番号 " (c.id) }
-            @let (code, label) = consent_state(&c, today_jst());
+            @let (code, label) = consent_state(&c, ctx.today);
             @if code != "in_force" {
                 p.error { "この同意は" (label) "です。" }
             }

@@ -3,7 +3,6 @@
 //! referrals across the municipality and 「複合課題の可能性」.
 
 use chrono::{TimeDelta, Utc};
-use kasane_domain::audit::AuditAction;
 use kasane_domain::early_warning::{Contact, ContactSource, Warning, assess, window_start};
 use kasane_domain::identity::Role;
 use kasane_domain::municipality::{Field, MunicipalityConfig};
@@ -14,9 +13,10 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, may_read, today_jst};
+use crate::http::work::Work;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
+use kasane_app::guard::{may_read, record_list};
 
 /// What needs the user's attention now.
 pub struct Worklist {
@@ -44,7 +44,7 @@ pub async fn early_warning(
     cfg: &MunicipalityConfig,
     canonical_id: i64,
 ) -> Result<Option<Warning>, AppError> {
-    let today = today_jst();
+    let today = state.today();
     let since = window_start(today)
         .and_hms_opt(0, 0, 0)
         .map_or_else(Utc::now, |d| d.and_utc())
@@ -75,7 +75,7 @@ pub async fn early_warning(
 }
 
 pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError> {
-    let now = Utc::now();
+    let now = state.now();
     let days = ack_days(ctx);
     let mut w = Worklist {
         incoming: Vec::new(),
@@ -90,7 +90,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
         return Ok(w);
     }
     // Read once: the monitoring worklist's scope and the escalation queue both turn on it.
-    let coordinator = crate::views::meetings::coordinates(state, ctx).await?;
+    let coordinator = ctx.coordinates();
     w.monitoring = crate::views::plans::monitoring_worklist(state, ctx, coordinator).await?;
     for r in state
         .store
@@ -129,8 +129,8 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
             .into_iter()
             .filter(|r| is_overdue(ReferralStatus::Sent, r.sent_at, now, days))
             .collect();
-        let cfg = ctx.config()?;
-        let today = today_jst();
+        let cfg = state.config(&ctx.municipality)?;
+        let today = ctx.today;
         let since = (window_start(today)
             .and_hms_opt(0, 0, 0)
             .map_or_else(Utc::now, |d| d.and_utc()))
@@ -142,7 +142,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
         {
             if let Some(warning) = early_warning(state, &cfg, root).await? {
                 let facts = state.store.person_facts(ctx.municipality.id, root).await?;
-                let visible = may_read(ctx, &facts);
+                let visible = may_read(state, ctx, &facts);
                 let name = if visible {
                     state.store.person_any(root).await?.map(|p| p.name)
                 } else {
@@ -159,18 +159,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
 pub async fn read_worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError> {
     let w = worklist(state, ctx).await?;
     if !w.is_empty() {
-        audit(
-            state,
-            ctx,
-            AuditAction::View,
-            Object {
-                kind: "worklist",
-                id: "",
-            },
-            "",
-            "",
-        )
-        .await?;
+        record_list(state, ctx, "worklist").await?;
     }
     Ok(w)
 }
@@ -243,10 +232,7 @@ fn worklist_markup(w: &Worklist) -> Markup {
     }
 }
 
-pub async fn home(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    Page(ctx): Page,
-) -> Result<Markup, PageError> {
+pub async fn home(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageError> {
     let roles: Vec<&str> = ctx.actor.roles.iter().map(|r| r.label()).collect();
     let w = read_worklist(&state, &ctx).await?;
     Ok(page(

@@ -2,10 +2,12 @@
 //! ヤングケアラー, 高齢独居/高齢夫婦のみ: computed, never typed), and one timeline.
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_domain::access::{Action, Grant, View};
+use chrono::NaiveDate;
+use kasane_app::guard::Grant;
+use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::household::{MemberFacts, Relationship, SignalEvidence, signals};
 use kasane_domain::person::BirthDate;
@@ -17,10 +19,11 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, household_access, person_access, today_jst};
+use crate::http::work::Work;
 use crate::views::fmt::age_label;
 use crate::views::layout::{empty, page};
 use crate::views::timeline::{Timeline, timeline_table};
+use kasane_app::guard::{Object, household_access, person_access, record};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,7 +37,7 @@ pub async fn household_signals(
     state: &AppState,
     members: &[Member],
 ) -> Result<Vec<SignalEvidence>, AppError> {
-    let today = today_jst();
+    let today = state.today();
     let mut facts = Vec::with_capacity(members.len());
     for m in members.iter().filter(|m| m.left_on.is_none()) {
         facts.push(MemberFacts {
@@ -78,7 +81,7 @@ pub async fn create_household(
             district_code: p.district_code.as_deref(),
         },
         label,
-        access.grant.basis.code(),
+        &access.grant,
     )
     .await
 }
@@ -92,14 +95,13 @@ pub struct NewHead<'a> {
 }
 
 /// Creates a household at the head's address (labelled 「〇〇さんの世帯」 unless `label`
-/// says otherwise) with them as its head from today, audited with `basis`. The caller has
-/// checked that it may write about the head.
+/// says otherwise) with them as its head from today, audited with the head's `grant`.
 pub async fn start_household(
     state: &AppState,
     ctx: &Ctx,
     head: NewHead<'_>,
     label: &str,
-    basis: &str,
+    grant: &Grant,
 ) -> Result<i64, AppError> {
     let label = match label.trim() {
         "" => format!(
@@ -129,20 +131,20 @@ pub async fn start_household(
                 relationship: Relationship::Head.code(),
                 is_head: true,
                 is_carer: false,
-                joined_on: today_jst(),
+                joined_on: ctx.today,
             },
         )
         .await?;
     let oid = id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        grant,
         AuditAction::Create,
         Object {
             kind: "household",
             id: &oid,
         },
-        basis,
         "",
     )
     .await?;
@@ -150,7 +152,7 @@ pub async fn start_household(
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, PageError> {
@@ -216,7 +218,7 @@ pub async fn add_member_to(
                 AppError::BadRequest(e.to_string())
             })?;
     let joined_on = match m.joined_on.trim() {
-        "" => today_jst(),
+        "" => ctx.today,
         s => parse_date(s).map_err(|e| AppError::Validation(vec![format!("転入日: {e}")]))?,
     };
     state
@@ -235,15 +237,15 @@ pub async fn add_member_to(
         )
         .await?;
     let oid = household_id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        &grant,
         AuditAction::Update,
         Object {
             kind: "household",
             id: &oid,
         },
-        grant.basis.code(),
         "member",
     )
     .await?;
@@ -251,7 +253,7 @@ pub async fn add_member_to(
 }
 
 async fn add_member(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<MemberForm>,
@@ -261,8 +263,7 @@ async fn add_member(
     Ok(Redirect::to(&format!("/households/{id}")).into_response())
 }
 
-fn member_rows(members: &[Member]) -> Markup {
-    let today = today_jst();
+fn member_rows(members: &[Member], today: NaiveDate) -> Markup {
     html! {
         table {
             thead { tr { th { "氏名" } th { "続柄" } th { "年齢" } th { "介護・世話" } th { "期間" } } }
@@ -298,7 +299,7 @@ pub async fn load_household(
     id: i64,
 ) -> Result<HouseholdView, AppError> {
     let (household, grant) = household_access(state, ctx, Action::Read, id).await?;
-    if grant.view == View::ReferralSheet {
+    if grant.view() == View::ReferralSheet {
         return Err(AppError::NotFound);
     }
     let (past, current): (Vec<Member>, Vec<Member>) = state
@@ -318,7 +319,7 @@ pub async fn load_household(
 }
 
 async fn household_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -331,10 +332,10 @@ async fn household_page(
     } = load_household(&state, &ctx, id).await?;
     let roots: Vec<i64> = current.iter().map(|m| m.person_id).collect();
     let timeline = Timeline::of_household(&state, id, &roots).await?;
-    let writable = grant.view == View::Full;
+    let writable = grant.view() == View::Full;
     let cases = crate::views::cases::household_section(&state, &ctx, household.id, grant).await?;
     let body = html! {
-        p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
+        p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
             h2 { "世帯の状況(記録から自動判定)" }
             @if found.is_empty() { (empty("該当するものはありません。")) }
@@ -343,8 +344,8 @@ async fn household_page(
         section.card {
             h2 { "世帯員" }
             dl.facts { dt { "住所" } dd { (household.address) } }
-            @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current)) }
-            @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past)) }
+            @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current, ctx.today)) }
+            @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past, ctx.today)) }
         }
         (cases)
         @if writable {

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{NaiveDateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use kasane_domain::access::{Action, Subject};
 use kasane_domain::intake::{
     Channel, ConcernItem, ConsulterKind, IntakeDraft, IntakeRules, Outcome, Urgency, ValidIntake,
@@ -23,13 +23,15 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{
-    Object, PersonAccess, audit, authorize, household_access, may_read, person_access,
-};
+use crate::http::work::Work;
 use crate::views::fmt::jst;
 use crate::views::households::{NewHead, start_household};
 use crate::views::layout::page;
-use crate::views::persons::{PersonForm, birth_label};
+use crate::views::persons::birth_label;
+use kasane_app::consultation::person::PersonDraft;
+use kasane_app::guard::{
+    Object, PersonAccess, authorize, household_access, may_read, not_found, person_access, record,
+};
 use kasane_domain::audit::AuditAction;
 
 pub fn routes() -> Router<AppState> {
@@ -45,7 +47,7 @@ pub struct IntakeForm {
     pub person_id: Option<i64>,
     /// `""` (not decided yet), `"new"`, or the id of a candidate the worker picked.
     pub person_choice: String,
-    pub person: PersonForm,
+    pub person: PersonDraft,
     pub draft: IntakeDraft,
     pub referral_reason: String,
     /// The household select of a known person: `None` until the form is sent (then the
@@ -171,10 +173,10 @@ pub async fn check_household(
             } else {
                 match household_access(state, ctx, Action::Read, id).await {
                     Ok(_) => None,
-                    Err(AppError::NotFound | AppError::Forbidden(_)) => {
+                    Err(kasane_app::AppError::NotFound | kasane_app::AppError::Forbidden(_)) => {
                         Some(HOUSEHOLD_NOT_THE_PERSONS)
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(e.into()),
                 }
             }
         }
@@ -226,12 +228,8 @@ struct NewQuery {
     person_id: Option<i64>,
 }
 
-fn now_local() -> NaiveDateTime {
-    (Utc::now() + TimeDelta::hours(9)).naive_utc()
-}
-
 async fn new_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<NewQuery>,
 ) -> Result<Markup, PageError> {
@@ -253,7 +251,7 @@ async fn new_page(
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> Result<Response, PageError> {
@@ -297,7 +295,7 @@ pub struct IntakeSubmission<'a> {
     /// from); then `person` is ignored.
     pub person_id: Option<i64>,
     /// The new person's fields when `person_id` is `None`.
-    pub person: &'a PersonForm,
+    pub person: &'a PersonDraft,
     /// The worker has seen the 名寄せ candidates (or chose to create a new person anyway).
     pub confirm_new_person: bool,
     pub draft: &'a IntakeDraft,
@@ -329,13 +327,17 @@ pub async fn submit_intake(
     ctx: &Ctx,
     s: &IntakeSubmission<'_>,
 ) -> Result<IntakeResult, AppError> {
-    let cfg = ctx.config()?;
-    let rules = IntakeRules::from_config(&cfg, now_local(), ctx.agency.id);
+    let cfg = state.config(&ctx.municipality)?;
+    let rules = IntakeRules::from_config(
+        &cfg,
+        (state.now() + TimeDelta::hours(9)).naive_utc(),
+        ctx.agency.id,
+    );
     let intake = validate(s.draft, &rules);
     let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();
     let person_fields = match s.person_id {
         Some(_) => Ok(None),
-        None => s.person.parse(&districts).map(Some),
+        None => s.person.parse(&districts, state.today()).map(Some),
     };
     let mut errors: Vec<String> = Vec::new();
     if let Err(e) = &intake {
@@ -412,7 +414,7 @@ pub async fn save_intake(
         // Only this municipality's agencies can receive a つなぎ.
         state.store.agency(ctx.municipality.id, to).await?;
     }
-    let (person_id, basis, household_id) = match person {
+    let (person_id, grant, household_id) = match person {
         IntakePerson::Existing(id) => {
             let access = person_access(state, ctx, Action::Create, id).await?;
             let household_id = match household.0 {
@@ -423,7 +425,7 @@ pub async fn save_intake(
                     return Err(AppError::Validation(vec![NEW_HOUSEHOLD_FOR_KNOWN.into()]));
                 }
             };
-            (access.person.id, access.grant.basis.code(), household_id)
+            (access.person.id, access.grant, household_id)
         }
         IntakePerson::New(fields) => {
             let subject = Subject::NewPerson {
@@ -452,11 +454,11 @@ pub async fn save_intake(
                         address: &fields.address,
                         district_code: fields.district_code.as_deref(),
                     };
-                    Some(start_household(state, ctx, head, "", grant.basis.code()).await?)
+                    Some(start_household(state, ctx, head, "", &grant).await?)
                 }
                 _ => None,
             };
-            (id, grant.basis.code(), household_id)
+            (id, grant, household_id)
         }
     };
     let reason = match referral_reason.trim() {
@@ -472,29 +474,29 @@ pub async fn save_intake(
         )
         .await?;
     let oid = intake_id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        &grant,
         AuditAction::Create,
         Object {
             kind: "intake",
             id: &oid,
         },
-        basis,
         "",
     )
     .await?;
     if let Some(rid) = referral_id {
         let oid = rid.to_string();
-        audit(
+        record(
             state,
             ctx,
+            &grant,
             AuditAction::Create,
             Object {
                 kind: "referral",
                 id: &oid,
             },
-            basis,
             "",
         )
         .await?;
@@ -567,7 +569,7 @@ pub async fn candidates(
         }
         let reasons = reasons_label(&s.reasons);
         let facts = state.store.person_facts(p.municipality_id, p.id).await?;
-        let visible = may_read(ctx, &facts);
+        let visible = may_read(state, ctx, &facts);
         if visible {
             out.push(Candidate::Visible {
                 person: Box::new(p),
@@ -598,7 +600,7 @@ async fn render_form(
     errors: &[String],
     candidates: &[Candidate],
 ) -> Result<Markup, AppError> {
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     let households = match known {
         Some(k) => current_households(state, k.id).await?,
@@ -625,7 +627,7 @@ async fn render_form(
                 input type="hidden" name="person_id" value=(k.id);
                 section.card {
                     h2 { "本人" }
-                    p { strong { (k.name) } " " (k.furigana.as_deref().unwrap_or("")) " " (birth_label(k)) }
+                    p { strong { (k.name) } " " (k.furigana.as_deref().unwrap_or("")) " " (birth_label(k, ctx.today)) }
                     label { "世帯"
                         select name="household_id" {
                             option value="" selected[chosen_household.is_none()] { "世帯を指定しない" }
@@ -645,7 +647,7 @@ async fn render_form(
                             @match c {
                                 Candidate::Visible { person, score, reasons } => label.candidate {
                                     input type="radio" name="person_choice" value=(person.id) required;
-                                    " " strong { (person.name) } " " (person.furigana.as_deref().unwrap_or("")) " " (birth_label(person))
+                                    " " strong { (person.name) } " " (person.furigana.as_deref().unwrap_or("")) " " (birth_label(person, ctx.today))
                                     " — 一致度 " (score) "(" (reasons) ")"
                                 },
                                 Candidate::Elsewhere { agency, reasons } => p.elsewhere {
@@ -756,25 +758,23 @@ pub async fn intake_access(
     ctx: &Ctx,
     id: i64,
 ) -> Result<(kasane_store::intake::Intake, PersonAccess), AppError> {
-    let intake = state
-        .store
-        .intake_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(intake) = state.store.intake_any(id).await? else {
+        return Err(not_found(state, ctx, "intake", id).await.into());
+    };
     let access = person_access(state, ctx, Action::Read, intake.person_id).await?;
-    if access.grant.view == kasane_domain::access::View::ReferralSheet {
+    if access.grant.view() == kasane_domain::access::View::ReferralSheet {
         return Err(AppError::NotFound);
     }
     Ok((intake, access))
 }
 
 async fn intake_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
     let (intake, access) = intake_access(&state, &ctx, id).await?;
-    let cfg = ctx.config()?;
+    let cfg = state.config(&ctx.municipality)?;
     let (issues, concerns) = state.store.intake_tags(id).await?;
     let issue_names: BTreeMap<&str, &str> = cfg
         .issue_categories

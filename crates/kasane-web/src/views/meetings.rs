@@ -13,20 +13,21 @@
 //! functions here are shared by the pages and `api::meetings`.
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, TimeDelta};
-use kasane_domain::access::{Action, Grant, agency_may_read, may_see_person_data};
+use kasane_app::guard::Grant;
+use kasane_domain::access::{Action, agency_may_read, may_see_person_data};
 use kasane_domain::audit::AuditAction;
-use kasane_domain::identity::{AgencyId, Role};
+use kasane_domain::identity::AgencyId;
 use kasane_domain::meeting::{
-    MeetingDraft, MeetingKind, RoleDraft, check_agenda, check_minutes, may_read_minutes,
-    offer_move_to_multilayer, validate_meeting, validate_role,
+    MeetingDraft, MeetingKind, RoleDraft, check_agenda, check_minutes, offer_move_to_multilayer,
+    validate_meeting, validate_role,
 };
 use kasane_domain::wareki::format_wareki;
 use kasane_store::case::Case;
-use kasane_store::meeting::{AgendaItem, Meeting, Member, RoleAssignment};
+use kasane_store::meeting::{AgendaItem, Meeting, RoleAssignment};
 use kasane_store::municipality::Agency;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -34,12 +35,14 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{
-    Object, audit, case_access, case_access_with_facts, listed_case, may_read, today_jst,
-};
+use crate::http::work::Work;
 use crate::views::cases::record_holding;
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
+use kasane_app::guard::{
+    Object, case_access, case_access_with_facts, listed_case, may_read, meeting_access,
+    meeting_to_create, record,
+};
 
 pub const PAGE_SIZE: i64 = 30;
 /// 重層的支援会議 to move a case to are read in one bounded list: meetings are few (a few
@@ -112,89 +115,16 @@ pub fn already(msg: &'static str) -> impl Fn(kasane_store::StoreError) -> AppErr
     }
 }
 
-/// Whether the caller is a coordinator (相談支援包括化推進員) of the municipality's
-/// coordinating agency (多機関協働事業者).
-pub async fn coordinates(state: &AppState, ctx: &Ctx) -> Result<bool, AppError> {
-    Ok(ctx.actor.has(Role::Coordinator)
-        && state.store.coordinating_agency(ctx.municipality.id).await? == Some(ctx.agency.id))
-}
-
-const NOT_MANAGER: &str = "この会議を運営(作成・構成員・議題・会議録・役割分担・プランの承認)できるのは、主催機関の職員または多機関協働事業者の相談支援包括化推進員です";
 const NO_PERSON_ROLE: &str =
     "会議の記録は相談員または相談支援包括化推進員の役割を持つ職員のみ扱えます";
 
-/// A meeting as the caller may see it.
-#[derive(Debug, Clone)]
-pub struct MeetingView {
-    pub meeting: Meeting,
-    pub kind: MeetingKind,
-    pub members: Vec<Member>,
-    /// The caller may manage it.
-    pub manager: bool,
-}
-
-impl MeetingView {
-    pub fn acknowledged(&self) -> Vec<AgencyId> {
-        self.members
-            .iter()
-            .filter(|m| m.acknowledged_at.is_some())
-            .map(|m| m.agency_id)
-            .collect()
-    }
-
-    pub fn participants(&self) -> Vec<AgencyId> {
-        self.members.iter().map(|m| m.agency_id).collect()
-    }
-
-    /// The domain's rule: 支援会議 minutes for acknowledged members and the host.
-    pub fn minutes_readable_by(&self, agency: AgencyId) -> bool {
-        may_read_minutes(
-            self.kind,
-            agency,
-            self.meeting.host_agency_id,
-            &self.acknowledged(),
-            &self.participants(),
-        )
-    }
-}
+/// A meeting as the caller may see it: decided by the access rule (`Subject::Meeting`).
+pub type MeetingView = kasane_app::guard::MeetingAccess;
 
 /// Loads meeting `id` for the caller: its host, its member agencies and the coordinating
-/// agency's coordinator see it; anyone else (and another municipality) gets 404.
+/// agency's coordinator see it; anyone else (and another municipality) gets 404, audited.
 pub async fn load_meeting(state: &AppState, ctx: &Ctx, id: i64) -> Result<MeetingView, AppError> {
-    let meeting = state
-        .store
-        .meeting_any(id)
-        .await?
-        .filter(|m| m.municipality_id == ctx.municipality.id)
-        .ok_or(AppError::NotFound)?;
-    if !may_see_person_data(&ctx.actor) {
-        return Err(AppError::NotFound);
-    }
-    let kind: MeetingKind = meeting.kind.parse().map_err(|_| AppError::Internal)?;
-    let members = state.store.meeting_members(id).await?;
-    let manager = meeting.host_agency_id == ctx.agency.id || coordinates(state, ctx).await?;
-    if !manager && !members.iter().any(|m| m.agency_id == ctx.agency.id) {
-        let oid = id.to_string();
-        audit(
-            state,
-            ctx,
-            AuditAction::Denied,
-            Object {
-                kind: "meeting",
-                id: &oid,
-            },
-            "",
-            "主催機関・構成員・多機関協働事業者のいずれでもありません",
-        )
-        .await?;
-        return Err(AppError::NotFound);
-    }
-    Ok(MeetingView {
-        meeting,
-        kind,
-        members,
-        manager,
-    })
+    Ok(meeting_access(state, ctx, Action::Read, id).await?)
 }
 
 /// Loads a meeting the caller manages: 404 if they cannot see it, 403 if they only attend.
@@ -203,32 +133,29 @@ pub async fn managed_meeting(
     ctx: &Ctx,
     id: i64,
 ) -> Result<MeetingView, AppError> {
-    let m = load_meeting(state, ctx, id).await?;
-    if !m.manager {
-        return Err(AppError::Forbidden(NOT_MANAGER.into()));
-    }
-    Ok(m)
+    Ok(meeting_access(state, ctx, Action::Update, id).await?)
 }
 
 /// Whether the caller may read a case, not audited (for the monitoring worklist, which
 /// leaves out what the caller may not read); lines that show a case use
 /// `guard::listed_case`, which audits the grant.
 pub async fn peek_case(state: &AppState, ctx: &Ctx, case: &Case) -> Result<bool, AppError> {
-    Ok(may_read(ctx, &state.store.case_facts(case).await?))
+    Ok(may_read(state, ctx, &state.store.case_facts(case).await?))
 }
 
-/// Audits an action on a meeting or plan record (a type and an id, never the content).
+/// Audits an action on a meeting or plan record the caller was granted (a type and an
+/// id, never the content).
 pub async fn audit_record(
     state: &AppState,
     ctx: &Ctx,
     action: AuditAction,
     kind: &str,
     id: i64,
-    basis: &str,
+    grant: &Grant,
     reason: &str,
 ) -> Result<(), AppError> {
     let oid = id.to_string();
-    audit(state, ctx, action, Object { kind, id: &oid }, basis, reason).await
+    Ok(record(state, ctx, grant, action, Object { kind, id: &oid }, reason).await?)
 }
 
 /// The meetings the caller may see (host, member, or all for the coordinating agency's
@@ -242,7 +169,7 @@ pub async fn list_meetings(
     if !may_see_person_data(&ctx.actor) {
         return Err(AppError::Forbidden(NO_PERSON_ROLE.into()));
     }
-    let all = coordinates(state, ctx).await?;
+    let all = ctx.coordinates();
     let offset = (page_no.max(1) - 1) * PAGE_SIZE;
     Ok(state
         .store
@@ -296,9 +223,7 @@ pub async fn create_meeting(
         .agency(ctx.municipality.id, valid.host_agency_id)
         .await
         .map_err(|_| invalid(&["主催機関: この自治体にない機関です"]))?;
-    if valid.host_agency_id != ctx.agency.id && !coordinates(state, ctx).await? {
-        return Err(AppError::Forbidden(NOT_MANAGER.into()));
-    }
+    let grant = meeting_to_create(state, ctx, valid.kind, valid.host_agency_id).await?;
     let id = state
         .store
         .create_meeting(ctx.municipality.id, &valid, ctx.user.id)
@@ -315,7 +240,7 @@ pub async fn create_meeting(
         AuditAction::Create,
         "meeting",
         id,
-        "",
+        &grant,
         valid.kind.code(),
     )
     .await?;
@@ -352,7 +277,7 @@ pub async fn add_member(
         AuditAction::Update,
         "meeting",
         id,
-        "",
+        &m.grant,
         &format!("add_member:{agency_id}"),
     )
     .await
@@ -373,7 +298,7 @@ pub async fn acknowledge(
         .iter()
         .find(|x| x.agency_id == agency_id)
         .ok_or(AppError::NotFound)?;
-    if !m.manager && ctx.agency.id != agency_id {
+    if !m.manages() && ctx.agency.id != agency_id {
         return Err(AppError::Forbidden(
             "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します".into(),
         ));
@@ -394,7 +319,7 @@ pub async fn acknowledge(
         AuditAction::Update,
         "meeting",
         id,
-        "",
+        &m.grant,
         &format!("acknowledge:{agency_id}"),
     )
     .await
@@ -422,7 +347,7 @@ pub async fn add_case(
     let agenda = state.store.agenda(id).await?;
     check_agenda(
         m.kind,
-        facts.has_meeting_consent(today_jst()),
+        facts.has_meeting_consent(ctx.today),
         case.status == "closed",
         current_item(&agenda, case.id).is_some(),
     )
@@ -437,7 +362,7 @@ pub async fn add_case(
         AuditAction::Create,
         "meeting_agenda",
         item,
-        grant.basis.code(),
+        &grant,
         &format!("meeting:{id} case:{}", case.id),
     )
     .await?;
@@ -452,7 +377,7 @@ pub async fn remove_case(
     item_id: i64,
     reason: &str,
 ) -> Result<(), AppError> {
-    managed_meeting(state, ctx, id).await?;
+    let m = managed_meeting(state, ctx, id).await?;
     let item = state
         .store
         .agenda_item(item_id)
@@ -475,7 +400,7 @@ pub async fn remove_case(
         AuditAction::Update,
         "meeting_agenda",
         item.id,
-        "",
+        &m.grant,
         reason,
     )
     .await
@@ -521,7 +446,7 @@ pub async fn save_minutes(
         AuditAction::Update,
         "meeting_agenda",
         item.id,
-        grant.basis.code(),
+        &grant,
         "minutes",
     )
     .await
@@ -568,7 +493,7 @@ pub async fn assign_role(
         AuditAction::Create,
         "role_assignment",
         rid,
-        grant.basis.code(),
+        &grant,
         "",
     )
     .await?;
@@ -600,8 +525,8 @@ pub async fn agenda_lines(
     ctx: &Ctx,
     m: &MeetingView,
 ) -> Result<Vec<AgendaLine>, AppError> {
-    let today = today_jst();
-    let minutes_rule = m.minutes_readable_by(ctx.agency.id);
+    let today = ctx.today;
+    let minutes_rule = m.minutes_readable(state, ctx);
     let mut lines = Vec::new();
     for item in state.store.agenda(m.meeting.id).await? {
         let Some(case) = state.store.case_any(item.case_id).await? else {
@@ -678,7 +603,7 @@ fn parse_kind(raw: &str) -> Option<MeetingKind> {
 }
 
 async fn list_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
@@ -687,7 +612,7 @@ async fn list_page(
     let (meetings, total) = list_meetings(&state, &ctx, kind, page_no).await?;
     // Registering is offered to the configured host's staff and the coordinator (others
     // could still host a meeting of their own: the form itself decides).
-    let coordinator = coordinates(&state, &ctx).await?;
+    let coordinator = ctx.coordinates();
     let may_register = |k: MeetingKind| coordinator || hosts(&ctx.agency, k);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let link = |p: i64| format!("/meetings?kind={}&page={p}", q.kind);
@@ -782,7 +707,7 @@ fn meeting_form(ctx: &Ctx, agencies: &[Agency], d: &MeetingDraft, errors: &[Stri
 }
 
 async fn new_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<NewQuery>,
 ) -> Result<Markup, PageError> {
@@ -792,7 +717,7 @@ async fn new_page(
     let kind = parse_kind(&q.kind).unwrap_or(MeetingKind::Support);
     let draft = MeetingDraft {
         kind: kind.code().to_string(),
-        held_on: format_wareki(today_jst()),
+        held_on: format_wareki(ctx.today),
         ..MeetingDraft::default()
     };
     let agencies = state.store.agencies(ctx.municipality.id).await?;
@@ -822,7 +747,7 @@ struct MeetingFormData {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Form(f): Form<MeetingFormData>,
 ) -> Result<Response, PageError> {
@@ -890,7 +815,7 @@ fn members_table(ctx: &Ctx, m: &MeetingView, forms: bool) -> Markup {
                                     None => {
                                         @if m.kind == MeetingKind::Support { span.badge.warn { "未確認" } }
                                         @else { span.badge { "未確認" } }
-                                        @if forms && (m.manager || ctx.agency.id == x.agency_id) {
+                                        @if forms && (m.manages() || ctx.agency.id == x.agency_id) {
                                             " "
                                             form.inline.noprint method="post" action={ "/meetings/" (m.meeting.id) "/members/" (x.agency_id) "/acknowledge" } {
                                                 input type="hidden" name="csrf" value=(ctx.csrf_token());
@@ -969,7 +894,7 @@ fn agenda_line(ctx: &Ctx, m: &MeetingView, l: &AgendaLine, agencies: &[Agency]) 
             @if l.offer_move {
                 p.noprint { span.badge { "本人同意あり" } " " a href={ "/cases/" (item.case_id) "/move-to-multilayer" } { (kind_name(ctx, MeetingKind::Multilayer)) "へ移す" } }
             }
-            @if m.manager && current && l.subject.is_some() {
+            @if m.manages() && current && l.subject.is_some() {
                 details.noprint {
                     summary { "会議録・役割分担を記録する" }
                     form method="post" action={ "/meetings/" (mid) "/agenda/" (item.id) "/minutes" } {
@@ -996,7 +921,7 @@ fn agenda_line(ctx: &Ctx, m: &MeetingView, l: &AgendaLine, agencies: &[Agency]) 
                     }
                 }
             }
-            @if m.manager && current {
+            @if m.manages() && current {
                 form.inline.noprint method="post" action={ "/meetings/" (mid) "/agenda/" (item.id) "/remove" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     button type="submit" { "議題から外す" }
@@ -1010,7 +935,7 @@ fn agenda_line(ctx: &Ctx, m: &MeetingView, l: &AgendaLine, agencies: &[Agency]) 
 }
 
 async fn meeting_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -1018,8 +943,8 @@ async fn meeting_page(
     let lines = agenda_lines(&state, &ctx, &m).await?;
     let all = state.store.agencies(ctx.municipality.id).await?;
     let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
-    let candidates = if m.manager {
-        let viewer = crate::http::guard::viewer(&state, &ctx).await?;
+    let candidates = if m.manages() {
+        let viewer = kasane_app::guard::viewer(&state, &ctx);
         let (cases, _) = state.store.list_cases(viewer, None, 500, 0).await?;
         cases
             .into_iter()
@@ -1041,7 +966,7 @@ async fn meeting_page(
         section.card {
             h2 { "構成員" }
             (members_table(&ctx, &m, true))
-            @if m.manager {
+            @if m.manages() {
                 form.noprint method="post" action={ "/meetings/" (id) "/members" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     div.grid {
@@ -1063,7 +988,7 @@ async fn meeting_page(
             h2 { "議題(ケース)" }
             @if lines.is_empty() { (empty("議題はまだありません。")) }
             ul.agenda { @for l in &lines { (agenda_line(&ctx, &m, l, &agencies)) } }
-            @if m.manager {
+            @if m.manages() {
                 form.noprint method="post" action={ "/meetings/" (id) "/agenda" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     label { "議題にするケース "
@@ -1096,23 +1021,13 @@ async fn meeting_page(
 /// The printable minutes (A4): header, members, and each agenda case the caller may read
 /// with its minutes and roles.
 async fn print_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let m = load_meeting(&state, &ctx, id).await?;
+    // Printing is data leaving the system: decided and recorded as an export.
+    let m = meeting_access(&state, &ctx, Action::Export, id).await?;
     let lines = agenda_lines(&state, &ctx, &m).await?;
-    // Printing is data leaving the system: recorded as such.
-    audit_record(
-        &state,
-        &ctx,
-        AuditAction::Export,
-        "meeting",
-        id,
-        "",
-        "minutes_print",
-    )
-    .await?;
     let body = html! {
         div.sheet {
             section.card { (header_facts(&ctx, &m)) }
@@ -1167,7 +1082,7 @@ fn back(id: i64) -> Response {
 }
 
 async fn member_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(f): Form<MemberForm>,
@@ -1190,7 +1105,7 @@ struct CsrfForm {
 }
 
 async fn acknowledge_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path((id, agency_id)): Path<(i64, i64)>,
     Form(f): Form<CsrfForm>,
@@ -1208,7 +1123,7 @@ struct AgendaForm {
 }
 
 async fn agenda_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(f): Form<AgendaForm>,
@@ -1219,7 +1134,7 @@ async fn agenda_post(
 }
 
 async fn remove_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path((id, item)): Path<(i64, i64)>,
     Form(f): Form<CsrfForm>,
@@ -1239,7 +1154,7 @@ struct MinutesForm {
 }
 
 async fn minutes_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path((id, item)): Path<(i64, i64)>,
     Form(f): Form<MinutesForm>,
@@ -1265,7 +1180,7 @@ struct RoleForm {
 }
 
 async fn role_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(f): Form<RoleForm>,
@@ -1312,7 +1227,7 @@ pub async fn move_state(state: &AppState, ctx: &Ctx, case_id: i64) -> Result<Mov
     Ok(MoveState {
         case,
         support_items,
-        has_consent: facts.has_meeting_consent(today_jst()),
+        has_consent: facts.has_meeting_consent(ctx.today),
     })
 }
 
@@ -1366,8 +1281,8 @@ pub async fn move_to_multilayer(
 
 /// 重層的支援会議 the caller manages, held from [`RECENT_DAYS`] ago on, soonest first.
 async fn move_targets(state: &AppState, ctx: &Ctx) -> Result<Vec<Meeting>, AppError> {
-    let all = coordinates(state, ctx).await?;
-    let since = today_jst() - TimeDelta::days(RECENT_DAYS);
+    let all = ctx.coordinates();
+    let since = ctx.today - TimeDelta::days(RECENT_DAYS);
     let (rows, _) = state
         .store
         .list_meetings(
@@ -1425,7 +1340,7 @@ fn move_form(ctx: &Ctx, s: &MoveState, targets: &[Meeting], errors: &[String]) -
 }
 
 async fn move_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(case_id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -1452,7 +1367,7 @@ struct MoveFormData {
 }
 
 async fn move_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(case_id): Path<i64>,
     Form(f): Form<MoveFormData>,

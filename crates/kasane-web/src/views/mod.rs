@@ -32,6 +32,15 @@ pub mod timeline;
 const CSS: &str = include_str!("../../assets/kasane.css");
 const JS: &str = include_str!("../../assets/kasane.js");
 
+/// What is served outside any unit of work: the assets and the health check (no personal
+/// data, no writes — and `/healthz` must not wait for the database's write lock).
+pub fn open_router() -> Router<AppState> {
+    Router::new()
+        .route("/assets/kasane.css", get(css))
+        .route("/assets/kasane.js", get(js))
+        .route("/healthz", get(healthz))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
@@ -46,9 +55,6 @@ pub fn router() -> Router<AppState> {
         .route("/community", get(community))
         .route("/statistics", get(municipality::statistics_page))
         .route("/audit", get(audit::audit_page))
-        .route("/assets/kasane.css", get(css))
-        .route("/assets/kasane.js", get(js))
-        .route("/healthz", get(healthz))
         .merge(persons::routes())
         .merge(intakes::routes())
         .merge(referrals::routes())

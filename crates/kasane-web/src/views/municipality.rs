@@ -1,7 +1,7 @@
 //! The municipality's configuration as workers see it: agencies, local names of meetings
 //! and programmes, districts, the pillars, and the implementation plan.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use kasane_domain::access::{Action, Subject};
 use kasane_domain::municipality::{AgencyKind, MunicipalityConfig, Pillar};
 use maud::{Markup, html};
@@ -9,12 +9,16 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, authorize};
+use crate::http::work::Work;
 use crate::views::fmt::fiscal_year;
 use crate::views::layout::{empty, page};
+use kasane_app::guard::{Object, authorize};
 
 /// The caller's municipality configuration, after the access rule allowed reading it.
-async fn config(state: &AppState, ctx: &Ctx) -> Result<MunicipalityConfig, AppError> {
+async fn config(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<std::sync::Arc<MunicipalityConfig>, AppError> {
     let subject = Subject::MunicipalityConfig {
         municipality_id: ctx.municipality.id,
     };
@@ -30,13 +34,10 @@ async fn config(state: &AppState, ctx: &Ctx) -> Result<MunicipalityConfig, AppEr
         },
     )
     .await?;
-    ctx.config()
+    Ok(state.config(&ctx.municipality)?)
 }
 
-pub async fn municipality_page(
-    State(state): State<AppState>,
-    Page(ctx): Page,
-) -> Result<Markup, PageError> {
+pub async fn municipality_page(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageError> {
     let cfg = config(&state, &ctx).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     let agency_link = |code: &str| -> Markup {
@@ -122,7 +123,7 @@ fn agency_table(
 }
 
 pub async fn agency_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -247,10 +248,7 @@ fn figure_table(figures: &[&kasane_domain::municipality::SeedFigure]) -> Markup 
 }
 
 /// 統計・計画: the seed figures later reports compare against, and the plan schedule.
-pub async fn statistics_page(
-    State(state): State<AppState>,
-    Page(ctx): Page,
-) -> Result<Markup, PageError> {
+pub async fn statistics_page(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageError> {
     let cfg = config(&state, &ctx).await?;
     let figures: Vec<_> = cfg.seed_figures.iter().collect();
     let body = html! {

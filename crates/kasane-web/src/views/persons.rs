@@ -1,26 +1,27 @@
 //! Pages: persons — search, the person page with its timeline, and 名寄せ links.
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chrono::NaiveDate;
 use kasane_domain::access::{Action, View};
 use kasane_domain::identity::Role;
-use kasane_domain::name::{Furigana, PersonName, kana_key, match_key};
-use kasane_domain::person::{FieldError, PersonFieldsInput, validate_person_fields};
+use kasane_domain::name::{kana_key, match_key};
 use kasane_domain::wareki::{format_wareki, parse_date};
-use kasane_store::person::{Person, PersonFields, PersonSearch};
+use kasane_store::person::{Person, PersonSearch};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, PersonAccess, audit, person_access, today_jst, viewer};
+use crate::http::work::Work;
 use crate::views::fmt::{age_label, jst};
 use crate::views::layout::{empty, page};
 use crate::views::timeline::{Timeline, timeline_table};
+use kasane_app::guard::{Object, PersonAccess, person_access, record, record_list, viewer};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -30,78 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(person_page))
         .route("/persons/{id}/link", post(link))
         .route("/persons/{id}/split", post(split))
-}
-
-/// The person part of a form (the intake form and the person edit form share it; the API
-/// takes the same fields as JSON).
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
-pub struct PersonForm {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub furigana: String,
-    #[serde(default)]
-    pub birth_date: String,
-    #[serde(default)]
-    pub sex: String,
-    #[serde(default)]
-    pub address: String,
-    #[serde(default)]
-    pub district: String,
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default)]
-    pub note: String,
-    #[serde(default)]
-    pub external_id: String,
-}
-
-impl PersonForm {
-    /// Validates every field and derives the 名寄せ keys; all problems at once.
-    pub fn parse(&self, districts: &[&str]) -> Result<PersonFields, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let name = PersonName::parse(&self.name).map_err(|e| FieldError {
-            field: "name",
-            message: e.to_string(),
-        });
-        let furigana = match self.furigana.trim() {
-            "" => Ok(None),
-            f => Furigana::parse(f).map(Some).map_err(|e| FieldError {
-                field: "furigana",
-                message: e.to_string(),
-            }),
-        };
-        let input = PersonFieldsInput {
-            birth_date: &self.birth_date,
-            sex: &self.sex,
-            address: &self.address,
-            district: &self.district,
-            phone: &self.phone,
-            note: &self.note,
-            external_id: &self.external_id,
-        };
-        let rest = validate_person_fields(&input, districts, today_jst());
-        let name = name.map_err(|e| errors.push(e)).ok();
-        let furigana = furigana.map_err(|e| errors.push(e)).ok();
-        let rest = rest.map_err(|e| errors.extend(e)).ok();
-        match (name, furigana, rest) {
-            (Some(name), Some(furigana), Some(f)) if errors.is_empty() => Ok(PersonFields {
-                name_key: match_key(name.as_str()),
-                kana_key: furigana.as_ref().map(|k| kana_key(k.as_str())),
-                name: name.as_str().to_string(),
-                furigana: furigana.map(|k| k.as_str().to_string()),
-                birth_date: f.birth_date.map(|b| b.date()),
-                sex: f.sex.map(|s| s.code().to_string()),
-                address: f.address.unwrap_or_default(),
-                district_code: f.district,
-                phone_digits: f.phone.as_ref().map(|p| p.digits().to_string()),
-                phone: f.phone.map(|p| p.as_str().to_string()),
-                note: f.note.unwrap_or_default(),
-                external_id: f.external_id.map(|e| e.as_str().to_string()),
-            }),
-            _ => Err(errors),
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -164,9 +93,9 @@ impl SearchQuery {
 }
 
 /// 令和元年5月1日(52歳) — or a dash when unknown.
-pub fn birth_label(p: &Person) -> String {
+pub fn birth_label(p: &Person, today: NaiveDate) -> String {
     p.birth_date
-        .map(|d| format!("{}({})", format_wareki(d), age_label(d, today_jst())))
+        .map(|d| format!("{}({})", format_wareki(d), age_label(d, today)))
         .unwrap_or_else(|| "—".to_string())
 }
 
@@ -182,25 +111,14 @@ pub async fn search(
         return Ok(None);
     }
     let s = q.to_search(PAGE_SIZE).map_err(AppError::Validation)?;
-    let viewer = viewer(state, ctx).await?;
+    let viewer = viewer(state, ctx);
     let found = state.store.search_persons(viewer, &s).await?;
-    audit(
-        state,
-        ctx,
-        kasane_domain::audit::AuditAction::View,
-        Object {
-            kind: "person_search",
-            id: "",
-        },
-        "",
-        "",
-    )
-    .await?;
+    record_list(state, ctx, "person_search").await?;
     Ok(Some(found))
 }
 
 async fn search_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<SearchQuery>,
 ) -> Result<Markup, PageError> {
@@ -244,7 +162,7 @@ async fn search_page(
                                 tr {
                                     td { a href={ "/persons/" (p.id) } { (p.name) } }
                                     td { (p.furigana.as_deref().unwrap_or("")) }
-                                    td { (birth_label(p)) }
+                                    td { (birth_label(p, ctx.today)) }
                                     td { (district_name(&districts, p.district_code.as_deref())) }
                                     td { (jst(p.updated_at)) }
                                 }
@@ -296,7 +214,7 @@ pub fn district_name<'a>(
 }
 
 async fn person_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
@@ -322,7 +240,7 @@ async fn render_person(
         // A linked record: its canonical page shows the whole group.
         return Ok(Redirect::to(&format!("/persons/{}", person.id)).into_response());
     }
-    if grant.view == View::ReferralSheet {
+    if grant.view() == View::ReferralSheet {
         return Ok(referral_sheet_only(state, ctx, &person)
             .await?
             .into_response());
@@ -332,17 +250,17 @@ async fn render_person(
     let memberships = state.store.memberships_of(person.id).await?;
     let linked = state.store.linked_persons(person.id).await?;
     let agencies = state.store.agencies(ctx.municipality.id).await?;
-    let writable = grant.view == View::Full;
+    let writable = grant.view() == View::Full;
     let coordinator = ctx.actor.has(Role::Coordinator);
     let collaboration = crate::views::cases::person_section(state, ctx, &person, grant).await?;
     let body = html! {
-        p.muted { "閲覧の根拠: " (grant.basis.label()) "(" (grant.view.label()) ")" }
+        p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
             h2 { "基本情報" }
             dl.facts {
                 dt { "氏名" } dd { (person.name) }
                 dt { "フリガナ" } dd { (person.furigana.as_deref().unwrap_or("")) }
-                dt { "生年月日" } dd { (birth_label(&person)) }
+                dt { "生年月日" } dd { (birth_label(&person, ctx.today)) }
                 dt { "性別" } dd { (person.sex.as_deref().and_then(|s| s.parse::<kasane_domain::person::Sex>().ok()).map_or("", |s| s.label())) }
                 dt { "住所" } dd { (person.address) }
                 dt { "地区" } dd { (district_name(&districts, person.district_code.as_deref())) }
@@ -390,7 +308,7 @@ async fn render_person(
                 ul {
                     @for l in &linked {
                         li {
-                            (l.name) " " (l.furigana.as_deref().unwrap_or("")) " " (birth_label(l)) " — 記録 #" (l.id)
+                            (l.name) " " (l.furigana.as_deref().unwrap_or("")) " " (birth_label(l, ctx.today)) " — 記録 #" (l.id)
                             @if coordinator && writable {
                                 form.inline method="post" action={ "/persons/" (person.id) "/split" } {
                                     input type="hidden" name="csrf" value=(ctx.csrf_token());
@@ -510,15 +428,15 @@ pub async fn link_records(
         )
         .await?;
     let oid = format!("{}+{}", this.person.id, other.person.id);
-    audit(
+    record(
         state,
         ctx,
+        &this.grant,
         kasane_domain::audit::AuditAction::Update,
         Object {
             kind: "person_link",
             id: &oid,
         },
-        this.grant.basis.code(),
         &audited_reason,
     )
     .await?;
@@ -540,15 +458,15 @@ pub async fn split_records(
         .split_persons(ctx.municipality.id, this.person.id, other, ctx.user.id)
         .await?;
     let oid = format!("{}-{}", this.person.id, other);
-    audit(
+    record(
         state,
         ctx,
+        &this.grant,
         kasane_domain::audit::AuditAction::Update,
         Object {
             kind: "person_split",
             id: &oid,
         },
-        this.grant.basis.code(),
         "",
     )
     .await?;
@@ -569,7 +487,7 @@ struct LinkForm {
 /// Links another record to this person (coordinator; both records stay). A pair split
 /// before shows the person page again, with what was typed and a confirmation checkbox.
 async fn link(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<LinkForm>,
@@ -598,7 +516,7 @@ struct SplitForm {
 
 /// Undoes a link: both records stand alone again and are never proposed again.
 async fn split(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<SplitForm>,

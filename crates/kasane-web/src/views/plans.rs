@@ -9,11 +9,12 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::{Path, RawForm};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::TimeDelta;
-use kasane_domain::access::{Action, Grant, View, may_see_person_data};
+use chrono::{NaiveDate, TimeDelta};
+use kasane_app::guard::Grant;
+use kasane_domain::access::{Action, View, may_see_person_data};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::meeting::MeetingKind;
 use kasane_domain::plan::{
@@ -33,13 +34,14 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{case_access, today_jst};
+use crate::http::work::Work;
 use crate::views::cases::{field, form_pairs, record_holding};
 use crate::views::fmt::jst;
 use crate::views::layout::{empty, page};
 use crate::views::meetings::{
-    already, audit_record, coordinates, invalid, kind_name, managed_meeting, peek_case, wareki_opt,
+    already, audit_record, invalid, kind_name, managed_meeting, peek_case, wareki_opt,
 };
+use kasane_app::guard::{case_access, not_found};
 
 const OLD_VERSION: &str = "旧版のプランは閲覧のみです(評価・モニタリングは最新の版に記録します)";
 /// Spare blank action rows and monitoring-date inputs the form offers.
@@ -81,8 +83,7 @@ pub struct PlanView {
 
 impl PlanView {
     /// Each monitoring date with where it stands today.
-    pub fn monitoring_states(&self) -> Vec<(&Monitoring, Due)> {
-        let today = today_jst();
+    pub fn monitoring_states(&self, today: NaiveDate) -> Vec<(&Monitoring, Due)> {
         self.monitorings
             .iter()
             .map(|m| (m, due(m.due_on, m.done_at.is_some(), today)))
@@ -91,7 +92,7 @@ impl PlanView {
 
     /// The caller may write on this version (new monitoring, evaluation).
     pub fn writable(&self) -> bool {
-        self.latest && self.grant.view == View::Full && self.case.status != "closed"
+        self.latest && self.grant.view() == View::Full && self.case.status != "closed"
     }
 }
 
@@ -102,12 +103,10 @@ pub async fn load_plan(
     id: i64,
     action: Action,
 ) -> Result<PlanView, AppError> {
-    let plan = state
-        .store
-        .plan_any(id)
-        .await?
-        .filter(|p| p.municipality_id == ctx.municipality.id)
-        .ok_or(AppError::NotFound)?;
+    // Another municipality's plan is refused (and audited) by the rule on its case.
+    let Some(plan) = state.store.plan_any(id).await? else {
+        return Err(not_found(state, ctx, "support_plan", id).await.into());
+    };
     let (case, grant) = case_access(state, ctx, action, plan.case_id).await?;
     let versions = state.store.plans_of_case(case.id).await?;
     let latest_id = versions.first().map_or(plan.id, |p| p.id);
@@ -224,7 +223,7 @@ async fn create_plan_on(
         AuditAction::Create,
         "support_plan",
         id,
-        grant.basis.code(),
+        &grant,
         &format!("case:{}", case.id),
     )
     .await?;
@@ -238,7 +237,7 @@ pub async fn approving_meetings(
     ctx: &Ctx,
     case_id: i64,
 ) -> Result<Vec<Meeting>, AppError> {
-    let coordinator = coordinates(state, ctx).await?;
+    let coordinator = ctx.coordinates();
     let mut out = Vec::new();
     for a in state.store.agendas_of_case(case_id).await? {
         if a.kind != MeetingKind::Multilayer.code() || a.removed_at.is_some() {
@@ -298,7 +297,7 @@ pub async fn approve_plan(
         AuditAction::Update,
         "support_plan",
         v.plan.id,
-        v.grant.basis.code(),
+        &v.grant,
         &format!("approve:meeting:{}", m.meeting.id),
     )
     .await
@@ -312,11 +311,9 @@ pub async fn load_monitoring(
     id: i64,
     action: Action,
 ) -> Result<(DueMonitoring, PlanView), AppError> {
-    let m = state
-        .store
-        .open_monitoring(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(m) = state.store.open_monitoring(id).await? else {
+        return Err(not_found(state, ctx, "monitoring", id).await.into());
+    };
     let v = load_plan(state, ctx, m.plan_id, action).await?;
     Ok((m, v))
 }
@@ -353,7 +350,7 @@ async fn record_monitoring_on(
         AuditAction::Update,
         "monitoring",
         m.monitoring_id,
-        v.grant.basis.code(),
+        &v.grant,
         &format!("plan:{}", v.plan.id),
     )
     .await?;
@@ -398,7 +395,7 @@ async fn evaluate_on(
         AuditAction::Create,
         "evaluation",
         id,
-        v.grant.basis.code(),
+        &v.grant,
         valid.next_step.code(),
     )
     .await?;
@@ -414,7 +411,7 @@ pub struct DueLine {
 
 /// Monitoring due within [`DUE_SOON_DAYS`] or overdue, for the caller's worklist: all of
 /// the municipality's for the coordinating agency's coordinator (`coordinator`, see
-/// `meetings::coordinates`); for other staff those whose plan actions name them (or, with
+/// `Caller::coordinates`); for other staff those whose plan actions name them (or, with
 /// no named user, their agency). Only cases the caller may read are listed (decided once
 /// per case, without auditing the others).
 pub async fn monitoring_worklist(
@@ -425,7 +422,7 @@ pub async fn monitoring_worklist(
     if !may_see_person_data(&ctx.actor) {
         return Ok(Vec::new());
     }
-    let today = today_jst();
+    let today = ctx.today;
     let staff = (!coordinator).then_some((ctx.user.id, ctx.agency.id));
     let rows = state
         .store
@@ -528,7 +525,12 @@ impl PlanForm {
 }
 
 /// The form prefilled from a stored version (a revision starts from the newest).
-fn draft_from(plan: &Plan, actions: &[PlanAction], monitorings: &[Monitoring]) -> PlanDraft {
+fn draft_from(
+    plan: &Plan,
+    actions: &[PlanAction],
+    monitorings: &[Monitoring],
+    today: NaiveDate,
+) -> PlanDraft {
     PlanDraft {
         person_goal: plan.person_goal.clone(),
         long_term_goal: plan.long_term_goal.clone(),
@@ -538,7 +540,7 @@ fn draft_from(plan: &Plan, actions: &[PlanAction], monitorings: &[Monitoring]) -
         // Past rounds belong to the old version; the revision carries the ones ahead.
         monitoring_dates: monitorings
             .iter()
-            .filter(|m| m.done_at.is_none() && m.due_on >= today_jst())
+            .filter(|m| m.done_at.is_none() && m.due_on >= today)
             .map(|m| format_wareki(m.due_on))
             .collect(),
         actions: actions
@@ -655,7 +657,7 @@ async fn form_page(
 }
 
 async fn new_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(case_id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -667,6 +669,7 @@ async fn new_page(
             p,
             &state.store.plan_actions(p.id).await?,
             &state.store.monitorings(p.id).await?,
+            ctx.today,
         ),
         None => PlanDraft::default(),
     };
@@ -674,7 +677,7 @@ async fn new_page(
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(case_id): Path<i64>,
     RawForm(body): RawForm,
@@ -697,7 +700,7 @@ async fn create(
 }
 
 async fn versions_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(case_id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -784,7 +787,7 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
         h2 { "モニタリング" }
         table.monitoring {
             thead { tr { th { "予定日" } th { "状況" } th { "結果" } } }
-            tbody { @for (m, state) in v.monitoring_states() {
+            tbody { @for (m, state) in v.monitoring_states(ctx.today) {
                 tr {
                     td { (format_wareki(m.due_on)) }
                     td {
@@ -810,7 +813,7 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
 }
 
 async fn plan_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -860,7 +863,7 @@ async fn plan_page(
 }
 
 async fn print_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -890,7 +893,7 @@ async fn print_page(
 }
 
 async fn approve_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
@@ -914,7 +917,7 @@ fn monitoring_form(
     sent: &[MonitoringDraft],
     errors: &[String],
 ) -> Markup {
-    let state = due(m.due_on, false, today_jst());
+    let state = due(m.due_on, false, ctx.today);
     html! {
         @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
         p {
@@ -943,7 +946,7 @@ fn monitoring_form(
 }
 
 async fn monitoring_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -990,7 +993,7 @@ fn monitoring_drafts(pairs: &[(String, String)]) -> Vec<MonitoringDraft> {
 }
 
 async fn monitoring_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,
@@ -1067,7 +1070,7 @@ fn evaluation_form(ctx: &Ctx, v: &PlanView, d: &EvaluationDraft, errors: &[Strin
     ];
     html! {
         @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
-        @if v.plan.period_end > today_jst() {
+        @if v.plan.period_end > ctx.today {
             p.note { "プランの期間は " (format_wareki(v.plan.period_end)) " までです。期間の途中で評価すると、この版の評価として記録されます。" }
         }
         form method="post" action={ "/plans/" (v.plan.id) "/evaluation" } {
@@ -1097,7 +1100,7 @@ fn evaluation_form(ctx: &Ctx, v: &PlanView, d: &EvaluationDraft, errors: &[Strin
 }
 
 async fn evaluation_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -1112,7 +1115,7 @@ async fn evaluation_page(
             if !v.latest {
                 return Err(AppError::Conflict(OLD_VERSION.into()).into());
             }
-            if v.grant.view != View::Full {
+            if v.grant.view() != View::Full {
                 return Err(AppError::Forbidden(
                     "評価を記録するには関与機関または多機関協働の根拠が必要です".into(),
                 )
@@ -1130,7 +1133,7 @@ async fn evaluation_page(
 }
 
 async fn evaluation_post(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     RawForm(body): RawForm,

@@ -2,7 +2,7 @@
 //! receiving agency's accept / decline / complete; a declined referral goes back to the sender.
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_domain::access::{Action, View};
@@ -21,10 +21,11 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, PersonAccess, audit, person_access, today_jst};
+use crate::http::work::Work;
 use crate::views::fmt::{age_label, jst};
 use crate::views::layout::page;
 use crate::views::persons::birth_label;
+use kasane_app::guard::{Object, PersonAccess, not_found, person_access, record};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -94,15 +95,15 @@ pub async fn create_referral(
         )
         .await?;
     let oid = id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        &access.grant,
         AuditAction::Create,
         Object {
             kind: "referral",
             id: &oid,
         },
-        access.grant.basis.code(),
         "",
     )
     .await?;
@@ -110,7 +111,7 @@ pub async fn create_referral(
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(person_id): Path<i64>,
     Form(form): Form<CreateForm>,
@@ -130,15 +131,13 @@ pub async fn referral_access(
     ctx: &Ctx,
     id: i64,
 ) -> Result<(Referral, PersonAccess), AppError> {
-    let referral = state
-        .store
-        .referral_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(referral) = state.store.referral_any(id).await? else {
+        return Err(not_found(state, ctx, "referral", id).await.into());
+    };
     let access = person_access(state, ctx, Action::Read, referral.person_id).await?;
     // A つなぐシート view rests on a referral to the caller's agency: it shows that
     // referral, not the person's other ones.
-    if access.grant.view == View::ReferralSheet && referral.to_agency_id != ctx.agency.id {
+    if access.grant.view() == View::ReferralSheet && referral.to_agency_id != ctx.agency.id {
         return Err(AppError::NotFound);
     }
     Ok((referral, access))
@@ -192,7 +191,7 @@ pub async fn load_sheet(state: &AppState, ctx: &Ctx, id: i64) -> Result<Sheet, A
         is_overdue(
             s,
             r.sent_at,
-            chrono::Utc::now(),
+            state.now(),
             u32::try_from(ctx.municipality.referral_ack_days).unwrap_or(3),
         )
     });
@@ -210,7 +209,7 @@ pub async fn load_sheet(state: &AppState, ctx: &Ctx, id: i64) -> Result<Sheet, A
 }
 
 async fn sheet(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
@@ -226,8 +225,8 @@ async fn sheet(
         events,
     } = load_sheet(&state, &ctx, id).await?;
     let person = &access.person;
-    let today = today_jst();
-    let cfg = ctx.config().ok();
+    let today = ctx.today;
+    let cfg = state.config(&ctx.municipality).ok();
     let issue_name = |code: &str| {
         cfg.as_ref()
             .and_then(|c| c.issue_category(code))
@@ -235,13 +234,13 @@ async fn sheet(
     };
     let receiver = ctx.agency.id == r.to_agency_id;
     let body = html! {
-        p.muted.noprint { "閲覧の根拠: " (access.grant.basis.label()) "(" (access.grant.view.label()) ")" }
+        p.muted.noprint { "閲覧の根拠: " (access.grant.basis().label()) "(" (access.grant.view().label()) ")" }
         section.card.sheet {
             h2 { "つなぐシート" }
             dl.facts {
                 dt { "状態" } dd { strong { (status.map_or(r.status.as_str(), |s| s.label())) } @if overdue { " " span.badge.warn { "受理期限切れ" } } }
                 dt { "氏名" } dd { (person.name) " " (person.furigana.as_deref().unwrap_or("")) }
-                dt { "生年月日" } dd { (birth_label(person)) }
+                dt { "生年月日" } dd { (birth_label(person, ctx.today)) }
                 dt { "連絡先" } dd { (person.phone.as_deref().unwrap_or("")) " " (person.address) }
                 dt { "お困りごと" } dd {
                     @for i in &issues { span.badge { (issue_name(i)) } " " }
@@ -338,7 +337,7 @@ pub async fn act(
         ));
     }
     // Completing is work on the person: it needs the full view that accepting gave.
-    if matches!(event, ReferralEvent::Complete { .. }) && access.grant.view != View::Full {
+    if matches!(event, ReferralEvent::Complete { .. }) && access.grant.view() != View::Full {
         return Err(AppError::Forbidden(
             "受理してから完了を記録してください".into(),
         ));
@@ -376,15 +375,15 @@ pub async fn act(
             other => other.into(),
         })?;
     let oid = r.id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        &access.grant,
         AuditAction::Update,
         Object {
             kind: "referral",
             id: &oid,
         },
-        access.grant.basis.code(),
         event.code(),
     )
     .await?;
@@ -409,7 +408,7 @@ async fn respond(
 }
 
 async fn accept(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<EventForm>,
@@ -418,7 +417,7 @@ async fn accept(
 }
 
 async fn decline(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<EventForm>,
@@ -430,7 +429,7 @@ async fn decline(
 }
 
 async fn complete(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<EventForm>,
@@ -456,15 +455,15 @@ pub async fn acknowledge_declined(state: &AppState, ctx: &Ctx, id: i64) -> Resul
     }
     state.store.acknowledge_declined(r.id).await?;
     let oid = r.id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        &access.grant,
         AuditAction::Update,
         Object {
             kind: "referral",
             id: &oid,
         },
-        access.grant.basis.code(),
         "acknowledge",
     )
     .await?;
@@ -472,7 +471,7 @@ pub async fn acknowledge_declined(state: &AppState, ctx: &Ctx, id: i64) -> Resul
 }
 
 async fn acknowledge(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<EventForm>,

@@ -2,7 +2,7 @@
 //! adds a version; the page shows every version (who changed what, when).
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_domain::access::{Action, View};
@@ -18,9 +18,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
-use crate::http::guard::{Object, audit, household_access, person_access, today_jst};
+use crate::http::work::Work;
 use crate::views::fmt::jst;
 use crate::views::layout::page;
+use kasane_app::guard::{Grant, Object, household_access, not_found, person_access, record};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,7 +38,7 @@ pub fn entry_form(ctx: &Ctx, person_id: Option<i64>, household_id: Option<i64>) 
                 input type="hidden" name="csrf" value=(ctx.csrf_token());
                 @if let Some(p) = person_id { input type="hidden" name="person_id" value=(p); }
                 @if let Some(h) = household_id { input type="hidden" name="household_id" value=(h); }
-                (fields(&format_wareki(today_jst()), EntryKind::Visit.code(), ""))
+                (fields(&format_wareki(ctx.today), EntryKind::Visit.code(), ""))
                 button type="submit" { "記録する" }
             }
         }
@@ -92,27 +93,26 @@ fn invalid(errors: Vec<kasane_domain::intake::FieldError>) -> AppError {
     AppError::Validation(errors.iter().map(ToString::to_string).collect())
 }
 
-/// Writing on a person or household needs the full view of it. Returns the basis code, and
-/// whether a grant was only the つなぐシート view (which shows no support log).
+/// Writing on a person or household needs the full view of it. Returns the grant (of the
+/// household when the entry names one), and whether a grant was only the つなぐシート view
+/// (which shows no support log).
 async fn authorize_subject(
     state: &AppState,
     ctx: &Ctx,
     v: &ValidEntry,
     action: Action,
-) -> Result<(&'static str, bool), AppError> {
-    let mut basis = "";
-    let mut sheet_only = false;
+) -> Result<(Grant, bool), AppError> {
+    let mut grants = Vec::with_capacity(2);
     if let Some(p) = v.person_id {
-        let grant = person_access(state, ctx, action, p).await?.grant;
-        basis = grant.basis.code();
-        sheet_only |= grant.view == View::ReferralSheet;
+        grants.push(person_access(state, ctx, action, p).await?.grant);
     }
     if let Some(h) = v.household_id {
-        let grant = household_access(state, ctx, action, h).await?.1;
-        basis = grant.basis.code();
-        sheet_only |= grant.view == View::ReferralSheet;
+        grants.push(household_access(state, ctx, action, h).await?.1);
     }
-    Ok((basis, sheet_only))
+    let sheet_only = grants.iter().any(|g| g.view() == View::ReferralSheet);
+    // The domain refuses an entry on neither a person nor a household.
+    let grant = grants.pop().ok_or(AppError::Internal)?;
+    Ok((grant, sheet_only))
 }
 
 pub async fn create_entry(
@@ -120,8 +120,8 @@ pub async fn create_entry(
     ctx: &Ctx,
     draft: &EntryDraft,
 ) -> Result<i64, AppError> {
-    let v = validate(draft, today_jst()).map_err(invalid)?;
-    let (basis, _) = authorize_subject(state, ctx, &v, Action::Create).await?;
+    let v = validate(draft, ctx.today).map_err(invalid)?;
+    let (grant, _) = authorize_subject(state, ctx, &v, Action::Create).await?;
     let id = state
         .store
         .create_support_log(
@@ -134,15 +134,15 @@ pub async fn create_entry(
         )
         .await?;
     let oid = id.to_string();
-    audit(
+    record(
         state,
         ctx,
+        &grant,
         AuditAction::Create,
         Object {
             kind: "support_log",
             id: &oid,
         },
-        basis,
         "",
     )
     .await?;
@@ -150,7 +150,7 @@ pub async fn create_entry(
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Form(form): Form<EntryForm>,
 ) -> Result<Response, PageError> {
@@ -170,12 +170,10 @@ pub async fn entry_access(
     ctx: &Ctx,
     id: i64,
     action: Action,
-) -> Result<(SupportLogEntry, &'static str), AppError> {
-    let e = state
-        .store
-        .support_log_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<(SupportLogEntry, Grant), AppError> {
+    let Some(e) = state.store.support_log_any(id).await? else {
+        return Err(not_found(state, ctx, "support_log", id).await.into());
+    };
     let current = ValidEntry {
         occurred_on: e.occurred_on,
         kind: e.kind.parse().map_err(|_| AppError::Internal)?,
@@ -183,12 +181,12 @@ pub async fn entry_access(
         person_id: e.person_id,
         household_id: e.household_id,
     };
-    let (basis, sheet_only) = authorize_subject(state, ctx, &current, action).await?;
+    let (grant, sheet_only) = authorize_subject(state, ctx, &current, action).await?;
     if sheet_only {
         // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
         return Err(AppError::NotFound);
     }
-    Ok((e, basis))
+    Ok((e, grant))
 }
 
 /// Adds a version; only the authoring agency edits its entries.
@@ -199,7 +197,7 @@ pub async fn edit_entry(
     expected_version: i32,
     draft: &EntryDraft,
 ) -> Result<(), AppError> {
-    let (e, basis) = entry_access(state, ctx, id, Action::Update).await?;
+    let (e, grant) = entry_access(state, ctx, id, Action::Update).await?;
     if e.agency_id != ctx.agency.id {
         return Err(AppError::Forbidden(
             "支援経過は記録した機関のみ修正できます".into(),
@@ -218,7 +216,7 @@ pub async fn edit_entry(
             household_id: e.household_id,
             ..draft.clone()
         },
-        today_jst(),
+        ctx.today,
     )
     .map_err(invalid)?;
     let changed = check_edit(&old, &new).map_err(|n| AppError::BadRequest(n.to_string()))?;
@@ -233,15 +231,15 @@ pub async fn edit_entry(
         .await?;
     let oid = id.to_string();
     let what: Vec<&str> = changed.iter().map(|f| field_label(f)).collect();
-    audit(
+    record(
         state,
         ctx,
+        &grant,
         AuditAction::Update,
         Object {
             kind: "support_log",
             id: &oid,
         },
-        basis,
         &what.join("・"),
     )
     .await?;
@@ -249,7 +247,7 @@ pub async fn edit_entry(
 }
 
 async fn edit(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Form(form): Form<EntryForm>,
@@ -260,7 +258,7 @@ async fn edit(
 }
 
 async fn entry_page(
-    State(state): State<AppState>,
+    Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {

@@ -5,15 +5,12 @@
 //! the coordinator picks it and refers the person to the 基幹相談支援センター, whose worker
 //! accepts from the worklist; the person's timeline shows all of it.
 //! Screenshots: `target/screenshots/step2-*.png`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::browser::{
+use crate::common::browser::{
     Field, assert_all, body_text, browser, click, click_xpath, fill_form, goto, id_in_url, login,
     logout, screenshot, screenshot_full, text_of, wait_css, wait_for_title, wait_xpath,
 };
-use common::{Engine, spawn_app};
+use crate::common::{Engine, spawn_app};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

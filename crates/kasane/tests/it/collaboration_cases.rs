@@ -3,11 +3,8 @@
 //! why), closure and reopening, hand-over distinct from closure, who sees a case (involved
 //! agencies; consent naming an agency, until it is withdrawn; nobody else, nor another
 //! municipality), assessment versions and the printable sheets.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{TestApp, location};
+use crate::common::{TestApp, location};
 use kasane_store::audit::AuditFilter;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -1182,7 +1179,7 @@ async fn an_expired_consent_gives_nothing(app: TestApp) {
     let kikan = caller(&app, KIKAN).await;
     let (person, _) = escalated_intake(&houkatsu, son()).await;
     let kikan_id = app.agency_id("daisen", "kikan_sodan").await;
-    let today = kasane_web::http::guard::today_jst();
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
     let day = |days: i64| (today - chrono::TimeDelta::days(days)).to_string();
     let path = format!("/api/v1/persons/{person}/consents");
     let mut body = consent_body(&[kikan_id]);

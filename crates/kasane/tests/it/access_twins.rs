@@ -4,11 +4,8 @@
 //! left), for every staff user of both municipalities, a person is in the search list
 //! exactly when `access::decide` lets the user read them, and likewise a case in the case
 //! list.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use kasane_domain::access::{Action, Subject, decide, may_see_person_data};
 use kasane_domain::identity::{Actor, Role};
 use kasane_store::person::{PersonSearch, Viewer};
@@ -38,7 +35,7 @@ where
 
 async fn search_lists_and_the_rule_agree(app: TestApp) {
     let store = &app.store;
-    let today = kasane_web::http::guard::today_jst();
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
     let person_ids = all_ids(|id| async move {
         matches!(store.person_any(id).await.unwrap(), Some(p) if p.linked_to_person_id.is_none())
     })

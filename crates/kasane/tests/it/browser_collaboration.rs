@@ -23,17 +23,14 @@
 //!    (and printed to PDF by Chromium) for a person to look at.
 //!
 //! Screenshots: `target/screenshots/step3-*.png`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use chrono::{Months, NaiveDate, TimeDelta, Utc};
-use common::browser::{
+use crate::common::browser::{
     Field, WINDOW, assert_all, body_text, browser, choose, click, click_xpath, fill, fill_form,
     goto, id_in_url, login, logout, screenshot, screenshot_dir, screenshot_full, text_of,
     text_of_xpath, wait_css, wait_for_title, wait_xpath,
 };
-use common::{Engine, TestApp, spawn_app};
+use crate::common::{Engine, TestApp, spawn_app};
+use chrono::{Months, NaiveDate, TimeDelta, Utc};
 use fantoccini::{Client, Locator};
 use kasane_domain::wareki::format_wareki;
 

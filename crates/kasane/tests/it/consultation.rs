@@ -3,12 +3,9 @@
 //! the referral closed loop with its overdue and declined paths, 支援経過記録 versions,
 //! derived household signals, the cross-window early warning, isolation of search and
 //! pages, and the audit of person reads.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{TestApp, location};
 use chrono::{SecondsFormat, TimeDelta, Utc};
-use common::{TestApp, location};
 use kasane_domain::audit::AuditEntry;
 use kasane_store::audit::AuditFilter;
 use reqwest::{Client, Response, StatusCode};
@@ -1731,13 +1728,13 @@ async fn person_reads_are_audited_with_their_basis(app: TestApp) {
 async fn imported_persons_are_visible_to_the_importing_agency_only(app: TestApp) {
     let m = app.store.municipality_by_code("daisen").await.unwrap();
     let kikan = app.store.user_by_username(KIKAN).await.unwrap().unwrap();
-    let fields = kasane_web::views::persons::PersonForm {
+    let fields = kasane_app::consultation::person::PersonDraft {
         name: "仙北 花子".into(),
         furigana: "センボク ハナコ".into(),
         birth_date: "S30.4.1".into(),
         ..Default::default()
     }
-    .parse(&[])
+    .parse(&[], kasane_app::Clock::today(&kasane_app::SystemClock))
     .unwrap();
     let ids = app
         .store

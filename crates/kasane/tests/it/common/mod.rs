@@ -1,9 +1,10 @@
 //! The integration harness: the real app on port 0 against a fresh database, on SQLite and
 //! on PostgreSQL. PostgreSQL (and Chromium, in `browser`) are skipped loudly when absent,
 //! and are a failure when `KASANE_STRICT=1`.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 pub mod browser;
+#[macro_use]
 pub mod cli;
 
 use std::future::Future;
@@ -131,7 +132,7 @@ pub async fn spawn_app_with(engine: Engine, settings: WebSettings) -> Option<Tes
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState {
-        store: store.clone(),
+        app: kasane_app::App::with_system_clock(store.clone()),
         settings,
     };
     tokio::spawn(async move {
@@ -316,6 +317,24 @@ impl TestApp {
                 let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
                 sqlx::raw_sql(sql).execute(&pool).await.unwrap();
                 pool.close().await;
+            }
+        }
+    }
+
+    /// One number from raw SQL (a count, an id), as someone with database access reads it.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match self.engine {
+            Engine::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+                let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                v
+            }
+            Engine::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+                let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                v
             }
         }
     }

@@ -1,13 +1,10 @@
 //! `kasane import persons FILE.csv` as an operator uses it, on both engines: the three
 //! encodings, `--dry-run`, all-or-nothing unless `--skip-invalid`, and clear refusals.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::cli::{DAISEN, YUZAWA, kasane, kasane_without_database, text};
+use crate::common::cli::{DAISEN, YUZAWA, kasane, kasane_without_database, text};
 
 cli_both!(
     utf8_bom_and_shift_jis_files_import,

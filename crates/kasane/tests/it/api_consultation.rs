@@ -3,11 +3,8 @@
 //! after, a declined referral back on the sender's worklist, support log versions,
 //! household signals, 名寄せ links, tenant isolation (404 everywhere), and the OpenAPI
 //! document.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -2,11 +2,8 @@
 //! household signal, early warnings, a referral in every state (one overdue), and an
 //! unlinked 渡邉/渡辺 pair — seen through the pages, as the staff who may see them; and the
 //! 多機関協働 records: cases in every status, both meeting kinds with minutes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::{Client, StatusCode};
 
 both_engines!(

@@ -1,10 +1,7 @@
 //! Step 1 end to end, on both engines: login, sessions, CSRF, throttling, tokens, tenant
 //! isolation through pages and API, the audit trail, the OpenAPI document.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Engine, PASSWORD, TestApp, fresh_database, hidden_csrf};
+use crate::common::{Engine, PASSWORD, TestApp, fresh_database, hidden_csrf};
 use kasane_store::Store;
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -1,11 +1,8 @@
 //! A real browser (Debian's Chromium, headless, driven over WebDriver by chromedriver)
 //! logs in through the login form. Screenshots go to `target/screenshots/`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::browser::{browser, screenshot_dir};
-use common::{Engine, PASSWORD, spawn_app};
+use crate::common::browser::{browser, screenshot_dir};
+use crate::common::{Engine, PASSWORD, spawn_app};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,7 @@
 //! The `kasane` binary as an operator uses it: clear Japanese errors, non-zero exits,
 //! nothing written on bad input.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::cli::{DAISEN, kasane, kasane_without_database, text};
+use crate::common::cli::{DAISEN, kasane, kasane_without_database, text};
 
 cli_both!(
     import_user_token_and_audit_verify,

@@ -6,11 +6,8 @@
 //! plan versions are kept; approval only by a 重層的支援会議 with the case on its agenda;
 //! overdue monitoring on the responsible staff's and the coordinator's worklists until
 //! recorded; an evaluation is recorded once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{TestApp, hidden_csrf, location};
+use crate::common::{TestApp, hidden_csrf, location};
 use kasane_domain::consent::{ConsentDraft, validate as validate_consent};
 use kasane_store::case::NewCase;
 use reqwest::{Client, Method, StatusCode};
@@ -36,7 +33,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
 }
 
 fn today() -> chrono::NaiveDate {
-    kasane_web::http::guard::today_jst()
+    kasane_app::Clock::today(&kasane_app::SystemClock)
 }
 
 /// The day `days` from today in Japan (negative: past), as `YYYY-MM-DD`.

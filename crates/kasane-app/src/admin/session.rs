@@ -1,0 +1,196 @@
+//! Login, logout and authentication of a request: a session (cookie secret) or a personal
+//! access token. Failures are audited and counted (lockout) in the same unit of work.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use kasane_domain::audit::AuditAction;
+use kasane_domain::identity::{NewPassword, lockout_after, secret_digest, verify_password};
+use kasane_store::audit::NewAuditEntry;
+use kasane_store::session::new_secret;
+
+use crate::{App, AppError, AppResult, Caller};
+
+/// How long a login lasts.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// A session unused this long ends (idle expiry).
+    pub idle: Duration,
+    /// A session ends this long after login, however active (absolute expiry).
+    pub absolute: Duration,
+}
+
+/// What a request presents.
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    /// The session cookie's secret.
+    Session(&'a str),
+    /// A personal access token (API).
+    Token(&'a str),
+}
+
+/// An authenticated request: the caller, and the session's CSRF token (none for a token:
+/// no cookie, so no cross-site forgery to defend against).
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub caller: Caller,
+    pub csrf: Option<String>,
+}
+
+/// Sessions are touched at most this often, so reads do not each cost a write.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// Who presents `credential`: `Unauthorized` for an unknown, expired or disabled one (an
+/// expired session is deleted).
+pub async fn authenticate(
+    app: &App,
+    credential: Credential<'_>,
+    limits: SessionLimits,
+    request_id: &str,
+) -> AppResult<Authenticated> {
+    app.unit(async |app| {
+        let (user, csrf) = match credential {
+            Credential::Token(token) => {
+                let user = app
+                    .store
+                    .user_by_token(token)
+                    .await?
+                    .ok_or(AppError::Unauthorized)?;
+                (user, None)
+            }
+            Credential::Session(secret) => {
+                let session = app
+                    .store
+                    .session(secret)
+                    .await?
+                    .ok_or(AppError::Unauthorized)?;
+                let now = app.now();
+                let idle = now.signed_duration_since(session.last_seen_at);
+                let age = now.signed_duration_since(session.created_at);
+                let expired = idle.to_std().is_ok_and(|d| d > limits.idle)
+                    || age.to_std().is_ok_and(|d| d > limits.absolute);
+                if expired || session.user.disabled {
+                    app.store.delete_session(&session.id_digest).await?;
+                    return Err(AppError::Unauthorized);
+                }
+                if idle.num_seconds() >= TOUCH_EVERY_SECS {
+                    app.store.touch_session(&session.id_digest).await?;
+                }
+                (session.user, Some(session.csrf_token))
+            }
+        };
+        if user.disabled {
+            return Err(AppError::Unauthorized);
+        }
+        Ok(Authenticated {
+            caller: app.caller(user, request_id.to_string()).await?,
+            csrf,
+        })
+    })
+    .await
+}
+
+/// An argon2id hash of a random secret: verifying against it when the user does not exist
+/// makes "no such user" take as long as "wrong password".
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        NewPassword::parse(&new_secret())
+            .and_then(|p| p.hash())
+            .unwrap_or_default()
+    })
+}
+
+/// Logs `username` in with `password`: the new session's secret. A wrong password, an
+/// unknown or disabled user is `Unauthorized`; a locked account `TooManyRequests`. Each
+/// failure is audited, and a wrong password counts towards the lockout.
+pub async fn log_in(
+    app: &App,
+    username: &str,
+    password: &str,
+    request_id: &str,
+) -> AppResult<String> {
+    app.unit(async |app| {
+        let failure = async |user: Option<&kasane_store::user::User>, reason: &str| {
+            app.store
+                .append_audit(&NewAuditEntry {
+                    municipality_id: user.map(|u| u.municipality_id),
+                    user_id: user.map(|u| u.id),
+                    username,
+                    action: AuditAction::LoginFailed,
+                    object_type: "session",
+                    object_id: "",
+                    basis: "",
+                    reason,
+                    request_id,
+                })
+                .await
+        };
+        let Some(user) = app.store.user_by_username(username).await? else {
+            verify_password(password, dummy_hash());
+            failure(None, "unknown_user").await?;
+            return Err(AppError::Unauthorized);
+        };
+        let now = app.now();
+        if user.locked_until.is_some_and(|until| until > now) {
+            failure(Some(&user), "locked").await?;
+            return Err(AppError::TooManyRequests);
+        }
+        if user.disabled || !verify_password(password, &user.password_hash) {
+            let failed = user.failed_logins + 1;
+            let locked_until = lockout_after(failed).map(|d| now + d);
+            app.store
+                .record_login_failure(user.id, failed, locked_until)
+                .await?;
+            let reason = if user.disabled {
+                "disabled"
+            } else {
+                "bad_password"
+            };
+            failure(Some(&user), reason).await?;
+            return Err(AppError::Unauthorized);
+        }
+        app.store.record_login_success(user.id).await?;
+        let secret = app
+            .store
+            .create_session(user.id, user.municipality_id)
+            .await?;
+        app.store
+            .append_audit(&NewAuditEntry {
+                municipality_id: Some(user.municipality_id),
+                user_id: Some(user.id),
+                username: &user.username,
+                action: AuditAction::Login,
+                object_type: "session",
+                object_id: "",
+                basis: "",
+                reason: "",
+                request_id,
+            })
+            .await?;
+        Ok(secret)
+    })
+    .await
+}
+
+/// Ends the caller's session (the one whose cookie secret is `secret`, if any).
+pub async fn log_out(app: &App, caller: &Caller, secret: Option<&str>) -> AppResult<()> {
+    app.unit(async |app| {
+        if let Some(secret) = secret {
+            app.store.delete_session(&secret_digest(secret)).await?;
+        }
+        crate::guard::audit(
+            app,
+            caller,
+            AuditAction::Logout,
+            crate::guard::Object {
+                kind: "session",
+                id: "",
+            },
+            "",
+            "",
+        )
+        .await
+    })
+    .await
+}

@@ -1,0 +1,78 @@
+//! The application's errors: what a use case answers when it does not succeed. The web maps
+//! each to a status and a Japanese page or problem+json; nothing here knows HTTP.
+
+use kasane_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Also the answer for another municipality's object and for personal data the caller
+    /// has no basis for: no existence leak.
+    #[error("お探しのページまたは記録は見つかりません")]
+    NotFound,
+    /// The caller may know the object exists but lacks the permission.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("ログインが必要です")]
+    Unauthorized,
+    /// A request the use case cannot read (not a field problem).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Field problems, each a sentence a worker can act on.
+    #[error("入力内容を確認してください")]
+    Validation(Vec<String>),
+    /// Someone already did it, or a unique constraint refused the write.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("ログインの失敗が続いたため、しばらくログインできません。時間をおいてお試しください")]
+    TooManyRequests,
+    /// Details are logged, never shown.
+    #[error("システムエラーが発生しました。時間をおいてもう一度お試しください")]
+    Internal,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// Whether the unit of work that raised it keeps what it recorded: a refusal (the
+    /// denial's audit entry must stay) or a login failure (its counter and audit entry).
+    /// Every other error undoes the whole use case.
+    pub fn keeps_work(&self) -> bool {
+        matches!(
+            self,
+            AppError::NotFound
+                | AppError::Forbidden(_)
+                | AppError::Unauthorized
+                | AppError::TooManyRequests
+        )
+    }
+}
+
+/// Field errors as the 422 every form and the API answer.
+pub fn invalid<E: ToString>(errors: &[E]) -> AppError {
+    AppError::Validation(errors.iter().map(ToString::to_string).collect())
+}
+
+/// A store error meaning someone already did it (the conditional update found nothing to
+/// change, or the store refused a duplicate): 409 with the store's message, or `msg`.
+pub fn already(msg: &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::NotFound => AppError::Conflict(msg.into()),
+        StoreError::Invalid(m) => AppError::Conflict(m),
+        e => e.into(),
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            e @ StoreError::Conflict(_) => AppError::Conflict(e.to_string()),
+            StoreError::Invalid(m) => AppError::BadRequest(m),
+            other => {
+                // The store's errors carry no personal data (values are bound, not formatted).
+                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store error");
+                AppError::Internal
+            }
+        }
+    }
+}

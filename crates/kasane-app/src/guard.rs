@@ -1,0 +1,546 @@
+//! The one path from a use case to the access rule: load the facts, decide, audit, answer.
+//!
+//! This module is the only caller of `access::decide` and of the audit append. A [`Grant`]
+//! has private fields, so a use case holds one only if the guard gave it; every denial is
+//! audited (in the use case's unit of work, which keeps it when the use case is refused),
+//! and another municipality's object, like one the caller has no basis for, is answered as
+//! not found.
+
+use kasane_domain::access::{
+    self, Action, Basis, CaseHolding, CaseRight, Decision, Denial, MeetingFacts, MeetingMemberFact,
+    PersonFacts, Subject, View, decide,
+};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::case::CaseStatus;
+use kasane_domain::meeting::MeetingKind;
+use kasane_store::audit::NewAuditEntry;
+use kasane_store::case::Case;
+use kasane_store::household::Household;
+use kasane_store::meeting::{Meeting, Member};
+use kasane_store::person::{Person, Viewer};
+
+use crate::{App, AppError, AppResult, Caller};
+
+/// What is being touched, for the audit trail: a type and an id, never the content.
+#[derive(Debug, Clone, Copy)]
+pub struct Object<'a> {
+    pub kind: &'a str,
+    pub id: &'a str,
+}
+
+/// What an allowed decision grants: the basis (audited) and the view (which fields). Only
+/// the guard makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    basis: Basis,
+    view: View,
+}
+
+impl Grant {
+    fn of(g: access::Grant) -> Grant {
+        Grant {
+            basis: g.basis,
+            view: g.view,
+        }
+    }
+
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+}
+
+/// Decides `action` on `subject` for the caller. Personal-data grants, every write and
+/// every export are audited with their basis; denials are audited with their reason.
+pub async fn authorize(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    subject: &Subject<'_>,
+    object: Object<'_>,
+) -> AppResult<Grant> {
+    match decide(&caller.actor, action, subject, app.today()) {
+        Decision::Allow(grant) => {
+            if subject.is_personal() || action.is_write() || action == Action::Export {
+                audit(
+                    app,
+                    caller,
+                    audit_action(action),
+                    object,
+                    grant.basis.code(),
+                    "",
+                )
+                .await?;
+            }
+            Ok(Grant::of(grant))
+        }
+        Decision::Deny(denial) => refuse(app, caller, object, denial).await,
+    }
+}
+
+/// Audits a denial and answers it: 404 when the object's existence must not leak, 403
+/// otherwise.
+async fn refuse<T>(app: &App, caller: &Caller, object: Object<'_>, denial: Denial) -> AppResult<T> {
+    audit(
+        app,
+        caller,
+        AuditAction::Denied,
+        object,
+        "",
+        denial.reason(),
+    )
+    .await?;
+    Err(if denial.is_not_found() {
+        AppError::NotFound
+    } else {
+        AppError::Forbidden(denial.reason().to_string())
+    })
+}
+
+fn audit_action(action: Action) -> AuditAction {
+    match action {
+        Action::Read | Action::EmergencyRead => AuditAction::View,
+        Action::Create => AuditAction::Create,
+        Action::Update => AuditAction::Update,
+        Action::Delete => AuditAction::Delete,
+        Action::Export => AuditAction::Export,
+    }
+}
+
+/// Appends an audit entry for the caller, in the current unit of work.
+pub(crate) async fn audit(
+    app: &App,
+    caller: &Caller,
+    action: AuditAction,
+    object: Object<'_>,
+    basis: &str,
+    reason: &str,
+) -> AppResult<()> {
+    app.store
+        .append_audit(&NewAuditEntry {
+            municipality_id: Some(caller.actor.municipality_id),
+            user_id: Some(caller.actor.user_id),
+            username: &caller.user.username,
+            action,
+            object_type: object.kind,
+            object_id: object.id,
+            basis,
+            reason,
+            request_id: &caller.request_id,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Records what was done to a record the caller was already granted (a created support
+/// log, a meeting's agenda line, a plan's approval) with the grant's basis and a code as
+/// the reason. Taking the grant is what keeps this from auditing anything the guard did
+/// not allow.
+pub async fn record(
+    app: &App,
+    caller: &Caller,
+    grant: &Grant,
+    action: AuditAction,
+    object: Object<'_>,
+    reason: &str,
+) -> AppResult<()> {
+    audit(app, caller, action, object, grant.basis.code(), reason).await
+}
+
+/// Records a read of a list whose rows the rule's SQL twin chose (a person search, the case
+/// list): no single record's basis, so none is named.
+pub async fn record_list(app: &App, caller: &Caller, kind: &str) -> AppResult<()> {
+    audit(
+        app,
+        caller,
+        AuditAction::View,
+        Object { kind, id: "" },
+        "",
+        "",
+    )
+    .await
+}
+
+/// A person record the caller may act on, with the grant that allowed it.
+#[derive(Debug, Clone)]
+pub struct PersonAccess {
+    /// The canonical record of the person's 名寄せ group (what `id` led to).
+    pub person: Person,
+    pub grant: Grant,
+}
+
+/// Loads person `id` (resolving a linked record to its canonical one), reads the access
+/// facts of its group and decides. Missing, other-municipality and unpermitted persons are
+/// all answered `NotFound`; a missing one is audited as denied too, like any other.
+pub async fn person_access(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> AppResult<PersonAccess> {
+    let oid = id.to_string();
+    let object = Object {
+        kind: "person",
+        id: &oid,
+    };
+    let Some(mut person) = app.store.person_any(id).await? else {
+        return missing(app, caller, object).await;
+    };
+    if let Some(root) = person.linked_to_person_id {
+        let Some(canonical) = app.store.person_any(root).await? else {
+            return missing(app, caller, object).await;
+        };
+        person = canonical;
+    }
+    let facts = app
+        .store
+        .person_facts(person.municipality_id, person.id)
+        .await?;
+    let oid = person.id.to_string();
+    let grant = authorize(
+        app,
+        caller,
+        action,
+        &Subject::Person(&facts),
+        Object {
+            kind: "person",
+            id: &oid,
+        },
+    )
+    .await?;
+    Ok(PersonAccess { person, grant })
+}
+
+/// A record that does not exist is answered like one the caller may not see, and audited
+/// the same way, so that the audit shows every probe.
+async fn missing<T>(app: &App, caller: &Caller, object: Object<'_>) -> AppResult<T> {
+    refuse(
+        app,
+        caller,
+        object,
+        Denial::NotFound("記録が見つかりません"),
+    )
+    .await
+}
+
+/// [`missing`] for a record the use case looked up itself (a plan, a monitoring round, a
+/// referral, an agenda line…) before deciding on the case or person it belongs to: the
+/// error to answer, once the probe is audited.
+pub async fn not_found(app: &App, caller: &Caller, kind: &str, id: i64) -> AppError {
+    let oid = id.to_string();
+    match missing::<()>(app, caller, Object { kind, id: &oid }).await {
+        Err(e) => e,
+        Ok(()) => AppError::NotFound,
+    }
+}
+
+/// A household the caller may act on.
+pub async fn household_access(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> AppResult<(Household, Grant)> {
+    let oid = id.to_string();
+    let object = Object {
+        kind: "household",
+        id: &oid,
+    };
+    let Some(household) = app.store.household_any(id).await? else {
+        return missing(app, caller, object).await;
+    };
+    let facts = app
+        .store
+        .household_facts(household.municipality_id, household.id)
+        .await?;
+    let grant = authorize(app, caller, action, &Subject::Person(&facts), object).await?;
+    Ok((household, grant))
+}
+
+/// The caller as list queries see them: the access rule's SQL twin filters with this.
+pub fn viewer(app: &App, caller: &Caller) -> Viewer {
+    Viewer {
+        municipality_id: caller.municipality.id,
+        agency_id: caller.agency.id,
+        coordinates: caller.coordinates(),
+        today: app.today(),
+    }
+}
+
+/// A case the caller may act on, with the grant that allowed it. The facts are the case's
+/// person's (or household's) and the 支援会議 that have this case on their agenda.
+pub async fn case_access(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> AppResult<(Case, Grant)> {
+    let (case, grant, _) = case_access_with_facts(app, caller, action, id).await?;
+    Ok((case, grant))
+}
+
+/// [`case_access`], also answering the facts it decided on (for rules that read them
+/// further, such as the consent a 重層的支援会議 needs).
+pub async fn case_access_with_facts(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> AppResult<(Case, Grant, PersonFacts)> {
+    let oid = id.to_string();
+    let object = Object {
+        kind: "case",
+        id: &oid,
+    };
+    let Some(case) = app.store.case_any(id).await? else {
+        return missing(app, caller, object).await;
+    };
+    let facts = app.store.case_facts(&case).await?;
+    let grant = authorize(app, caller, action, &Subject::Person(&facts), object).await?;
+    Ok((case, grant, facts))
+}
+
+/// What the rule is told about holding a case: its lead, whether it is closed, whether
+/// 多機関協働 still coordinates it.
+fn holding(caller: &Caller, case: &Case) -> CaseHolding {
+    CaseHolding {
+        lead_agency_id: case.lead_agency_id,
+        closed: case.status == CaseStatus::Closed.code(),
+        coordination_ended: case.coordination_ended_at.is_some(),
+        coordinating_agency: caller.coordinating_agency,
+    }
+}
+
+/// A case the caller may manage (move its status, close it, change its agencies or lead,
+/// hand it over) or reopen, decided by the rule and audited; 404 without a basis, 403 for
+/// those who see the case but do not hold it.
+pub async fn case_to_manage(
+    app: &App,
+    caller: &Caller,
+    right: CaseRight,
+    id: i64,
+) -> AppResult<(Case, Grant)> {
+    let oid = id.to_string();
+    let object = Object {
+        kind: "case",
+        id: &oid,
+    };
+    let Some(case) = app.store.case_any(id).await? else {
+        return missing(app, caller, object).await;
+    };
+    let facts = app.store.case_facts(&case).await?;
+    let holding = holding(caller, &case);
+    let subject = Subject::CaseManagement {
+        facts: &facts,
+        holding: &holding,
+        right,
+    };
+    let grant = authorize(app, caller, Action::Update, &subject, object).await?;
+    Ok((case, grant))
+}
+
+/// Whether the caller may exercise `right` on a case whose facts were read, decided but not
+/// audited: for choosing which buttons the case page offers.
+pub fn may_manage(
+    app: &App,
+    caller: &Caller,
+    case: &Case,
+    facts: &PersonFacts,
+    right: CaseRight,
+) -> bool {
+    let holding = holding(caller, case);
+    decide(
+        &caller.actor,
+        Action::Update,
+        &Subject::CaseManagement {
+            facts,
+            holding: &holding,
+            right,
+        },
+        app.today(),
+    )
+    .is_allowed()
+}
+
+/// Whether the caller may read personal data with these facts, decided but not audited:
+/// for choosing what a page shows of records it does not open (a 名寄せ candidate's name,
+/// an early warning's name, a worklist row). Opening a record goes through [`authorize`].
+pub fn may_read(app: &App, caller: &Caller, facts: &PersonFacts) -> bool {
+    decide(
+        &caller.actor,
+        Action::Read,
+        &Subject::Person(facts),
+        app.today(),
+    )
+    .is_allowed()
+}
+
+/// Whether the staff of `agency_id` could read the subject beyond a つなぐシート — to show
+/// whom a record can reach (an agency given a role at a meeting, say).
+pub fn agency_may_read(
+    app: &App,
+    agency_id: kasane_domain::identity::AgencyId,
+    facts: &PersonFacts,
+) -> bool {
+    access::agency_may_read(agency_id, facts, app.today())
+}
+
+/// Read on a case already loaded, for a list row: the grant, audited as a view, with the
+/// case's facts; `None` when the rule denies — then the row is simply not shown, like the
+/// rows a list query filters out in SQL, and no denial is audited.
+pub async fn listed_case(
+    app: &App,
+    caller: &Caller,
+    case: &Case,
+) -> AppResult<Option<(Grant, PersonFacts)>> {
+    let facts = app.store.case_facts(case).await?;
+    let Some(grant) = decide(
+        &caller.actor,
+        Action::Read,
+        &Subject::Person(&facts),
+        app.today(),
+    )
+    .grant() else {
+        return Ok(None);
+    };
+    let oid = case.id.to_string();
+    audit(
+        app,
+        caller,
+        AuditAction::View,
+        Object {
+            kind: "case",
+            id: &oid,
+        },
+        grant.basis.code(),
+        "",
+    )
+    .await?;
+    Ok(Some((Grant::of(grant), facts)))
+}
+
+/// A meeting as the caller may see it, with the facts and grant it was decided on.
+#[derive(Debug, Clone)]
+pub struct MeetingAccess {
+    pub meeting: Meeting,
+    pub kind: MeetingKind,
+    pub members: Vec<Member>,
+    pub facts: MeetingFacts,
+    pub grant: Grant,
+}
+
+impl MeetingAccess {
+    /// The caller may manage the meeting (its host's staff or the coordinator): the rule
+    /// gives them the full view.
+    pub fn manages(&self) -> bool {
+        self.grant.view == View::Full
+    }
+
+    /// Whether the caller may read the meeting's minutes (the rule on minutes; not audited
+    /// here — each minute shown is of a case the caller reads through the guard).
+    pub fn minutes_readable(&self, app: &App, caller: &Caller) -> bool {
+        decide(
+            &caller.actor,
+            Action::Read,
+            &Subject::MeetingMinutes(&self.facts),
+            app.today(),
+        )
+        .is_allowed()
+    }
+
+    pub fn acknowledged(&self) -> Vec<kasane_domain::identity::AgencyId> {
+        self.facts.acknowledged()
+    }
+
+    pub fn participants(&self) -> Vec<kasane_domain::identity::AgencyId> {
+        self.facts.participants()
+    }
+}
+
+/// What the rule is told about a meeting.
+fn meeting_facts(
+    caller: &Caller,
+    meeting: &Meeting,
+    kind: MeetingKind,
+    members: &[Member],
+) -> MeetingFacts {
+    MeetingFacts {
+        municipality_id: meeting.municipality_id,
+        kind,
+        host_agency_id: meeting.host_agency_id,
+        members: members
+            .iter()
+            .map(|m| MeetingMemberFact {
+                agency_id: m.agency_id,
+                acknowledged: m.acknowledged_at.is_some(),
+            })
+            .collect(),
+        coordinating_agency: caller.coordinating_agency,
+    }
+}
+
+/// Loads meeting `id` and decides `action` on it: read for its host, its members and the
+/// coordinator; manage (`Update`/`Delete`) for the host and the coordinator. Denials are
+/// audited; another municipality's meeting is answered like a missing one.
+pub async fn meeting_access(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> AppResult<MeetingAccess> {
+    let oid = id.to_string();
+    let object = Object {
+        kind: "meeting",
+        id: &oid,
+    };
+    let Some(meeting) = app.store.meeting_any(id).await? else {
+        return missing(app, caller, object).await;
+    };
+    let kind: MeetingKind = meeting.kind.parse().map_err(|_| AppError::Internal)?;
+    let members = app.store.meeting_members(id).await?;
+    let facts = meeting_facts(caller, &meeting, kind, &members);
+    let grant = authorize(app, caller, action, &Subject::Meeting(&facts), object).await?;
+    Ok(MeetingAccess {
+        meeting,
+        kind,
+        members,
+        facts,
+        grant,
+    })
+}
+
+/// Decides creating a meeting of `kind` hosted by `host_agency_id` (the host's staff or
+/// the coordinator). A refusal is audited here; the use case records the creation itself,
+/// with the new meeting's id, once it exists in the same unit of work.
+pub async fn meeting_to_create(
+    app: &App,
+    caller: &Caller,
+    kind: MeetingKind,
+    host_agency_id: kasane_domain::identity::AgencyId,
+) -> AppResult<Grant> {
+    let facts = MeetingFacts {
+        municipality_id: caller.municipality.id,
+        kind,
+        host_agency_id,
+        members: Vec::new(),
+        coordinating_agency: caller.coordinating_agency,
+    };
+    match decide(
+        &caller.actor,
+        Action::Create,
+        &Subject::Meeting(&facts),
+        app.today(),
+    ) {
+        Decision::Allow(g) => Ok(Grant::of(g)),
+        Decision::Deny(denial) => {
+            let object = Object {
+                kind: "meeting",
+                id: "",
+            };
+            refuse(app, caller, object, denial).await
+        }
+    }
+}

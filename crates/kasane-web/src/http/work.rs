@@ -1,0 +1,59 @@
+//! The request's unit of work. Every page and API request (but `/healthz` and the assets)
+//! runs in one transaction of the application ([`kasane_app::App::begin`]): what the
+//! handler writes and audits is committed together when it succeeds or is refused, and
+//! undone when it fails — so a write never lands without its audit entry, and a failure
+//! half-way leaves nothing. While the service functions still live in this crate, the
+//! request is the use case; a use case of `kasane-app` called inside it joins this unit.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::http::error::{AppError, PageError};
+
+/// Marks a response whose request failed (validation, conflict, bad request, internal
+/// error): its unit of work is undone. Refusals and successes are committed.
+#[derive(Debug, Clone, Copy)]
+pub struct Failed;
+
+pub async fn unit_of_work(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let app = match state.app.begin().await {
+        Ok(app) => app,
+        Err(e) => return PageError(e.into()).into_response(),
+    };
+    req.extensions_mut().insert(AppState {
+        app: app.clone(),
+        settings: state.settings.clone(),
+    });
+    let response = next.run(req).await;
+    let keep = response.extensions().get::<Failed>().is_none();
+    match app.end(keep).await {
+        Ok(()) => response,
+        // Not durable, so not done: the caller must not read success.
+        Err(e) => PageError(AppError::from(e)).into_response(),
+    }
+}
+
+/// The application bound to this request's unit of work (outside one, the shared state).
+pub struct Work(pub AppState);
+
+impl FromRequestParts<AppState> for Work {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Work(current(parts, state)))
+    }
+}
+
+/// The request's unit of work, or `state` outside one.
+pub fn current(parts: &Parts, state: &AppState) -> AppState {
+    parts
+        .extensions
+        .get::<AppState>()
+        .cloned()
+        .unwrap_or_else(|| state.clone())
+}

@@ -1,0 +1,22 @@
+//! kasane's integration tests: one binary (linking the whole application once), one module
+//! per area. `common` is the harness: the real app on port 0 against a fresh database, on
+//! SQLite and on PostgreSQL; Chromium for the browser modules.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+mod access_twins;
+mod api_consultation;
+mod browser;
+mod browser_collaboration;
+mod browser_consultation;
+mod cli;
+mod collaboration_cases;
+mod collaboration_meetings;
+mod consultation;
+mod demo_data;
+mod denials;
+mod foundation;
+mod import;
+mod unit_of_work;
