@@ -1,8 +1,10 @@
-//! kasane's web layer: server-rendered Japanese pages (`views`), the JSON API (`api`), and
-//! the plumbing both share (`http`: errors, authentication, CSRF, security headers).
+//! kasane's web layer: server-rendered Japanese pages (`pages`, on the `ui` kit), the JSON
+//! API (`api`), and the plumbing both share (`http`: errors, authentication, CSRF,
+//! security headers, the request's unit of work).
 //!
-//! Handlers stay thin: authenticate (`http::auth`), decide (`http::guard`, which calls the
-//! one access rule and audits), load from the store, render.
+//! Handlers stay thin: authenticate (`http::auth`), call the application (`kasane_app`,
+//! whose guard decides and audits), render or serialise. Pages and API never import each
+//! other (tested).
 
 use std::time::Duration;
 
@@ -14,7 +16,8 @@ use tower_http::trace::TraceLayer;
 
 pub mod api;
 pub mod http;
-pub mod views;
+pub mod pages;
+pub mod ui;
 
 /// How long a login lasts.
 #[derive(Debug, Clone)]
@@ -57,9 +60,9 @@ impl std::ops::Deref for AppState {
 pub fn app(state: AppState) -> Router {
     let work = axum::middleware::from_fn_with_state(state.clone(), http::work::unit_of_work);
     Router::new()
-        .merge(views::router().layer(work.clone()))
+        .merge(pages::router().layer(work.clone()))
         .nest("/api/v1", api::router().layer(work))
-        .merge(views::open_router())
+        .merge(pages::open_router())
         .merge(api::openapi::router())
         .layer(axum::middleware::from_fn(
             http::middleware::security_headers,

@@ -1,7 +1,7 @@
 //! `/api/v1`: ケース (多機関協働) and アセスメント — the case list (filtered in SQL by the
 //! access rule's twin), opening a case, status moves (the domain's state machine: illegal
 //! moves are 422 with its Japanese message), involved agencies, lead, hand-over, and the
-//! versioned assessment. Shares its services with the pages (`views::cases`).
+//! versioned assessment. Shares its services with the pages (`pages::cases`).
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -21,7 +21,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::cases::{
+use crate::pages::cases::{
     CASE_PAGE_SIZE, CaseDetail, CaseListQuery, NewCaseInput, add_agency, assessment_history,
     change_lead, closure_label, end_agency, event_label, hand_over, kind_label, list_cases,
     load_case, move_case, open_case, parse_event, save_assessment, status_label,

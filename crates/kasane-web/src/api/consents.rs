@@ -1,7 +1,7 @@
 //! `/api/v1`: 本人同意 (consent) — the consents of a case, recording one (validated by the
 //! domain: 422 with every problem in Japanese), reading one, and withdrawal, effective at
 //! once. Access to a consent is access to its person. Shares its services with the pages
-//! (`views::consents`).
+//! (`pages::consents`).
 
 use axum::extract::Path;
 use axum::response::Response;
@@ -20,7 +20,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
 use crate::http::work::Work;
-use crate::views::consents::{
+use crate::pages::consents::{
     consent_access, consent_state, consents_of_case, meeting_kinds, record_consent, withdraw,
 };
 use kasane_app::guard::{case_access, person_access};

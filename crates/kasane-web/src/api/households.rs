@@ -15,7 +15,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::households::{
+use crate::pages::households::{
     HouseholdView, MemberInput, add_member_to, create_household, load_household,
 };
 

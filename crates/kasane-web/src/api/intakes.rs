@@ -17,7 +17,7 @@ use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::intakes::{
+use crate::pages::intakes::{
     Candidate, HouseholdChoice, IntakeResult, IntakeSubmission, intake_access, submit_intake,
 };
 use kasane_app::consultation::person::PersonDraft;

@@ -1,7 +1,7 @@
 //! `/api/v1`: step 3 (多機関協働) — 支援会議 and 重層的支援会議: meetings, members and their
 //! acknowledgement of confidentiality, the agenda of cases (a 重層的支援会議 only with a
 //! consent covering it), minutes (visible only where the meeting's rule allows) and role
-//! assignments. The rules live in `views::meetings`, shared with the pages.
+//! assignments. The rules live in `pages::meetings`, shared with the pages.
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -19,7 +19,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::meetings::{
+use crate::pages::meetings::{
     AgendaLine, PAGE_SIZE, acknowledge, add_case, add_member, agenda_lines, assign_role,
     create_meeting, kind_name, list_meetings, load_meeting, remove_case, save_minutes,
 };

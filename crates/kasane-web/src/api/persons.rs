@@ -18,11 +18,11 @@ use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::persons::{
+use crate::pages::persons::{
     PAGE_SIZE, SearchQuery, link_records, pending_referrals_to, search as search_persons,
     split_records,
 };
-use crate::views::timeline::Timeline;
+use crate::pages::timeline::Timeline;
 use kasane_app::guard::{PersonAccess, person_access};
 
 pub fn routes() -> Router<AppState> {

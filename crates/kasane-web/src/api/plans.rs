@@ -1,6 +1,6 @@
 //! `/api/v1`: step 3 (多機関協働) — 支援プラン in versions, approval by a 重層的支援会議,
 //! モニタリング and 評価, and the caller's monitoring worklist. The rules live in
-//! `views::plans`, shared with the pages.
+//! `pages::plans`, shared with the pages.
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -18,7 +18,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::plans::{
+use crate::pages::plans::{
     DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
     plan_versions, record_monitoring,
 };

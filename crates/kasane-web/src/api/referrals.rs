@@ -22,8 +22,8 @@ use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
 use crate::http::work::Work;
 
-use crate::views::home::read_worklist;
-use crate::views::referrals::{Sheet, acknowledge_declined, act, create_referral, load_sheet};
+use crate::pages::home::read_worklist;
+use crate::pages::referrals::{Sheet, acknowledge_declined, act, create_referral, load_sheet};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -16,7 +16,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::views::support_logs::{create_entry, edit_entry, entry_access};
+use crate::pages::support_logs::{create_entry, edit_entry, entry_access};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

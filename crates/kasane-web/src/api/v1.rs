@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, AppError, Problem};
 use crate::http::work::Work;
-use crate::views::audit::{AuditQuery, authorize_audit_read};
+use crate::pages::audit::{AuditQuery, authorize_audit_read};
 use kasane_app::guard::{Object, authorize};
 
 pub fn router() -> Router<AppState> {
@@ -269,7 +269,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     authorize_audit_read(&state, &ctx).await?;
-    let filter = q.to_filter(ctx.municipality.id, crate::views::audit::PAGE_SIZE)?;
+    let filter = q.to_filter(ctx.municipality.id, crate::pages::audit::PAGE_SIZE)?;
     let (entries, total) = state.store.audit_entries(&filter).await?;
     Ok(Json(AuditPage {
         total,

@@ -139,7 +139,7 @@ impl IntoResponse for PageError {
         if matches!(self.0, AppError::Unauthorized) {
             return Redirect::to("/login").into_response();
         }
-        let markup = crate::views::layout::error_page(&self.0);
+        let markup = crate::ui::layout::error_page(&self.0);
         self.0.mark((self.0.status(), markup).into_response())
     }
 }

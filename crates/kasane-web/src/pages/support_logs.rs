@@ -19,8 +19,8 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::jst;
-use crate::views::layout::page;
+use crate::ui::fmt::jst;
+use crate::ui::layout::page;
 use kasane_app::guard::{Grant, Object, household_access, not_found, person_access, record};
 
 pub fn routes() -> Router<AppState> {

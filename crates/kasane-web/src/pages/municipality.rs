@@ -10,8 +10,8 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::fiscal_year;
-use crate::views::layout::{empty, page};
+use crate::ui::fmt::fiscal_year;
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{Object, authorize};
 
 /// The caller's municipality configuration, after the access rule allowed reading it.

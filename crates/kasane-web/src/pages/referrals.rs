@@ -22,9 +22,9 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::{age_label, jst};
-use crate::views::layout::page;
-use crate::views::persons::birth_label;
+use crate::pages::persons::birth_label;
+use crate::ui::fmt::{age_label, jst};
+use crate::ui::layout::page;
 use kasane_app::guard::{Object, PersonAccess, not_found, person_access, record};
 
 pub fn routes() -> Router<AppState> {

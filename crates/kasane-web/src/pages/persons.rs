@@ -18,9 +18,9 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::{age_label, jst};
-use crate::views::layout::{empty, page};
-use crate::views::timeline::{Timeline, timeline_table};
+use crate::pages::timeline::{Timeline, timeline_table};
+use crate::ui::fmt::{age_label, jst};
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{Object, PersonAccess, person_access, record, record_list, viewer};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -252,7 +252,7 @@ async fn render_person(
     let agencies = state.store.agencies(ctx.municipality.id).await?;
     let writable = grant.view() == View::Full;
     let coordinator = ctx.actor.has(Role::Coordinator);
-    let collaboration = crate::views::cases::person_section(state, ctx, &person, grant).await?;
+    let collaboration = crate::pages::cases::person_section(state, ctx, &person, grant).await?;
     let body = html! {
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
@@ -339,8 +339,8 @@ async fn render_person(
             }
         }
         @if writable {
-            (crate::views::referrals::refer_form(ctx, person.id, &agencies))
-            (crate::views::support_logs::entry_form(ctx, Some(person.id), None))
+            (crate::pages::referrals::refer_form(ctx, person.id, &agencies))
+            (crate::pages::support_logs::entry_form(ctx, Some(person.id), None))
         }
     };
     let status = if retry.is_some() {

@@ -7,7 +7,6 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, RawForm};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -33,11 +32,12 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::consents;
-use crate::views::fmt::jst;
-use crate::views::layout::{empty, page};
-use crate::views::meetings::{already, audit_record, invalid};
-use crate::views::persons::birth_label;
+use crate::pages::consents;
+use crate::pages::meetings::{already, audit_record, invalid};
+use crate::pages::persons::birth_label;
+use crate::ui::fmt::jst;
+use crate::ui::form::{field, fields, form_pairs, form_status, ids};
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{
     case_access, case_access_with_facts, case_to_manage, household_access, listed_case, may_manage,
     person_access, record_list, viewer,
@@ -69,37 +69,6 @@ pub fn routes() -> Router<AppState> {
 // Shared helpers
 // ---------------------------------------------------------------------------
 
-/// `application/x-www-form-urlencoded` pairs; repeated keys stay repeated.
-pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))
-}
-
-/// The value of the first pair named `key` ("" when absent).
-pub fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-/// Every value named `key`.
-pub fn fields(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-/// Every value named `key` that is an id.
-pub fn ids(pairs: &[(String, String)], key: &str) -> Vec<i64> {
-    fields(pairs, key)
-        .iter()
-        .filter_map(|v| v.trim().parse().ok())
-        .collect()
-}
-
 fn label_of<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> String {
     code.parse::<T>()
         .map(f)
@@ -116,15 +85,6 @@ pub fn kind_label(code: &str) -> String {
 
 pub fn closure_label(code: &str) -> String {
     label_of::<ClosureReason>(code, ClosureReason::label)
-}
-
-/// 200, or 422 for a form shown again with its problems.
-pub fn form_status(problems: &[String]) -> StatusCode {
-    if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 /// Agencies that keep case records (身近な相談場所 only notice and connect).

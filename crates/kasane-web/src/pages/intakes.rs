@@ -24,10 +24,10 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::jst;
-use crate::views::households::{NewHead, start_household};
-use crate::views::layout::page;
-use crate::views::persons::birth_label;
+use crate::pages::households::{NewHead, start_household};
+use crate::pages::persons::birth_label;
+use crate::ui::fmt::jst;
+use crate::ui::layout::page;
 use kasane_app::consultation::person::PersonDraft;
 use kasane_app::guard::{
     Object, PersonAccess, authorize, household_access, may_read, not_found, person_access, record,
@@ -784,7 +784,7 @@ async fn intake_page(
     let label = |code: &str, f: &dyn Fn(&str) -> Option<&'static str>| {
         f(code).map_or(code.to_string(), str::to_string)
     };
-    let case_link = crate::views::cases::intake_case_link(&state, &ctx, &intake, &access).await?;
+    let case_link = crate::pages::cases::intake_case_link(&state, &ctx, &intake, &access).await?;
     let body = html! {
         section.card {
             dl.facts {

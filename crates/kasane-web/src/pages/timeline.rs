@@ -10,8 +10,8 @@ use maud::{Markup, html};
 
 use crate::AppState;
 use crate::http::error::AppError;
-use crate::views::fmt::jst;
-use crate::views::layout::empty;
+use crate::ui::fmt::jst;
+use crate::ui::layout::empty;
 
 #[derive(Debug, Clone)]
 pub struct TimelineItem {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::http::auth::{Page, SESSION_COOKIE, constant_time_eq, session_cookie};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::layout::bare;
+use crate::ui::layout::bare;
 
 /// Double-submit token for the login form, which has no session yet to hold one.
 const LOGIN_CSRF_COOKIE: &str = "kasane_login_csrf";

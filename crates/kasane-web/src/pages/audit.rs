@@ -13,8 +13,8 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::jst;
-use crate::views::layout::{empty, page};
+use crate::ui::fmt::jst;
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{Object, authorize, record};
 
 pub const PAGE_SIZE: i64 = 50;

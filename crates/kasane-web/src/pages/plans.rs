@@ -35,12 +35,13 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::cases::{field, form_pairs, record_holding};
-use crate::views::fmt::jst;
-use crate::views::layout::{empty, page};
-use crate::views::meetings::{
+use crate::pages::cases::record_holding;
+use crate::pages::meetings::{
     already, audit_record, invalid, kind_name, managed_meeting, peek_case, wareki_opt,
 };
+use crate::ui::fmt::jst;
+use crate::ui::form::{field, form_pairs};
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{case_access, not_found};
 
 const OLD_VERSION: &str = "旧版のプランは閲覧のみです(評価・モニタリングは最新の版に記録します)";

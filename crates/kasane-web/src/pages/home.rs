@@ -14,8 +14,8 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::jst;
-use crate::views::layout::{empty, page};
+use crate::ui::fmt::jst;
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{may_read, record_list};
 
 /// What needs the user's attention now.
@@ -28,7 +28,7 @@ pub struct Worklist {
     /// Coordinator only: early warnings; the name only where the access rule allows.
     pub warnings: Vec<(i64, Option<String>, Warning)>,
     /// Monitoring due or overdue (step 3): see `plans::monitoring_worklist`.
-    pub monitoring: Vec<crate::views::plans::DueLine>,
+    pub monitoring: Vec<crate::pages::plans::DueLine>,
     /// The coordinating agency's coordinators: escalated intakes without a case yet.
     pub escalations: Vec<kasane_store::intake::EscalationWaiting>,
 }
@@ -91,7 +91,7 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
     }
     // Read once: the monitoring worklist's scope and the escalation queue both turn on it.
     let coordinator = ctx.coordinates();
-    w.monitoring = crate::views::plans::monitoring_worklist(state, ctx, coordinator).await?;
+    w.monitoring = crate::pages::plans::monitoring_worklist(state, ctx, coordinator).await?;
     for r in state
         .store
         .referral_worklist(ctx.municipality.id, ctx.agency.id)
@@ -183,7 +183,7 @@ fn worklist_markup(w: &Worklist) -> Markup {
         );
     }
     html! {
-        (crate::views::plans::worklist_markup(&w.monitoring))
+        (crate::pages::plans::worklist_markup(&w.monitoring))
         @if !w.escalations.is_empty() {
             h3 { "多機関協働へ上がった相談(ケースを開いてください)" }
             ul { @for e in &w.escalations {

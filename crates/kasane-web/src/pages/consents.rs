@@ -29,13 +29,12 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::cases::{
-    canonical_person_id, field, fields, form_pairs, form_status, ids, record_holding,
-};
-use crate::views::fmt::jst;
-use crate::views::layout::{empty, page};
-use crate::views::meetings::{audit_record, invalid};
-use crate::views::persons::birth_label;
+use crate::pages::cases::{canonical_person_id, record_holding};
+use crate::pages::meetings::{audit_record, invalid};
+use crate::pages::persons::birth_label;
+use crate::ui::fmt::jst;
+use crate::ui::form::{field, fields, form_pairs, form_status, ids};
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{PersonAccess, case_access, not_found, person_access};
 
 pub fn routes() -> Router<AppState> {

@@ -20,9 +20,9 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::fmt::age_label;
-use crate::views::layout::{empty, page};
-use crate::views::timeline::{Timeline, timeline_table};
+use crate::pages::timeline::{Timeline, timeline_table};
+use crate::ui::fmt::age_label;
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{Object, household_access, person_access, record};
 
 pub fn routes() -> Router<AppState> {
@@ -333,7 +333,7 @@ async fn household_page(
     let roots: Vec<i64> = current.iter().map(|m| m.person_id).collect();
     let timeline = Timeline::of_household(&state, id, &roots).await?;
     let writable = grant.view() == View::Full;
-    let cases = crate::views::cases::household_section(&state, &ctx, household.id, grant).await?;
+    let cases = crate::pages::cases::household_section(&state, &ctx, household.id, grant).await?;
     let body = html! {
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
@@ -363,7 +363,7 @@ async fn household_page(
                     button type="submit" { "追加" }
                 }
             }
-            (crate::views::support_logs::entry_form(&ctx, None, Some(household.id)))
+            (crate::pages::support_logs::entry_form(&ctx, None, Some(household.id)))
         }
         section.card {
             h2 { "経過(世帯員の相談・つなぎ・支援経過)" }

@@ -36,9 +36,9 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::views::cases::record_holding;
-use crate::views::fmt::jst;
-use crate::views::layout::{empty, page};
+use crate::pages::cases::record_holding;
+use crate::ui::fmt::jst;
+use crate::ui::layout::{empty, page};
 use kasane_app::guard::{
     Object, case_access, case_access_with_facts, listed_case, may_read, meeting_access,
     meeting_to_create, record,

@@ -1,0 +1,46 @@
+//! Form plumbing shared by pages: the urlencoded pairs of a form whose keys repeat (ticked
+//! boxes, table rows), and the status of a form shown again with its problems.
+
+use axum::http::StatusCode;
+
+use crate::http::error::AppError;
+
+/// `application/x-www-form-urlencoded` pairs; repeated keys stay repeated.
+pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))
+}
+
+/// The value of the first pair named `key` ("" when absent).
+pub fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Every value named `key`.
+pub fn fields(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Every value named `key` that is an id.
+pub fn ids(pairs: &[(String, String)], key: &str) -> Vec<i64> {
+    fields(pairs, key)
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+/// 200, or 422 for a form shown again with its problems.
+pub fn form_status(problems: &[String]) -> StatusCode {
+    if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
