@@ -5,17 +5,16 @@ use axum::extract::{Path, Query};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use kasane_domain::access::{Action, Subject};
 use kasane_store::municipality::{Agency, District, Municipality};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::auth::{Api, Ctx};
-use crate::http::error::{ApiError, AppError, Problem};
+use crate::http::auth::Api;
+use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::audit::{AuditQuery, authorize_audit_read};
-use kasane_app::guard::{Object, authorize};
+use kasane_app::admin;
+use kasane_app::admin::audit_log::AuditQuery;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -149,21 +148,6 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntryInfo>,
 }
 
-async fn read_config(
-    state: &AppState,
-    ctx: &Ctx,
-    kind: &str,
-    id: i64,
-    of: i64,
-) -> Result<(), ApiError> {
-    let subject = Subject::MunicipalityConfig {
-        municipality_id: of,
-    };
-    let id = id.to_string();
-    authorize(state, ctx, Action::Read, &subject, Object { kind, id: &id }).await?;
-    Ok(())
-}
-
 /// The caller: user, municipality and agency.
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity",
     responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")),
@@ -194,24 +178,11 @@ pub async fn municipality(
     Work(state): Work,
     Api(ctx): Api,
 ) -> Result<Json<MunicipalityDetail>, ApiError> {
-    let mid = ctx.municipality.id;
-    read_config(&state, &ctx, "municipality", mid, mid).await?;
+    let view = admin::municipality::municipality(&state, &ctx).await?;
     Ok(Json(MunicipalityDetail {
         municipality: MunicipalityInfo::from(&ctx.municipality),
-        agencies: state
-            .store
-            .agencies(mid)
-            .await?
-            .into_iter()
-            .map(AgencyInfo::from)
-            .collect(),
-        districts: state
-            .store
-            .districts(mid)
-            .await?
-            .into_iter()
-            .map(DistrictInfo::from)
-            .collect(),
+        agencies: view.agencies.into_iter().map(AgencyInfo::from).collect(),
+        districts: view.districts.into_iter().map(DistrictInfo::from).collect(),
     }))
 }
 
@@ -220,17 +191,8 @@ pub async fn municipality(
     responses((status = 200, body = Vec<AgencyInfo>), (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agencies(Work(state): Work, Api(ctx): Api) -> Result<Json<Vec<AgencyInfo>>, ApiError> {
-    let mid = ctx.municipality.id;
-    read_config(&state, &ctx, "agency", mid, mid).await?;
-    Ok(Json(
-        state
-            .store
-            .agencies(mid)
-            .await?
-            .into_iter()
-            .map(AgencyInfo::from)
-            .collect(),
-    ))
+    let agencies = admin::municipality::agencies(&state, &ctx).await?;
+    Ok(Json(agencies.into_iter().map(AgencyInfo::from).collect()))
 }
 
 /// One agency. Another municipality's agency is answered 404, like a missing one.
@@ -243,12 +205,7 @@ pub async fn agency(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<AgencyInfo>, ApiError> {
-    let agency = state
-        .store
-        .agency_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    read_config(&state, &ctx, "agency", id, agency.municipality_id).await?;
+    let agency = admin::municipality::agency(&state, &ctx, id).await?;
     Ok(Json(AgencyInfo::from(agency)))
 }
 
@@ -268,9 +225,7 @@ pub async fn audit(
     Api(ctx): Api,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    authorize_audit_read(&state, &ctx).await?;
-    let filter = q.to_filter(ctx.municipality.id, crate::pages::audit::PAGE_SIZE)?;
-    let (entries, total) = state.store.audit_entries(&filter).await?;
+    let (entries, total) = admin::audit_log::read_audit_log(&state, &ctx, &q).await?;
     Ok(Json(AuditPage {
         total,
         entries: entries

@@ -1,121 +1,26 @@
 //! The audit log page, for `auditor` users: who did what to which object, on which basis.
 
 use axum::extract::Query;
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
-use kasane_domain::access::{Action, Basis, Subject};
+use kasane_app::admin::audit_log::{AuditQuery, PAGE_SIZE, read_audit_log};
+use kasane_domain::access::Basis;
 use kasane_domain::audit::AuditAction;
-use kasane_domain::wareki::parse_date;
-use kasane_store::audit::AuditFilter;
 use maud::{Markup, html};
-use serde::Deserialize;
 
-use crate::AppState;
-use crate::http::auth::{Ctx, Page};
-use crate::http::error::{AppError, PageError};
+use crate::http::auth::Page;
+use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::fmt::jst;
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{Object, authorize, record};
-
-pub const PAGE_SIZE: i64 = 50;
-
-/// The filter as typed into the form (dates in ISO or 和暦).
-#[derive(Debug, Default, Deserialize)]
-pub struct AuditQuery {
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub action: String,
-    #[serde(default)]
-    pub object_type: String,
-    #[serde(default)]
-    pub object_id: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub until: String,
-    #[serde(default)]
-    pub page: Option<i64>,
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
-}
-
-/// Midnight JST at the start of `d`, as UTC.
-fn jst_midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(9)
-}
-
-impl AuditQuery {
-    /// The store filter, or every problem with the input.
-    pub fn to_filter(&self, municipality_id: i64, limit: i64) -> Result<AuditFilter, AppError> {
-        let mut errors = Vec::new();
-        let mut date = |label: &str, s: &str| match non_empty(s).map(|s| parse_date(&s)) {
-            None => None,
-            Some(Ok(d)) => Some(d),
-            Some(Err(e)) => {
-                errors.push(format!("{label}: {e}"));
-                None
-            }
-        };
-        let from = date("開始日", &self.from).map(jst_midnight);
-        // `until` is inclusive for the user: entries before the next midnight.
-        let until = date("終了日", &self.until).map(|d| jst_midnight(d) + TimeDelta::days(1));
-        let action = non_empty(&self.action);
-        if let Some(a) = action
-            .as_ref()
-            .filter(|a| a.parse::<AuditAction>().is_err())
-        {
-            errors.push(format!("操作種別が不明です: {a}"));
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-        let page = self.page.unwrap_or(1).max(1);
-        Ok(AuditFilter {
-            municipality_id,
-            username: non_empty(&self.username),
-            action,
-            object_type: non_empty(&self.object_type),
-            object_id: non_empty(&self.object_id),
-            from,
-            until,
-            limit,
-            offset: (page - 1) * limit,
-        })
-    }
-}
-
-/// Authorises reading the caller's municipality's audit log, and records that it was read.
-pub async fn authorize_audit_read(state: &AppState, ctx: &Ctx) -> Result<(), AppError> {
-    let subject = Subject::AuditLog {
-        municipality_id: ctx.municipality.id,
-    };
-    let id = ctx.municipality.id.to_string();
-    let object = Object {
-        kind: "audit_log",
-        id: &id,
-    };
-    let grant = authorize(state, ctx, Action::Read, &subject, object).await?;
-    Ok(record(state, ctx, &grant, AuditAction::View, object, "").await?)
-}
 
 pub async fn audit_page(
     Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<AuditQuery>,
 ) -> Result<Markup, PageError> {
-    authorize_audit_read(&state, &ctx).await?;
-    let (filter, problems) = match q.to_filter(ctx.municipality.id, PAGE_SIZE) {
-        Ok(f) => (Some(f), Vec::new()),
-        Err(AppError::Validation(v)) => (None, v),
+    let ((entries, total), problems) = match read_audit_log(&state, &ctx, &q).await {
+        Ok(page) => (page, Vec::new()),
+        Err(kasane_app::AppError::Validation(v)) => ((Vec::new(), 0), v),
         Err(e) => return Err(e.into()),
-    };
-    let (entries, total) = match &filter {
-        Some(f) => state.store.audit_entries(f).await?,
-        None => (Vec::new(), 0),
     };
     let page_no = q.page.unwrap_or(1).max(1);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;

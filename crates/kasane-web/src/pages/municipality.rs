@@ -2,44 +2,20 @@
 //! and programmes, districts, the pillars, and the implementation plan.
 
 use axum::extract::Path;
-use kasane_domain::access::{Action, Subject};
 use kasane_domain::municipality::{AgencyKind, MunicipalityConfig, Pillar};
 use maud::{Markup, html};
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
-use crate::http::error::{AppError, PageError};
+use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::fmt::fiscal_year;
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{Object, authorize};
-
-/// The caller's municipality configuration, after the access rule allowed reading it.
-async fn config(
-    state: &AppState,
-    ctx: &Ctx,
-) -> Result<std::sync::Arc<MunicipalityConfig>, AppError> {
-    let subject = Subject::MunicipalityConfig {
-        municipality_id: ctx.municipality.id,
-    };
-    let id = ctx.municipality.id.to_string();
-    authorize(
-        state,
-        ctx,
-        Action::Read,
-        &subject,
-        Object {
-            kind: "municipality",
-            id: &id,
-        },
-    )
-    .await?;
-    Ok(state.config(&ctx.municipality)?)
-}
+use kasane_app::admin::municipality::{agency, config, municipality};
 
 pub async fn municipality_page(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageError> {
-    let cfg = config(&state, &ctx).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let view = municipality(&state, &ctx).await?;
+    let (cfg, agencies) = (view.config, view.agencies);
     let agency_link = |code: &str| -> Markup {
         match agencies.iter().find(|a| a.code == code) {
             Some(a) => html! { a href={ "/agencies/" (a.id) } { (a.name) } },
@@ -129,26 +105,7 @@ pub async fn agency_page(
 ) -> Result<Markup, PageError> {
     // Looked up whatever its municipality, then judged: another municipality's agency is
     // answered exactly like a missing one.
-    let agency = state
-        .store
-        .agency_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let subject = Subject::MunicipalityConfig {
-        municipality_id: agency.municipality_id,
-    };
-    let oid = id.to_string();
-    authorize(
-        &state,
-        &ctx,
-        Action::Read,
-        &subject,
-        Object {
-            kind: "agency",
-            id: &oid,
-        },
-    )
-    .await?;
+    let agency = agency(&state, &ctx, id).await?;
     let cfg = config(&state, &ctx).await?;
     let detail = cfg.agency(&agency.code);
     let body = html! {
