@@ -12,6 +12,7 @@ mod browser;
 mod browser_collaboration;
 mod browser_consultation;
 mod cli;
+mod clock;
 mod collaboration_cases;
 mod collaboration_meetings;
 mod consultation;

@@ -129,15 +129,7 @@ pub async fn spawn_app_with(engine: Engine, settings: WebSettings) -> Option<Tes
     let (db_url, dir, pg) = fresh_database(engine).await?;
     let store = Store::open(&db_url).await.unwrap();
     kasane::demo::load(&store).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        app: kasane_app::App::with_system_clock(store.clone()),
-        settings,
-    };
-    tokio::spawn(async move {
-        kasane_web::serve(listener, state).await.unwrap();
-    });
+    let base = serve(&store, settings, Arc::new(kasane_app::SystemClock)).await;
     Some(TestApp {
         base,
         store,
@@ -146,6 +138,54 @@ pub async fn spawn_app_with(engine: Engine, settings: WebSettings) -> Option<Tes
         _dir: dir,
         _pg: pg,
     })
+}
+
+/// Serves kasane on `store` with `clock` on a free port; answers its base URL.
+async fn serve(store: &Store, settings: WebSettings, clock: Arc<dyn kasane_app::Clock>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState {
+        app: kasane_app::App::new(store.clone(), clock),
+        settings,
+    };
+    tokio::spawn(async move {
+        kasane_web::serve(listener, state).await.unwrap();
+    });
+    base
+}
+
+impl TestApp {
+    /// A second server on the same database whose clock stands at noon (JST) on `day`: the
+    /// same records as seen on another date.
+    pub async fn on_day(&self, day: chrono::NaiveDate) -> TestApp {
+        let clock = Arc::new(kasane_app::FixedClock::on(day));
+        TestApp {
+            base: serve(&self.store, WebSettings::default(), clock).await,
+            store: self.store.clone(),
+            engine: self.engine,
+            db_url: self.db_url.clone(),
+            _dir: None,
+            _pg: self._pg.clone(),
+        }
+    }
+
+    /// One text value from raw SQL.
+    pub async fn text(&self, sql: &str) -> String {
+        match self.engine {
+            Engine::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+                let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                v
+            }
+            Engine::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+                let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                v
+            }
+        }
+    }
 }
 
 /// Runs `test` against a fresh app of `engine`.
