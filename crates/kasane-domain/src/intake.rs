@@ -103,6 +103,14 @@ macro_rules! coded_enum {
                     })
             }
         }
+
+        /// A stored code read back (the store decodes rows with it).
+        impl ::std::convert::TryFrom<String> for $name {
+            type Error = $crate::intake::UnknownCode;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
     };
 }
 pub(crate) use coded_enum;
