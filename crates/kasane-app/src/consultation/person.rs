@@ -1,11 +1,22 @@
-//! The person as entered: one draft for every way a person arrives (a window's intake,
-//! the API, a CSV import, the demo), validated by the domain into what the store keeps.
+//! Persons: the draft every way a person arrives is validated from (a window's intake,
+//! the API, a CSV import, the demo), the search, the person as the caller may see them,
+//! and 名寄せ links.
 
 use chrono::NaiveDate;
+use kasane_domain::access::{self, Action, View};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::identity::Role;
 use kasane_domain::name::{Furigana, PersonName, kana_key, match_key};
 use kasane_domain::person::{FieldError, PersonFieldsInput, validate_person_fields};
-use kasane_store::person::PersonFields;
+use kasane_domain::wareki::parse_date;
+use kasane_store::household::Member;
+use kasane_store::municipality::District;
+use kasane_store::person::{Person, PersonFields, PersonSearch};
+use kasane_store::referral::Referral;
 use serde::Deserialize;
+
+use crate::guard::{Object, PersonAccess, person_access, record, record_list, viewer};
+use crate::{App, AppError, AppResult, Caller};
 
 /// A person as a worker types them (the intake form, the API's JSON, a CSV import row,
 /// the demo): text fields, validated all at once into the record the store keeps.
@@ -80,5 +91,223 @@ impl PersonDraft {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// Persons a search answers per page.
+pub const PAGE_SIZE: i64 = 50;
+
+/// What a worker searches persons by: every given part must match.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Criteria<'a> {
+    /// 氏名 (漢字 or カナ, partial, variant-tolerant).
+    pub name: &'a str,
+    pub phone: &'a str,
+    /// ISO or 和暦 (S47.3.5).
+    pub birth_date: &'a str,
+    pub address: &'a str,
+    /// District code.
+    pub district: &'a str,
+    /// 1-based.
+    pub page: Option<i64>,
+}
+
+impl Criteria<'_> {
+    /// The store search, or the input problems.
+    fn to_search(self, limit: i64) -> Result<PersonSearch, Vec<String>> {
+        let text = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        let birth_date = match text(self.birth_date) {
+            None => None,
+            Some(s) => Some(parse_date(&s).map_err(|e| vec![format!("生年月日: {e}")])?),
+        };
+        let digits: String = self
+            .phone
+            .chars()
+            .filter_map(|c| c.to_digit(10))
+            .map(|d| char::from(b'0' + d as u8))
+            .collect();
+        Ok(PersonSearch {
+            name_key: text(self.name).map(|q| match_key(&q)),
+            kana_key: text(self.name).map(|q| kana_key(&q)),
+            phone_digits: Some(digits).filter(|d| !d.is_empty()),
+            birth_date,
+            address: text(self.address),
+            district_code: text(self.district),
+            limit,
+            offset: (self.page.unwrap_or(1).max(1) - 1) * limit,
+        })
+    }
+}
+
+/// Searches the persons the caller may see (the access rule's SQL twin filters in the
+/// database), audited: one page of them and the total. `None` for a caller whose roles see
+/// no person data; input problems are `AppError::Validation`.
+pub async fn search(
+    app: &App,
+    caller: &Caller,
+    criteria: Criteria<'_>,
+) -> AppResult<Option<(Vec<Person>, i64)>> {
+    if !access::may_see_person_data(&caller.actor) {
+        return Ok(None);
+    }
+    let s = criteria
+        .to_search(PAGE_SIZE)
+        .map_err(AppError::Validation)?;
+    let found = app.store.search_persons(viewer(app, caller), &s).await?;
+    record_list(app, caller, "person_search").await?;
+    Ok(Some(found))
+}
+
+/// The municipality's districts, to choose and name a person's 地区 by.
+pub async fn districts(app: &App, caller: &Caller) -> AppResult<Vec<District>> {
+    Ok(app.store.districts(caller.municipality.id).await?)
+}
+
+/// A person as the caller may see them: the access (the canonical record of the 名寄せ
+/// group and the grant) and what the grant's view shows besides.
+pub struct PersonRead {
+    pub access: PersonAccess,
+    pub shown: Shown,
+}
+
+/// What a person's view shows beyond the record itself.
+pub enum Shown {
+    /// A つなぎ not yet accepted (つなぐシート view): the referrals about the person waiting
+    /// for the caller's agency to accept or decline them.
+    Sheet { pending: Vec<Referral> },
+    /// Full or read-only: the household memberships (current and past) and the records
+    /// linked to this one in 名寄せ.
+    Record {
+        memberships: Vec<Member>,
+        linked: Vec<Person>,
+    },
+}
+
+/// Reads person `id` (a linked record answers its canonical one) through the guard.
+pub async fn read_person(app: &App, caller: &Caller, id: i64) -> AppResult<PersonRead> {
+    let access = person_access(app, caller, Action::Read, id).await?;
+    let canonical = access.person.id;
+    let shown = if access.grant.view() == View::ReferralSheet {
+        let pending = app
+            .store
+            .referrals_of(canonical)
+            .await?
+            .into_iter()
+            .filter(|r| r.to_agency_id == caller.agency.id && r.status == "sent")
+            .collect();
+        Shown::Sheet { pending }
+    } else {
+        Shown::Record {
+            memberships: app.store.memberships_of(canonical).await?,
+            linked: app.store.linked_persons(canonical).await?,
+        }
+    };
+    Ok(PersonRead { access, shown })
+}
+
+/// The answer to a link of a pair split before, until the caller confirms it.
+pub const SPLIT_BEFORE: &str =
+    "この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。";
+
+/// Links record `other` (with its group) to person `id`'s canonical record (coordinator;
+/// both records stay). A pair split before is refused (`Conflict`, [`SPLIT_BEFORE`])
+/// unless `confirm_distinct`. Returns the canonical id and the records now linked to it.
+pub async fn link_records(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    other: i64,
+    reason: &str,
+    confirm_distinct: bool,
+) -> AppResult<(i64, Vec<Person>)> {
+    app.unit(async |app| {
+        require_coordinator(caller)?;
+        let this = person_access(app, caller, Action::Update, id).await?;
+        let other = person_access(app, caller, Action::Update, other).await?;
+        if this.person.id == other.person.id {
+            return Err(AppError::BadRequest(
+                "すでに同じ本人として結び付いています".into(),
+            ));
+        }
+        let relink = app
+            .store
+            .split_before(this.person.id, other.person.id)
+            .await?;
+        if relink && !confirm_distinct {
+            return Err(AppError::Conflict(SPLIT_BEFORE.into()));
+        }
+        let reason = reason.trim();
+        let audited_reason = if relink {
+            format!("以前に別人として解除した記録を確認のうえ再結合: {reason}")
+        } else {
+            reason.to_string()
+        };
+        app.store
+            .link_persons(
+                caller.municipality.id,
+                this.person.id,
+                other.person.id,
+                caller.user.id,
+                reason,
+            )
+            .await?;
+        let oid = format!("{}+{}", this.person.id, other.person.id);
+        record(
+            app,
+            caller,
+            &this.grant,
+            AuditAction::Update,
+            Object {
+                kind: "person_link",
+                id: &oid,
+            },
+            &audited_reason,
+        )
+        .await?;
+        let linked = app.store.linked_persons(this.person.id).await?;
+        Ok((this.person.id, linked))
+    })
+    .await
+}
+
+/// Undoes a link between person `id`'s canonical record and `other`: both stand alone
+/// again and are never proposed again (coordinator). Returns the canonical id.
+pub async fn split_records(app: &App, caller: &Caller, id: i64, other: i64) -> AppResult<i64> {
+    app.unit(async |app| {
+        require_coordinator(caller)?;
+        let this = person_access(app, caller, Action::Update, id).await?;
+        app.store
+            .split_persons(
+                caller.municipality.id,
+                this.person.id,
+                other,
+                caller.user.id,
+            )
+            .await?;
+        let oid = format!("{}-{}", this.person.id, other);
+        record(
+            app,
+            caller,
+            &this.grant,
+            AuditAction::Update,
+            Object {
+                kind: "person_split",
+                id: &oid,
+            },
+            "",
+        )
+        .await?;
+        Ok(this.person.id)
+    })
+    .await
+}
+
+fn require_coordinator(caller: &Caller) -> AppResult<()> {
+    if caller.actor.has(Role::Coordinator) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "名寄せの結び付け・解除は相談支援包括化推進員のみ行えます".into(),
+        ))
     }
 }

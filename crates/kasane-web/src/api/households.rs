@@ -6,6 +6,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use kasane_app::consultation::household::{
+    HouseholdView, MemberInput, create_household, load_household,
+};
 use kasane_store::household::Member;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -15,9 +18,6 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::households::{
-    HouseholdView, MemberInput, add_member_to, create_household, load_household,
-};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -184,7 +184,7 @@ pub async fn add_member(
         is_carer: req.is_carer,
         joined_on: req.joined_on.as_deref().unwrap_or(""),
     };
-    add_member_to(&state, &ctx, id, input).await?;
+    kasane_app::consultation::household::add_member(&state, &ctx, id, input).await?;
     Ok(Json(detail(&state, &ctx, id).await?))
 }
 

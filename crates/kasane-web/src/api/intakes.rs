@@ -8,6 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_app::consultation::intake::{
+    Candidate, HouseholdChoice, IntakeRead, IntakeResult, IntakeSubmission, read_intake,
+    submit_intake,
+};
+use kasane_app::consultation::person::PersonDraft;
 use kasane_domain::intake::IntakeDraft;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -17,10 +22,6 @@ use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::intakes::{
-    Candidate, HouseholdChoice, IntakeResult, IntakeSubmission, intake_access, submit_intake,
-};
-use kasane_app::consultation::person::PersonDraft;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -252,14 +253,10 @@ pub async fn create(
         household: HouseholdChoice::from_parts(req.household_id, req.new_household),
     };
     match submit_intake(&state, &ctx, &submission).await? {
-        IntakeResult::Saved {
-            person_id,
-            intake_id,
-            household_id,
-        } => Ok(created(IntakeCreated {
-            person_id,
-            intake_id,
-            household_id,
+        IntakeResult::Saved(saved) => Ok(created(IntakeCreated {
+            person_id: saved.person_id,
+            intake_id: saved.intake_id,
+            household_id: saved.household_id,
         })),
         IntakeResult::Invalid { errors, .. } => {
             Err(crate::http::error::AppError::Validation(errors).into())
@@ -279,8 +276,12 @@ pub async fn intake(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<IntakeDetail>, ApiError> {
-    let (i, access) = intake_access(&state, &ctx, id).await?;
-    let (issues, concerns) = state.store.intake_tags(i.id).await?;
+    let IntakeRead {
+        intake: i,
+        access,
+        issues,
+        concerns,
+    } = read_intake(&state, &ctx, id).await?;
     Ok(Json(IntakeDetail {
         id: i.id,
         person_id: access.person.id,

@@ -22,6 +22,7 @@ pub mod plans;
 pub mod referrals;
 pub mod support_logs;
 pub mod v1;
+pub mod worklist;
 
 /// Everything under `/api/v1`; each resource module brings its routes.
 pub fn router() -> Router<AppState> {
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(consents::routes())
         .merge(meetings::routes())
         .merge(plans::routes())
+        .merge(worklist::routes())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 

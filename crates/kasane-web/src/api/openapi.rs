@@ -8,6 +8,7 @@ use utoipa::{Modify, OpenApi};
 use crate::AppState;
 use crate::api::{
     cases, consents, households, intakes, meetings, persons, plans, referrals, support_logs, v1,
+    worklist,
 };
 use crate::http::error::Problem;
 
@@ -59,6 +60,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(consents::Doc::openapi());
     doc.merge(meetings::Doc::openapi());
     doc.merge(plans::Doc::openapi());
+    doc.merge(worklist::Doc::openapi());
     doc
 }
 

@@ -8,7 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use kasane_domain::access::{Action, View};
+use kasane_app::consultation::person::{
+    PAGE_SIZE, PersonRead, Shown, link_records, read_person, search as search_persons,
+    split_records,
+};
+use kasane_app::consultation::timeline::person_timeline;
 use kasane_store::person::Person;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -18,12 +22,7 @@ use crate::api::{Body, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::persons::{
-    PAGE_SIZE, SearchQuery, link_records, pending_referrals_to, search as search_persons,
-    split_records,
-};
-use crate::pages::timeline::Timeline;
-use kasane_app::guard::{PersonAccess, person_access};
+use crate::ui::search::SearchQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -180,7 +179,9 @@ pub async fn search(
     Api(ctx): Api,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<PersonSearchPage>, ApiError> {
-    let (persons, total) = search_persons(&state, &ctx, &q).await?.unwrap_or_default();
+    let (persons, total) = search_persons(&state, &ctx, q.criteria())
+        .await?
+        .unwrap_or_default();
     Ok(Json(PersonSearchPage {
         total,
         page: q.page.unwrap_or(1).max(1),
@@ -201,50 +202,48 @@ pub async fn person(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonDetail>, ApiError> {
-    let PersonAccess { person, grant } = person_access(&state, &ctx, Action::Read, id).await?;
-    let (pending_referral_ids, record) = if grant.view() == View::ReferralSheet {
-        let pending = pending_referrals_to(&state, &ctx, person.id).await?;
-        (Some(pending.into_iter().map(|r| r.id).collect()), None)
-    } else {
-        let households = state
-            .store
-            .memberships_of(person.id)
-            .await?
-            .into_iter()
-            .map(|m| MembershipInfo {
-                household_id: m.household_id,
-                relationship: m.relationship,
-                is_head: m.is_head,
-                is_carer: m.is_carer,
-                joined_on: m.joined_on,
-                left_on: m.left_on,
-            })
-            .collect();
-        let linked_records = state
-            .store
-            .linked_persons(person.id)
-            .await?
-            .into_iter()
-            .map(|l| LinkedRecord {
-                id: l.id,
-                name: l.name,
-                furigana: l.furigana,
-                birth_date: l.birth_date,
-            })
-            .collect();
-        let record = PersonRecord {
-            furigana: person.furigana.clone(),
-            sex: person.sex.clone(),
-            address: person.address.clone(),
-            district_code: person.district_code.clone(),
-            note: person.note.clone(),
-            external_id: person.external_id.clone(),
-            created_at: person.created_at,
-            updated_at: person.updated_at,
-            households,
-            linked_records,
-        };
-        (None, Some(record))
+    let PersonRead { access, shown } = read_person(&state, &ctx, id).await?;
+    let (person, grant) = (access.person, access.grant);
+    let (pending_referral_ids, record) = match shown {
+        Shown::Sheet { pending } => (Some(pending.into_iter().map(|r| r.id).collect()), None),
+        Shown::Record {
+            memberships,
+            linked,
+        } => {
+            let households = memberships
+                .into_iter()
+                .map(|m| MembershipInfo {
+                    household_id: m.household_id,
+                    relationship: m.relationship,
+                    is_head: m.is_head,
+                    is_carer: m.is_carer,
+                    joined_on: m.joined_on,
+                    left_on: m.left_on,
+                })
+                .collect();
+            let linked_records = linked
+                .into_iter()
+                .map(|l| LinkedRecord {
+                    id: l.id,
+                    name: l.name,
+                    furigana: l.furigana,
+                    birth_date: l.birth_date,
+                })
+                .collect();
+            let record = PersonRecord {
+                furigana: person.furigana.clone(),
+                sex: person.sex.clone(),
+                address: person.address.clone(),
+                district_code: person.district_code.clone(),
+                note: person.note.clone(),
+                external_id: person.external_id.clone(),
+                created_at: person.created_at,
+                updated_at: person.updated_at,
+                households,
+                linked_records,
+            };
+            (None, Some(record))
+        }
     };
     Ok(Json(PersonDetail {
         id: person.id,
@@ -269,13 +268,9 @@ pub async fn timeline(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonTimeline>, ApiError> {
-    let PersonAccess { person, grant } = person_access(&state, &ctx, Action::Read, id).await?;
-    if grant.view() == View::ReferralSheet {
-        return Err(crate::http::error::AppError::NotFound.into());
-    }
-    let t = Timeline::of_person(&state, person.id).await?;
+    let (access, t) = person_timeline(&state, &ctx, id).await?;
     Ok(Json(PersonTimeline {
-        person_id: person.id,
+        person_id: access.person.id,
         items: t
             .0
             .into_iter()
@@ -309,7 +304,7 @@ pub async fn link(
     Path(id): Path<i64>,
     Body(req): Body<LinkRequest>,
 ) -> Result<Response, ApiError> {
-    let canonical = link_records(
+    let (canonical, linked) = link_records(
         &state,
         &ctx,
         id,
@@ -318,13 +313,7 @@ pub async fn link(
         req.confirm_distinct,
     )
     .await?;
-    let linked_ids = state
-        .store
-        .linked_persons(canonical)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+    let linked_ids = linked.into_iter().map(|p| p.id).collect();
     Ok(created(LinkResult {
         person_id: canonical,
         linked_ids,

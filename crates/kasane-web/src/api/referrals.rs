@@ -1,6 +1,5 @@
 //! `/api/v1`: referrals (step 2) — つなぎ with a closed loop: send, the つなぐシート, the
-//! receiver's accept / decline / complete, the sender's acknowledgement of a decline, and
-//! the caller's worklist.
+//! receiver's accept / decline / complete, and the sender's acknowledgement of a decline.
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -8,10 +7,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_app::consultation::referral::{
+    Sheet, acknowledge_declined, act, create_referral, load_sheet,
+};
 use kasane_domain::household::Relationship;
 use kasane_domain::intake::ConcernItem;
 use kasane_domain::person::BirthDate;
-use kasane_domain::referral::{ReferralDraft, ReferralEvent, ReferralStatus};
+use kasane_domain::referral::{ReferralDraft, ReferralEvent};
 use kasane_store::referral::Referral;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -22,9 +24,6 @@ use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
 use crate::http::work::Work;
 
-use crate::pages::home::read_worklist;
-use crate::pages::referrals::{Sheet, acknowledge_declined, act, create_referral, load_sheet};
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/persons/{id}/referrals", post(create))
@@ -33,7 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/referrals/{id}/decline", post(decline))
         .route("/referrals/{id}/complete", post(complete))
         .route("/referrals/{id}/acknowledge", post(acknowledge))
-        .route("/worklist", get(worklist))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -163,96 +161,6 @@ impl From<Referral> for ReferralInfo {
             updated_at: r.updated_at,
         }
     }
-}
-
-/// A referral on the worklist.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WorklistReferral {
-    pub id: i64,
-    pub person_id: i64,
-    pub person_name: String,
-    pub from_agency_name: String,
-    pub to_agency_name: String,
-    pub status: String,
-    pub sent_at: DateTime<Utc>,
-    pub overdue: bool,
-    /// For the sender: overdue or declined.
-    pub attention: Option<Coded>,
-}
-
-impl WorklistReferral {
-    fn new(r: &Referral, overdue: bool, attention: Option<Coded>) -> Self {
-        WorklistReferral {
-            id: r.id,
-            person_id: r.person_id,
-            person_name: r.person_name.clone(),
-            from_agency_name: r.from_agency_name.clone(),
-            to_agency_name: r.to_agency_name.clone(),
-            status: r.status.clone(),
-            sent_at: r.sent_at,
-            overdue,
-            attention,
-        }
-    }
-}
-
-/// An overdue referral anywhere in the municipality (coordinator): no names.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OverdueReferral {
-    pub id: i64,
-    pub from_agency_name: String,
-    pub to_agency_name: String,
-    pub sent_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WarningEvidence {
-    pub on: NaiveDate,
-    pub agency_name: String,
-    /// intake, support_log, referral
-    pub source: String,
-    pub record_id: i64,
-}
-
-/// 「複合課題の可能性」 (coordinator); the name only where the access rule allows.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WarningInfo {
-    pub person_id: i64,
-    pub name: Option<String>,
-    /// multiple_agencies, multiple_fields
-    pub reasons: Vec<String>,
-    pub summary: String,
-    pub evidence: Vec<WarningEvidence>,
-}
-
-/// What needs the caller's attention now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WorklistInfo {
-    /// Referrals to the caller's agency waiting to be accepted or declined.
-    pub incoming: Vec<WorklistReferral>,
-    /// Accepted referrals waiting for their outcome.
-    pub to_complete: Vec<WorklistReferral>,
-    /// Referrals the caller's agency sent that came back (declined) or are overdue.
-    pub returned: Vec<WorklistReferral>,
-    /// Coordinator only.
-    pub overdue_all: Vec<OverdueReferral>,
-    /// Coordinator only.
-    pub warnings: Vec<WarningInfo>,
-    /// Monitoring due within a week or overdue (step 3).
-    pub monitoring: Vec<crate::api::plans::DueMonitoringInfo>,
-    /// The coordinating agency's coordinators: escalated intakes waiting for a case.
-    pub escalations: Vec<EscalationInfo>,
-}
-
-/// An escalated intake (多機関協働へ) no case has been opened from yet.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EscalationInfo {
-    pub intake_id: i64,
-    pub person_id: i64,
-    pub person_name: String,
-    /// The window that received the consultation.
-    pub agency_name: String,
-    pub received_at: DateTime<Utc>,
 }
 
 fn coded<T: std::str::FromStr>(code: &str, label: impl Fn(T) -> &'static str) -> Coded {
@@ -461,98 +369,11 @@ pub async fn acknowledge(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The caller's worklist: incoming referrals, accepted ones to complete, sent ones that
-/// came back or are overdue; for the coordinator also overdue referrals across the
-/// municipality and 「複合課題の可能性」.
-#[utoipa::path(get, path = "/api/v1/worklist", tag = "referrals",
-    responses((status = 200, body = WorklistInfo),
-        (status = 401, body = Problem, content_type = "application/problem+json")),
-    security(("token" = []), ("session" = [])))]
-pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistInfo>, ApiError> {
-    let w = read_worklist(&state, &ctx).await?;
-    Ok(Json(WorklistInfo {
-        incoming: w
-            .incoming
-            .iter()
-            .map(|(r, overdue)| WorklistReferral::new(r, *overdue, None))
-            .collect(),
-        to_complete: w
-            .to_complete
-            .iter()
-            .map(|r| WorklistReferral::new(r, false, None))
-            .collect(),
-        returned: w
-            .returned
-            .iter()
-            .map(|(r, why)| {
-                let overdue = r.status == ReferralStatus::Sent.code();
-                let attention = Coded {
-                    code: why.code().to_string(),
-                    label: why.label().to_string(),
-                };
-                WorklistReferral::new(r, overdue, Some(attention))
-            })
-            .collect(),
-        overdue_all: w
-            .overdue_all
-            .into_iter()
-            .map(|r| OverdueReferral {
-                id: r.id,
-                from_agency_name: r.from_agency_name,
-                to_agency_name: r.to_agency_name,
-                sent_at: r.sent_at,
-            })
-            .collect(),
-        warnings: w
-            .warnings
-            .into_iter()
-            .map(|(person_id, name, warning)| WarningInfo {
-                person_id,
-                name,
-                reasons: warning
-                    .reasons
-                    .iter()
-                    .map(|r| r.code().to_string())
-                    .collect(),
-                summary: warning.summary,
-                evidence: warning
-                    .evidence
-                    .into_iter()
-                    .map(|c| WarningEvidence {
-                        on: c.on,
-                        agency_name: c.agency_name,
-                        source: c.source.code().to_string(),
-                        record_id: c.record_id,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        monitoring: w
-            .monitoring
-            .into_iter()
-            .map(crate::api::plans::DueMonitoringInfo::from)
-            .collect(),
-        escalations: w
-            .escalations
-            .into_iter()
-            .map(|e| EscalationInfo {
-                intake_id: e.intake_id,
-                person_id: e.person_id,
-                person_name: e.person_name,
-                agency_name: e.agency_name,
-                received_at: e.received_at,
-            })
-            .collect(),
-    }))
-}
-
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, sheet, accept, decline, complete, acknowledge, worklist),
+    paths(create, sheet, accept, decline, complete, acknowledge),
     components(schemas(Created, ReferralRequest, DeclineRequest, CompleteRequest, Coded,
-        SheetPerson, HouseholdOutlineMember, ReferralEventInfo, ReferralSheet, ReferralInfo,
-        WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo, WorklistInfo, EscalationInfo,
-        crate::api::plans::DueMonitoringInfo)),
-    tags((name = "referrals", description = "つなぎ(つなぐシート・受理・辞退・完了)とワークリスト"))
+        SheetPerson, HouseholdOutlineMember, ReferralEventInfo, ReferralSheet, ReferralInfo)),
+    tags((name = "referrals", description = "つなぎ(つなぐシート・受理・辞退・完了)"))
 )]
 pub struct Doc;

@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use kasane_domain::access::Action;
+use kasane_app::consultation::support_log::{EntryRead, create_entry, edit_entry, read_entry};
 use kasane_domain::support_log::EntryDraft;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -16,7 +16,6 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::support_logs::{create_entry, edit_entry, entry_access};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -84,8 +83,11 @@ pub struct EntryDetail {
 }
 
 async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<EntryDetail, ApiError> {
-    let (e, grant) = entry_access(state, ctx, id, Action::Read).await?;
-    let versions = state.store.support_log_versions(id).await?;
+    let EntryRead {
+        entry: e,
+        grant,
+        versions,
+    } = read_entry(state, ctx, id).await?;
     Ok(EntryDetail {
         id: e.id,
         person_id: e.person_id,

@@ -7,16 +7,14 @@ use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::TimeDelta;
-use kasane_domain::access::{Action, Subject};
-use kasane_domain::intake::{
-    Channel, ConcernItem, ConsulterKind, IntakeDraft, IntakeRules, Outcome, Urgency, ValidIntake,
-    validate,
+use kasane_app::consultation::intake::{
+    Candidate, HouseholdChoice, IntakeRead, IntakeResult, IntakeSubmission, current_households,
+    known_person, read_intake, submit_intake,
 };
-use kasane_domain::person_match::{MatchInput, is_candidate, reasons_label, score};
-use kasane_store::household::Household;
-use kasane_store::intake::NewIntake;
-use kasane_store::person::{Person, PersonFields};
+use kasane_app::consultation::person::PersonDraft;
+use kasane_app::consultation::referral::referral_targets;
+use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, IntakeDraft, Outcome, Urgency};
+use kasane_store::person::Person;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -24,15 +22,10 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::households::{NewHead, start_household};
 use crate::pages::persons::birth_label;
+use crate::pages::sections;
 use crate::ui::fmt::jst;
 use crate::ui::layout::page;
-use kasane_app::consultation::person::PersonDraft;
-use kasane_app::guard::{
-    Object, PersonAccess, authorize, household_access, may_read, not_found, person_access, record,
-};
-use kasane_domain::audit::AuditAction;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -115,114 +108,6 @@ impl IntakeForm {
     }
 }
 
-/// The household an intake is recorded on, as asked for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum HouseholdChoice {
-    #[default]
-    None,
-    /// A current household of the (known) person.
-    Existing(i64),
-    /// A new household with the new person as its head, started in the same save.
-    New,
-    /// Both a household and a new one: refused.
-    Both,
-}
-
-impl HouseholdChoice {
-    pub fn from_parts(household_id: Option<i64>, new_household: bool) -> HouseholdChoice {
-        match (household_id, new_household) {
-            (None, false) => HouseholdChoice::None,
-            (Some(id), false) => HouseholdChoice::Existing(id),
-            (None, true) => HouseholdChoice::New,
-            (Some(_), true) => HouseholdChoice::Both,
-        }
-    }
-}
-
-/// A household choice checked by [`check_household`]: the only way to hand one to
-/// [`save_intake`].
-#[derive(Debug, Clone, Copy)]
-pub struct CheckedHousehold(HouseholdChoice);
-
-pub const HOUSEHOLD_NOT_THE_PERSONS: &str =
-    "指定された世帯は、この方が現在属している世帯ではありません。世帯を選び直してください。";
-pub const HOUSEHOLD_FOR_NEW_PERSON: &str = "新しく登録する方は、既存の世帯を指定できません。新しい世帯を作るか、登録後に世帯の画面で追加してください。";
-pub const NEW_HOUSEHOLD_FOR_KNOWN: &str = "新しい世帯は、新しく登録する方についてのみ作れます。登録済みの方の世帯は世帯の画面で作成・変更してください。";
-pub const HOUSEHOLD_AND_NEW: &str =
-    "世帯の指定と新しい世帯の作成は、どちらか一方だけを選んでください。";
-
-/// Checks a household choice against the person: an existing household must be a current
-/// household of the person's 名寄せ group that the caller may see (another municipality's,
-/// a missing one, or one the caller may not see, is answered like any other wrong one), a
-/// new one is for a new person only. `Ok(Err(message))` for a choice to correct.
-pub async fn check_household(
-    state: &AppState,
-    ctx: &Ctx,
-    choice: HouseholdChoice,
-    known: Option<&Person>,
-) -> Result<Result<CheckedHousehold, &'static str>, AppError> {
-    let problem = match (choice, known) {
-        (HouseholdChoice::None, _) | (HouseholdChoice::New, None) => None,
-        (HouseholdChoice::Both, _) => Some(HOUSEHOLD_AND_NEW),
-        (HouseholdChoice::New, Some(_)) => Some(NEW_HOUSEHOLD_FOR_KNOWN),
-        (HouseholdChoice::Existing(_), None) => Some(HOUSEHOLD_FOR_NEW_PERSON),
-        (HouseholdChoice::Existing(id), Some(person)) => {
-            let current = current_households(state, person.id).await?;
-            if !current.iter().any(|h| h.id == id) {
-                Some(HOUSEHOLD_NOT_THE_PERSONS)
-            } else {
-                match household_access(state, ctx, Action::Read, id).await {
-                    Ok(_) => None,
-                    Err(kasane_app::AppError::NotFound | kasane_app::AppError::Forbidden(_)) => {
-                        Some(HOUSEHOLD_NOT_THE_PERSONS)
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-    };
-    Ok(match problem {
-        None => Ok(CheckedHousehold(choice)),
-        Some(p) => Err(p),
-    })
-}
-
-/// The households a person's 名寄せ group currently belongs to, by id.
-pub async fn current_households(
-    state: &AppState,
-    canonical_id: i64,
-) -> Result<Vec<Household>, AppError> {
-    let mut ids: Vec<i64> = state
-        .store
-        .memberships_of(canonical_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.left_on.is_none())
-        .map(|m| m.household_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(h) = state.store.household_any(id).await? {
-            out.push(h);
-        }
-    }
-    Ok(out)
-}
-
-/// A 名寄せ candidate as the worker may see it.
-pub enum Candidate {
-    /// The worker may see this person: name, birth date, score and reasons.
-    Visible {
-        person: Box<Person>,
-        score: u8,
-        reasons: String,
-    },
-    /// Known to another window only: never the record, only which window.
-    Elsewhere { agency: String, reasons: String },
-}
-
 #[derive(Deserialize)]
 struct NewQuery {
     person_id: Option<i64>,
@@ -239,11 +124,7 @@ async fn new_page(
     form.draft.urgency = Urgency::Normal.code().to_string();
     form.draft.outcome = Outcome::Handled.code().to_string();
     let known = match q.person_id {
-        Some(id) => Some(
-            person_access(&state, &ctx, Action::Create, id)
-                .await?
-                .person,
-        ),
+        Some(id) => Some(known_person(&state, &ctx, id).await?),
         None => None,
     };
     form.person_id = known.as_ref().map(|p| p.id);
@@ -270,8 +151,8 @@ async fn submit(
         household: form.household(),
     };
     match submit_intake(&state, &ctx, &submission).await? {
-        IntakeResult::Saved { person_id, .. } => {
-            Ok(Redirect::to(&format!("/persons/{person_id}")).into_response())
+        IntakeResult::Saved(saved) => {
+            Ok(Redirect::to(&format!("/persons/{}", saved.person_id)).into_response())
         }
         IntakeResult::Invalid { errors, known } => {
             Ok(
@@ -289,305 +170,6 @@ async fn submit(
     }
 }
 
-/// An intake as submitted through the page or the API.
-pub struct IntakeSubmission<'a> {
-    /// A person already known (chosen from the candidates, or the page it was started
-    /// from); then `person` is ignored.
-    pub person_id: Option<i64>,
-    /// The new person's fields when `person_id` is `None`.
-    pub person: &'a PersonDraft,
-    /// The worker has seen the 名寄せ candidates (or chose to create a new person anyway).
-    pub confirm_new_person: bool,
-    pub draft: &'a IntakeDraft,
-    pub referral_reason: &'a str,
-    /// The household to record the intake on (see [`check_household`]).
-    pub household: HouseholdChoice,
-}
-
-/// What became of a submitted intake.
-pub enum IntakeResult {
-    Saved {
-        person_id: i64,
-        intake_id: i64,
-        household_id: Option<i64>,
-    },
-    /// Every problem at once; `known` is the chosen person, if any.
-    Invalid {
-        errors: Vec<String>,
-        known: Option<Box<Person>>,
-    },
-    /// A new person resembles existing records: the worker must choose first.
-    Candidates(Vec<Candidate>),
-}
-
-/// Validates an intake, checks 名寄せ candidates for a new person (once, unless confirmed)
-/// and records it with [`save_intake`]. Shared by the intake page and `POST /api/v1/intakes`.
-pub async fn submit_intake(
-    state: &AppState,
-    ctx: &Ctx,
-    s: &IntakeSubmission<'_>,
-) -> Result<IntakeResult, AppError> {
-    let cfg = state.config(&ctx.municipality)?;
-    let rules = IntakeRules::from_config(
-        &cfg,
-        (state.now() + TimeDelta::hours(9)).naive_utc(),
-        ctx.agency.id,
-    );
-    let intake = validate(s.draft, &rules);
-    let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();
-    let person_fields = match s.person_id {
-        Some(_) => Ok(None),
-        None => s.person.parse(&districts, state.today()).map(Some),
-    };
-    let mut errors: Vec<String> = Vec::new();
-    if let Err(e) = &intake {
-        errors.extend(e.iter().map(ToString::to_string));
-    }
-    if let Err(e) = &person_fields {
-        errors.extend(e.iter().map(|e| e.message.clone()));
-    }
-    let known = match s.person_id {
-        Some(id) => Some(Box::new(
-            person_access(state, ctx, Action::Create, id).await?.person,
-        )),
-        None => None,
-    };
-    let household = check_household(state, ctx, s.household, known.as_deref()).await?;
-    if let Err(problem) = household {
-        errors.push(problem.to_string());
-    }
-    let (Ok(intake), Ok(fields), Ok(household)) = (intake, person_fields, household) else {
-        return Ok(IntakeResult::Invalid { errors, known });
-    };
-    // A new person: show the 名寄せ candidates once before creating another record.
-    if let (Some(fields), false) = (&fields, s.confirm_new_person) {
-        let candidates = candidates(state, ctx, fields).await?;
-        if !candidates.is_empty() {
-            return Ok(IntakeResult::Candidates(candidates));
-        }
-    }
-    let person = match (known, fields) {
-        (Some(p), _) => IntakePerson::Existing(p.id),
-        (None, Some(fields)) => IntakePerson::New(Box::new(fields)),
-        (None, None) => return Err(AppError::BadRequest("本人が選ばれていません".into())),
-    };
-    let saved = save_intake(state, ctx, person, household, &intake, s.referral_reason).await?;
-    Ok(IntakeResult::Saved {
-        person_id: saved.person_id,
-        intake_id: saved.intake_id,
-        household_id: saved.household_id,
-    })
-}
-
-/// Whom an intake is about: a record the caller already may write about, or a new one.
-pub enum IntakePerson {
-    Existing(i64),
-    New(Box<PersonFields>),
-}
-
-/// The records a saved intake made or used.
-#[derive(Debug, Clone, Copy)]
-pub struct SavedIntake {
-    pub person_id: i64,
-    pub intake_id: i64,
-    pub household_id: Option<i64>,
-}
-
-/// Records a validated intake (creating the person if new, and their household if asked;
-/// sending the referral if the outcome is つなぎ), audited.
-pub async fn save_intake(
-    state: &AppState,
-    ctx: &Ctx,
-    person: IntakePerson,
-    household: CheckedHousehold,
-    intake: &ValidIntake,
-    referral_reason: &str,
-) -> Result<SavedIntake, AppError> {
-    // Checked before anything is written, so a refused intake leaves no new person behind.
-    if intake.receiving_agency_id != ctx.agency.id {
-        // An agency records its own consultations; involvement follows from that.
-        return Err(AppError::Forbidden(
-            "受付機関は自分の所属機関のみ指定できます".into(),
-        ));
-    }
-    if let Some(to) = intake.referred_to_agency_id {
-        // Only this municipality's agencies can receive a つなぎ.
-        state.store.agency(ctx.municipality.id, to).await?;
-    }
-    let (person_id, grant, household_id) = match person {
-        IntakePerson::Existing(id) => {
-            let access = person_access(state, ctx, Action::Create, id).await?;
-            let household_id = match household.0 {
-                HouseholdChoice::None => None,
-                HouseholdChoice::Existing(h) => Some(h),
-                // Refused by `check_household` for a known person.
-                HouseholdChoice::New | HouseholdChoice::Both => {
-                    return Err(AppError::Validation(vec![NEW_HOUSEHOLD_FOR_KNOWN.into()]));
-                }
-            };
-            (access.person.id, access.grant, household_id)
-        }
-        IntakePerson::New(fields) => {
-            let subject = Subject::NewPerson {
-                municipality_id: ctx.municipality.id,
-            };
-            let grant = authorize(
-                state,
-                ctx,
-                Action::Create,
-                &subject,
-                Object {
-                    kind: "person",
-                    id: "new",
-                },
-            )
-            .await?;
-            let id = state
-                .store
-                .create_person(ctx.municipality.id, ctx.agency.id, ctx.user.id, &fields)
-                .await?;
-            let household_id = match household.0 {
-                HouseholdChoice::New => {
-                    let head = NewHead {
-                        person_id: id,
-                        name: &fields.name,
-                        address: &fields.address,
-                        district_code: fields.district_code.as_deref(),
-                    };
-                    Some(start_household(state, ctx, head, "", &grant).await?)
-                }
-                _ => None,
-            };
-            (id, grant, household_id)
-        }
-    };
-    let reason = match referral_reason.trim() {
-        "" => intake.summary.clone(),
-        r => r.to_string(),
-    };
-    let (intake_id, referral_id) = state
-        .store
-        .create_intake(
-            ctx.municipality.id,
-            ctx.user.id,
-            &new_intake(person_id, household_id, intake, reason),
-        )
-        .await?;
-    let oid = intake_id.to_string();
-    record(
-        state,
-        ctx,
-        &grant,
-        AuditAction::Create,
-        Object {
-            kind: "intake",
-            id: &oid,
-        },
-        "",
-    )
-    .await?;
-    if let Some(rid) = referral_id {
-        let oid = rid.to_string();
-        record(
-            state,
-            ctx,
-            &grant,
-            AuditAction::Create,
-            Object {
-                kind: "referral",
-                id: &oid,
-            },
-            "",
-        )
-        .await?;
-    }
-    Ok(SavedIntake {
-        person_id,
-        intake_id,
-        household_id,
-    })
-}
-
-/// The store's form of a validated intake.
-pub fn new_intake(
-    person_id: i64,
-    household_id: Option<i64>,
-    v: &ValidIntake,
-    referral_reason: String,
-) -> NewIntake {
-    NewIntake {
-        person_id,
-        household_id,
-        // Entered in Japan time.
-        received_at: (v.received_at - TimeDelta::hours(9)).and_utc(),
-        receiving_agency_id: v.receiving_agency_id,
-        channel: v.channel.code().to_string(),
-        consulter_kind: v.consulter_kind.code().to_string(),
-        consulter_name: v.consulter_name.clone(),
-        consulter_relation: v.consulter_relation.clone(),
-        consent_to_share: v.consent_to_share,
-        summary: v.summary.clone(),
-        urgency: v.urgency.code().to_string(),
-        outcome: v.outcome.code().to_string(),
-        referred_to_agency_id: v.referred_to_agency_id,
-        referral_reason,
-        immediate_action: v.immediate_action.clone().unwrap_or_default(),
-        most_pressing: v.most_pressing.map(|c| c.code().to_string()),
-        issues: v.issues.clone(),
-        concerns: v.concerns.iter().map(|c| c.code().to_string()).collect(),
-    }
-}
-
-/// Scores the municipality's records against a new person. Candidates the worker may not
-/// see are reduced to the window that knows them.
-pub async fn candidates(
-    state: &AppState,
-    ctx: &Ctx,
-    f: &PersonFields,
-) -> Result<Vec<Candidate>, AppError> {
-    let new = MatchInput {
-        name: &f.name,
-        furigana: f.furigana.as_deref(),
-        birth_date: f.birth_date,
-        external_id: f.external_id.as_deref(),
-        phone: f.phone.as_deref(),
-    };
-    let mut out = Vec::new();
-    for p in state.store.match_prefilter(ctx.municipality.id, f).await? {
-        let s = score(
-            &new,
-            &MatchInput {
-                name: &p.name,
-                furigana: p.furigana.as_deref(),
-                birth_date: p.birth_date,
-                external_id: p.external_id.as_deref(),
-                phone: p.phone.as_deref(),
-            },
-        );
-        if !is_candidate(&s) {
-            continue;
-        }
-        let reasons = reasons_label(&s.reasons);
-        let facts = state.store.person_facts(p.municipality_id, p.id).await?;
-        let visible = may_read(state, ctx, &facts);
-        if visible {
-            out.push(Candidate::Visible {
-                person: Box::new(p),
-                score: s.score,
-                reasons,
-            });
-        } else {
-            let agency = state
-                .store
-                .agency(ctx.municipality.id, p.created_by_agency_id)
-                .await?
-                .name;
-            out.push(Candidate::Elsewhere { agency, reasons });
-        }
-    }
-    Ok(out)
-}
-
 fn checked(list: &[String], code: &str) -> bool {
     list.iter().any(|c| c == code)
 }
@@ -601,7 +183,7 @@ async fn render_form(
     candidates: &[Candidate],
 ) -> Result<Markup, AppError> {
     let cfg = state.config(&ctx.municipality)?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let targets = referral_targets(state, ctx).await?;
     let households = match known {
         Some(k) => current_households(state, k.id).await?,
         None => Vec::new(),
@@ -737,7 +319,7 @@ async fn render_form(
                     label { "つなぎ先(つなぎの場合)"
                         select name="referred_to_agency_id" {
                             option value="" { "—" }
-                            @for a in agencies.iter().filter(|a| a.id != ctx.agency.id && a.kind != "nearby_place") {
+                            @for a in &targets {
                                 option value=(a.id) selected[d.referred_to_agency_id == Some(a.id)] { (a.name) }
                             }
                         }
@@ -751,31 +333,18 @@ async fn render_form(
     Ok(page(ctx, "相談を受け付ける", "/consultation", body))
 }
 
-/// An intake the caller may read in full, through its person: a つなぐシート view does
-/// not extend to the intake record.
-pub async fn intake_access(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-) -> Result<(kasane_store::intake::Intake, PersonAccess), AppError> {
-    let Some(intake) = state.store.intake_any(id).await? else {
-        return Err(not_found(state, ctx, "intake", id).await.into());
-    };
-    let access = person_access(state, ctx, Action::Read, intake.person_id).await?;
-    if access.grant.view() == kasane_domain::access::View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
-    Ok((intake, access))
-}
-
 async fn intake_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let (intake, access) = intake_access(&state, &ctx, id).await?;
+    let IntakeRead {
+        intake,
+        access,
+        issues,
+        concerns,
+    } = read_intake(&state, &ctx, id).await?;
     let cfg = state.config(&ctx.municipality)?;
-    let (issues, concerns) = state.store.intake_tags(id).await?;
     let issue_names: BTreeMap<&str, &str> = cfg
         .issue_categories
         .iter()
@@ -784,7 +353,7 @@ async fn intake_page(
     let label = |code: &str, f: &dyn Fn(&str) -> Option<&'static str>| {
         f(code).map_or(code.to_string(), str::to_string)
     };
-    let case_link = crate::pages::cases::intake_case_link(&state, &ctx, &intake, &access).await?;
+    let case_link = sections::intake_outcome(&state, &ctx, &intake, &access).await?;
     let body = html! {
         section.card {
             dl.facts {

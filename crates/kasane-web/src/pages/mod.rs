@@ -24,6 +24,7 @@ pub mod municipality;
 pub mod persons;
 pub mod plans;
 pub mod referrals;
+pub mod sections;
 pub mod support_logs;
 pub mod timeline;
 

@@ -6,11 +6,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use kasane_domain::access::{Action, View};
+use kasane_app::consultation::person::{
+    PAGE_SIZE, PersonRead, SPLIT_BEFORE, Shown, districts, link_records, read_person, search,
+    split_records,
+};
+use kasane_app::consultation::referral::referral_targets;
+use kasane_app::consultation::timeline;
+use kasane_domain::access::View;
 use kasane_domain::identity::Role;
-use kasane_domain::name::{kana_key, match_key};
-use kasane_domain::wareki::{format_wareki, parse_date};
-use kasane_store::person::{Person, PersonSearch};
+use kasane_domain::wareki::format_wareki;
+use kasane_store::person::Person;
+use kasane_store::referral::Referral;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -18,12 +24,11 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::timeline::{Timeline, timeline_table};
+use crate::pages::sections;
+use crate::pages::timeline::timeline_table;
 use crate::ui::fmt::{age_label, jst};
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{Object, PersonAccess, person_access, record, record_list, viewer};
-
-pub const PAGE_SIZE: i64 = 50;
+use crate::ui::search::SearchQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -33,65 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/split", post(split))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SearchQuery {
-    /// 氏名 (漢字 or カナ, partial, variant-tolerant)
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub phone: String,
-    /// ISO or 和暦 (S47.3.5)
-    #[serde(default)]
-    pub birth_date: String,
-    #[serde(default)]
-    pub address: String,
-    /// district code
-    #[serde(default)]
-    pub district: String,
-    /// 1-based, 50 persons a page
-    pub page: Option<i64>,
-}
-
-impl SearchQuery {
-    pub fn is_empty(&self) -> bool {
-        [
-            &self.q,
-            &self.phone,
-            &self.birth_date,
-            &self.address,
-            &self.district,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
-    }
-
-    /// The store search, or the input problems.
-    pub fn to_search(&self, limit: i64) -> Result<PersonSearch, Vec<String>> {
-        let text = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
-        let birth_date = match text(&self.birth_date) {
-            None => None,
-            Some(s) => Some(parse_date(&s).map_err(|e| vec![format!("生年月日: {e}")])?),
-        };
-        let digits: String = self
-            .phone
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .map(|d| char::from(b'0' + d as u8))
-            .collect();
-        Ok(PersonSearch {
-            name_key: text(&self.q).map(|q| match_key(&q)),
-            kana_key: text(&self.q).map(|q| kana_key(&q)),
-            phone_digits: Some(digits).filter(|d| !d.is_empty()),
-            birth_date,
-            address: text(&self.address),
-            district_code: text(&self.district),
-            limit,
-            offset: (self.page.unwrap_or(1).max(1) - 1) * limit,
-        })
-    }
-}
-
 /// 令和元年5月1日(52歳) — or a dash when unknown.
 pub fn birth_label(p: &Person, today: NaiveDate) -> String {
     p.birth_date
@@ -99,34 +45,19 @@ pub fn birth_label(p: &Person, today: NaiveDate) -> String {
         .unwrap_or_else(|| "—".to_string())
 }
 
-/// Searches the persons the caller may see (the access rule's SQL twin filters in the
-/// database), audited. `None` for a caller whose roles see no person data; input problems
-/// are `AppError::Validation`.
-pub async fn search(
-    state: &AppState,
-    ctx: &Ctx,
-    q: &SearchQuery,
-) -> Result<Option<(Vec<Person>, i64)>, AppError> {
-    if !kasane_domain::access::may_see_person_data(&ctx.actor) {
-        return Ok(None);
-    }
-    let s = q.to_search(PAGE_SIZE).map_err(AppError::Validation)?;
-    let viewer = viewer(state, ctx);
-    let found = state.store.search_persons(viewer, &s).await?;
-    record_list(state, ctx, "person_search").await?;
-    Ok(Some(found))
-}
-
 async fn search_page(
     Work(state): Work,
     Page(ctx): Page,
     Query(q): Query<SearchQuery>,
 ) -> Result<Markup, PageError> {
-    let districts = state.store.districts(ctx.municipality.id).await?;
+    let districts = districts(&state, &ctx).await?;
     let (results, problems) = if q.is_empty() {
         (None, Vec::new())
     } else {
-        match search(&state, &ctx, &q).await {
+        match search(&state, &ctx, q.criteria())
+            .await
+            .map_err(AppError::from)
+        {
             Ok(found) => (found, Vec::new()),
             Err(AppError::Validation(p)) => (None, p),
             Err(e) => return Err(e.into()),
@@ -235,24 +166,27 @@ async fn render_person(
     id: i64,
     retry: Option<&LinkRetry<'_>>,
 ) -> Result<Response, AppError> {
-    let PersonAccess { person, grant } = person_access(state, ctx, Action::Read, id).await?;
+    let PersonRead { access, shown } = read_person(state, ctx, id).await?;
+    let (person, grant) = (&access.person, access.grant);
     if person.id != id {
         // A linked record: its canonical page shows the whole group.
         return Ok(Redirect::to(&format!("/persons/{}", person.id)).into_response());
     }
-    if grant.view() == View::ReferralSheet {
-        return Ok(referral_sheet_only(state, ctx, &person)
-            .await?
-            .into_response());
-    }
-    let districts = state.store.districts(ctx.municipality.id).await?;
-    let timeline = Timeline::of_person(state, person.id).await?;
-    let memberships = state.store.memberships_of(person.id).await?;
-    let linked = state.store.linked_persons(person.id).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let (memberships, linked) = match shown {
+        Shown::Sheet { pending } => {
+            return Ok(referral_sheet_only(ctx, person, &pending).into_response());
+        }
+        Shown::Record {
+            memberships,
+            linked,
+        } => (memberships, linked),
+    };
+    let districts = districts(state, ctx).await?;
+    let timeline = timeline::of_person(state, &access).await?;
+    let targets = referral_targets(state, ctx).await?;
     let writable = grant.view() == View::Full;
     let coordinator = ctx.actor.has(Role::Coordinator);
-    let collaboration = crate::pages::cases::person_section(state, ctx, &person, grant).await?;
+    let others = sections::person(state, ctx, person, grant).await?;
     let body = html! {
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
@@ -260,7 +194,7 @@ async fn render_person(
             dl.facts {
                 dt { "氏名" } dd { (person.name) }
                 dt { "フリガナ" } dd { (person.furigana.as_deref().unwrap_or("")) }
-                dt { "生年月日" } dd { (birth_label(&person, ctx.today)) }
+                dt { "生年月日" } dd { (birth_label(person, ctx.today)) }
                 dt { "性別" } dd { (person.sex.as_deref().and_then(|s| s.parse::<kasane_domain::person::Sex>().ok()).map_or("", |s| s.label())) }
                 dt { "住所" } dd { (person.address) }
                 dt { "地区" } dd { (district_name(&districts, person.district_code.as_deref())) }
@@ -300,7 +234,7 @@ async fn render_person(
             h2 { "経過(相談・つなぎ・支援経過)" }
             (timeline_table(&timeline))
         }
-        (collaboration)
+        (others)
         @if !linked.is_empty() || coordinator {
             section.card {
                 h2 { "名寄せ(同一人物として結び付けた記録)" }
@@ -339,8 +273,7 @@ async fn render_person(
             }
         }
         @if writable {
-            (crate::pages::referrals::refer_form(ctx, person.id, &agencies))
-            (crate::pages::support_logs::entry_form(ctx, Some(person.id), None))
+            (sections::person_forms(ctx, person.id, &targets))
         }
     };
     let status = if retry.is_some() {
@@ -351,126 +284,13 @@ async fn render_person(
     Ok((status, page(ctx, &person.name, "/consultation", body)).into_response())
 }
 
-/// The referrals about a person waiting for the caller's agency to accept or decline them:
-/// all a つなぎ受信 (referral_pending) view shows besides the sheet items.
-pub async fn pending_referrals_to(
-    state: &AppState,
-    ctx: &Ctx,
-    canonical_id: i64,
-) -> Result<Vec<kasane_store::referral::Referral>, AppError> {
-    Ok(state
-        .store
-        .referrals_of(canonical_id)
-        .await?
-        .into_iter()
-        .filter(|r| r.to_agency_id == ctx.agency.id && r.status == "sent")
-        .collect())
-}
-
 /// What an agency sees of a person whose referral it has not yet accepted.
-async fn referral_sheet_only(
-    state: &AppState,
-    ctx: &Ctx,
-    person: &Person,
-) -> Result<Markup, AppError> {
-    let pending = pending_referrals_to(state, ctx, person.id).await?;
+fn referral_sheet_only(ctx: &Ctx, person: &Person, pending: &[Referral]) -> Markup {
     let body = html! {
         p.muted { "つなぎを受理するまでは、つなぐシートの項目のみ閲覧できます。" }
-        ul { @for r in &pending { li { a href={ "/referrals/" (r.id) } { (r.from_agency_name) "からのつなぎ(" (jst(r.sent_at)) ")" } } } }
+        ul { @for r in pending { li { a href={ "/referrals/" (r.id) } { (r.from_agency_name) "からのつなぎ(" (jst(r.sent_at)) ")" } } } }
     };
-    Ok(page(ctx, &person.name, "/consultation", body))
-}
-
-/// The answer to a link of a pair split before, until the caller confirms it.
-pub const SPLIT_BEFORE: &str =
-    "この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。";
-
-/// Links record `other` (with its group) to person `id`'s canonical record (coordinator;
-/// both records stay). A pair split before is refused (`Conflict`, [`SPLIT_BEFORE`])
-/// unless `confirm_distinct`. Returns the canonical id.
-pub async fn link_records(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    other: i64,
-    reason: &str,
-    confirm_distinct: bool,
-) -> Result<i64, AppError> {
-    require_coordinator(ctx)?;
-    let this = person_access(state, ctx, Action::Update, id).await?;
-    let other = person_access(state, ctx, Action::Update, other).await?;
-    if this.person.id == other.person.id {
-        return Err(AppError::BadRequest(
-            "すでに同じ本人として結び付いています".into(),
-        ));
-    }
-    let relink = state
-        .store
-        .split_before(this.person.id, other.person.id)
-        .await?;
-    if relink && !confirm_distinct {
-        return Err(AppError::Conflict(SPLIT_BEFORE.into()));
-    }
-    let reason = reason.trim();
-    let audited_reason = if relink {
-        format!("以前に別人として解除した記録を確認のうえ再結合: {reason}")
-    } else {
-        reason.to_string()
-    };
-    state
-        .store
-        .link_persons(
-            ctx.municipality.id,
-            this.person.id,
-            other.person.id,
-            ctx.user.id,
-            reason,
-        )
-        .await?;
-    let oid = format!("{}+{}", this.person.id, other.person.id);
-    record(
-        state,
-        ctx,
-        &this.grant,
-        kasane_domain::audit::AuditAction::Update,
-        Object {
-            kind: "person_link",
-            id: &oid,
-        },
-        &audited_reason,
-    )
-    .await?;
-    Ok(this.person.id)
-}
-
-/// Undoes a link between person `id`'s canonical record and `other`: both stand alone
-/// again and are never proposed again (coordinator). Returns the canonical id.
-pub async fn split_records(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    other: i64,
-) -> Result<i64, AppError> {
-    require_coordinator(ctx)?;
-    let this = person_access(state, ctx, Action::Update, id).await?;
-    state
-        .store
-        .split_persons(ctx.municipality.id, this.person.id, other, ctx.user.id)
-        .await?;
-    let oid = format!("{}-{}", this.person.id, other);
-    record(
-        state,
-        ctx,
-        &this.grant,
-        kasane_domain::audit::AuditAction::Update,
-        Object {
-            kind: "person_split",
-            id: &oid,
-        },
-        "",
-    )
-    .await?;
-    Ok(this.person.id)
+    page(ctx, &person.name, "/consultation", body)
 }
 
 #[derive(Deserialize)]
@@ -495,8 +315,8 @@ async fn link(
     ctx.check_csrf(&form.csrf)?;
     let confirmed = form.confirm_distinct.is_some();
     match link_records(&state, &ctx, id, form.other, &form.reason, confirmed).await {
-        Ok(canonical) => Ok(Redirect::to(&format!("/persons/{canonical}")).into_response()),
-        Err(AppError::Conflict(message)) if message == SPLIT_BEFORE => {
+        Ok((canonical, _)) => Ok(Redirect::to(&format!("/persons/{canonical}")).into_response()),
+        Err(kasane_app::AppError::Conflict(message)) if message == SPLIT_BEFORE => {
             let retry = LinkRetry {
                 other: form.other,
                 reason: &form.reason,
@@ -524,14 +344,4 @@ async fn split(
     ctx.check_csrf(&form.csrf)?;
     let canonical = split_records(&state, &ctx, id, form.other).await?;
     Ok(Redirect::to(&format!("/persons/{canonical}")).into_response())
-}
-
-pub fn require_coordinator(ctx: &Ctx) -> Result<(), AppError> {
-    if ctx.actor.has(Role::Coordinator) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "名寄せの結び付け・解除は相談支援包括化推進員のみ行えます".into(),
-        ))
-    }
 }

@@ -5,16 +5,13 @@ use axum::Router;
 use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_domain::access::{Action, View};
-use kasane_domain::audit::AuditAction;
+use kasane_app::consultation::referral::{
+    Sheet, acknowledge_declined, act, create_referral, load_sheet,
+};
 use kasane_domain::household::Relationship;
 use kasane_domain::intake::ConcernItem;
-use kasane_domain::referral::{
-    Helpfulness, ReferralDraft, ReferralEvent, ReferralStatus, is_overdue, may_act, transition,
-    validate_new,
-};
+use kasane_domain::referral::{Helpfulness, ReferralDraft, ReferralEvent, ReferralStatus};
 use kasane_store::municipality::Agency;
-use kasane_store::referral::{Referral, ReferralMove};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -25,7 +22,6 @@ use crate::http::work::Work;
 use crate::pages::persons::birth_label;
 use crate::ui::fmt::{age_label, jst};
 use crate::ui::layout::page;
-use kasane_app::guard::{Object, PersonAccess, not_found, person_access, record};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,8 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/referrals/{id}/acknowledge", post(acknowledge))
 }
 
-/// The "つなぐ" form on a person's page.
-pub fn refer_form(ctx: &Ctx, person_id: i64, agencies: &[Agency]) -> Markup {
+/// The "つなぐ" form on a person's page, to the agencies a つなぎ can go to.
+pub fn refer_form(ctx: &Ctx, person_id: i64, targets: &[Agency]) -> Markup {
     html! {
         section.card #refer {
             h2 { "つなぐ(他の機関へ)" }
@@ -47,7 +43,7 @@ pub fn refer_form(ctx: &Ctx, person_id: i64, agencies: &[Agency]) -> Markup {
                 label { "つなぎ先 "
                     select name="to_agency_id" required {
                         option value="" { "選んでください" }
-                        @for a in agencies.iter().filter(|a| a.id != ctx.agency.id && a.kind != "nearby_place") {
+                        @for a in targets {
                             option value=(a.id) { (a.name) }
                         }
                     }
@@ -67,49 +63,6 @@ struct CreateForm {
     reason: String,
 }
 
-/// Sends a つなぎ about a person from the caller's agency: validated by the domain, to an
-/// agency of the caller's municipality, audited. Returns the referral id.
-pub async fn create_referral(
-    state: &AppState,
-    ctx: &Ctx,
-    person_id: i64,
-    draft: ReferralDraft,
-) -> Result<i64, AppError> {
-    let access = person_access(state, ctx, Action::Create, person_id).await?;
-    let new = validate_new(&draft, ctx.agency.id)
-        .map_err(|e| AppError::Validation(e.iter().map(ToString::to_string).collect()))?;
-    // The receiving agency must be this municipality's.
-    state
-        .store
-        .agency(ctx.municipality.id, new.receiving_agency_id)
-        .await?;
-    let id = state
-        .store
-        .create_referral(
-            ctx.municipality.id,
-            access.person.id,
-            ctx.agency.id,
-            new.receiving_agency_id,
-            &new.reason,
-            ctx.user.id,
-        )
-        .await?;
-    let oid = id.to_string();
-    record(
-        state,
-        ctx,
-        &access.grant,
-        AuditAction::Create,
-        Object {
-            kind: "referral",
-            id: &oid,
-        },
-        "",
-    )
-    .await?;
-    Ok(id)
-}
-
 async fn create(
     Work(state): Work,
     Page(ctx): Page,
@@ -123,89 +76,6 @@ async fn create(
     };
     let id = create_referral(&state, &ctx, person_id, draft).await?;
     Ok(Redirect::to(&format!("/referrals/{id}")).into_response())
-}
-
-/// Loads a referral the caller may see (through its person).
-pub async fn referral_access(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-) -> Result<(Referral, PersonAccess), AppError> {
-    let Some(referral) = state.store.referral_any(id).await? else {
-        return Err(not_found(state, ctx, "referral", id).await.into());
-    };
-    let access = person_access(state, ctx, Action::Read, referral.person_id).await?;
-    // A つなぐシート view rests on a referral to the caller's agency: it shows that
-    // referral, not the person's other ones.
-    if access.grant.view() == View::ReferralSheet && referral.to_agency_id != ctx.agency.id {
-        return Err(AppError::NotFound);
-    }
-    Ok((referral, access))
-}
-
-/// Everything the つなぐシート shows, for the page and the API.
-pub struct Sheet {
-    pub referral: Referral,
-    pub access: PersonAccess,
-    pub status: Option<ReferralStatus>,
-    /// Not acknowledged within the municipality's days.
-    pub overdue: bool,
-    /// Issue codes and checklist codes of the intake the referral came from.
-    pub issues: Vec<String>,
-    pub concerns: Vec<String>,
-    /// The intake's 本人同意; `None` without an intake.
-    pub consent: Option<bool>,
-    /// The current household's members (outline: 続柄 and age).
-    pub members: Vec<kasane_store::household::Member>,
-    pub events: Vec<kasane_store::referral::ReferralEvent>,
-}
-
-/// Loads the つなぐシート of a referral the caller may see.
-pub async fn load_sheet(state: &AppState, ctx: &Ctx, id: i64) -> Result<Sheet, AppError> {
-    let (r, access) = referral_access(state, ctx, id).await?;
-    let (issues, concerns, consent) = match r.intake_id {
-        Some(intake_id) => {
-            let (issues, concerns) = state.store.intake_tags(intake_id).await?;
-            let consent = state
-                .store
-                .intake_any(intake_id)
-                .await?
-                .map(|i| i.consent_to_share);
-            (issues, concerns, consent)
-        }
-        None => (Vec::new(), Vec::new(), None),
-    };
-    let household = state
-        .store
-        .memberships_of(access.person.id)
-        .await?
-        .into_iter()
-        .find(|m| m.left_on.is_none());
-    let members = match &household {
-        Some(h) => state.store.household_members(h.household_id, true).await?,
-        None => Vec::new(),
-    };
-    let events = state.store.referral_events(r.id).await?;
-    let status: Option<ReferralStatus> = r.status.parse().ok();
-    let overdue = status.is_some_and(|s| {
-        is_overdue(
-            s,
-            r.sent_at,
-            state.now(),
-            u32::try_from(ctx.municipality.referral_ack_days).unwrap_or(3),
-        )
-    });
-    Ok(Sheet {
-        referral: r,
-        access,
-        status,
-        overdue,
-        issues,
-        concerns,
-        consent,
-        members,
-        events,
-    })
 }
 
 async fn sheet(
@@ -322,78 +192,6 @@ struct EventForm {
     helped: String,
 }
 
-/// Applies a referral event for the caller: the domain decides who may and which moves
-/// exist; the store applies it only from the status it was decided on.
-pub async fn act(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    event: ReferralEvent,
-) -> Result<Referral, AppError> {
-    let (r, access) = referral_access(state, ctx, id).await?;
-    if !may_act(&event, ctx.agency.id, r.from_agency_id, r.to_agency_id) {
-        return Err(AppError::Forbidden(
-            "このつなぎに応答できるのは紹介先の機関のみです".into(),
-        ));
-    }
-    // Completing is work on the person: it needs the full view that accepting gave.
-    if matches!(event, ReferralEvent::Complete { .. }) && access.grant.view() != View::Full {
-        return Err(AppError::Forbidden(
-            "受理してから完了を記録してください".into(),
-        ));
-    }
-    let from: ReferralStatus = r.status.parse().map_err(|_| AppError::Internal)?;
-    let to = transition(from, &event).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let (decline_reason, provided, helped, note) = match &event {
-        ReferralEvent::Accept => ("", "", None, ""),
-        ReferralEvent::Decline { reason } => (reason.as_str(), "", None, reason.as_str()),
-        ReferralEvent::Complete { provided, helped } => (
-            "",
-            provided.as_str(),
-            Some(helped.code()),
-            provided.as_str(),
-        ),
-    };
-    state
-        .store
-        .move_referral(&ReferralMove {
-            referral_id: r.id,
-            from_status: from.code(),
-            to_status: to.code(),
-            user_id: ctx.user.id,
-            agency_id: ctx.agency.id,
-            decline_reason: decline_reason.trim(),
-            provided: provided.trim(),
-            helped,
-            note: note.trim(),
-        })
-        .await
-        .map_err(|e| match e {
-            kasane_store::StoreError::NotFound => {
-                AppError::Conflict("他の職員が先に応答しました。画面を開き直してください".into())
-            }
-            other => other.into(),
-        })?;
-    let oid = r.id.to_string();
-    record(
-        state,
-        ctx,
-        &access.grant,
-        AuditAction::Update,
-        Object {
-            kind: "referral",
-            id: &oid,
-        },
-        event.code(),
-    )
-    .await?;
-    state
-        .store
-        .referral_any(id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 async fn respond(
     state: AppState,
     ctx: Ctx,
@@ -445,29 +243,6 @@ async fn complete(
         })
     })
     .await
-}
-
-/// The sender's "確認した" on a declined referral: it leaves the sender's worklist.
-pub async fn acknowledge_declined(state: &AppState, ctx: &Ctx, id: i64) -> Result<(), AppError> {
-    let (r, access) = referral_access(state, ctx, id).await?;
-    if ctx.agency.id != r.from_agency_id {
-        return Err(AppError::Forbidden("紹介元の機関のみ確認できます".into()));
-    }
-    state.store.acknowledge_declined(r.id).await?;
-    let oid = r.id.to_string();
-    record(
-        state,
-        ctx,
-        &access.grant,
-        AuditAction::Update,
-        Object {
-            kind: "referral",
-            id: &oid,
-        },
-        "acknowledge",
-    )
-    .await?;
-    Ok(())
 }
 
 async fn acknowledge(

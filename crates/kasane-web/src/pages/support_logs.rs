@@ -5,23 +5,18 @@ use axum::Router;
 use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_domain::access::{Action, View};
-use kasane_domain::audit::AuditAction;
-use kasane_domain::support_log::{
-    EntryDraft, EntryKind, ValidEntry, check_edit, field_label, validate,
-};
+use kasane_app::consultation::support_log::{EntryRead, create_entry, edit_entry, read_entry};
+use kasane_domain::support_log::{EntryDraft, EntryKind};
 use kasane_domain::wareki::format_wareki;
-use kasane_store::support_log::{EntryContent, SupportLogEntry};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
-use crate::http::error::{AppError, PageError};
+use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::fmt::jst;
 use crate::ui::layout::page;
-use kasane_app::guard::{Grant, Object, household_access, not_found, person_access, record};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,74 +76,6 @@ impl EntryForm {
     }
 }
 
-fn content(v: &ValidEntry) -> EntryContent {
-    EntryContent {
-        occurred_on: v.occurred_on,
-        kind: v.kind.code().to_string(),
-        body: v.body.clone(),
-    }
-}
-
-fn invalid(errors: Vec<kasane_domain::intake::FieldError>) -> AppError {
-    AppError::Validation(errors.iter().map(ToString::to_string).collect())
-}
-
-/// Writing on a person or household needs the full view of it. Returns the grant (of the
-/// household when the entry names one), and whether a grant was only the つなぐシート view
-/// (which shows no support log).
-async fn authorize_subject(
-    state: &AppState,
-    ctx: &Ctx,
-    v: &ValidEntry,
-    action: Action,
-) -> Result<(Grant, bool), AppError> {
-    let mut grants = Vec::with_capacity(2);
-    if let Some(p) = v.person_id {
-        grants.push(person_access(state, ctx, action, p).await?.grant);
-    }
-    if let Some(h) = v.household_id {
-        grants.push(household_access(state, ctx, action, h).await?.1);
-    }
-    let sheet_only = grants.iter().any(|g| g.view() == View::ReferralSheet);
-    // The domain refuses an entry on neither a person nor a household.
-    let grant = grants.pop().ok_or(AppError::Internal)?;
-    Ok((grant, sheet_only))
-}
-
-pub async fn create_entry(
-    state: &AppState,
-    ctx: &Ctx,
-    draft: &EntryDraft,
-) -> Result<i64, AppError> {
-    let v = validate(draft, ctx.today).map_err(invalid)?;
-    let (grant, _) = authorize_subject(state, ctx, &v, Action::Create).await?;
-    let id = state
-        .store
-        .create_support_log(
-            ctx.municipality.id,
-            ctx.agency.id,
-            ctx.user.id,
-            v.person_id,
-            v.household_id,
-            &content(&v),
-        )
-        .await?;
-    let oid = id.to_string();
-    record(
-        state,
-        ctx,
-        &grant,
-        AuditAction::Create,
-        Object {
-            kind: "support_log",
-            id: &oid,
-        },
-        "",
-    )
-    .await?;
-    Ok(id)
-}
-
 async fn create(
     Work(state): Work,
     Page(ctx): Page,
@@ -162,88 +89,6 @@ async fn create(
         (None, None) => "/".to_string(),
     };
     Ok(Redirect::to(&back).into_response())
-}
-
-/// An entry the caller may read, through its person or household.
-pub async fn entry_access(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    action: Action,
-) -> Result<(SupportLogEntry, Grant), AppError> {
-    let Some(e) = state.store.support_log_any(id).await? else {
-        return Err(not_found(state, ctx, "support_log", id).await.into());
-    };
-    let current = ValidEntry {
-        occurred_on: e.occurred_on,
-        kind: e.kind.parse().map_err(|_| AppError::Internal)?,
-        body: e.body.clone(),
-        person_id: e.person_id,
-        household_id: e.household_id,
-    };
-    let (grant, sheet_only) = authorize_subject(state, ctx, &current, action).await?;
-    if sheet_only {
-        // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
-        return Err(AppError::NotFound);
-    }
-    Ok((e, grant))
-}
-
-/// Adds a version; only the authoring agency edits its entries.
-pub async fn edit_entry(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    expected_version: i32,
-    draft: &EntryDraft,
-) -> Result<(), AppError> {
-    let (e, grant) = entry_access(state, ctx, id, Action::Update).await?;
-    if e.agency_id != ctx.agency.id {
-        return Err(AppError::Forbidden(
-            "支援経過は記録した機関のみ修正できます".into(),
-        ));
-    }
-    let old = ValidEntry {
-        occurred_on: e.occurred_on,
-        kind: e.kind.parse().map_err(|_| AppError::Internal)?,
-        body: e.body.clone(),
-        person_id: e.person_id,
-        household_id: e.household_id,
-    };
-    let new = validate(
-        &EntryDraft {
-            person_id: e.person_id,
-            household_id: e.household_id,
-            ..draft.clone()
-        },
-        ctx.today,
-    )
-    .map_err(invalid)?;
-    let changed = check_edit(&old, &new).map_err(|n| AppError::BadRequest(n.to_string()))?;
-    if expected_version != e.version {
-        return Err(AppError::Conflict(
-            "他の職員が先に修正しました。画面を開き直してください".into(),
-        ));
-    }
-    state
-        .store
-        .edit_support_log(id, expected_version, ctx.user.id, &content(&new))
-        .await?;
-    let oid = id.to_string();
-    let what: Vec<&str> = changed.iter().map(|f| field_label(f)).collect();
-    record(
-        state,
-        ctx,
-        &grant,
-        AuditAction::Update,
-        Object {
-            kind: "support_log",
-            id: &oid,
-        },
-        &what.join("・"),
-    )
-    .await?;
-    Ok(())
 }
 
 async fn edit(
@@ -262,8 +107,9 @@ async fn entry_page(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let (e, _) = entry_access(&state, &ctx, id, Action::Read).await?;
-    let versions = state.store.support_log_versions(id).await?;
+    let EntryRead {
+        entry: e, versions, ..
+    } = read_entry(&state, &ctx, id).await?;
     let body = html! {
         section.card {
             dl.facts {

@@ -924,6 +924,7 @@ async fn openapi_lists_the_consultation_api(app: TestApp) {
         "intakes",
         "referrals",
         "support-logs",
+        "worklist",
     ] {
         assert!(tags.contains(&tag), "tag {tag} in {tags:?}");
     }
@@ -941,7 +942,7 @@ async fn openapi_lists_the_consultation_api(app: TestApp) {
         ("/api/v1/referrals/{id}/decline", "post", "referrals"),
         ("/api/v1/referrals/{id}/complete", "post", "referrals"),
         ("/api/v1/referrals/{id}/acknowledge", "post", "referrals"),
-        ("/api/v1/worklist", "get", "referrals"),
+        ("/api/v1/worklist", "get", "worklist"),
         ("/api/v1/households", "post", "households"),
         ("/api/v1/households/{id}", "get", "households"),
         ("/api/v1/households/{id}/members", "post", "households"),

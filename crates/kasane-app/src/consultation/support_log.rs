@@ -1,0 +1,174 @@
+//! 支援経過記録: dated entries by an agency on a person and/or household. An edit adds a
+//! version; every version stays readable (who changed what, when).
+
+use kasane_domain::access::{Action, View};
+use kasane_domain::audit::AuditAction;
+use kasane_domain::support_log::{EntryDraft, ValidEntry, check_edit, field_label, validate};
+use kasane_store::support_log::{EntryContent, SupportLogEntry, SupportLogVersion};
+
+use crate::error::invalid;
+use crate::guard::{Grant, Object, household_access, not_found, person_access, record};
+use crate::{App, AppError, AppResult, Caller};
+
+fn content(v: &ValidEntry) -> EntryContent {
+    EntryContent {
+        occurred_on: v.occurred_on,
+        kind: v.kind.code().to_string(),
+        body: v.body.clone(),
+    }
+}
+
+/// The entry as stored, as the domain checks it.
+fn valid(e: &SupportLogEntry) -> AppResult<ValidEntry> {
+    Ok(ValidEntry {
+        occurred_on: e.occurred_on,
+        kind: e.kind.parse().map_err(|_| AppError::Internal)?,
+        body: e.body.clone(),
+        person_id: e.person_id,
+        household_id: e.household_id,
+    })
+}
+
+/// Writing on a person or household needs the full view of it. Returns the grant (of the
+/// household when the entry names one), and whether a grant was only the つなぐシート view
+/// (which shows no support log).
+async fn authorize_subject(
+    app: &App,
+    caller: &Caller,
+    v: &ValidEntry,
+    action: Action,
+) -> AppResult<(Grant, bool)> {
+    let mut grants = Vec::with_capacity(2);
+    if let Some(p) = v.person_id {
+        grants.push(person_access(app, caller, action, p).await?.grant);
+    }
+    if let Some(h) = v.household_id {
+        grants.push(household_access(app, caller, action, h).await?.1);
+    }
+    let sheet_only = grants.iter().any(|g| g.view() == View::ReferralSheet);
+    // The domain refuses an entry on neither a person nor a household.
+    let grant = grants.pop().ok_or(AppError::Internal)?;
+    Ok((grant, sheet_only))
+}
+
+/// Records an entry by the caller's agency. Returns its id.
+pub async fn create_entry(app: &App, caller: &Caller, draft: &EntryDraft) -> AppResult<i64> {
+    app.unit(async |app| {
+        let v = validate(draft, app.today()).map_err(|e| invalid(&e))?;
+        let (grant, _) = authorize_subject(app, caller, &v, Action::Create).await?;
+        let id = app
+            .store
+            .create_support_log(
+                caller.municipality.id,
+                caller.agency.id,
+                caller.user.id,
+                v.person_id,
+                v.household_id,
+                &content(&v),
+            )
+            .await?;
+        let oid = id.to_string();
+        record(
+            app,
+            caller,
+            &grant,
+            AuditAction::Create,
+            Object {
+                kind: "support_log",
+                id: &oid,
+            },
+            "",
+        )
+        .await?;
+        Ok(id)
+    })
+    .await
+}
+
+/// An entry the caller may act on, through its person or household.
+async fn entry_access(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    action: Action,
+) -> AppResult<(SupportLogEntry, Grant)> {
+    let Some(e) = app.store.support_log_any(id).await? else {
+        return Err(not_found(app, caller, "support_log", id).await);
+    };
+    let (grant, sheet_only) = authorize_subject(app, caller, &valid(&e)?, action).await?;
+    if sheet_only {
+        // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
+        return Err(AppError::NotFound);
+    }
+    Ok((e, grant))
+}
+
+/// An entry as the caller may read it, with the grant and every version (newest first).
+pub struct EntryRead {
+    pub entry: SupportLogEntry,
+    pub grant: Grant,
+    pub versions: Vec<SupportLogVersion>,
+}
+
+/// Reads entry `id` with its version history.
+pub async fn read_entry(app: &App, caller: &Caller, id: i64) -> AppResult<EntryRead> {
+    let (entry, grant) = entry_access(app, caller, id, Action::Read).await?;
+    let versions = app.store.support_log_versions(id).await?;
+    Ok(EntryRead {
+        entry,
+        grant,
+        versions,
+    })
+}
+
+/// Adds a version; only the authoring agency edits its entries.
+pub async fn edit_entry(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    expected_version: i32,
+    draft: &EntryDraft,
+) -> AppResult<()> {
+    app.unit(async |app| {
+        let (e, grant) = entry_access(app, caller, id, Action::Update).await?;
+        if e.agency_id != caller.agency.id {
+            return Err(AppError::Forbidden(
+                "支援経過は記録した機関のみ修正できます".into(),
+            ));
+        }
+        let old = valid(&e)?;
+        let new = validate(
+            &EntryDraft {
+                person_id: e.person_id,
+                household_id: e.household_id,
+                ..draft.clone()
+            },
+            app.today(),
+        )
+        .map_err(|e| invalid(&e))?;
+        let changed = check_edit(&old, &new).map_err(|n| AppError::BadRequest(n.to_string()))?;
+        if expected_version != e.version {
+            return Err(AppError::Conflict(
+                "他の職員が先に修正しました。画面を開き直してください".into(),
+            ));
+        }
+        app.store
+            .edit_support_log(id, expected_version, caller.user.id, &content(&new))
+            .await?;
+        let oid = id.to_string();
+        let what: Vec<&str> = changed.iter().map(|f| field_label(f)).collect();
+        record(
+            app,
+            caller,
+            &grant,
+            AuditAction::Update,
+            Object {
+                kind: "support_log",
+                id: &oid,
+            },
+            &what.join("・"),
+        )
+        .await
+    })
+    .await
+}

@@ -1,0 +1,58 @@
+//! What the consultation pages show of other areas: one function per section of the
+//! person page, the household page and the intake page. The composition point — a page
+//! module calls these instead of importing another area's page, so a later capability adds
+//! its section here.
+
+use kasane_app::guard::{Grant, PersonAccess};
+use kasane_store::intake::Intake;
+use kasane_store::municipality::Agency;
+use kasane_store::person::Person;
+use maud::{Markup, html};
+
+use crate::AppState;
+use crate::http::auth::Ctx;
+use crate::http::error::AppError;
+use crate::pages::{cases, referrals, support_logs};
+
+/// The person page's sections after the timeline: 多機関協働's cases of the person.
+pub async fn person(
+    state: &AppState,
+    ctx: &Ctx,
+    person: &Person,
+    grant: Grant,
+) -> Result<Markup, AppError> {
+    cases::person_section(state, ctx, person, grant).await
+}
+
+/// The person page's forms (full view only): つなぐ to `targets`, and 支援経過を記録.
+pub fn person_forms(ctx: &Ctx, person_id: i64, targets: &[Agency]) -> Markup {
+    html! {
+        (referrals::refer_form(ctx, person_id, targets))
+        (support_logs::entry_form(ctx, Some(person_id), None))
+    }
+}
+
+/// The household page's sections after its members: 多機関協働's cases of the household.
+pub async fn household(
+    state: &AppState,
+    ctx: &Ctx,
+    household_id: i64,
+    grant: Grant,
+) -> Result<Markup, AppError> {
+    cases::household_section(state, ctx, household_id, grant).await
+}
+
+/// The household page's forms (full view only): 支援経過を記録.
+pub fn household_forms(ctx: &Ctx, household_id: i64) -> Markup {
+    support_logs::entry_form(ctx, None, Some(household_id))
+}
+
+/// Beside an escalated intake's outcome: the case opened from it, or the way to open one.
+pub async fn intake_outcome(
+    state: &AppState,
+    ctx: &Ctx,
+    intake: &Intake,
+    access: &PersonAccess,
+) -> Result<Markup, AppError> {
+    cases::intake_case_link(state, ctx, intake, access).await
+}
