@@ -18,9 +18,9 @@ pub mod intakes;
 pub mod meetings;
 pub mod openapi;
 pub mod persons;
-pub mod plans;
 pub mod referrals;
 pub mod support_logs;
+pub mod support_plans;
 pub mod v1;
 
 /// Everything under `/api/v1`; each resource module brings its routes.
@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::routes())
         .merge(consents::routes())
         .merge(meetings::routes())
-        .merge(plans::routes())
+        .merge(support_plans::routes())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
 

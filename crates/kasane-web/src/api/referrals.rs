@@ -239,7 +239,7 @@ pub struct WorklistInfo {
     /// Coordinator only.
     pub warnings: Vec<WarningInfo>,
     /// Monitoring due within a week or overdue (step 3).
-    pub monitoring: Vec<crate::api::plans::DueMonitoringInfo>,
+    pub monitoring: Vec<crate::api::support_plans::DueMonitoringInfo>,
     /// The coordinating agency's coordinators: escalated intakes waiting for a case.
     pub escalations: Vec<EscalationInfo>,
 }
@@ -530,7 +530,7 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
         monitoring: w
             .monitoring
             .into_iter()
-            .map(crate::api::plans::DueMonitoringInfo::from)
+            .map(crate::api::support_plans::DueMonitoringInfo::from)
             .collect(),
         escalations: w
             .escalations
@@ -552,7 +552,7 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
     components(schemas(Created, ReferralRequest, DeclineRequest, CompleteRequest, Coded,
         SheetPerson, HouseholdOutlineMember, ReferralEventInfo, ReferralSheet, ReferralInfo,
         WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo, WorklistInfo, EscalationInfo,
-        crate::api::plans::DueMonitoringInfo)),
+        crate::api::support_plans::DueMonitoringInfo)),
     tags((name = "referrals", description = "つなぎ(つなぐシート・受理・辞退・完了)とワークリスト"))
 )]
 pub struct Doc;

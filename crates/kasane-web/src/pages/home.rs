@@ -27,8 +27,8 @@ pub struct Worklist {
     pub overdue_all: Vec<Referral>,
     /// Coordinator only: early warnings; the name only where the access rule allows.
     pub warnings: Vec<(i64, Option<String>, Warning)>,
-    /// Monitoring due or overdue (step 3): see `plans::monitoring_worklist`.
-    pub monitoring: Vec<crate::pages::plans::DueLine>,
+    /// Monitoring due or overdue (step 3): see `support_plan::monitoring_worklist`.
+    pub monitoring: Vec<kasane_app::collaboration::support_plan::DueLine>,
     /// The coordinating agency's coordinators: escalated intakes without a case yet.
     pub escalations: Vec<kasane_store::intake::EscalationWaiting>,
 }
@@ -91,7 +91,9 @@ pub async fn worklist(state: &AppState, ctx: &Ctx) -> Result<Worklist, AppError>
     }
     // Read once: the monitoring worklist's scope and the escalation queue both turn on it.
     let coordinator = ctx.coordinates();
-    w.monitoring = crate::pages::plans::monitoring_worklist(state, ctx, coordinator).await?;
+    w.monitoring =
+        kasane_app::collaboration::support_plan::monitoring_worklist(state, ctx, coordinator)
+            .await?;
     for r in state
         .store
         .referral_worklist(ctx.municipality.id, ctx.agency.id)
@@ -183,7 +185,7 @@ fn worklist_markup(w: &Worklist) -> Markup {
         );
     }
     html! {
-        (crate::pages::plans::worklist_markup(&w.monitoring))
+        (crate::pages::support_plans::worklist_markup(&w.monitoring))
         @if !w.escalations.is_empty() {
             h3 { "多機関協働へ上がった相談(ケースを開いてください)" }
             ul { @for e in &w.escalations {

@@ -1,6 +1,6 @@
 //! `/api/v1`: step 3 (多機関協働) — 支援プラン in versions, approval by a 重層的支援会議,
-//! モニタリング and 評価, and the caller's monitoring worklist. The rules live in
-//! `pages::plans`, shared with the pages.
+//! モニタリング and 評価, and the caller's monitoring worklist. The use cases are
+//! `kasane_app::collaboration::support_plan`.
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -8,6 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_app::collaboration::support_plan::{
+    DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
+    plan_versions, record_monitoring,
+};
+use kasane_domain::access::Action;
 use kasane_domain::plan::{ActionDraft, Due, EvaluationDraft, MonitoringDraft, PlanDraft};
 use kasane_store::plan::{Evaluation, Plan};
 use serde::{Deserialize, Serialize};
@@ -18,10 +23,6 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::plans::{
-    DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
-    plan_versions, record_monitoring,
-};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -355,7 +356,7 @@ pub async fn detail(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanDetail>, ApiError> {
-    let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
+    let v = load_plan(&state, &ctx, id, Action::Read).await?;
     let monitoring = monitoring_infos(&v, ctx.today);
     Ok(Json(PlanDetail {
         plan: PlanSummary::from(&v.plan),
@@ -416,7 +417,7 @@ pub async fn monitoring(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MonitoringInfo>>, ApiError> {
-    let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
+    let v = load_plan(&state, &ctx, id, Action::Read).await?;
     Ok(Json(monitoring_infos(&v, ctx.today)))
 }
 
@@ -486,8 +487,7 @@ pub async fn due_list(
     Work(state): Work,
     Api(ctx): Api,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let coordinator = ctx.coordinates();
-    let lines = monitoring_worklist(&state, &ctx, coordinator).await?;
+    let lines = monitoring_worklist(&state, &ctx, ctx.coordinates()).await?;
     Ok(Json(
         lines.into_iter().map(DueMonitoringInfo::from).collect(),
     ))
