@@ -26,13 +26,13 @@ use crate::http::work::Work;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cases/{id}/plans", get(versions).post(create))
-        .route("/plans/{id}", get(detail))
-        .route("/plans/{id}/approve", post(approve))
-        .route("/plans/{id}/monitoring", get(monitoring))
+        .route("/cases/{id}/support-plans", get(versions).post(create))
+        .route("/support-plans/{id}", get(detail))
+        .route("/support-plans/{id}/approve", post(approve))
+        .route("/support-plans/{id}/monitoring", get(monitoring))
         .route("/monitoring/due", get(due_list))
         .route("/monitoring/{id}", post(record))
-        .route("/plans/{id}/evaluation", post(evaluation))
+        .route("/support-plans/{id}/evaluation", post(evaluation))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -289,7 +289,7 @@ impl From<DueLine> for DueMonitoringInfo {
 }
 
 /// Every version of the case's plan, newest first.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/plans", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/cases/{id}/support-plans", tag = "support-plans",
     params(("id" = i64, Path, description = "case id")),
     responses((status = 200, body = PlanVersions),
         (status = 404, body = Problem, content_type = "application/problem+json")),
@@ -307,7 +307,7 @@ pub async fn versions(
 }
 
 /// Stores a new version of the case's plan (a revision keeps the older versions).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/plans", tag = "plans",
+#[utoipa::path(post, path = "/api/v1/cases/{id}/support-plans", tag = "support-plans",
     params(("id" = i64, Path, description = "case id")),
     request_body = PlanRequest,
     responses((status = 201, body = Created),
@@ -346,7 +346,7 @@ pub async fn create(
 }
 
 /// One version of a plan with its actions, monitoring and evaluation.
-#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/support-plans/{id}", tag = "support-plans",
     params(("id" = i64, Path, description = "plan (version) id")),
     responses((status = 200, body = PlanDetail),
         (status = 404, body = Problem, content_type = "application/problem+json")),
@@ -387,7 +387,7 @@ pub async fn detail(
 
 /// Records that a 重層的支援会議 with the case on its agenda approved the plan (by the
 /// meeting's manager; the newest version only, once).
-#[utoipa::path(post, path = "/api/v1/plans/{id}/approve", tag = "plans",
+#[utoipa::path(post, path = "/api/v1/support-plans/{id}/approve", tag = "support-plans",
     params(("id" = i64, Path, description = "plan (version) id")),
     request_body = ApproveRequest,
     responses((status = 204),
@@ -407,7 +407,7 @@ pub async fn approve(
 }
 
 /// The plan's monitoring dates with their state and entries.
-#[utoipa::path(get, path = "/api/v1/plans/{id}/monitoring", tag = "monitoring",
+#[utoipa::path(get, path = "/api/v1/support-plans/{id}/monitoring", tag = "monitoring",
     params(("id" = i64, Path, description = "plan (version) id")),
     responses((status = 200, body = [MonitoringInfo]),
         (status = 404, body = Problem, content_type = "application/problem+json")),
@@ -451,7 +451,7 @@ pub async fn record(
 }
 
 /// Records the evaluation at plan end (once per version) with the next step.
-#[utoipa::path(post, path = "/api/v1/plans/{id}/evaluation", tag = "monitoring",
+#[utoipa::path(post, path = "/api/v1/support-plans/{id}/evaluation", tag = "monitoring",
     params(("id" = i64, Path, description = "plan (version) id")),
     request_body = EvaluationRequest,
     responses((status = 201, body = Created),
@@ -500,7 +500,7 @@ pub async fn due_list(
         EntryInfo, MonitoringInfo, EvaluationInfo, PlanDetail, ApproveRequest, EntryRequest,
         MonitoringRequest, EvaluationRequest, DueMonitoringInfo)),
     tags(
-        (name = "plans", description = "支援プラン(版の管理・重層的支援会議での承認)"),
+        (name = "support-plans", description = "支援プラン(版の管理・重層的支援会議での承認)"),
         (name = "monitoring", description = "モニタリングと評価、モニタリングのワークリスト"),
     )
 )]

@@ -442,7 +442,7 @@ async fn render_case(
                 a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } " ・ "
                 a href={ "/cases/" (case.id) "/assessment/versions" } { "版の履歴" } " ・ "
                 a href={ "/cases/" (case.id) "/assessment/print" } { "印刷用(A4)" } " ・ "
-                a href={ "/cases/" (case.id) "/plans" } { "支援プラン" }
+                a href={ "/cases/" (case.id) "/support-plans" } { "支援プラン" }
             }
             @if !agendas.is_empty() {
                 ul {

@@ -42,13 +42,13 @@ const SPARE_DATES: usize = 2;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cases/{id}/plans", get(versions_page))
-        .route("/cases/{id}/plans/new", get(new_page).post(create))
-        .route("/plans/{id}", get(plan_page))
-        .route("/plans/{id}/print", get(print_page))
-        .route("/plans/{id}/approve", post(approve_post))
+        .route("/cases/{id}/support-plans", get(versions_page))
+        .route("/cases/{id}/support-plans/new", get(new_page).post(create))
+        .route("/support-plans/{id}", get(plan_page))
+        .route("/support-plans/{id}/print", get(print_page))
+        .route("/support-plans/{id}/approve", post(approve_post))
         .route(
-            "/plans/{id}/evaluation",
+            "/support-plans/{id}/evaluation",
             get(evaluation_page).post(evaluation_post),
         )
         .route(
@@ -146,7 +146,7 @@ fn plan_form(
         @if !errors.is_empty() {
             ul.errors role="alert" { @for e in errors { li { (e) } } }
         }
-        form method="post" action={ "/cases/" (case.id) "/plans/new" } {
+        form method="post" action={ "/cases/" (case.id) "/support-plans/new" } {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             label.block { "本人の望み(本人の言葉で)" textarea name="person_goal" rows="2" required { (d.person_goal) } }
             label.block { "長期目標" textarea name="long_term_goal" rows="2" required { (d.long_term_goal) } }
@@ -205,7 +205,7 @@ fn form_page(ctx: &Ctx, start: &PlanStart, draft: &PlanDraft, errors: &[String])
         None => "支援プランを作成".to_string(),
     };
     let body = html! {
-        p { "ケース: " a href={ "/cases/" (case.id) } { (case.subject_name) } " " a href={ "/cases/" (case.id) "/plans" } { "プランの版の一覧" } }
+        p { "ケース: " a href={ "/cases/" (case.id) } { (case.subject_name) } " " a href={ "/cases/" (case.id) "/support-plans" } { "プランの版の一覧" } }
         @if start.newest.is_some() { p.note { "保存すると新しい版になります。これまでの版はそのまま残ります。" } }
         (plan_form(ctx, case, draft, &agencies, &start.users, errors))
     };
@@ -232,7 +232,7 @@ async fn create(
     ctx.check_csrf(&form.csrf)?;
     let start = plan_start(&state, &ctx, case_id).await?;
     match create_plan_for(&state, &ctx, &start, &form.draft).await {
-        Ok(id) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/support-plans/{id}")).into_response()),
         Err(kasane_app::AppError::Validation(errors)) => {
             Ok(form_page(&ctx, &start, &form.draft, &errors).into_response())
         }
@@ -248,7 +248,7 @@ async fn versions_page(
     let (case, plans) = plan_versions(&state, &ctx, case_id).await?;
     let body = html! {
         p { "ケース: " a href={ "/cases/" (case.id) } { (case.subject_name) } }
-        p.actions.noprint { a.button href={ "/cases/" (case.id) "/plans/new" } { @if plans.is_empty() { "支援プランを作成" } @else { "プランを見直す(新しい版)" } } }
+        p.actions.noprint { a.button href={ "/cases/" (case.id) "/support-plans/new" } { @if plans.is_empty() { "支援プランを作成" } @else { "プランを見直す(新しい版)" } } }
         @if plans.is_empty() {
             (empty("支援プランはまだありません。"))
         } @else {
@@ -256,7 +256,7 @@ async fn versions_page(
                 thead { tr { th { "版" } th { "期間" } th { "作成" } th { "承認" } } }
                 tbody { @for (i, p) in plans.iter().enumerate() {
                     tr {
-                        td { a href={ "/plans/" (p.id) } { "第" (p.version) "版" } @if i > 0 { " " span.badge { "旧版" } } @else { " " span.badge { "最新" } } }
+                        td { a href={ "/support-plans/" (p.id) } { "第" (p.version) "版" } @if i > 0 { " " span.badge { "旧版" } } @else { " " span.badge { "最新" } } }
                         td { (format_wareki(p.period_start)) "〜" (format_wareki(p.period_end)) }
                         td { (p.created_by_name) "(" (p.created_by_agency_name) ") " (jst(p.created_at)) }
                         td { @if let Some(at) = p.approved_at { "承認済(" (jst(at)) ")" } @else { "未承認" } }
@@ -366,7 +366,7 @@ async fn plan_page(
     };
     let body = html! {
         @if !v.latest {
-            p.error role="note" { "これは旧版です(閲覧のみ)。" a href={ "/plans/" (v.latest_id) } { "最新の版を見る" } }
+            p.error role="note" { "これは旧版です(閲覧のみ)。" a href={ "/support-plans/" (v.latest_id) } { "最新の版を見る" } }
         }
         (plan_sheet(&ctx, &v))
         @if let Some(e) = &v.evaluation {
@@ -374,16 +374,16 @@ async fn plan_page(
         }
         section.card.noprint {
             p {
-                a href={ "/plans/" (v.plan.id) "/print" } { "印刷用(A4)" } " "
-                a href={ "/cases/" (v.case.id) "/plans" } { "版の一覧" } " "
+                a href={ "/support-plans/" (v.plan.id) "/print" } { "印刷用(A4)" } " "
+                a href={ "/cases/" (v.case.id) "/support-plans" } { "版の一覧" } " "
                 a href={ "/cases/" (v.case.id) } { "ケースへ" } " "
                 @if v.writable() {
-                    a href={ "/cases/" (v.case.id) "/plans/new" } { "プランを見直す(新しい版)" } " "
-                    @if v.evaluation.is_none() { a href={ "/plans/" (v.plan.id) "/evaluation" } { "評価を記録する" } }
+                    a href={ "/cases/" (v.case.id) "/support-plans/new" } { "プランを見直す(新しい版)" } " "
+                    @if v.evaluation.is_none() { a href={ "/support-plans/" (v.plan.id) "/evaluation" } { "評価を記録する" } }
                 }
             }
             @if !approvers.is_empty() {
-                form method="post" action={ "/plans/" (v.plan.id) "/approve" } {
+                form method="post" action={ "/support-plans/" (v.plan.id) "/approve" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     label { "承認した会議 "
                         select name="meeting_id" required {
@@ -423,7 +423,7 @@ async fn print_page(
             }
             }
         }
-        p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/plans/" (v.plan.id) } { "プランのページへ" } }
+        p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/support-plans/" (v.plan.id) } { "プランのページへ" } }
     };
     Ok(page(
         &ctx,
@@ -448,7 +448,7 @@ async fn approve_post(
         field(&pairs, "meeting_id").trim().parse().ok(),
     )
     .await?;
-    Ok(Redirect::to(&format!("/plans/{id}")).into_response())
+    Ok(Redirect::to(&format!("/support-plans/{id}")).into_response())
 }
 
 fn monitoring_form(
@@ -462,7 +462,7 @@ fn monitoring_form(
     html! {
         @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
         p {
-            "本人: " (v.case.subject_name) " / 支援プラン " a href={ "/plans/" (v.plan.id) } { "第" (v.plan.version) "版" }
+            "本人: " (v.case.subject_name) " / 支援プラン " a href={ "/support-plans/" (v.plan.id) } { "第" (v.plan.version) "版" }
             " / 予定日 " (format_wareki(m.due_on)) " "
             @if state == Due::Overdue { span.badge.warn { (state.label()) } } @else { span.badge { (state.label()) } }
         }
@@ -544,7 +544,7 @@ async fn monitoring_post(
     let drafts = monitoring_drafts(&pairs);
     let (m, v) = load_monitoring(&state, &ctx, id, Action::Update).await?;
     match record_monitoring_on(&state, &ctx, &m, &v, &drafts).await {
-        Ok(plan_id) => Ok(Redirect::to(&format!("/plans/{plan_id}")).into_response()),
+        Ok(plan_id) => Ok(Redirect::to(&format!("/support-plans/{plan_id}")).into_response()),
         Err(kasane_app::AppError::Validation(errors)) => Ok(page(
             &ctx,
             "モニタリング",
@@ -579,7 +579,7 @@ fn next_step_link(case_id: i64, next: &str) -> Markup {
     html! {
         p.actions {
             @match next.parse::<NextStep>() {
-                Ok(NextStep::NewPlan) => a.button href={ "/cases/" (case_id) "/plans/new" } { "新しいプランを作成する" },
+                Ok(NextStep::NewPlan) => a.button href={ "/cases/" (case_id) "/support-plans/new" } { "新しいプランを作成する" },
                 Ok(NextStep::Closure) => a.button href={ "/cases/" (case_id) "#status" } { "ケースの終結を記録する" },
                 Ok(NextStep::Handover) => a.button href={ "/cases/" (case_id) "#handover" } { "主担当機関への引継ぎを記録する" },
                 Err(_) => a href={ "/cases/" (case_id) } { "ケースへ" },
@@ -614,7 +614,7 @@ fn evaluation_form(ctx: &Ctx, v: &PlanView, d: &EvaluationDraft, errors: &[Strin
         @if v.plan.period_end > ctx.today {
             p.note { "プランの期間は " (format_wareki(v.plan.period_end)) " までです。期間の途中で評価すると、この版の評価として記録されます。" }
         }
-        form method="post" action={ "/plans/" (v.plan.id) "/evaluation" } {
+        form method="post" action={ "/support-plans/" (v.plan.id) "/evaluation" } {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             table.evaluation {
                 thead { tr { th { "目標" } th { "内容" } th { "評価" } } }
@@ -650,7 +650,7 @@ async fn evaluation_page(
         Some(e) => html! {
             section.card { (evaluation_facts(e)) }
             (next_step_link(v.case.id, &e.next_step))
-            p { a href={ "/plans/" (v.plan.id) } { "プランへ戻る" } }
+            p { a href={ "/support-plans/" (v.plan.id) } { "プランへ戻る" } }
         },
         None => {
             v.check_evaluation_form()?;
@@ -683,7 +683,7 @@ async fn evaluation_post(
     };
     let v = load_plan(&state, &ctx, id, Action::Create).await?;
     match evaluate_on(&state, &ctx, &v, &draft).await {
-        Ok(_) => Ok(Redirect::to(&format!("/plans/{id}/evaluation")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/support-plans/{id}/evaluation")).into_response()),
         Err(kasane_app::AppError::Validation(errors)) => Ok(page(
             &ctx,
             &format!("支援プランの評価(第{}版)", v.plan.version),
