@@ -1,7 +1,7 @@
 //! `/api/v1`: ケース (多機関協働) and アセスメント — the case list (filtered in SQL by the
 //! access rule's twin), opening a case, status moves (the domain's state machine: illegal
 //! moves are 422 with its Japanese message), involved agencies, lead, hand-over, and the
-//! versioned assessment. Shares its services with the pages (`pages::cases`).
+//! versioned assessment. The use cases are `kasane_app::collaboration::{case, assessment}`.
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -9,11 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use kasane_app::collaboration::assessment::{assessments as case_assessments, save_assessment};
+use kasane_app::collaboration::case::{
+    CASE_PAGE_SIZE, CaseDetail, NewCaseInput, add_agency, change_lead, end_agency, hand_over,
+    list_cases, load_case, move_case, open_case, page_no, parse_event,
+};
 use kasane_domain::assessment::AssessmentDraft;
 use kasane_domain::identity::AgencyId;
 use kasane_store::case::Case;
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::api::referrals::Coded;
@@ -21,12 +26,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::cases::{
-    CASE_PAGE_SIZE, CaseDetail, CaseListQuery, NewCaseInput, add_agency, assessment_history,
-    change_lead, closure_label, end_agency, event_label, hand_over, kind_label, list_cases,
-    load_case, move_case, open_case, parse_event, save_assessment, status_label,
-};
-use kasane_app::guard::case_access;
+use crate::ui::collaboration::{closure_label, event_label, kind_label, status_label};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,6 +48,16 @@ fn coded(code: &str, label: String) -> Coded {
         code: code.to_string(),
         label,
     }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListQuery {
+    /// intake, assessment, planning, active, monitoring, closed, suspended; empty = all
+    #[serde(default)]
+    pub status: String,
+    /// 1-based, 50 cases a page
+    pub page: Option<i64>,
 }
 
 /// A case in a list: no more personal data than the subject's name.
@@ -299,10 +309,10 @@ pub async fn list(
     Api(ctx): Api,
     Query(q): Query<CaseListQuery>,
 ) -> Result<Json<CasePage>, ApiError> {
-    let (cases, total) = list_cases(&state, &ctx, &q).await?;
+    let (cases, total) = list_cases(&state, &ctx, &q.status, q.page).await?;
     Ok(Json(CasePage {
         total,
-        page: q.page_no(),
+        page: page_no(q.page),
         page_size: CASE_PAGE_SIZE,
         cases: cases.iter().map(CaseSummary::from).collect(),
     }))
@@ -456,10 +466,10 @@ pub async fn assessments(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AssessmentVersionInfo>>, ApiError> {
-    let (case, _) = case_access(&state, &ctx, kasane_domain::access::Action::Read, id).await?;
-    let history = assessment_history(&state, case.id).await?;
+    let history = case_assessments(&state, &ctx, id).await?;
     Ok(Json(
         history
+            .versions
             .into_iter()
             .map(|v| AssessmentVersionInfo {
                 version: v.row.version,

@@ -1,14 +1,18 @@
 //! `/api/v1`: 本人同意 (consent) — the consents of a case, recording one (validated by the
 //! domain: 422 with every problem in Japanese), reading one, and withdrawal, effective at
-//! once. Access to a consent is access to its person. Shares its services with the pages
-//! (`pages::consents`).
+//! once. Access to a consent is access to its person. The use cases are
+//! `kasane_app::collaboration::consent`.
 
 use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use kasane_domain::access::{Action, View};
+use kasane_app::collaboration::consent::{
+    case_consents, consent_access, consent_agency_ids, meeting_kinds, person_consents,
+    record_consent, withdraw,
+};
+use kasane_domain::access::Action;
 use kasane_domain::consent::ConsentDraft;
 use kasane_store::consent::Consent;
 use serde::{Deserialize, Serialize};
@@ -20,10 +24,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, AppError, Problem};
 use crate::http::work::Work;
-use crate::pages::consents::{
-    consent_access, consent_state, consents_of_case, meeting_kinds, record_consent, withdraw,
-};
-use kasane_app::guard::{case_access, person_access};
+use crate::ui::collaboration::consent_state;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -112,7 +113,7 @@ pub struct ConsentInfo {
 async fn info(state: &AppState, c: Consent) -> Result<ConsentInfo, AppError> {
     let (code, label) = consent_state(&c, state.today());
     Ok(ConsentInfo {
-        agency_ids: state.store.consent_agency_ids(c.id).await?,
+        agency_ids: consent_agency_ids(state, c.id).await?,
         meeting_kinds: meeting_kinds(&c)
             .into_iter()
             .map(|k| k.code().to_string())
@@ -166,8 +167,7 @@ pub async fn of_case(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
-    let (case, _) = case_access(&state, &ctx, Action::Read, id).await?;
-    let consents = consents_of_case(&state, &case).await?;
+    let consents = case_consents(&state, &ctx, id).await?;
     Ok(Json(infos(&state, consents).await?))
 }
 
@@ -202,11 +202,7 @@ pub async fn of_person(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConsentInfo>>, ApiError> {
-    let access = person_access(&state, &ctx, Action::Read, id).await?;
-    if access.grant.view() == View::ReferralSheet {
-        return Err(ApiError(AppError::NotFound));
-    }
-    let consents = state.store.consents_of_person(access.person.id).await?;
+    let consents = person_consents(&state, &ctx, id).await?;
     Ok(Json(infos(&state, consents).await?))
 }
 

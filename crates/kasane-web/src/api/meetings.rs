@@ -1,7 +1,7 @@
 //! `/api/v1`: step 3 (多機関協働) — 支援会議 and 重層的支援会議: meetings, members and their
 //! acknowledgement of confidentiality, the agenda of cases (a 重層的支援会議 only with a
 //! consent covering it), minutes (visible only where the meeting's rule allows) and role
-//! assignments. The rules live in `pages::meetings`, shared with the pages.
+//! assignments. The use cases are `kasane_app::collaboration::meeting`.
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -9,6 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_app::collaboration::meeting::{
+    AgendaLine, MeetingAgenda, PAGE_SIZE, acknowledge, add_case, add_member, assign_role,
+    create_meeting, list_meetings, meeting_agenda, remove_case, save_minutes,
+};
 use kasane_domain::meeting::{MeetingDraft, MeetingKind, RoleDraft};
 use kasane_store::meeting::{Meeting, RoleAssignment};
 use serde::{Deserialize, Serialize};
@@ -19,10 +23,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::{Api, Ctx};
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::meetings::{
-    AgendaLine, PAGE_SIZE, acknowledge, add_case, add_member, agenda_lines, assign_role,
-    create_meeting, kind_name, list_meetings, load_meeting, remove_case, save_minutes,
-};
+use crate::ui::collaboration::kind_name;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -294,8 +295,7 @@ pub async fn detail(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    let m = load_meeting(&state, &ctx, id).await?;
-    let lines = agenda_lines(&state, &ctx, &m).await?;
+    let MeetingAgenda { meeting: m, lines } = meeting_agenda(&state, &ctx, id).await?;
     Ok(Json(MeetingDetail {
         meeting: summary(&ctx, &m.meeting),
         note: m.meeting.note.clone(),

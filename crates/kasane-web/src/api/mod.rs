@@ -18,9 +18,9 @@ pub mod intakes;
 pub mod meetings;
 pub mod openapi;
 pub mod persons;
-pub mod plans;
 pub mod referrals;
 pub mod support_logs;
+pub mod support_plans;
 pub mod v1;
 pub mod worklist;
 
@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::routes())
         .merge(consents::routes())
         .merge(meetings::routes())
-        .merge(plans::routes())
+        .merge(support_plans::routes())
         .merge(worklist::routes())
         .fallback(|| async { ApiError(AppError::NotFound) })
 }

@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
 use crate::api::{
-    cases, consents, households, intakes, meetings, persons, plans, referrals, support_logs, v1,
-    worklist,
+    cases, consents, households, intakes, meetings, persons, referrals, support_logs,
+    support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -59,7 +59,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(cases::Doc::openapi());
     doc.merge(consents::Doc::openapi());
     doc.merge(meetings::Doc::openapi());
-    doc.merge(plans::Doc::openapi());
+    doc.merge(support_plans::Doc::openapi());
     doc.merge(worklist::Doc::openapi());
     doc
 }

@@ -13,12 +13,11 @@ use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
-use crate::api::plans::DueMonitoringInfo;
 use crate::api::referrals::Coded;
+use crate::api::support_plans::DueMonitoringInfo;
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::plans::monitoring_worklist;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/worklist", get(worklist))
@@ -122,10 +121,8 @@ pub struct EscalationInfo {
         (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistInfo>, ApiError> {
-    // Collaboration's 「モニタリング」 is not yet a section of the application's worklist.
-    let monitoring = monitoring_worklist(&state, &ctx, ctx.coordinates()).await?;
-    let worklist = read_worklist(&state, &ctx, !monitoring.is_empty()).await?;
-    let w = worklist.consultation;
+    let worklist = read_worklist(&state, &ctx).await?;
+    let (w, monitoring) = (worklist.consultation, worklist.monitoring);
     Ok(Json(WorklistInfo {
         incoming: w
             .incoming

@@ -1,28 +1,33 @@
 //! Pages: ケース (多機関協働) — the case list, opening a case (from a person, a household or
 //! an escalated intake), the case page with its status moves, agencies, lead, hand-over and
-//! history, and the versioned アセスメント with its printable A4 sheet.
-//!
-//! The pages and the JSON API (`api::cases`) share the service functions here: every read
-//! and write goes through `guard::case_access` / `person_access` (audited with its basis).
+//! history, and the versioned アセスメント with its printable A4 sheet. The use cases are
+//! `kasane_app::collaboration::{case, assessment}`; these pages render them.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, RawForm};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
+use kasane_app::collaboration::assessment::{
+    Assessments, assessment_to_print, assessments, save_assessment,
+};
+use kasane_app::collaboration::case::{
+    CASE_PAGE_SIZE, CaseDetail, CaseOverview, CaseSubject, NewCaseInput, PersonCases, add_agency,
+    case_overview, case_subject, change_lead, end_agency, hand_over, household_cases, intake_case,
+    list_cases, may_open_case, move_case, open_case_for, page_no, parse_event, person_cases,
+    record_holding,
+};
+use kasane_app::error::invalid;
 use kasane_app::guard::Grant;
-use kasane_domain::access::{Action, CaseRight, View, may_see_person_data};
-use kasane_domain::assessment::{self, AssessmentDraft, Risk, SECTIONS};
-use kasane_domain::audit::AuditAction;
+use kasane_domain::access::View;
+use kasane_domain::assessment::{AssessmentDraft, Risk, SECTIONS};
 use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, ClosureReason};
-use kasane_domain::identity::{AgencyId, Role};
+use kasane_domain::identity::AgencyId;
 use kasane_domain::intake::Outcome;
-use kasane_domain::meeting::{MeetingKind, offer_move_to_multilayer};
+use kasane_domain::meeting::MeetingKind;
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::wareki::format_wareki;
-use kasane_store::StoreError;
-use kasane_store::case::{AssessmentRow, Case, CaseAgency, CaseEventRow, CaseMove, NewCase};
-use kasane_store::consent::Consent;
+use kasane_store::case::{Case, CaseAgency, CaseEventRow};
 use kasane_store::municipality::Agency;
 use kasane_store::person::Person;
 use maud::{Markup, html};
@@ -33,20 +38,11 @@ use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::pages::consents;
-use crate::pages::meetings::{already, audit_record, invalid};
 use crate::pages::persons::birth_label;
+use crate::ui::collaboration::{closure_label, event_label, kind_label, label_of, status_label};
 use crate::ui::fmt::jst;
 use crate::ui::form::{field, fields, form_pairs, form_status, ids};
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{
-    case_access, case_access_with_facts, case_to_manage, household_access, listed_case, may_manage,
-    person_access, record_list, viewer,
-};
-
-pub const CASE_PAGE_SIZE: i64 = 50;
-pub const SUMMARY_MAX_CHARS: usize = 2000;
-
-const NOT_COORDINATOR: &str = "ケースを開けるのは相談支援包括化推進員(多機関協働)のみです";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -65,632 +61,13 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/assessment/print", get(assessment_print))
 }
 
-// ---------------------------------------------------------------------------
-// Shared helpers
-// ---------------------------------------------------------------------------
-
-fn label_of<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> String {
-    code.parse::<T>()
-        .map(f)
-        .map_or_else(|_| code.to_string(), str::to_string)
-}
-
-pub fn status_label(code: &str) -> String {
-    label_of::<CaseStatus>(code, CaseStatus::label)
-}
-
-pub fn kind_label(code: &str) -> String {
-    label_of::<CaseKind>(code, CaseKind::label)
-}
-
-pub fn closure_label(code: &str) -> String {
-    label_of::<ClosureReason>(code, ClosureReason::label)
-}
-
-/// Agencies that keep case records (身近な相談場所 only notice and connect).
-pub fn record_holding(agencies: &[Agency]) -> impl Iterator<Item = &Agency> {
-    agencies.iter().filter(|a| a.kind != "nearby_place")
-}
-
-/// The canonical record of person `id` (the root of its 名寄せ group).
-pub async fn canonical_person_id(state: &AppState, id: i64) -> Result<i64, AppError> {
-    let p = state
-        .store
-        .person_any(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(p.linked_to_person_id.unwrap_or(p.id))
-}
-
-// ---------------------------------------------------------------------------
-// Services shared with the API
-// ---------------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CaseListQuery {
-    /// intake, assessment, planning, active, monitoring, closed, suspended; empty = all
-    #[serde(default)]
-    pub status: String,
-    /// 1-based, 50 cases a page
-    pub page: Option<i64>,
-}
-
-impl CaseListQuery {
-    pub fn page_no(&self) -> i64 {
-        self.page.unwrap_or(1).max(1)
+/// Whom the new case is for, as the form shows it.
+fn subject_label(subject: &CaseSubject, today: NaiveDate) -> String {
+    match (&subject.person, &subject.household) {
+        (Some(p), _) => format!("{}({})", p.name, birth_label(p, today)),
+        (None, Some(h)) => format!("世帯: {}", h.label),
+        (None, None) => String::new(),
     }
-}
-
-/// The cases the caller may see (the access rule's SQL twin filters in the database),
-/// most recently changed first; audited. Unknown status → 422.
-pub async fn list_cases(
-    state: &AppState,
-    ctx: &Ctx,
-    q: &CaseListQuery,
-) -> Result<(Vec<Case>, i64), AppError> {
-    let status = match q.status.trim() {
-        "" => None,
-        s => Some(s.parse::<CaseStatus>().map_err(|e| invalid(&[e]))?),
-    };
-    if !may_see_person_data(&ctx.actor) {
-        return Ok((Vec::new(), 0));
-    }
-    let viewer = viewer(state, ctx);
-    let found = state
-        .store
-        .list_cases(
-            viewer,
-            status.map(CaseStatus::code),
-            CASE_PAGE_SIZE,
-            (q.page_no() - 1) * CASE_PAGE_SIZE,
-        )
-        .await?;
-    record_list(state, ctx, "case_list").await?;
-    Ok(found)
-}
-
-/// A case to open (coordinator), as the page and the API (`POST /api/v1/cases`) submit it:
-/// for a person, a household, or from an escalated intake.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-#[schema(as = CaseRequest)]
-pub struct NewCaseInput {
-    pub person_id: Option<i64>,
-    pub household_id: Option<i64>,
-    /// An intake with outcome `escalated` (多機関協働へ); gives the person.
-    pub intake_id: Option<i64>,
-    /// collaboration (多機関協働), outreach (アウトリーチ), participation (参加支援); empty =
-    /// collaboration.
-    pub kinds: Vec<String>,
-    /// 主担当機関; absent = the caller's agency.
-    pub lead_agency_id: Option<AgencyId>,
-    /// 関与機関.
-    pub agencies: Vec<AgencyId>,
-    pub summary: String,
-}
-
-/// Who a case is opened for, as the caller may create on it.
-pub struct CaseSubject {
-    pub person: Option<Person>,
-    pub household: Option<kasane_store::household::Household>,
-    pub intake_id: Option<i64>,
-    pub grant: Grant,
-}
-
-impl CaseSubject {
-    pub fn label(&self, today: NaiveDate) -> String {
-        match (&self.person, &self.household) {
-            (Some(p), _) => format!("{}({})", p.name, birth_label(p, today)),
-            (None, Some(h)) => format!("世帯: {}", h.label),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-pub fn require_case_coordinator(ctx: &Ctx) -> Result<(), AppError> {
-    if ctx.actor.has(Role::Coordinator) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(NOT_COORDINATOR.into()))
-    }
-}
-
-/// The person or household a case is to be opened for: coordinator only, who may create on
-/// it. An intake must be an escalated one without a case yet.
-pub async fn case_subject(
-    state: &AppState,
-    ctx: &Ctx,
-    input: &NewCaseInput,
-) -> Result<CaseSubject, AppError> {
-    require_case_coordinator(ctx)?;
-    let intake = match input.intake_id {
-        Some(id) => Some(
-            state
-                .store
-                .intake_any(id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        ),
-        None => None,
-    };
-    let person_id = input
-        .person_id
-        .or_else(|| intake.as_ref().map(|i| i.person_id));
-    let mut subject = match (person_id, input.household_id) {
-        (Some(pid), _) => {
-            let a = person_access(state, ctx, Action::Create, pid).await?;
-            CaseSubject {
-                person: Some(a.person),
-                household: None,
-                intake_id: None,
-                grant: a.grant,
-            }
-        }
-        (None, Some(hid)) => {
-            let (h, grant) = household_access(state, ctx, Action::Create, hid).await?;
-            CaseSubject {
-                person: None,
-                household: Some(h),
-                intake_id: None,
-                grant,
-            }
-        }
-        (None, None) => {
-            return Err(AppError::BadRequest(
-                "ケースを開く本人または世帯を指定してください".into(),
-            ));
-        }
-    };
-    if let Some(i) = intake {
-        // Access to the intake is access to its person, decided above: without a person of
-        // its own the request's person is the intake's, so `root` is its canonical record.
-        let root = subject.person.as_ref().map_or(0, |p| p.id);
-        if input.person_id.is_some() && canonical_person_id(state, i.person_id).await? != root {
-            return Err(invalid(&["相談受付の本人とケースの本人が異なります"]));
-        }
-        if i.outcome != Outcome::Escalated.code() {
-            return Err(invalid(&[
-                "ケースを開けるのは、対応結果が「多機関協働へ」の相談受付からです",
-            ]));
-        }
-        if state
-            .store
-            .cases_of_person(root)
-            .await?
-            .iter()
-            .any(|c| c.intake_id == Some(i.id))
-        {
-            return Err(AppError::Conflict(
-                "この相談受付からはすでにケースが開かれています".into(),
-            ));
-        }
-        subject.intake_id = Some(i.id);
-    }
-    Ok(subject)
-}
-
-/// A checked new case.
-struct CheckedCase {
-    kinds: Vec<CaseKind>,
-    lead: AgencyId,
-    agencies: Vec<AgencyId>,
-    summary: String,
-}
-
-fn check_new_case(
-    input: &NewCaseInput,
-    agencies: &[Agency],
-    own_agency: AgencyId,
-) -> Result<CheckedCase, AppError> {
-    let mut errors = Vec::new();
-    let mut kinds = Vec::new();
-    for raw in &input.kinds {
-        match raw.parse::<CaseKind>() {
-            Ok(k) if !kinds.contains(&k) => kinds.push(k),
-            Ok(_) => {}
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    if kinds.is_empty() {
-        kinds.push(CaseKind::Collaboration);
-    }
-    kinds.sort();
-    let known = |id: AgencyId| record_holding(agencies).any(|a| a.id == id);
-    let lead = input.lead_agency_id.unwrap_or(own_agency);
-    if !known(lead) {
-        errors.push("主担当機関はこの自治体の相談支援機関から選んでください".to_string());
-    }
-    let mut involved: Vec<AgencyId> = input
-        .agencies
-        .iter()
-        .copied()
-        .filter(|a| *a != lead)
-        .collect();
-    involved.sort_unstable();
-    involved.dedup();
-    if involved.iter().any(|a| !known(*a)) {
-        errors.push("関与機関はこの自治体の相談支援機関から選んでください".to_string());
-    }
-    let summary = input.summary.trim().to_string();
-    if summary.chars().count() > SUMMARY_MAX_CHARS {
-        errors.push(format!(
-            "概要は{SUMMARY_MAX_CHARS}文字以内で入力してください"
-        ));
-    }
-    if errors.is_empty() {
-        Ok(CheckedCase {
-            kinds,
-            lead,
-            agencies: involved,
-            summary,
-        })
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-/// Opens a case (coordinator) with its involved agencies; audited. Returns the case id.
-pub async fn open_case(state: &AppState, ctx: &Ctx, input: &NewCaseInput) -> Result<i64, AppError> {
-    let subject = case_subject(state, ctx, input).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    open_case_for(state, ctx, input, &subject, &agencies).await
-}
-
-/// [`open_case`] on a subject already decided and the municipality's agencies.
-async fn open_case_for(
-    state: &AppState,
-    ctx: &Ctx,
-    input: &NewCaseInput,
-    subject: &CaseSubject,
-    agencies: &[Agency],
-) -> Result<i64, AppError> {
-    let c = check_new_case(input, agencies, ctx.agency.id)?;
-    let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
-    let id = state
-        .store
-        .create_case(&NewCase {
-            municipality_id: ctx.municipality.id,
-            person_id: subject.person.as_ref().map(|p| p.id),
-            household_id: subject.household.as_ref().map(|h| h.id),
-            lead_agency_id: c.lead,
-            intake_id: subject.intake_id,
-            kinds: &kinds,
-            summary: &c.summary,
-            user_id: ctx.user.id,
-            agency_id: ctx.agency.id,
-        })
-        .await?;
-    for agency in &c.agencies {
-        state
-            .store
-            .add_case_agency(ctx.municipality.id, id, *agency, ctx.user.id, ctx.agency.id)
-            .await?;
-    }
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "case",
-        id,
-        &subject.grant,
-        "",
-    )
-    .await?;
-    Ok(id)
-}
-
-/// Everything the case page and `GET /api/v1/cases/{id}` show.
-pub struct CaseDetail {
-    pub case: Case,
-    pub grant: Grant,
-    pub kinds: Vec<String>,
-    pub agencies: Vec<CaseAgency>,
-    pub events: Vec<CaseEventRow>,
-    /// The caller may move the status, change agencies and lead, hand over.
-    pub may_manage: bool,
-    /// The case is closed and the caller may reopen it (its former lead agency or the
-    /// coordinator).
-    pub may_reopen: bool,
-}
-
-pub async fn load_case(state: &AppState, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
-    let (case, grant, facts) = case_access_with_facts(state, ctx, Action::Read, id).await?;
-    Ok(CaseDetail {
-        may_manage: may_manage(state, ctx, &case, &facts, CaseRight::Manage),
-        may_reopen: may_manage(state, ctx, &case, &facts, CaseRight::Reopen),
-        kinds: state.store.case_kinds(case.id).await?,
-        agencies: state.store.case_agencies(case.id).await?,
-        events: state.store.case_events(case.id).await?,
-        case,
-        grant,
-    })
-}
-
-/// A history row's event, in Japanese.
-pub fn event_label(code: &str) -> &'static str {
-    match code {
-        "open" => "ケース開始",
-        "advance" => "状態の変更",
-        "suspend" => "中断",
-        "resume" => "再開",
-        "close" => "終結",
-        "reopen" => "再開(終結の取消し)",
-        "agency_added" => "関与機関の追加",
-        "agency_left" => "関与機関の関与終了",
-        "lead_changed" => "主担当機関の変更",
-        "handover" => "主担当機関へ引継ぎ(多機関協働の関与終了)",
-        _ => "記録",
-    }
-}
-
-/// A status event from its parts (`event`: advance, suspend, resume, close, reopen).
-pub fn parse_event(event: &str, to: &str, reason: &str) -> Result<CaseEvent, AppError> {
-    match event.trim() {
-        "advance" => match to.trim() {
-            "" => Err(invalid(&["移す先の状態を選んでください"])),
-            s => Ok(CaseEvent::Advance {
-                to: s.parse().map_err(|e| invalid(&[e]))?,
-            }),
-        },
-        "suspend" => Ok(CaseEvent::Suspend),
-        "resume" => Ok(CaseEvent::Resume),
-        "reopen" => Ok(CaseEvent::Reopen),
-        "close" => match reason.trim() {
-            "" => Err(invalid(&["終結の理由を選んでください"])),
-            s => Ok(CaseEvent::Close {
-                reason: s.parse().map_err(|e| invalid(&[e]))?,
-            }),
-        },
-        other => Err(invalid(&[format!(
-            "不明な操作です: 「{other}」(advance, suspend, resume, close, reopen のいずれか)"
-        )])),
-    }
-}
-
-/// Moves a case's status (lead agency or 多機関協働): the domain decides whether the move
-/// is legal (422 with its message), the store applies it from the status it was decided
-/// on (409 if someone was faster). A closure is audited with its reason code.
-pub async fn move_case(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    event: &CaseEvent,
-    note: &str,
-) -> Result<Case, AppError> {
-    let right = match event {
-        CaseEvent::Reopen => CaseRight::Reopen,
-        _ => CaseRight::Manage,
-    };
-    let (case, grant) = case_to_manage(state, ctx, right, id).await?;
-    let from: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
-    let suspended_from = case.suspended_from.as_deref().and_then(|s| s.parse().ok());
-    let to = case::apply(from, event, suspended_from, note).map_err(|e| invalid(&[e]))?;
-    let closure_reason = match event {
-        CaseEvent::Close { reason } => Some(reason.code()),
-        _ => None,
-    };
-    state
-        .store
-        .move_case(
-            ctx.municipality.id,
-            &CaseMove {
-                case_id: case.id,
-                event: event.code(),
-                from_status: from.code(),
-                to_status: to.code(),
-                suspended_from: (to == CaseStatus::Suspended).then_some(from.code()),
-                closure_reason,
-                note: note.trim(),
-                user_id: ctx.user.id,
-                agency_id: ctx.agency.id,
-            },
-        )
-        .await
-        .map_err(already(
-            "ケースの状態が先に変更されました。画面を読み込み直してください",
-        ))?;
-    if matches!(event, CaseEvent::Reopen) {
-        audit_record(
-            state,
-            ctx,
-            AuditAction::Update,
-            "case_reopen",
-            case.id,
-            &grant,
-            "",
-        )
-        .await?;
-    }
-    if let Some(code) = closure_reason {
-        audit_record(
-            state,
-            ctx,
-            AuditAction::Update,
-            "case_closure",
-            case.id,
-            &grant,
-            code,
-        )
-        .await?;
-    }
-    state
-        .store
-        .case_any(case.id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// A case the caller manages, and a record-holding agency of the caller's municipality
-/// that is not its lead (`is_lead`: the refusal when it is).
-async fn case_and_another_agency(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    agency_id: AgencyId,
-    is_lead: &str,
-) -> Result<Case, AppError> {
-    let (case, _) = case_to_manage(state, ctx, CaseRight::Manage, id).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    if !record_holding(&agencies).any(|a| a.id == agency_id) {
-        return Err(invalid(&["この自治体の相談支援機関から選んでください"]));
-    }
-    if agency_id == case.lead_agency_id {
-        return Err(invalid(&[is_lead]));
-    }
-    Ok(case)
-}
-
-/// Adds an involved agency (関与機関).
-pub async fn add_agency(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    agency_id: AgencyId,
-) -> Result<(), AppError> {
-    let case =
-        case_and_another_agency(state, ctx, id, agency_id, "その機関は主担当機関です").await?;
-    state
-        .store
-        .add_case_agency(
-            ctx.municipality.id,
-            case.id,
-            agency_id,
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(m) => AppError::Validation(vec![m]),
-            other => other.into(),
-        })
-}
-
-/// Ends an agency's involvement; its history stays readable to it.
-pub async fn end_agency(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    agency_id: AgencyId,
-) -> Result<(), AppError> {
-    let (case, _) = case_to_manage(state, ctx, CaseRight::Manage, id).await?;
-    state
-        .store
-        .end_case_agency(
-            ctx.municipality.id,
-            case.id,
-            agency_id,
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await?;
-    Ok(())
-}
-
-/// Makes another agency the lead (主担当); the previous lead stays involved.
-pub async fn change_lead(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    agency_id: AgencyId,
-) -> Result<(), AppError> {
-    let case = case_and_another_agency(state, ctx, id, agency_id, "その機関はすでに主担当機関です")
-        .await?;
-    state
-        .store
-        .set_case_lead(
-            ctx.municipality.id,
-            &case,
-            agency_id,
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await?;
-    Ok(())
-}
-
-/// Records the hand-over to the lead agency (多機関協働's own involvement ends; the case
-/// goes on). Refused while the coordinating agency is still the lead.
-pub async fn hand_over(state: &AppState, ctx: &Ctx, id: i64, note: &str) -> Result<(), AppError> {
-    let (case, _) = case_to_manage(state, ctx, CaseRight::HandOver, id).await?;
-    let coordinating = ctx.coordinating_agency;
-    let status: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
-    case::check_handover(
-        status,
-        case.coordination_ended_at.is_some(),
-        case.lead_agency_id,
-        coordinating,
-        note,
-    )
-    .map_err(|e| invalid(&[e]))?;
-    state
-        .store
-        .hand_over_case(
-            ctx.municipality.id,
-            case.id,
-            note.trim(),
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await
-        .map_err(already("多機関協働の関与はすでに終了しています"))
-}
-
-/// One version of the assessment sheet, with the sections it changed.
-pub struct AssessmentVersion {
-    pub row: AssessmentRow,
-    pub sheet: AssessmentDraft,
-    /// Against the previous version (for version 1: the sections filled in).
-    pub changed: Vec<&'static str>,
-}
-
-/// Every version of a case's assessment, newest first.
-pub async fn assessment_history(
-    state: &AppState,
-    case_id: i64,
-) -> Result<Vec<AssessmentVersion>, AppError> {
-    let rows = state.store.assessments(case_id).await?;
-    let sheets: Vec<AssessmentDraft> = rows
-        .iter()
-        .map(|r| serde_json::from_str(&r.sheet).unwrap_or_default())
-        .collect();
-    let empty_sheet = AssessmentDraft::default();
-    Ok(rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let older = sheets.get(i + 1).unwrap_or(&empty_sheet);
-            AssessmentVersion {
-                changed: assessment::changed_sections(older, &sheets[i]),
-                sheet: sheets[i].clone(),
-                row,
-            }
-        })
-        .collect())
-}
-
-/// Saves a new version of the case's assessment (any agency with a full grant on the
-/// case). Returns the version number.
-pub async fn save_assessment(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    draft: &AssessmentDraft,
-) -> Result<i32, AppError> {
-    let (case, _) = case_access(state, ctx, Action::Create, id).await?;
-    let cfg = state.config(&ctx.municipality)?;
-    let valid = assessment::validate(draft, &cfg.issue_codes()).map_err(|e| invalid(&e))?;
-    let json = serde_json::to_string(&valid.sheet).map_err(|_| AppError::Internal)?;
-    Ok(state
-        .store
-        .add_assessment(
-            ctx.municipality.id,
-            case.id,
-            &json,
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await?)
 }
 
 /// Sets one text section of a sheet by its field name.
@@ -735,20 +112,27 @@ fn subject_link(case: &Case) -> Markup {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub status: String,
+    pub page: Option<i64>,
+}
+
 /// `/collaboration`: the municipality's 多機関協働 facts and the cases the caller may see.
 pub async fn case_list_page(
     Work(state): Work,
     Page(ctx): Page,
-    Query(q): Query<CaseListQuery>,
+    Query(q): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
     let cfg = state.config(&ctx.municipality)?;
-    let (found, problems) = match list_cases(&state, &ctx, &q).await {
+    let (found, problems) = match list_cases(&state, &ctx, &q.status, q.page).await {
         Ok(found) => (found, Vec::new()),
-        Err(AppError::Validation(p)) => ((Vec::new(), 0), p),
+        Err(kasane_app::AppError::Validation(p)) => ((Vec::new(), 0), p),
         Err(e) => return Err(e.into()),
     };
     let (rows, total) = found;
-    let page_no = q.page_no();
+    let page_no = page_no(q.page);
     let pages = (total + CASE_PAGE_SIZE - 1) / CASE_PAGE_SIZE;
     let link = |p: i64| format!("/collaboration?status={}&page={p}", q.status.trim());
     let body = html! {
@@ -826,9 +210,9 @@ fn render_new(
     ctx: &Ctx,
     input: &NewCaseInput,
     subject: &CaseSubject,
-    agencies: &[Agency],
     errors: &[String],
 ) -> Response {
+    let agencies = &subject.agencies;
     let kinds: Vec<&str> = if input.kinds.is_empty() {
         vec![CaseKind::Collaboration.code()]
     } else {
@@ -849,7 +233,7 @@ fn render_new(
             @if let Some(i) = subject.intake_id { input type="hidden" name="intake_id" value=(i); }
             section.card {
                 h2 { "対象" }
-                p { strong { (subject.label(ctx.today)) } @if let Some(i) = subject.intake_id { " — " a href={ "/intakes/" (i) } { "相談受付 #" (i) } "から" } }
+                p { strong { (subject_label(subject, ctx.today)) } @if let Some(i) = subject.intake_id { " — " a href={ "/intakes/" (i) } { "相談受付 #" (i) } "から" } }
                 fieldset {
                     legend { "支援の種類(複数選択)" }
                     @for k in CaseKind::ALL {
@@ -888,8 +272,7 @@ async fn new_page(
         ..NewCaseInput::default()
     };
     let subject = case_subject(&state, &ctx, &input).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    Ok(render_new(&ctx, &input, &subject, &agencies, &[]))
+    Ok(render_new(&ctx, &input, &subject, &[]))
 }
 
 async fn create(
@@ -901,11 +284,10 @@ async fn create(
     ctx.check_csrf(field(&pairs, "csrf"))?;
     let input = input_from_pairs(&pairs);
     let subject = case_subject(&state, &ctx, &input).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    match open_case_for(&state, &ctx, &input, &subject, &agencies).await {
+    match open_case_for(&state, &ctx, &input, &subject).await {
         Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            Ok(render_new(&ctx, &input, &subject, &agencies, &errors))
+        Err(kasane_app::AppError::Validation(errors)) => {
+            Ok(render_new(&ctx, &input, &subject, &errors))
         }
         Err(e) => Err(e.into()),
     }
@@ -965,27 +347,23 @@ async fn render_case(
     id: i64,
     retry: &Retry,
 ) -> Result<Response, AppError> {
-    let CaseDetail {
-        case,
-        grant,
-        kinds,
-        agencies: involved,
-        events,
-        may_manage,
-        may_reopen,
-    } = load_case(state, ctx, id).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    let today = ctx.today;
+    let CaseOverview {
+        detail:
+            CaseDetail {
+                case,
+                grant,
+                kinds,
+                agencies: involved,
+                events,
+                may_manage,
+                may_reopen,
+            },
+        agencies,
+        consents,
+        agendas,
+        offer_move,
+    } = case_overview(state, ctx, id).await?;
     let status: Option<CaseStatus> = case.status.parse().ok();
-    let consents = consents::consents_of_case(state, &case).await?;
-    let agendas = state.store.agendas_of_case(case.id).await?;
-    let on_support_agenda = agendas
-        .iter()
-        .any(|a| a.removed_at.is_none() && a.kind == MeetingKind::Support.code());
-    let meeting_consent = consents
-        .iter()
-        .any(|c| c.in_force(today) && c.covers_multilayer_meeting);
-    let offer_move = offer_move_to_multilayer(on_support_agenda, meeting_consent);
     let writable = grant.view() == View::Full;
     let open = status.is_some_and(CaseStatus::is_open);
     let active: Vec<&CaseAgency> = involved.iter().filter(|a| a.left_at.is_none()).collect();
@@ -1064,7 +442,7 @@ async fn render_case(
                 a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } " ・ "
                 a href={ "/cases/" (case.id) "/assessment/versions" } { "版の履歴" } " ・ "
                 a href={ "/cases/" (case.id) "/assessment/print" } { "印刷用(A4)" } " ・ "
-                a href={ "/cases/" (case.id) "/plans" } { "支援プラン" }
+                a href={ "/cases/" (case.id) "/support-plans" } { "支援プラン" }
             }
             @if !agendas.is_empty() {
                 ul {
@@ -1201,11 +579,11 @@ async fn answer(
     id: i64,
     form: &'static str,
     note: &str,
-    result: Result<(), AppError>,
+    result: kasane_app::AppResult<()>,
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(AppError::Validation(messages)) => {
+        Err(kasane_app::AppError::Validation(messages)) => {
             let retry = Retry {
                 form,
                 messages,
@@ -1242,7 +620,7 @@ struct AgencyForm {
     agency_id: Option<AgencyId>,
 }
 
-fn chosen(agency_id: Option<AgencyId>) -> Result<AgencyId, AppError> {
+fn chosen(agency_id: Option<AgencyId>) -> kasane_app::AppResult<AgencyId> {
     agency_id.ok_or_else(|| invalid(&["機関を選んでください"]))
 }
 
@@ -1365,9 +743,12 @@ async fn render_assessment(
     typed: Option<&AssessmentDraft>,
     errors: &[String],
 ) -> Result<Response, AppError> {
-    let (case, grant) = case_access(state, ctx, Action::Read, id).await?;
+    let Assessments {
+        case,
+        grant,
+        versions: history,
+    } = assessments(state, ctx, id).await?;
     let cfg = state.config(&ctx.municipality)?;
-    let history = assessment_history(state, case.id).await?;
     let latest = history.first();
     let empty_sheet = AssessmentDraft::default();
     let d = typed.unwrap_or_else(|| latest.map_or(&empty_sheet, |v| &v.sheet));
@@ -1438,7 +819,7 @@ async fn assessment_save(
     let draft = draft_from_pairs(&pairs);
     match save_assessment(&state, &ctx, id, &draft).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/assessment/versions")).into_response()),
-        Err(AppError::Validation(errors)) => {
+        Err(kasane_app::AppError::Validation(errors)) => {
             Ok(render_assessment(&state, &ctx, id, Some(&draft), &errors).await?)
         }
         Err(e) => Err(e.into()),
@@ -1450,9 +831,12 @@ async fn assessment_versions(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let (case, _) = case_access(&state, &ctx, Action::Read, id).await?;
+    let Assessments {
+        case,
+        versions: history,
+        ..
+    } = assessments(&state, &ctx, id).await?;
     let cfg = state.config(&ctx.municipality)?;
-    let history = assessment_history(&state, case.id).await?;
     let body = html! {
         p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } " ・ "
             a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } }
@@ -1495,33 +879,21 @@ async fn assessment_print(
     Path(id): Path<i64>,
     Query(q): Query<PrintQuery>,
 ) -> Result<Markup, PageError> {
-    let (case, _) = case_access(&state, &ctx, Action::Export, id).await?;
+    let print = assessment_to_print(&state, &ctx, id, q.version).await?;
     let cfg = state.config(&ctx.municipality)?;
-    let history = assessment_history(&state, case.id).await?;
-    let chosen = match q.version {
-        Some(n) => history.iter().find(|v| v.row.version == n),
-        None => history.first(),
-    }
-    .ok_or(AppError::NotFound)?;
-    let person = match case.person_id {
-        Some(pid) => state.store.person_any(pid).await?,
-        None => None,
-    };
-    let members = match (case.person_id, case.household_id) {
-        (None, Some(hid)) => state.store.household_members(hid, true).await?,
-        _ => Vec::new(),
-    };
+    let (case, chosen, person, members) =
+        (&print.case, &print.version, &print.person, &print.members);
     let body = html! {
         section.card.sheet.print-sheet {
             h2 { "アセスメントシート" }
             dl.facts {
-                @if let Some(p) = &person {
+                @if let Some(p) = person {
                     dt { "氏名" } dd { (p.name) " " (p.furigana.as_deref().unwrap_or("")) }
                     dt { "生年月日" } dd { (p.birth_date.map_or_else(|| "—".to_string(), format_wareki)) }
                 } @else {
                     dt { "世帯" } dd { (case.subject_name) }
                     dt { "世帯員(生年月日)" } dd {
-                        @for m in &members {
+                        @for m in members {
                             (m.name) "(" (m.birth_date.map_or_else(|| "—".to_string(), format_wareki)) ") "
                         }
                     }
@@ -1548,18 +920,6 @@ async fn assessment_print(
 // On the person page
 // ---------------------------------------------------------------------------
 
-/// The cases among `all` the caller may read (each read audited with its basis; the
-/// others are left out, as a list query would).
-async fn readable(state: &AppState, ctx: &Ctx, all: &[Case]) -> Result<Vec<Case>, AppError> {
-    let mut cases = Vec::new();
-    for case in all {
-        if listed_case(state, ctx, case).await?.is_some() {
-            cases.push(case.clone());
-        }
-    }
-    Ok(cases)
-}
-
 fn case_lines(cases: &[Case]) -> Markup {
     html! {
         @if cases.is_empty() { (empty("閲覧できるケースはありません。")) }
@@ -1579,9 +939,8 @@ pub async fn household_section(
     household_id: i64,
     grant: Grant,
 ) -> Result<Markup, AppError> {
-    let all = state.store.cases_of_household(household_id).await?;
-    let cases = readable(state, ctx, &all).await?;
-    let opener = ctx.actor.has(Role::Coordinator) && grant.view() == View::Full;
+    let cases = household_cases(state, ctx, household_id).await?;
+    let opener = may_open_case(ctx, &grant);
     Ok(html! {
         section.card #cases {
             h2 { "多機関協働(世帯のケース)" }
@@ -1602,22 +961,12 @@ pub async fn person_section(
     person: &Person,
     grant: Grant,
 ) -> Result<Markup, AppError> {
-    let all = state.store.cases_of_person(person.id).await?;
-    let cases = readable(state, ctx, &all).await?;
-    let opener = ctx.actor.has(Role::Coordinator) && grant.view() == View::Full;
-    let waiting: Vec<_> = if opener {
-        state
-            .store
-            .intakes_of(person.id)
-            .await?
-            .into_iter()
-            .filter(|i| i.outcome == Outcome::Escalated.code())
-            .filter(|i| !all.iter().any(|c| c.intake_id == Some(i.id)))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let consents: Vec<Consent> = state.store.consents_of_person(person.id).await?;
+    let PersonCases {
+        cases,
+        waiting,
+        consents,
+    } = person_cases(state, ctx, person, &grant).await?;
+    let opener = may_open_case(ctx, &grant);
     let cfg = state.config(&ctx.municipality)?;
     Ok(html! {
         section.card #cases {
@@ -1645,13 +994,8 @@ pub async fn intake_case_link(
     if intake.outcome != Outcome::Escalated.code() {
         return Ok(html! {});
     }
-    let case = state
-        .store
-        .cases_of_person(access.person.id)
-        .await?
-        .into_iter()
-        .find(|c| c.intake_id == Some(intake.id));
-    let opener = ctx.actor.has(Role::Coordinator) && access.grant.view() == View::Full;
+    let case = intake_case(state, intake, access).await?;
+    let opener = may_open_case(ctx, &access.grant);
     Ok(html! {
         @match case {
             Some(c) => a href={ "/cases/" (c.id) } { "ケース #" (c.id) },

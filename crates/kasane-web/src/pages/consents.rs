@@ -1,27 +1,23 @@
 //! Pages: 本人同意 (consent) — recording a consent on a case or a person, the list with
 //! each consent's state (有効 / 撤回済み / 期限切れ), withdrawal (effective at once: the
-//! access that rested on it ends with the next request) and the printable 同意書.
-//!
-//! Access to a consent is access to its person (`guard::person_access`). The API
-//! (`api::consents`) shares the service functions here.
+//! access that rested on it ends with the next request) and the printable 同意書. The use
+//! cases are `kasane_app::collaboration::consent`; these pages render them.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, RawForm};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use kasane_app::guard::Grant;
-use kasane_domain::access::{Action, View};
-use kasane_domain::audit::AuditAction;
-use kasane_domain::consent::{self, ConsentDraft, ConsentMethod, Consenter, DEFAULT_INFORMATION};
+use kasane_app::collaboration::case::record_holding;
+use kasane_app::collaboration::consent::{
+    ConsentSubject, consent_access, consent_subject, meeting_kinds, record_consent_for, withdraw,
+};
+use kasane_domain::access::Action;
+use kasane_domain::consent::{ConsentDraft, ConsentMethod, Consenter, DEFAULT_INFORMATION};
 use kasane_domain::meeting::MeetingKind;
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::wareki::format_wareki;
-use kasane_store::case::Case;
 use kasane_store::consent::Consent;
-use kasane_store::household::Member;
-use kasane_store::municipality::Agency;
-use kasane_store::person::Person;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -29,13 +25,11 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::cases::{canonical_person_id, record_holding};
-use crate::pages::meetings::{audit_record, invalid};
 use crate::pages::persons::birth_label;
+use crate::ui::collaboration::consent_state;
 use crate::ui::fmt::jst;
 use crate::ui::form::{field, fields, form_pairs, form_status, ids};
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{PersonAccess, case_access, not_found, person_access};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,225 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/consents/{id}/print", get(print))
 }
 
-// ---------------------------------------------------------------------------
-// Services shared with the API
-// ---------------------------------------------------------------------------
-
-/// A consent's state on `today`: (code, label).
-pub fn consent_state(c: &Consent, today: NaiveDate) -> (&'static str, String) {
-    match c.withdrawn_at {
-        Some(at) => ("withdrawn", format!("撤回済み({})", jst(at))),
-        None if c.in_force(today) => ("in_force", "有効".to_string()),
-        None => ("expired", "期限切れ".to_string()),
-    }
-}
-
-/// The meeting kinds a consent covers.
-pub fn meeting_kinds(c: &Consent) -> Vec<MeetingKind> {
-    let mut kinds = Vec::new();
-    if c.covers_support_meeting {
-        kinds.push(MeetingKind::Support);
-    }
-    if c.covers_multilayer_meeting {
-        kinds.push(MeetingKind::Multilayer);
-    }
-    kinds
-}
-
 /// The municipality's local name of a meeting kind.
 pub fn meeting_name(cfg: &MunicipalityConfig, kind: MeetingKind) -> String {
     match kind {
         MeetingKind::Support => format!("{}(支援会議)", cfg.support_meeting.name),
         MeetingKind::Multilayer => format!("{}(重層的支援会議)", cfg.multilayer_meeting.name),
     }
-}
-
-/// The canonical records (名寄せ roots) of household members.
-async fn member_roots(state: &AppState, members: &[Member]) -> Result<Vec<i64>, AppError> {
-    let mut roots = Vec::with_capacity(members.len());
-    for m in members {
-        roots.push(canonical_person_id(state, m.person_id).await?);
-    }
-    Ok(roots)
-}
-
-/// The consents of the case's person, or of its household's current members.
-pub async fn consents_of_case(state: &AppState, case: &Case) -> Result<Vec<Consent>, AppError> {
-    let mut roots = Vec::new();
-    if let Some(pid) = case.person_id {
-        roots.push(canonical_person_id(state, pid).await?);
-    } else if let Some(hid) = case.household_id {
-        roots = member_roots(state, &state.store.household_members(hid, true).await?).await?;
-    }
-    roots.sort_unstable();
-    roots.dedup();
-    let mut all = Vec::new();
-    for root in roots {
-        all.extend(state.store.consents_of_person(root).await?);
-    }
-    all.sort_by(|a, b| b.consented_on.cmp(&a.consented_on).then(b.id.cmp(&a.id)));
-    Ok(all)
-}
-
-/// Whom a consent is recorded for, as the caller may write on it.
-pub struct ConsentSubject {
-    pub case: Option<Case>,
-    /// `None` for a household case until a member is chosen.
-    pub person: Option<Person>,
-    /// The current members of a household case (to choose the consenting person from).
-    pub members: Vec<Member>,
-    pub grant: Grant,
-}
-
-/// The case and/or person a consent is recorded on: writing needs a full grant on them.
-/// On a household case the person must be a current member.
-pub async fn consent_subject(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: Option<i64>,
-    person_id: Option<i64>,
-) -> Result<ConsentSubject, AppError> {
-    let Some(case_id) = case_id else {
-        let pid = person_id.ok_or(AppError::NotFound)?;
-        let PersonAccess { person, grant } = person_access(state, ctx, Action::Create, pid).await?;
-        return Ok(ConsentSubject {
-            case: None,
-            person: Some(person),
-            members: Vec::new(),
-            grant,
-        });
-    };
-    let (case, grant) = case_access(state, ctx, Action::Create, case_id).await?;
-    let members = match (case.person_id, case.household_id) {
-        (None, Some(hid)) => state.store.household_members(hid, true).await?,
-        _ => Vec::new(),
-    };
-    let person = match case.person_id.or(person_id) {
-        Some(pid) => {
-            if case.person_id.is_none() {
-                let chosen = canonical_person_id(state, pid).await?;
-                if !member_roots(state, &members).await?.contains(&chosen) {
-                    return Err(invalid(&[
-                        "同意した本人を、この世帯の世帯員から選んでください",
-                    ]));
-                }
-            }
-            Some(person_access(state, ctx, Action::Create, pid).await?.person)
-        }
-        None => None,
-    };
-    Ok(ConsentSubject {
-        case: Some(case),
-        person,
-        members,
-        grant,
-    })
-}
-
-/// Records a consent (full grant on the case or person), validated by the domain against
-/// the municipality's record-holding agencies; audited. Returns the consent id.
-pub async fn record_consent(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: Option<i64>,
-    person_id: Option<i64>,
-    draft: &ConsentDraft,
-) -> Result<i64, AppError> {
-    let subject = consent_subject(state, ctx, case_id, person_id).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    record_consent_for(state, ctx, &subject, &agencies, draft).await
-}
-
-/// [`record_consent`] on a subject already decided and the municipality's agencies.
-async fn record_consent_for(
-    state: &AppState,
-    ctx: &Ctx,
-    subject: &ConsentSubject,
-    agencies: &[Agency],
-    draft: &ConsentDraft,
-) -> Result<i64, AppError> {
-    let person = subject
-        .person
-        .as_ref()
-        .ok_or_else(|| invalid(&["同意した本人(世帯員)を選んでください"]))?;
-    let known: Vec<i64> = record_holding(agencies).map(|a| a.id).collect();
-    let valid = consent::validate(draft, &known, ctx.today).map_err(|e| invalid(&e))?;
-    let id = state
-        .store
-        .create_consent(
-            ctx.municipality.id,
-            person.id,
-            subject.case.as_ref().map(|c| c.id),
-            &valid,
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "consent",
-        id,
-        &subject.grant,
-        "",
-    )
-    .await?;
-    Ok(id)
-}
-
-/// A consent the caller may act on: access to a consent is access to its person.
-pub async fn consent_access(
-    state: &AppState,
-    ctx: &Ctx,
-    action: Action,
-    id: i64,
-) -> Result<(Consent, PersonAccess), AppError> {
-    let Some(c) = state.store.consent_any(id).await? else {
-        return Err(not_found(state, ctx, "consent", id).await.into());
-    };
-    let access = person_access(state, ctx, action, c.person_id).await?;
-    if access.grant.view() == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
-    Ok((c, access))
-}
-
-/// Withdraws a consent (full grant on its person), with how it was expressed; effective
-/// at once. Audited with the code `withdrawn` only (the note stays in the record).
-pub async fn withdraw(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    note: &str,
-) -> Result<Consent, AppError> {
-    let (c, access) = consent_access(state, ctx, Action::Update, id).await?;
-    consent::check_withdrawal(note, c.withdrawn_at.is_some()).map_err(|e| invalid(&[e]))?;
-    state
-        .store
-        .withdraw_consent(c.id, note.trim(), ctx.user.id)
-        .await
-        .map_err(|e| match e {
-            kasane_store::StoreError::NotFound => {
-                AppError::Validation(vec!["この同意はすでに撤回されています".into()])
-            }
-            other => other.into(),
-        })?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "consent_withdrawal",
-        c.id,
-        &access.grant,
-        "withdrawn",
-    )
-    .await?;
-    state
-        .store
-        .consent_any(c.id)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 fn draft_from_pairs(pairs: &[(String, String)]) -> ConsentDraft {
@@ -339,23 +120,10 @@ pub fn consent_list(
     }
 }
 
-/// The subject of a consent form and the municipality's agencies to choose from.
-async fn form_subject(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: Option<i64>,
-    person_id: Option<i64>,
-) -> Result<(ConsentSubject, Vec<Agency>), AppError> {
-    let subject = consent_subject(state, ctx, case_id, person_id).await?;
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    Ok((subject, agencies))
-}
-
 fn render_form(
     state: &AppState,
     ctx: &Ctx,
     subject: &ConsentSubject,
-    agencies: &[Agency],
     draft: &ConsentDraft,
     errors: &[String],
 ) -> Result<Response, AppError> {
@@ -412,7 +180,7 @@ fn render_form(
                 }
                 fieldset {
                     legend { "情報を共有する機関(複数選択)" }
-                    @for a in record_holding(agencies) {
+                    @for a in record_holding(&subject.agencies) {
                         label.check { input type="checkbox" name="agencies" value=(a.id) checked[d.agencies.contains(&a.id)]; (a.name) }
                     }
                 }
@@ -458,12 +226,11 @@ async fn case_form(
     Path(id): Path<i64>,
     Query(q): Query<MemberQuery>,
 ) -> Result<Response, PageError> {
-    let (subject, agencies) = form_subject(&state, &ctx, Some(id), q.person_id).await?;
+    let subject = consent_subject(&state, &ctx, Some(id), q.person_id).await?;
     Ok(render_form(
         &state,
         &ctx,
         &subject,
-        &agencies,
         &default_draft(ctx.today),
         &[],
     )?)
@@ -474,12 +241,11 @@ async fn person_form(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (subject, agencies) = form_subject(&state, &ctx, None, Some(id)).await?;
+    let subject = consent_subject(&state, &ctx, None, Some(id)).await?;
     Ok(render_form(
         &state,
         &ctx,
         &subject,
-        &agencies,
         &default_draft(ctx.today),
         &[],
     )?)
@@ -496,8 +262,8 @@ async fn submit(
     ctx.check_csrf(field(&pairs, "csrf"))?;
     let person_id = person_id.or_else(|| field(&pairs, "person_id").trim().parse().ok());
     let draft = draft_from_pairs(&pairs);
-    let (subject, agencies) = form_subject(state, ctx, case_id, person_id).await?;
-    match record_consent_for(state, ctx, &subject, &agencies, &draft).await {
+    let subject = consent_subject(state, ctx, case_id, person_id).await?;
+    match record_consent_for(state, ctx, &subject, &draft).await {
         Ok(_) => {
             let back = match (case_id, person_id) {
                 (Some(c), _) => format!("/cases/{c}#consents"),
@@ -506,9 +272,9 @@ async fn submit(
             };
             Ok(Redirect::to(&back).into_response())
         }
-        Err(AppError::Validation(errors)) => Ok(render_form(
-            state, ctx, &subject, &agencies, &draft, &errors,
-        )?),
+        Err(kasane_app::AppError::Validation(errors)) => {
+            Ok(render_form(state, ctx, &subject, &draft, &errors)?)
+        }
         Err(e) => Err(e.into()),
     }
 }

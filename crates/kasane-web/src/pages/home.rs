@@ -8,19 +8,25 @@ use maud::{Markup, html};
 use crate::http::auth::Page;
 use crate::http::error::PageError;
 use crate::http::work::Work;
-use crate::pages::plans::{self, DueLine};
+use crate::pages::support_plans;
 use crate::ui::fmt::jst;
 use crate::ui::layout::{empty, page};
 
-fn worklist_markup(w: &Worklist, monitoring: &[DueLine]) -> Markup {
-    if w.is_empty() && monitoring.is_empty() {
+fn worklist_markup(w: &Worklist) -> Markup {
+    if w.is_empty() {
         return empty(
             "現在、対応が必要な項目はありません。つなぎの受信・期限切れ・モニタリング予定などがここに表示されます。",
         );
     }
-    let w = &w.consultation;
     html! {
-        (plans::worklist_markup(monitoring))
+        (support_plans::worklist_markup(&w.monitoring))
+        (consultation_markup(&w.consultation))
+    }
+}
+
+/// 相談支援's section of the worklist.
+fn consultation_markup(w: &kasane_app::consultation::worklist::Section) -> Markup {
+    html! {
         @if !w.escalations.is_empty() {
             h3 { "多機関協働へ上がった相談(ケースを開いてください)" }
             ul { @for e in &w.escalations {
@@ -71,9 +77,7 @@ fn worklist_markup(w: &Worklist, monitoring: &[DueLine]) -> Markup {
 
 pub async fn home(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageError> {
     let roles: Vec<&str> = ctx.actor.roles.iter().map(|r| r.label()).collect();
-    // Collaboration's 「モニタリング」 is not yet a section of the application's worklist.
-    let monitoring = plans::monitoring_worklist(&state, &ctx, ctx.coordinates()).await?;
-    let w = read_worklist(&state, &ctx, !monitoring.is_empty()).await?;
+    let w = read_worklist(&state, &ctx).await?;
     Ok(page(
         &ctx,
         "ホーム",
@@ -96,7 +100,7 @@ pub async fn home(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageErro
             }
             section.card aria-labelledby="worklist" {
                 h2 #worklist { "対応が必要な項目(ワークリスト)" }
-                (worklist_markup(&w, &monitoring))
+                (worklist_markup(&w))
             }
         },
     ))

@@ -1,55 +1,38 @@
-//! Pages: step 3 (多機関協働) — the two meetings with different law.
-//!
-//! - 支援会議 (法106条の6): registered members bound by confidentiality; a case on its
-//!   agenda is readable by members that acknowledged it, without consent, while it is on
-//!   the agenda (the access rule's `support_meeting` basis, read by `Store::case_facts`).
-//!   Closed: its minutes are for acknowledged members and the host.
-//! - 重層的支援会議: a case goes on the agenda only with a consent in force that covers the
-//!   meeting; it approves plans and allocates roles.
-//!
-//! A meeting is managed (created, members, agenda, minutes, roles, plan approval) by staff
-//! of its host agency or by a coordinator of the coordinating agency (多機関協働事業者);
-//! it is seen by those and by its member agencies — by nobody else (404). The service
-//! functions here are shared by the pages and `api::meetings`.
+//! Pages: step 3 (多機関協働) — the two meetings with different law, 支援会議 (法106条の6)
+//! and 重層的支援会議: the list, registering one, the meeting page (members and their
+//! acknowledgement of confidentiality, the agenda, minutes and roles), the printable
+//! minutes, and the move of a case from the 支援会議 to a 重層的支援会議. The rules are
+//! `kasane_app::collaboration::meeting`'s; these pages render them.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, TimeDelta};
-use kasane_app::guard::Grant;
-use kasane_domain::access::{Action, agency_may_read, may_see_person_data};
-use kasane_domain::audit::AuditAction;
-use kasane_domain::identity::AgencyId;
-use kasane_domain::meeting::{
-    MeetingDraft, MeetingKind, RoleDraft, check_agenda, check_minutes, offer_move_to_multilayer,
-    validate_meeting, validate_role,
+use chrono::NaiveDate;
+use kasane_app::collaboration::agencies;
+use kasane_app::collaboration::case::record_holding;
+use kasane_app::collaboration::meeting::{
+    AgendaLine, MeetingAgenda, MoveState, PAGE_SIZE, acknowledge, add_case, add_member,
+    agenda_candidates, assign_role, check_meeting_role, create_meeting, hosts, list_meetings,
+    meeting_agenda, meeting_to_print, move_state, move_targets, move_to_multilayer, remove_case,
+    save_minutes,
 };
+use kasane_app::guard::MeetingAccess;
+use kasane_domain::identity::AgencyId;
+use kasane_domain::meeting::{MeetingDraft, MeetingKind, RoleDraft};
 use kasane_domain::wareki::format_wareki;
-use kasane_store::case::Case;
-use kasane_store::meeting::{AgendaItem, Meeting, RoleAssignment};
+use kasane_store::meeting::{Meeting, RoleAssignment};
 use kasane_store::municipality::Agency;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
-use crate::http::error::{AppError, PageError};
+use crate::http::error::PageError;
 use crate::http::work::Work;
-use crate::pages::cases::record_holding;
+use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{
-    Object, case_access, case_access_with_facts, listed_case, may_read, meeting_access,
-    meeting_to_create, record,
-};
-
-pub const PAGE_SIZE: i64 = 30;
-/// 重層的支援会議 to move a case to are read in one bounded list: meetings are few (a few
-/// a month).
-const LIST_MAX: i64 = 10_000;
-/// How far back a 重層的支援会議 still counts as "recent" when moving a case to it.
-const RECENT_DAYS: i64 = 60;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -72,19 +55,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The municipality's own name for a meeting kind (the UI shows local names).
-pub fn kind_name(ctx: &Ctx, kind: MeetingKind) -> &str {
-    let local = match kind {
-        MeetingKind::Support => ctx.municipality.support_meeting_name.as_str(),
-        MeetingKind::Multilayer => ctx.municipality.multilayer_meeting_name.as_str(),
-    };
-    if local.trim().is_empty() {
-        kind.label()
-    } else {
-        local
-    }
-}
-
 /// 「「つながる・ささえる」ネットワーク会議(支援会議(法106条の6))」.
 pub fn kind_title(ctx: &Ctx, kind: MeetingKind) -> String {
     let local = kind_name(ctx, kind);
@@ -98,494 +68,6 @@ pub fn kind_title(ctx: &Ctx, kind: MeetingKind) -> String {
 /// A date in 和暦, or nothing.
 pub fn wareki_opt(d: Option<NaiveDate>) -> String {
     d.map(format_wareki).unwrap_or_default()
-}
-
-/// Field errors as the 422 every form and the API answer.
-pub fn invalid<E: ToString>(errors: &[E]) -> AppError {
-    AppError::Validation(errors.iter().map(ToString::to_string).collect())
-}
-
-/// A store error meaning someone already did it (the conditional update found nothing to
-/// change, or the store refused a duplicate): 409 with the store's message, or `msg`.
-pub fn already(msg: &'static str) -> impl Fn(kasane_store::StoreError) -> AppError {
-    move |e| match e {
-        kasane_store::StoreError::NotFound => AppError::Conflict(msg.into()),
-        kasane_store::StoreError::Invalid(m) => AppError::Conflict(m),
-        e => e.into(),
-    }
-}
-
-const NO_PERSON_ROLE: &str =
-    "会議の記録は相談員または相談支援包括化推進員の役割を持つ職員のみ扱えます";
-
-/// A meeting as the caller may see it: decided by the access rule (`Subject::Meeting`).
-pub type MeetingView = kasane_app::guard::MeetingAccess;
-
-/// Loads meeting `id` for the caller: its host, its member agencies and the coordinating
-/// agency's coordinator see it; anyone else (and another municipality) gets 404, audited.
-pub async fn load_meeting(state: &AppState, ctx: &Ctx, id: i64) -> Result<MeetingView, AppError> {
-    Ok(meeting_access(state, ctx, Action::Read, id).await?)
-}
-
-/// Loads a meeting the caller manages: 404 if they cannot see it, 403 if they only attend.
-pub async fn managed_meeting(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-) -> Result<MeetingView, AppError> {
-    Ok(meeting_access(state, ctx, Action::Update, id).await?)
-}
-
-/// Whether the caller may read a case, not audited (for the monitoring worklist, which
-/// leaves out what the caller may not read); lines that show a case use
-/// `guard::listed_case`, which audits the grant.
-pub async fn peek_case(state: &AppState, ctx: &Ctx, case: &Case) -> Result<bool, AppError> {
-    Ok(may_read(state, ctx, &state.store.case_facts(case).await?))
-}
-
-/// Audits an action on a meeting or plan record the caller was granted (a type and an
-/// id, never the content).
-pub async fn audit_record(
-    state: &AppState,
-    ctx: &Ctx,
-    action: AuditAction,
-    kind: &str,
-    id: i64,
-    grant: &Grant,
-    reason: &str,
-) -> Result<(), AppError> {
-    let oid = id.to_string();
-    Ok(record(state, ctx, grant, action, Object { kind, id: &oid }, reason).await?)
-}
-
-/// The meetings the caller may see (host, member, or all for the coordinating agency's
-/// coordinator), newest first, optionally of one kind; and the total.
-pub async fn list_meetings(
-    state: &AppState,
-    ctx: &Ctx,
-    kind: Option<MeetingKind>,
-    page_no: i64,
-) -> Result<(Vec<Meeting>, i64), AppError> {
-    if !may_see_person_data(&ctx.actor) {
-        return Err(AppError::Forbidden(NO_PERSON_ROLE.into()));
-    }
-    let all = ctx.coordinates();
-    let offset = (page_no.max(1) - 1) * PAGE_SIZE;
-    Ok(state
-        .store
-        .list_meetings(
-            ctx.municipality.id,
-            ctx.agency.id,
-            all,
-            kind.map(MeetingKind::code),
-            (PAGE_SIZE, offset),
-        )
-        .await?)
-}
-
-/// Whether the municipality's configuration makes `agency` the host of meetings of `kind`.
-fn hosts(agency: &Agency, kind: MeetingKind) -> bool {
-    match kind {
-        MeetingKind::Support => agency.hosts_support_meeting,
-        MeetingKind::Multilayer => agency.hosts_multilayer_meeting,
-    }
-}
-
-/// The agency hosting meetings of `kind` by the municipality's configuration.
-pub async fn default_host(
-    state: &AppState,
-    ctx: &Ctx,
-    kind: MeetingKind,
-) -> Result<Option<AgencyId>, AppError> {
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
-    Ok(agencies.iter().find(|a| hosts(a, kind)).map(|a| a.id))
-}
-
-/// Creates a meeting: validated by the domain; the host defaults to the configured one;
-/// the caller must be able to manage it (host agency staff or the coordinator).
-pub async fn create_meeting(
-    state: &AppState,
-    ctx: &Ctx,
-    mut draft: MeetingDraft,
-) -> Result<i64, AppError> {
-    if !may_see_person_data(&ctx.actor) {
-        return Err(AppError::Forbidden(NO_PERSON_ROLE.into()));
-    }
-    if draft.host_agency_id.is_none()
-        && let Ok(kind) = draft.kind.parse::<MeetingKind>()
-    {
-        draft.host_agency_id = default_host(state, ctx, kind).await?;
-    }
-    let valid = validate_meeting(&draft).map_err(|e| invalid(&e))?;
-    // The host must be this municipality's agency.
-    state
-        .store
-        .agency(ctx.municipality.id, valid.host_agency_id)
-        .await
-        .map_err(|_| invalid(&["主催機関: この自治体にない機関です"]))?;
-    let grant = meeting_to_create(state, ctx, valid.kind, valid.host_agency_id).await?;
-    let id = state
-        .store
-        .create_meeting(ctx.municipality.id, &valid, ctx.user.id)
-        .await?;
-    // The host takes part in its own meeting: registered as a member, it still has to
-    // acknowledge confidentiality before a 支援会議's agenda cases open to it.
-    state
-        .store
-        .add_meeting_member(ctx.municipality.id, id, valid.host_agency_id, "")
-        .await?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "meeting",
-        id,
-        &grant,
-        valid.kind.code(),
-    )
-    .await?;
-    Ok(id)
-}
-
-/// Registers a member agency (and who attends for it).
-pub async fn add_member(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    agency_id: Option<AgencyId>,
-    attendee_name: &str,
-) -> Result<(), AppError> {
-    let m = managed_meeting(state, ctx, id).await?;
-    let agency_id = agency_id.ok_or_else(|| invalid(&["構成機関を選んでください"]))?;
-    state
-        .store
-        .agency(ctx.municipality.id, agency_id)
-        .await
-        .map_err(|_| invalid(&["この自治体にない機関です"]))?;
-    let attendee = attendee_name.trim();
-    if attendee.chars().count() > kasane_domain::meeting::SHORT_MAX_CHARS {
-        return Err(invalid(&["出席者は200文字以内で入力してください"]));
-    }
-    state
-        .store
-        .add_meeting_member(ctx.municipality.id, m.meeting.id, agency_id, attendee)
-        .await
-        .map_err(already(""))?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "meeting",
-        id,
-        &m.grant,
-        &format!("add_member:{agency_id}"),
-    )
-    .await
-}
-
-/// Records a member agency's acknowledgement of confidentiality (守秘義務の確認): by a
-/// user of that agency, or by a manager on its behalf. Only then does membership of a
-/// 支援会議 grant access to its agenda cases.
-pub async fn acknowledge(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    agency_id: AgencyId,
-) -> Result<(), AppError> {
-    let m = load_meeting(state, ctx, id).await?;
-    let member = m
-        .members
-        .iter()
-        .find(|x| x.agency_id == agency_id)
-        .ok_or(AppError::NotFound)?;
-    if !m.manages() && ctx.agency.id != agency_id {
-        return Err(AppError::Forbidden(
-            "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します".into(),
-        ));
-    }
-    if member.acknowledged_at.is_some() {
-        return Err(AppError::Conflict(
-            "この機関の守秘義務の確認はすでに記録されています".into(),
-        ));
-    }
-    state
-        .store
-        .acknowledge_member(id, agency_id, ctx.user.id)
-        .await
-        .map_err(already("この機関の守秘義務の確認はすでに記録されています"))?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "meeting",
-        id,
-        &m.grant,
-        &format!("acknowledge:{agency_id}"),
-    )
-    .await
-}
-
-/// The current (not removed) agenda item of `case_id`, if any.
-fn current_item(agenda: &[AgendaItem], case_id: i64) -> Option<&AgendaItem> {
-    agenda
-        .iter()
-        .find(|a| a.case_id == case_id && a.removed_at.is_none())
-}
-
-/// Puts a case on a meeting's agenda. The caller manages the meeting and can read the
-/// case; the domain decides whether the case may go on (a 重層的支援会議 needs a consent
-/// in force covering the meeting: 422 with its message).
-pub async fn add_case(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    case_id: Option<i64>,
-) -> Result<i64, AppError> {
-    let m = managed_meeting(state, ctx, id).await?;
-    let case_id = case_id.ok_or_else(|| invalid(&["議題にするケースを選んでください"]))?;
-    let (case, grant, facts) = case_access_with_facts(state, ctx, Action::Read, case_id).await?;
-    let agenda = state.store.agenda(id).await?;
-    check_agenda(
-        m.kind,
-        facts.has_meeting_consent(ctx.today),
-        case.status == "closed",
-        current_item(&agenda, case.id).is_some(),
-    )
-    .map_err(|e| AppError::Validation(vec![e.to_string()]))?;
-    let item = state
-        .store
-        .add_to_agenda(ctx.municipality.id, id, case.id, ctx.user.id)
-        .await?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "meeting_agenda",
-        item,
-        &grant,
-        &format!("meeting:{id} case:{}", case.id),
-    )
-    .await?;
-    Ok(item)
-}
-
-/// Takes an item off the agenda: a 支援会議's basis for it ends at once.
-pub async fn remove_case(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    item_id: i64,
-    reason: &str,
-) -> Result<(), AppError> {
-    let m = managed_meeting(state, ctx, id).await?;
-    let item = state
-        .store
-        .agenda_item(item_id)
-        .await?
-        .filter(|i| i.meeting_id == id)
-        .ok_or(AppError::NotFound)?;
-    if item.removed_at.is_some() {
-        return Err(AppError::Conflict(
-            "このケースはすでに議題から外されています".into(),
-        ));
-    }
-    state
-        .store
-        .remove_from_agenda(item.id, ctx.user.id)
-        .await
-        .map_err(already("このケースはすでに議題から外されています"))?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "meeting_agenda",
-        item.id,
-        &m.grant,
-        reason,
-    )
-    .await
-}
-
-/// An agenda item of meeting `id` whose case the caller (a manager) can read: for
-/// writing minutes and roles, which are personal data.
-async fn writable_item(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    item_id: i64,
-) -> Result<(AgendaItem, Grant), AppError> {
-    managed_meeting(state, ctx, id).await?;
-    let item = state
-        .store
-        .agenda_item(item_id)
-        .await?
-        .filter(|i| i.meeting_id == id)
-        .ok_or(AppError::NotFound)?;
-    let (_, grant) = case_access(state, ctx, Action::Read, item.case_id).await?;
-    Ok((item, grant))
-}
-
-/// Records the minutes (会議録) of one agenda case.
-pub async fn save_minutes(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    item_id: i64,
-    discussion: &str,
-    decisions: &str,
-) -> Result<(), AppError> {
-    let (item, grant) = writable_item(state, ctx, id, item_id).await?;
-    check_minutes(discussion, decisions).map_err(|e| invalid(&e))?;
-    state
-        .store
-        .record_minutes(item.id, discussion.trim(), decisions.trim(), ctx.user.id)
-        .await?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "meeting_agenda",
-        item.id,
-        &grant,
-        "minutes",
-    )
-    .await
-}
-
-/// Records a role assignment (役割分担) for a case on the meeting's agenda.
-pub async fn assign_role(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    case_id: Option<i64>,
-    draft: &RoleDraft,
-) -> Result<i64, AppError> {
-    let m = managed_meeting(state, ctx, id).await?;
-    let case_id = case_id.ok_or_else(|| invalid(&["ケースを選んでください"]))?;
-    let agenda = state.store.agenda(id).await?;
-    let item = agenda
-        .iter()
-        .find(|a| a.case_id == case_id)
-        .ok_or_else(|| invalid(&["このケースはこの会議の議題ではありません"]))?;
-    // As for the minutes (`writable_item`): the manager must be able to read the case.
-    let (_, grant) = case_access(state, ctx, Action::Read, item.case_id).await?;
-    let agencies: Vec<AgencyId> = state
-        .store
-        .agencies(ctx.municipality.id)
-        .await?
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let valid = validate_role(draft, &agencies).map_err(|e| invalid(&e))?;
-    let rid = state
-        .store
-        .add_role_assignment(
-            ctx.municipality.id,
-            m.meeting.id,
-            case_id,
-            &valid,
-            ctx.user.id,
-        )
-        .await?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "role_assignment",
-        rid,
-        &grant,
-        "",
-    )
-    .await?;
-    Ok(rid)
-}
-
-/// One agenda line as the caller may see it.
-#[derive(Debug, Clone)]
-pub struct AgendaLine {
-    pub item: AgendaItem,
-    /// The case's name when the caller may read the case; None = 「閲覧できないケース」.
-    pub subject: Option<String>,
-    /// The minutes and roles, when the meeting's rule and the case's access allow.
-    pub minutes_visible: bool,
-    pub roles: Vec<RoleAssignment>,
-    /// A 支援会議 case whose consent now covers the 重層的支援会議.
-    pub offer_move: bool,
-    /// At a 重層的支援会議: member agencies no consent in force names — nothing of this case
-    /// may be shared with them (kasane shows them 「閲覧できないケース」).
-    pub outside_consent: Vec<String>,
-    /// Role agencies that cannot read the case yet (no basis): they cannot act on it.
-    pub roles_without_access: Vec<AgencyId>,
-}
-
-/// The agenda as the caller may see it: names only of cases they may read (audited with
-/// the basis), minutes only per the meeting's rule and only of readable cases.
-pub async fn agenda_lines(
-    state: &AppState,
-    ctx: &Ctx,
-    m: &MeetingView,
-) -> Result<Vec<AgendaLine>, AppError> {
-    let today = ctx.today;
-    let minutes_rule = m.minutes_readable(state, ctx);
-    let mut lines = Vec::new();
-    for item in state.store.agenda(m.meeting.id).await? {
-        let Some(case) = state.store.case_any(item.case_id).await? else {
-            continue;
-        };
-        // A case the caller may not read keeps its line, as 「閲覧できないケース」.
-        let Some((_, facts)) = listed_case(state, ctx, &case).await? else {
-            lines.push(AgendaLine {
-                item,
-                subject: None,
-                minutes_visible: false,
-                roles: Vec::new(),
-                offer_move: false,
-                outside_consent: Vec::new(),
-                roles_without_access: Vec::new(),
-            });
-            continue;
-        };
-        let current = item.removed_at.is_none();
-        let roles = if minutes_rule {
-            state
-                .store
-                .role_assignments(case.id, Some(m.meeting.id))
-                .await?
-        } else {
-            Vec::new()
-        };
-        let offer_move = m.kind == MeetingKind::Support
-            && offer_move_to_multilayer(current, facts.has_meeting_consent(today));
-        let outside_consent = if m.kind == MeetingKind::Multilayer && current {
-            m.members
-                .iter()
-                .filter(|member| {
-                    !facts
-                        .consents
-                        .iter()
-                        .any(|c| c.covers_agency(member.agency_id, today))
-                })
-                .map(|member| member.agency_name.clone())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let roles_without_access = roles
-            .iter()
-            .map(|r| r.agency_id)
-            .filter(|a| !agency_may_read(*a, &facts, today))
-            .collect();
-        lines.push(AgendaLine {
-            roles_without_access,
-            subject: Some(item.subject_name.clone()),
-            item,
-            minutes_visible: minutes_rule,
-            roles,
-            offer_move,
-            outside_consent,
-        });
-    }
-    Ok(lines)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -711,16 +193,14 @@ async fn new_page(
     Page(ctx): Page,
     Query(q): Query<NewQuery>,
 ) -> Result<Markup, PageError> {
-    if !may_see_person_data(&ctx.actor) {
-        return Err(AppError::Forbidden(NO_PERSON_ROLE.into()).into());
-    }
+    check_meeting_role(&ctx)?;
     let kind = parse_kind(&q.kind).unwrap_or(MeetingKind::Support);
     let draft = MeetingDraft {
         kind: kind.code().to_string(),
         held_on: format_wareki(ctx.today),
         ..MeetingDraft::default()
     };
-    let agencies = state.store.agencies(ctx.municipality.id).await?;
+    let agencies = agencies(&state, &ctx).await?;
     Ok(page(
         &ctx,
         "会議を登録",
@@ -762,8 +242,8 @@ async fn create(
     };
     match create_meeting(&state, &ctx, draft.clone()).await {
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let agencies = state.store.agencies(ctx.municipality.id).await?;
+        Err(kasane_app::AppError::Validation(errors)) => {
+            let agencies = agencies(&state, &ctx).await?;
             Ok(page(
                 &ctx,
                 "会議を登録",
@@ -776,7 +256,7 @@ async fn create(
     }
 }
 
-fn header_facts(ctx: &Ctx, m: &MeetingView) -> Markup {
+fn header_facts(ctx: &Ctx, m: &MeetingAccess) -> Markup {
     let mt = &m.meeting;
     html! {
         dl.facts {
@@ -793,7 +273,7 @@ fn header_facts(ctx: &Ctx, m: &MeetingView) -> Markup {
     }
 }
 
-fn members_table(ctx: &Ctx, m: &MeetingView, forms: bool) -> Markup {
+fn members_table(ctx: &Ctx, m: &MeetingAccess, forms: bool) -> Markup {
     html! {
         @if m.members.is_empty() {
             (empty("構成員はまだ登録されていません。"))
@@ -858,7 +338,7 @@ fn roles_table(roles: &[RoleAssignment], without_access: &[AgencyId]) -> Markup 
     }
 }
 
-fn agenda_line(ctx: &Ctx, m: &MeetingView, l: &AgendaLine, agencies: &[Agency]) -> Markup {
+fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]) -> Markup {
     let item = &l.item;
     let mid = m.meeting.id;
     let current = item.removed_at.is_none();
@@ -939,25 +419,11 @@ async fn meeting_page(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let m = load_meeting(&state, &ctx, id).await?;
-    let lines = agenda_lines(&state, &ctx, &m).await?;
-    let all = state.store.agencies(ctx.municipality.id).await?;
+    let agenda = meeting_agenda(&state, &ctx, id).await?;
+    let all = agencies(&state, &ctx).await?;
     let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
-    let candidates = if m.manages() {
-        let viewer = kasane_app::guard::viewer(&state, &ctx);
-        let (cases, _) = state.store.list_cases(viewer, None, 500, 0).await?;
-        cases
-            .into_iter()
-            .filter(|c| c.status != "closed")
-            .filter(|c| {
-                !lines
-                    .iter()
-                    .any(|l| l.item.case_id == c.id && l.item.removed_at.is_none())
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let candidates = agenda_candidates(&state, &ctx, &agenda).await?;
+    let MeetingAgenda { meeting: m, lines } = agenda;
     let body = html! {
         section.card {
             (header_facts(&ctx, &m))
@@ -1025,9 +491,7 @@ async fn print_page(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    // Printing is data leaving the system: decided and recorded as an export.
-    let m = meeting_access(&state, &ctx, Action::Export, id).await?;
-    let lines = agenda_lines(&state, &ctx, &m).await?;
+    let MeetingAgenda { meeting: m, lines } = meeting_to_print(&state, &ctx, id).await?;
     let body = html! {
         div.sheet {
             section.card { (header_facts(&ctx, &m)) }
@@ -1200,108 +664,6 @@ async fn role_post(
 // 支援会議 → 重層的支援会議
 
 /// Where a case stands for the move: the 支援会議 agenda items it is on now, and whether a
-/// consent covering the meeting is in force.
-pub struct MoveState {
-    pub case: Case,
-    pub support_items: Vec<AgendaItem>,
-    pub has_consent: bool,
-}
-
-impl MoveState {
-    pub fn offered(&self) -> bool {
-        offer_move_to_multilayer(!self.support_items.is_empty(), self.has_consent)
-    }
-}
-
-pub async fn move_state(state: &AppState, ctx: &Ctx, case_id: i64) -> Result<MoveState, AppError> {
-    let (case, _, facts) = case_access_with_facts(state, ctx, Action::Read, case_id).await?;
-    let mut support_items = Vec::new();
-    for a in state.store.agendas_of_case(case.id).await? {
-        if a.kind == MeetingKind::Support.code()
-            && a.removed_at.is_none()
-            && let Some(item) = current_item(&state.store.agenda(a.meeting_id).await?, case.id)
-        {
-            support_items.push(item.clone());
-        }
-    }
-    Ok(MoveState {
-        case,
-        support_items,
-        has_consent: facts.has_meeting_consent(ctx.today),
-    })
-}
-
-/// Moves the case of `s` (its [`move_state`]) from the 支援会議 to a 重層的支援会議
-/// (`meeting_id`, or a new one from `new_meeting`): it goes on the target's agenda and
-/// leaves every 支援会議 agenda it is on. The caller must manage all the meetings involved.
-pub async fn move_to_multilayer(
-    state: &AppState,
-    ctx: &Ctx,
-    s: &MoveState,
-    meeting_id: Option<i64>,
-    new_meeting: Option<MeetingDraft>,
-) -> Result<i64, AppError> {
-    if !s.offered() {
-        return Err(AppError::Validation(vec![if s.support_items.is_empty() {
-            "このケースは支援会議の議題になっていません".to_string()
-        } else {
-            kasane_domain::meeting::AgendaError::NoConsent.to_string()
-        }]));
-    }
-    for item in &s.support_items {
-        managed_meeting(state, ctx, item.meeting_id).await?;
-    }
-    let target = match (meeting_id, new_meeting) {
-        (Some(id), _) => {
-            let m = managed_meeting(state, ctx, id).await?;
-            if m.kind != MeetingKind::Multilayer {
-                return Err(invalid(&["移す先は重層的支援会議を選んでください"]));
-            }
-            id
-        }
-        (None, Some(mut draft)) => {
-            draft.kind = MeetingKind::Multilayer.code().to_string();
-            create_meeting(state, ctx, draft).await?
-        }
-        (None, None) => return Err(invalid(&["移す先の会議を選んでください"])),
-    };
-    add_case(state, ctx, target, Some(s.case.id)).await?;
-    for item in &s.support_items {
-        remove_case(
-            state,
-            ctx,
-            item.meeting_id,
-            item.id,
-            &format!("move_to_multilayer:{target}"),
-        )
-        .await?;
-    }
-    Ok(target)
-}
-
-/// 重層的支援会議 the caller manages, held from [`RECENT_DAYS`] ago on, soonest first.
-async fn move_targets(state: &AppState, ctx: &Ctx) -> Result<Vec<Meeting>, AppError> {
-    let all = ctx.coordinates();
-    let since = ctx.today - TimeDelta::days(RECENT_DAYS);
-    let (rows, _) = state
-        .store
-        .list_meetings(
-            ctx.municipality.id,
-            ctx.agency.id,
-            all,
-            Some(MeetingKind::Multilayer.code()),
-            (LIST_MAX, 0),
-        )
-        .await?;
-    let mut rows: Vec<Meeting> = rows
-        .into_iter()
-        .filter(|m| m.held_on >= since)
-        .filter(|m| all || m.host_agency_id == ctx.agency.id)
-        .collect();
-    rows.sort_by_key(|m| (m.held_on, m.id));
-    Ok(rows)
-}
-
 fn move_form(ctx: &Ctx, s: &MoveState, targets: &[Meeting], errors: &[String]) -> Markup {
     let name = kind_name(ctx, MeetingKind::Multilayer);
     html! {
@@ -1387,7 +749,7 @@ async fn move_post(
     let s = move_state(&state, &ctx, case_id).await?;
     match move_to_multilayer(&state, &ctx, &s, meeting_id, draft).await {
         Ok(target) => Ok(back(target)),
-        Err(AppError::Validation(errors)) => {
+        Err(kasane_app::AppError::Validation(errors)) => {
             let targets = move_targets(&state, &ctx).await?;
             let title = format!("{}へ移す", kind_name(&ctx, MeetingKind::Multilayer));
             Ok(page(

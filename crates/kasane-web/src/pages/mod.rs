@@ -22,10 +22,10 @@ pub mod login;
 pub mod meetings;
 pub mod municipality;
 pub mod persons;
-pub mod plans;
 pub mod referrals;
 pub mod sections;
 pub mod support_logs;
+pub mod support_plans;
 pub mod timeline;
 
 const CSS: &str = include_str!("../../assets/kasane.css");
@@ -62,7 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::routes())
         .merge(consents::routes())
         .merge(meetings::routes())
-        .merge(plans::routes())
+        .merge(support_plans::routes())
         .fallback(not_found)
 }
 

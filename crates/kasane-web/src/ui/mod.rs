@@ -1,7 +1,8 @@
 //! The page kit: the layout (pillar navigation, error page), display helpers (和暦 in JST,
-//! 年度) and form plumbing, and the person search query that both the search page and the
-//! API read. Pages build on it.
+//! 年度), form plumbing, the person search query that both the search page and the API
+//! read, and the labels the collaboration pages and the API share. Pages build on it.
 
+pub mod collaboration;
 pub mod fmt;
 pub mod form;
 pub mod layout;

@@ -747,7 +747,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     // プラン作成 and the plan, with actions for the three agencies.
     goto(&client, &app, &format!("/cases/{case}")).await;
     move_case(&client, "advance:planning", "プラン作成").await;
-    goto(&client, &app, &format!("/cases/{case}/plans/new")).await;
+    goto(&client, &app, &format!("/cases/{case}/support-plans/new")).await;
     wait_for_title(&client, "支援プランを作成").await;
     fill(
         &client,
@@ -817,11 +817,11 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
     screenshot_full(&client, "step3-10-plan-form.png").await;
     click(
         &client,
-        &format!("form[action='/cases/{case}/plans/new'] button[type=submit]"),
+        &format!("form[action='/cases/{case}/support-plans/new'] button[type=submit]"),
     )
     .await;
     wait_for_title(&client, "支援プラン 第1版").await;
-    let plan = id_in_url(&client, "/plans/").await;
+    let plan = id_in_url(&client, "/support-plans/").await;
     let page = body_text(&client).await;
     assert_all(
         &page,
@@ -935,7 +935,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     // ------------------------------------------------------------------------------------
     // 7. The printable plan and 同意書, as they print (before the case closes).
-    goto(&client, &app, &format!("/plans/{plan}/print")).await;
+    goto(&client, &app, &format!("/support-plans/{plan}/print")).await;
     wait_for_title(&client, "支援プラン(第1版)").await;
     let sheet = text_of(&client, "div.sheet").await;
     assert_all(
@@ -986,7 +986,7 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     // ------------------------------------------------------------------------------------
     // Closure: 目標達成, with the history of the whole case.
-    goto(&client, &app, &format!("/plans/{plan}/evaluation")).await;
+    goto(&client, &app, &format!("/support-plans/{plan}/evaluation")).await;
     click_xpath(&client, "//a[normalize-space()='ケースの終結を記録する']").await;
     wait_for_title_prefix(&client, "ケース #").await;
     choose(

@@ -201,7 +201,7 @@ async fn add_agenda(app: &TestApp, token: &str, meeting: i64, case: i64) -> (Sta
 
 /// Whether `token`'s user may read the case (its plan list answers 200, else 404).
 async fn reads_case(app: &TestApp, token: &str, case: i64) -> bool {
-    let (status, v) = get(app, token, &format!("/api/v1/cases/{case}/plans")).await;
+    let (status, v) = get(app, token, &format!("/api/v1/cases/{case}/support-plans")).await;
     match status {
         StatusCode::OK => true,
         StatusCode::NOT_FOUND => false,
@@ -353,7 +353,9 @@ async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app:
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(!reads_case(&app, &d.kikan, case).await);
-    let (status, _) = app.get_text(&kikan, &format!("/cases/{case}/plans")).await;
+    let (status, _) = app
+        .get_text(&kikan, &format!("/cases/{case}/support-plans"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, page) = app.get_text(&kikan, &format!("/meetings/{meeting}")).await;
     assert!(!page.contains("角間川"), "{page}");
@@ -484,7 +486,13 @@ fn plan_body(goal: &str, start: &str, end: &str, dates: &[&str], actions: Value)
 }
 
 async fn create_plan(app: &TestApp, token: &str, case: i64, body: Value) -> i64 {
-    let (status, v) = post(app, token, &format!("/api/v1/cases/{case}/plans"), body).await;
+    let (status, v) = post(
+        app,
+        token,
+        &format!("/api/v1/cases/{case}/support-plans"),
+        body,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     v["id"].as_i64().unwrap()
 }
@@ -503,7 +511,7 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     let (status, v) = post(
         &app,
         &d.houkatsu,
-        &format!("/api/v1/cases/{case}/plans"),
+        &format!("/api/v1/cases/{case}/support-plans"),
         plan_body("", &start, &end, &[], json!([])),
     )
     .await;
@@ -519,7 +527,7 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     let (status, v) = post(
         &app,
         &d.houkatsu,
-        &format!("/api/v1/cases/{case}/plans"),
+        &format!("/api/v1/cases/{case}/support-plans"),
         plan_body(
             "家で暮らしたい",
             &start,
@@ -551,32 +559,41 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
         ),
     )
     .await;
-    let (_, list) = get(&app, &d.houkatsu, &format!("/api/v1/cases/{case}/plans")).await;
+    let (_, list) = get(
+        &app,
+        &d.houkatsu,
+        &format!("/api/v1/cases/{case}/support-plans"),
+    )
+    .await;
     assert_eq!(list["versions"].as_array().unwrap().len(), 2, "{list}");
     assert_eq!(list["versions"][0]["version"], 2);
-    let (status, p1) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{v1}")).await;
+    let (status, p1) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{v1}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(p1["person_goal"], "母と家で暮らしたい");
     assert_eq!(p1["latest"], false);
     assert_eq!(p1["actions"].as_array().unwrap().len(), 1);
-    let (_, p2) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{v2}")).await;
+    let (_, p2) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{v2}")).await;
     assert_eq!(p2["latest"], true);
     assert_eq!(p2["version"], 2);
     let houkatsu = app.login("daisen.houkatsu").await;
-    let (status, page) = app.get_text(&houkatsu, &format!("/plans/{v1}")).await;
+    let (status, page) = app
+        .get_text(&houkatsu, &format!("/support-plans/{v1}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("旧版"), "{page}");
     assert!(page.contains("母と家で暮らしたい"));
-    let (_, page) = app.get_text(&houkatsu, &format!("/plans/{v2}/print")).await;
+    let (_, page) = app
+        .get_text(&houkatsu, &format!("/support-plans/{v2}/print"))
+        .await;
     assert!(page.contains("支援プラン(第2版)"), "{page}");
     assert!(page.contains("令和"), "和暦 on the sheet");
     // The revision form starts from the newest version.
     let (_, page) = app
-        .get_text(&houkatsu, &format!("/cases/{case}/plans/new"))
+        .get_text(&houkatsu, &format!("/cases/{case}/support-plans/new"))
         .await;
     assert!(page.contains("母と家で暮らし続けたい(見直し)"), "{page}");
     // Someone without a basis on the case: 404, and no plan.
-    let (status, _) = get(&app, &d.jiritsu, &format!("/api/v1/plans/{v2}")).await;
+    let (status, _) = get(&app, &d.jiritsu, &format!("/api/v1/support-plans/{v2}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Approval: not by a 支援会議, not by a 重層的支援会議 without the case on its agenda,
@@ -589,7 +606,7 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
             post(
                 app,
                 &token,
-                &format!("/api/v1/plans/{plan}/approve"),
+                &format!("/api/v1/support-plans/{plan}/approve"),
                 json!({ "meeting_id": meeting }),
             )
             .await
@@ -611,7 +628,7 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     let (status, _) = post(
         &app,
         &d.houkatsu,
-        &format!("/api/v1/plans/{v1}/evaluation"),
+        &format!("/api/v1/support-plans/{v1}/evaluation"),
         json!({ "person_goal": "achieved", "long_term_goal": "achieved",
                 "short_term_goal": "achieved", "note": "x", "next_step": "closure" }),
     )
@@ -621,9 +638,11 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
     let (status, _) = approve(multilayer, v2, d.coordinator.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "once");
-    let (_, p2) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{v2}")).await;
+    let (_, p2) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{v2}")).await;
     assert_eq!(p2["approved_meeting_id"], multilayer);
-    let (_, page) = app.get_text(&houkatsu, &format!("/plans/{v2}")).await;
+    let (_, page) = app
+        .get_text(&houkatsu, &format!("/support-plans/{v2}"))
+        .await;
     assert!(
         page.contains("「つながる・ささえる」支援会議"),
         "local name of the approving meeting: {page}"
@@ -665,7 +684,7 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
     let (_, p) = get(
         &app,
         &d.houkatsu,
-        &format!("/api/v1/plans/{plan}/monitoring"),
+        &format!("/api/v1/support-plans/{plan}/monitoring"),
     )
     .await;
     assert_eq!(p[0]["state"], "overdue", "{p}");
@@ -711,7 +730,7 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
     assert!(!home.contains("北楢岡"), "{home}");
 
     // Recording: read-only consent basis cannot; the lead agency records every action.
-    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
+    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{plan}")).await;
     let actions: Vec<i64> = p["actions"]
         .as_array()
         .unwrap()
@@ -777,7 +796,7 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
     let (_, p) = get(
         &app,
         &d.houkatsu,
-        &format!("/api/v1/plans/{plan}/monitoring"),
+        &format!("/api/v1/support-plans/{plan}/monitoring"),
     )
     .await;
     assert_eq!(p[0]["state"], "done", "{p}");
@@ -811,7 +830,7 @@ async fn evaluation_is_recorded_once(app: TestApp) {
         ),
     )
     .await;
-    let path = format!("/api/v1/plans/{plan}/evaluation");
+    let path = format!("/api/v1/support-plans/{plan}/evaluation");
     let (status, v) = post(&app, &d.houkatsu, &path, json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["errors"].as_array().unwrap().len(), 5, "{v}");
@@ -823,13 +842,13 @@ async fn evaluation_is_recorded_once(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let (status, _) = post(&app, &d.houkatsu, &path, body).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
+    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{plan}")).await;
     assert_eq!(p["evaluation"]["long_term_goal"], "partly", "{p}");
     assert_eq!(p["evaluation"]["next_step"], "closure");
     // The page leads to the next step: the case's closure.
     let houkatsu = app.login("daisen.houkatsu").await;
     let (_, page) = app
-        .get_text(&houkatsu, &format!("/plans/{plan}/evaluation"))
+        .get_text(&houkatsu, &format!("/support-plans/{plan}/evaluation"))
         .await;
     assert!(page.contains("ケースの終結を記録する"), "{page}");
     assert!(page.contains(&format!("/cases/{case}#status")));
@@ -858,9 +877,9 @@ async fn meetings_and_plans_of_another_municipality_are_not_found(app: TestApp) 
     let yuzawa = app.token("yuzawa.coordinator").await;
     for path in [
         format!("/api/v1/meetings/{meeting}"),
-        format!("/api/v1/plans/{plan}"),
-        format!("/api/v1/cases/{case}/plans"),
-        format!("/api/v1/plans/{plan}/monitoring"),
+        format!("/api/v1/support-plans/{plan}"),
+        format!("/api/v1/cases/{case}/support-plans"),
+        format!("/api/v1/support-plans/{plan}/monitoring"),
     ] {
         let (status, _) = get(&app, &yuzawa, &path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -928,7 +947,7 @@ async fn openapi_lists_the_meetings_and_plans_api(app: TestApp) {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    for tag in ["meetings", "plans", "monitoring"] {
+    for tag in ["meetings", "support-plans", "monitoring"] {
         assert!(tags.contains(&tag), "tag {tag} in {tags:?}");
     }
     for (path, method, tag) in [
@@ -953,13 +972,21 @@ async fn openapi_lists_the_meetings_and_plans_api(app: TestApp) {
             "meetings",
         ),
         ("/api/v1/meetings/{id}/roles", "post", "meetings"),
-        ("/api/v1/cases/{id}/plans", "get", "plans"),
-        ("/api/v1/cases/{id}/plans", "post", "plans"),
-        ("/api/v1/plans/{id}", "get", "plans"),
-        ("/api/v1/plans/{id}/approve", "post", "plans"),
-        ("/api/v1/plans/{id}/monitoring", "get", "monitoring"),
+        ("/api/v1/cases/{id}/support-plans", "get", "support-plans"),
+        ("/api/v1/cases/{id}/support-plans", "post", "support-plans"),
+        ("/api/v1/support-plans/{id}", "get", "support-plans"),
+        (
+            "/api/v1/support-plans/{id}/approve",
+            "post",
+            "support-plans",
+        ),
+        ("/api/v1/support-plans/{id}/monitoring", "get", "monitoring"),
         ("/api/v1/monitoring/{id}", "post", "monitoring"),
-        ("/api/v1/plans/{id}/evaluation", "post", "monitoring"),
+        (
+            "/api/v1/support-plans/{id}/evaluation",
+            "post",
+            "monitoring",
+        ),
         ("/api/v1/monitoring/due", "get", "monitoring"),
     ] {
         let op = &doc["paths"][path][method];
@@ -1111,7 +1138,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
 
     // A plan through the form (spare rows left blank), then its evaluation.
     let houkatsu = app.login("daisen.houkatsu").await;
-    let new_plan = format!("/cases/{case}/plans/new");
+    let new_plan = format!("/cases/{case}/support-plans/new");
     let start = today().to_string();
     let end = days_from_today(90);
     let mon = days_from_today(30);
@@ -1148,11 +1175,14 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ]);
     }
     let location = submit_ok(&app, &houkatsu, &new_plan, &new_plan, &fields).await;
-    let plan: i64 = location.trim_start_matches("/plans/").parse().unwrap();
-    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/plans/{plan}")).await;
+    let plan: i64 = location
+        .trim_start_matches("/support-plans/")
+        .parse()
+        .unwrap();
+    let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{plan}")).await;
     assert_eq!(p["actions"].as_array().unwrap().len(), 1, "{p}");
     assert_eq!(p["actions"][0]["staff_user_id"], houkatsu_user.id);
-    let eval = format!("/plans/{plan}/evaluation");
+    let eval = format!("/support-plans/{plan}/evaluation");
     submit_ok(
         &app,
         &houkatsu,

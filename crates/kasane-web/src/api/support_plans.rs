@@ -1,6 +1,6 @@
 //! `/api/v1`: step 3 (多機関協働) — 支援プラン in versions, approval by a 重層的支援会議,
-//! モニタリング and 評価, and the caller's monitoring worklist. The rules live in
-//! `pages::plans`, shared with the pages.
+//! モニタリング and 評価, and the caller's monitoring worklist. The use cases are
+//! `kasane_app::collaboration::support_plan`.
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -8,6 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_app::collaboration::support_plan::{
+    DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
+    plan_versions, record_monitoring,
+};
+use kasane_domain::access::Action;
 use kasane_domain::plan::{ActionDraft, Due, EvaluationDraft, MonitoringDraft, PlanDraft};
 use kasane_store::plan::{Evaluation, Plan};
 use serde::{Deserialize, Serialize};
@@ -18,20 +23,16 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::pages::plans::{
-    DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
-    plan_versions, record_monitoring,
-};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cases/{id}/plans", get(versions).post(create))
-        .route("/plans/{id}", get(detail))
-        .route("/plans/{id}/approve", post(approve))
-        .route("/plans/{id}/monitoring", get(monitoring))
+        .route("/cases/{id}/support-plans", get(versions).post(create))
+        .route("/support-plans/{id}", get(detail))
+        .route("/support-plans/{id}/approve", post(approve))
+        .route("/support-plans/{id}/monitoring", get(monitoring))
         .route("/monitoring/due", get(due_list))
         .route("/monitoring/{id}", post(record))
-        .route("/plans/{id}/evaluation", post(evaluation))
+        .route("/support-plans/{id}/evaluation", post(evaluation))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -288,7 +289,7 @@ impl From<DueLine> for DueMonitoringInfo {
 }
 
 /// Every version of the case's plan, newest first.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/plans", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/cases/{id}/support-plans", tag = "support-plans",
     params(("id" = i64, Path, description = "case id")),
     responses((status = 200, body = PlanVersions),
         (status = 404, body = Problem, content_type = "application/problem+json")),
@@ -306,7 +307,7 @@ pub async fn versions(
 }
 
 /// Stores a new version of the case's plan (a revision keeps the older versions).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/plans", tag = "plans",
+#[utoipa::path(post, path = "/api/v1/cases/{id}/support-plans", tag = "support-plans",
     params(("id" = i64, Path, description = "case id")),
     request_body = PlanRequest,
     responses((status = 201, body = Created),
@@ -345,7 +346,7 @@ pub async fn create(
 }
 
 /// One version of a plan with its actions, monitoring and evaluation.
-#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/support-plans/{id}", tag = "support-plans",
     params(("id" = i64, Path, description = "plan (version) id")),
     responses((status = 200, body = PlanDetail),
         (status = 404, body = Problem, content_type = "application/problem+json")),
@@ -355,7 +356,7 @@ pub async fn detail(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanDetail>, ApiError> {
-    let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
+    let v = load_plan(&state, &ctx, id, Action::Read).await?;
     let monitoring = monitoring_infos(&v, ctx.today);
     Ok(Json(PlanDetail {
         plan: PlanSummary::from(&v.plan),
@@ -386,7 +387,7 @@ pub async fn detail(
 
 /// Records that a 重層的支援会議 with the case on its agenda approved the plan (by the
 /// meeting's manager; the newest version only, once).
-#[utoipa::path(post, path = "/api/v1/plans/{id}/approve", tag = "plans",
+#[utoipa::path(post, path = "/api/v1/support-plans/{id}/approve", tag = "support-plans",
     params(("id" = i64, Path, description = "plan (version) id")),
     request_body = ApproveRequest,
     responses((status = 204),
@@ -406,7 +407,7 @@ pub async fn approve(
 }
 
 /// The plan's monitoring dates with their state and entries.
-#[utoipa::path(get, path = "/api/v1/plans/{id}/monitoring", tag = "monitoring",
+#[utoipa::path(get, path = "/api/v1/support-plans/{id}/monitoring", tag = "monitoring",
     params(("id" = i64, Path, description = "plan (version) id")),
     responses((status = 200, body = [MonitoringInfo]),
         (status = 404, body = Problem, content_type = "application/problem+json")),
@@ -416,7 +417,7 @@ pub async fn monitoring(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MonitoringInfo>>, ApiError> {
-    let v = load_plan(&state, &ctx, id, kasane_domain::access::Action::Read).await?;
+    let v = load_plan(&state, &ctx, id, Action::Read).await?;
     Ok(Json(monitoring_infos(&v, ctx.today)))
 }
 
@@ -450,7 +451,7 @@ pub async fn record(
 }
 
 /// Records the evaluation at plan end (once per version) with the next step.
-#[utoipa::path(post, path = "/api/v1/plans/{id}/evaluation", tag = "monitoring",
+#[utoipa::path(post, path = "/api/v1/support-plans/{id}/evaluation", tag = "monitoring",
     params(("id" = i64, Path, description = "plan (version) id")),
     request_body = EvaluationRequest,
     responses((status = 201, body = Created),
@@ -486,8 +487,7 @@ pub async fn due_list(
     Work(state): Work,
     Api(ctx): Api,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let coordinator = ctx.coordinates();
-    let lines = monitoring_worklist(&state, &ctx, coordinator).await?;
+    let lines = monitoring_worklist(&state, &ctx, ctx.coordinates()).await?;
     Ok(Json(
         lines.into_iter().map(DueMonitoringInfo::from).collect(),
     ))
@@ -500,7 +500,7 @@ pub async fn due_list(
         EntryInfo, MonitoringInfo, EvaluationInfo, PlanDetail, ApproveRequest, EntryRequest,
         MonitoringRequest, EvaluationRequest, DueMonitoringInfo)),
     tags(
-        (name = "plans", description = "支援プラン(版の管理・重層的支援会議での承認)"),
+        (name = "support-plans", description = "支援プラン(版の管理・重層的支援会議での承認)"),
         (name = "monitoring", description = "モニタリングと評価、モニタリングのワークリスト"),
     )
 )]

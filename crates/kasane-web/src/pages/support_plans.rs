@@ -1,10 +1,7 @@
 //! Pages: step 3 (多機関協働) — 支援プラン in versions, approval by a 重層的支援会議,
-//! モニタリング against each action, and the 評価 at plan end with its next step.
-//!
-//! Every page reaches the plan through its case (`guard::case_access`): reading needs a
-//! basis on the case, writing (a new version, a monitoring round, the evaluation) the
-//! full view. A revision is a new version; older versions stay readable, marked 旧版.
-//! The service functions here are shared by the pages and `api::plans`.
+//! モニタリング against each action, the 評価 at plan end with its next step, and the
+//! worklist's 「モニタリング」. The use cases are
+//! `kasane_app::collaboration::support_plan`; these pages render them.
 
 use std::collections::HashMap;
 
@@ -12,453 +9,52 @@ use axum::Router;
 use axum::extract::{Path, RawForm};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, TimeDelta};
-use kasane_app::guard::Grant;
-use kasane_domain::access::{Action, View, may_see_person_data};
-use kasane_domain::audit::AuditAction;
+use kasane_app::collaboration::case::record_holding;
+use kasane_app::collaboration::support_plan::{
+    DueLine, PlanStart, PlanView, approve_plan, approving_meetings, create_plan_for, evaluate_on,
+    load_monitoring, load_plan, new_plan_draft, plan_start, plan_versions, record_monitoring_on,
+};
+use kasane_domain::access::Action;
 use kasane_domain::meeting::MeetingKind;
 use kasane_domain::plan::{
-    Achievement, ActionDraft, DUE_SOON_DAYS, Due, EvaluationDraft, MonitoringDraft, NextStep,
-    PlanDraft, Progress, due, validate, validate_evaluation, validate_monitoring,
+    Achievement, ActionDraft, Due, EvaluationDraft, MonitoringDraft, NextStep, PlanDraft, Progress,
+    due,
 };
 use kasane_domain::wareki::format_wareki;
 use kasane_store::case::Case;
-use kasane_store::meeting::Meeting;
 use kasane_store::municipality::Agency;
-use kasane_store::plan::{
-    DueMonitoring, Evaluation, Monitoring, MonitoringEntry, Plan, PlanAction,
-};
+use kasane_store::plan::{DueMonitoring, Evaluation, MonitoringEntry};
 use kasane_store::user::User;
 use maud::{Markup, html};
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
-use crate::http::error::{AppError, PageError};
+use crate::http::error::PageError;
 use crate::http::work::Work;
-use crate::pages::cases::record_holding;
-use crate::pages::meetings::{
-    already, audit_record, invalid, kind_name, managed_meeting, peek_case, wareki_opt,
-};
+use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
 use crate::ui::form::{field, form_pairs};
 use crate::ui::layout::{empty, page};
-use kasane_app::guard::{case_access, not_found};
 
-const OLD_VERSION: &str = "旧版のプランは閲覧のみです(評価・モニタリングは最新の版に記録します)";
 /// Spare blank action rows and monitoring-date inputs the form offers.
 const SPARE_ACTIONS: usize = 3;
 const SPARE_DATES: usize = 2;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cases/{id}/plans", get(versions_page))
-        .route("/cases/{id}/plans/new", get(new_page).post(create))
-        .route("/plans/{id}", get(plan_page))
-        .route("/plans/{id}/print", get(print_page))
-        .route("/plans/{id}/approve", post(approve_post))
+        .route("/cases/{id}/support-plans", get(versions_page))
+        .route("/cases/{id}/support-plans/new", get(new_page).post(create))
+        .route("/support-plans/{id}", get(plan_page))
+        .route("/support-plans/{id}/print", get(print_page))
+        .route("/support-plans/{id}/approve", post(approve_post))
         .route(
-            "/plans/{id}/evaluation",
+            "/support-plans/{id}/evaluation",
             get(evaluation_page).post(evaluation_post),
         )
         .route(
             "/monitoring/{id}",
             get(monitoring_page).post(monitoring_post),
         )
-}
-
-/// A plan version as the caller may see it, with everything its page shows.
-#[derive(Debug, Clone)]
-pub struct PlanView {
-    pub plan: Plan,
-    pub case: Case,
-    pub grant: Grant,
-    /// The newest version of the case's plan (older ones are 旧版, read only).
-    pub latest: bool,
-    pub latest_id: i64,
-    pub actions: Vec<PlanAction>,
-    pub monitorings: Vec<Monitoring>,
-    pub entries: Vec<MonitoringEntry>,
-    pub evaluation: Option<Evaluation>,
-    pub approved_by: Option<Meeting>,
-}
-
-impl PlanView {
-    /// Each monitoring date with where it stands today.
-    pub fn monitoring_states(&self, today: NaiveDate) -> Vec<(&Monitoring, Due)> {
-        self.monitorings
-            .iter()
-            .map(|m| (m, due(m.due_on, m.done_at.is_some(), today)))
-            .collect()
-    }
-
-    /// The caller may write on this version (new monitoring, evaluation).
-    pub fn writable(&self) -> bool {
-        self.latest && self.grant.view() == View::Full && self.case.status != "closed"
-    }
-}
-
-/// Loads plan `id` through its case for `action` (404 without a basis).
-pub async fn load_plan(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    action: Action,
-) -> Result<PlanView, AppError> {
-    // Another municipality's plan is refused (and audited) by the rule on its case.
-    let Some(plan) = state.store.plan_any(id).await? else {
-        return Err(not_found(state, ctx, "support_plan", id).await.into());
-    };
-    let (case, grant) = case_access(state, ctx, action, plan.case_id).await?;
-    let versions = state.store.plans_of_case(case.id).await?;
-    let latest_id = versions.first().map_or(plan.id, |p| p.id);
-    let approved_by = match plan.approved_meeting_id {
-        Some(mid) => state.store.meeting_any(mid).await?,
-        None => None,
-    };
-    Ok(PlanView {
-        latest: latest_id == plan.id,
-        latest_id,
-        actions: state.store.plan_actions(plan.id).await?,
-        monitorings: state.store.monitorings(plan.id).await?,
-        entries: state.store.monitoring_entries(plan.id).await?,
-        evaluation: state.store.evaluation_of(plan.id).await?,
-        approved_by,
-        plan,
-        case,
-        grant,
-    })
-}
-
-/// The versions of a case's plan, newest first.
-pub async fn plan_versions(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: i64,
-) -> Result<(Case, Vec<Plan>), AppError> {
-    let (case, _) = case_access(state, ctx, Action::Read, case_id).await?;
-    let plans = state.store.plans_of_case(case.id).await?;
-    Ok((case, plans))
-}
-
-/// Staff users (相談員・推進員) of the municipality who can be named responsible.
-async fn responsible_users(state: &AppState, ctx: &Ctx) -> Result<Vec<User>, AppError> {
-    Ok(state
-        .store
-        .users(Some(ctx.municipality.id))
-        .await?
-        .into_iter()
-        .filter(|u| {
-            let roles = u.roles();
-            !u.disabled
-                && (roles.has(kasane_domain::identity::Role::Staff)
-                    || roles.has(kasane_domain::identity::Role::Coordinator))
-        })
-        .collect())
-}
-
-/// Stores a new version of the case's plan (the first, or a revision): validated by the
-/// domain against the municipality's agencies; a named responsible user must be staff of
-/// the action's agency. Needs the full view of the case.
-pub async fn create_plan(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: i64,
-    draft: &PlanDraft,
-) -> Result<i64, AppError> {
-    let (case, grant) = case_access(state, ctx, Action::Create, case_id).await?;
-    create_plan_on(state, ctx, &case, grant, draft).await
-}
-
-/// [`create_plan`] on a case already decided for `Action::Create`.
-async fn create_plan_on(
-    state: &AppState,
-    ctx: &Ctx,
-    case: &Case,
-    grant: Grant,
-    draft: &PlanDraft,
-) -> Result<i64, AppError> {
-    let agencies: Vec<i64> = state
-        .store
-        .agencies(ctx.municipality.id)
-        .await?
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let valid = validate(draft, &agencies);
-    let users = responsible_users(state, ctx).await?;
-    let mut staff_errors = Vec::new();
-    for (i, a) in draft.actions.iter().enumerate() {
-        if let Some(uid) = a.staff_user_id
-            && !users
-                .iter()
-                .any(|u| u.id == uid && Some(u.agency_id) == a.agency_id)
-        {
-            staff_errors.push(format!(
-                "支援内容{}: 担当職員は担当機関の職員から選んでください",
-                i + 1
-            ));
-        }
-    }
-    let valid = match valid {
-        Ok(v) if staff_errors.is_empty() => v,
-        Ok(_) => return Err(AppError::Validation(staff_errors)),
-        Err(e) => {
-            let mut all: Vec<String> = e.iter().map(ToString::to_string).collect();
-            all.extend(staff_errors);
-            return Err(AppError::Validation(all));
-        }
-    };
-    let id = state
-        .store
-        .create_plan(
-            ctx.municipality.id,
-            case.id,
-            &valid,
-            ctx.user.id,
-            ctx.agency.id,
-        )
-        .await?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "support_plan",
-        id,
-        &grant,
-        &format!("case:{}", case.id),
-    )
-    .await?;
-    Ok(id)
-}
-
-/// 重層的支援会議 that may approve the case's plan for the caller: the case is on their
-/// agenda now and the caller manages them.
-pub async fn approving_meetings(
-    state: &AppState,
-    ctx: &Ctx,
-    case_id: i64,
-) -> Result<Vec<Meeting>, AppError> {
-    let coordinator = ctx.coordinates();
-    let mut out = Vec::new();
-    for a in state.store.agendas_of_case(case_id).await? {
-        if a.kind != MeetingKind::Multilayer.code() || a.removed_at.is_some() {
-            continue;
-        }
-        if let Some(m) = state.store.meeting_any(a.meeting_id).await?
-            && (coordinator || m.host_agency_id == ctx.agency.id)
-            && !out.iter().any(|x: &Meeting| x.id == m.id)
-        {
-            out.push(m);
-        }
-    }
-    Ok(out)
-}
-
-/// Records that a 重層的支援会議 approved the plan (プランの適切性の協議): only the newest
-/// version, only a 重層的支援会議 with the case on its agenda, only by its manager.
-pub async fn approve_plan(
-    state: &AppState,
-    ctx: &Ctx,
-    plan_id: i64,
-    meeting_id: Option<i64>,
-) -> Result<(), AppError> {
-    let v = load_plan(state, ctx, plan_id, Action::Read).await?;
-    let meeting_id = meeting_id.ok_or_else(|| invalid(&["承認した会議を選んでください"]))?;
-    let m = managed_meeting(state, ctx, meeting_id).await?;
-    if m.kind != MeetingKind::Multilayer {
-        return Err(invalid(&["プランを承認できるのは重層的支援会議です"]));
-    }
-    let on_agenda = state
-        .store
-        .agenda(m.meeting.id)
-        .await?
-        .iter()
-        .any(|a| a.case_id == v.case.id && a.removed_at.is_none());
-    if !on_agenda {
-        return Err(invalid(&["このケースはその会議の議題になっていません"]));
-    }
-    if !v.latest {
-        return Err(AppError::Conflict(
-            "旧版のプランは承認できません(最新の版を承認してください)".into(),
-        ));
-    }
-    if v.plan.approved_at.is_some() {
-        return Err(AppError::Conflict(
-            "このプランはすでに承認されています".into(),
-        ));
-    }
-    state
-        .store
-        .approve_plan(v.plan.id, m.meeting.id, ctx.user.id)
-        .await
-        .map_err(already("このプランはすでに承認されています"))?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "support_plan",
-        v.plan.id,
-        &v.grant,
-        &format!("approve:meeting:{}", m.meeting.id),
-    )
-    .await
-}
-
-/// A monitoring date still to be done, by id, with its plan (the newest version of an
-/// open case); `action` is decided on the case.
-pub async fn load_monitoring(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    action: Action,
-) -> Result<(DueMonitoring, PlanView), AppError> {
-    let Some(m) = state.store.open_monitoring(id).await? else {
-        return Err(not_found(state, ctx, "monitoring", id).await.into());
-    };
-    let v = load_plan(state, ctx, m.plan_id, action).await?;
-    Ok((m, v))
-}
-
-/// Records a monitoring round: one entry per action of the plan.
-pub async fn record_monitoring(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    entries: &[MonitoringDraft],
-) -> Result<i64, AppError> {
-    let (m, v) = load_monitoring(state, ctx, id, Action::Update).await?;
-    record_monitoring_on(state, ctx, &m, &v, entries).await
-}
-
-/// [`record_monitoring`] on a round loaded for `Action::Update`.
-async fn record_monitoring_on(
-    state: &AppState,
-    ctx: &Ctx,
-    m: &DueMonitoring,
-    v: &PlanView,
-    entries: &[MonitoringDraft],
-) -> Result<i64, AppError> {
-    let action_ids: Vec<i64> = v.actions.iter().map(|a| a.id).collect();
-    let valid = validate_monitoring(entries, &action_ids).map_err(|e| invalid(&e))?;
-    state
-        .store
-        .record_monitoring(ctx.municipality.id, m.monitoring_id, &valid, ctx.user.id)
-        .await
-        .map_err(already(""))?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Update,
-        "monitoring",
-        m.monitoring_id,
-        &v.grant,
-        &format!("plan:{}", v.plan.id),
-    )
-    .await?;
-    Ok(v.plan.id)
-}
-
-/// Records the evaluation at plan end, once per plan version.
-pub async fn evaluate(
-    state: &AppState,
-    ctx: &Ctx,
-    plan_id: i64,
-    draft: &EvaluationDraft,
-) -> Result<i64, AppError> {
-    let v = load_plan(state, ctx, plan_id, Action::Create).await?;
-    evaluate_on(state, ctx, &v, draft).await
-}
-
-/// [`evaluate`] on a plan loaded for `Action::Create`.
-async fn evaluate_on(
-    state: &AppState,
-    ctx: &Ctx,
-    v: &PlanView,
-    draft: &EvaluationDraft,
-) -> Result<i64, AppError> {
-    if !v.latest {
-        return Err(AppError::Conflict(OLD_VERSION.into()));
-    }
-    if v.evaluation.is_some() {
-        return Err(AppError::Conflict(
-            "このプランはすでに評価されています".into(),
-        ));
-    }
-    let valid = validate_evaluation(draft).map_err(|e| invalid(&e))?;
-    let id = state
-        .store
-        .record_evaluation(ctx.municipality.id, v.plan.id, &valid, ctx.user.id)
-        .await
-        .map_err(already(""))?;
-    audit_record(
-        state,
-        ctx,
-        AuditAction::Create,
-        "evaluation",
-        id,
-        &v.grant,
-        valid.next_step.code(),
-    )
-    .await?;
-    Ok(id)
-}
-
-/// A monitoring on a worklist, with where it stands.
-#[derive(Debug, Clone)]
-pub struct DueLine {
-    pub due: DueMonitoring,
-    pub state: Due,
-}
-
-/// Monitoring due within [`DUE_SOON_DAYS`] or overdue, for the caller's worklist: all of
-/// the municipality's for the coordinating agency's coordinator (`coordinator`, see
-/// `Caller::coordinates`); for other staff those whose plan actions name them (or, with
-/// no named user, their agency). Only cases the caller may read are listed (decided once
-/// per case, without auditing the others).
-pub async fn monitoring_worklist(
-    state: &AppState,
-    ctx: &Ctx,
-    coordinator: bool,
-) -> Result<Vec<DueLine>, AppError> {
-    if !may_see_person_data(&ctx.actor) {
-        return Ok(Vec::new());
-    }
-    let today = ctx.today;
-    let staff = (!coordinator).then_some((ctx.user.id, ctx.agency.id));
-    let rows = state
-        .store
-        .due_monitorings(
-            ctx.municipality.id,
-            today + TimeDelta::days(DUE_SOON_DAYS),
-            staff,
-        )
-        .await?;
-    let mut readable: HashMap<i64, bool> = HashMap::new();
-    let mut out = Vec::new();
-    for row in rows {
-        let state_now = due(row.due_on, false, today);
-        if !state_now.needs_attention() {
-            continue;
-        }
-        let visible = match readable.get(&row.case_id) {
-            Some(v) => *v,
-            None => {
-                let v = match state.store.case_any(row.case_id).await? {
-                    Some(case) => peek_case(state, ctx, &case).await?,
-                    None => false,
-                };
-                readable.insert(row.case_id, v);
-                v
-            }
-        };
-        if visible {
-            out.push(DueLine {
-                due: row,
-                state: state_now,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// The worklist's 「モニタリング」 section.
@@ -525,39 +121,6 @@ impl PlanForm {
     }
 }
 
-/// The form prefilled from a stored version (a revision starts from the newest).
-fn draft_from(
-    plan: &Plan,
-    actions: &[PlanAction],
-    monitorings: &[Monitoring],
-    today: NaiveDate,
-) -> PlanDraft {
-    PlanDraft {
-        person_goal: plan.person_goal.clone(),
-        long_term_goal: plan.long_term_goal.clone(),
-        short_term_goal: plan.short_term_goal.clone(),
-        period_start: format_wareki(plan.period_start),
-        period_end: format_wareki(plan.period_end),
-        // Past rounds belong to the old version; the revision carries the ones ahead.
-        monitoring_dates: monitorings
-            .iter()
-            .filter(|m| m.done_at.is_none() && m.due_on >= today)
-            .map(|m| format_wareki(m.due_on))
-            .collect(),
-        actions: actions
-            .iter()
-            .map(|a| ActionDraft {
-                what: a.what.clone(),
-                agency_id: Some(a.agency_id),
-                staff_name: a.staff_name.clone(),
-                staff_user_id: a.staff_user_id,
-                by_when: wareki_opt(a.by_when),
-                frequency: a.frequency.clone(),
-            })
-            .collect(),
-    }
-}
-
 fn plan_form(
     ctx: &Ctx,
     case: &Case,
@@ -583,7 +146,7 @@ fn plan_form(
         @if !errors.is_empty() {
             ul.errors role="alert" { @for e in errors { li { (e) } } }
         }
-        form method="post" action={ "/cases/" (case.id) "/plans/new" } {
+        form method="post" action={ "/cases/" (case.id) "/support-plans/new" } {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             label.block { "本人の望み(本人の言葉で)" textarea name="person_goal" rows="2" required { (d.person_goal) } }
             label.block { "長期目標" textarea name="long_term_goal" rows="2" required { (d.long_term_goal) } }
@@ -634,27 +197,19 @@ fn plan_form(
     }
 }
 
-async fn form_page(
-    state: &AppState,
-    ctx: &Ctx,
-    case: &Case,
-    draft: &PlanDraft,
-    errors: &[String],
-    revision_of: Option<&Plan>,
-) -> Result<Markup, AppError> {
-    let all = state.store.agencies(ctx.municipality.id).await?;
-    let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
-    let users = responsible_users(state, ctx).await?;
-    let title = match revision_of {
+fn form_page(ctx: &Ctx, start: &PlanStart, draft: &PlanDraft, errors: &[String]) -> Markup {
+    let case = &start.case;
+    let agencies: Vec<Agency> = record_holding(&start.agencies).cloned().collect();
+    let title = match &start.newest {
         Some(p) => format!("支援プランの見直し(第{}版をもとに)", p.version),
         None => "支援プランを作成".to_string(),
     };
     let body = html! {
-        p { "ケース: " a href={ "/cases/" (case.id) } { (case.subject_name) } " " a href={ "/cases/" (case.id) "/plans" } { "プランの版の一覧" } }
-        @if revision_of.is_some() { p.note { "保存すると新しい版になります。これまでの版はそのまま残ります。" } }
-        (plan_form(ctx, case, draft, &agencies, &users, errors))
+        p { "ケース: " a href={ "/cases/" (case.id) } { (case.subject_name) } " " a href={ "/cases/" (case.id) "/support-plans" } { "プランの版の一覧" } }
+        @if start.newest.is_some() { p.note { "保存すると新しい版になります。これまでの版はそのまま残ります。" } }
+        (plan_form(ctx, case, draft, &agencies, &start.users, errors))
     };
-    Ok(page(ctx, &title, "/collaboration", body))
+    page(ctx, &title, "/collaboration", body)
 }
 
 async fn new_page(
@@ -662,19 +217,9 @@ async fn new_page(
     Page(ctx): Page,
     Path(case_id): Path<i64>,
 ) -> Result<Markup, PageError> {
-    let (case, _) = case_access(&state, &ctx, Action::Create, case_id).await?;
-    let versions = state.store.plans_of_case(case.id).await?;
-    let newest = versions.first();
-    let draft = match newest {
-        Some(p) => draft_from(
-            p,
-            &state.store.plan_actions(p.id).await?,
-            &state.store.monitorings(p.id).await?,
-            ctx.today,
-        ),
-        None => PlanDraft::default(),
-    };
-    Ok(form_page(&state, &ctx, &case, &draft, &[], newest).await?)
+    let start = plan_start(&state, &ctx, case_id).await?;
+    let draft = new_plan_draft(&state, &start).await?;
+    Ok(form_page(&ctx, &start, &draft, &[]))
 }
 
 async fn create(
@@ -685,16 +230,11 @@ async fn create(
 ) -> Result<Response, PageError> {
     let form = PlanForm::from_pairs(form_pairs(&body)?);
     ctx.check_csrf(&form.csrf)?;
-    let (case, grant) = case_access(&state, &ctx, Action::Create, case_id).await?;
-    match create_plan_on(&state, &ctx, &case, grant, &form.draft).await {
-        Ok(id) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
-        Err(AppError::Validation(errors)) => {
-            let versions = state.store.plans_of_case(case.id).await?;
-            Ok(
-                form_page(&state, &ctx, &case, &form.draft, &errors, versions.first())
-                    .await?
-                    .into_response(),
-            )
+    let start = plan_start(&state, &ctx, case_id).await?;
+    match create_plan_for(&state, &ctx, &start, &form.draft).await {
+        Ok(id) => Ok(Redirect::to(&format!("/support-plans/{id}")).into_response()),
+        Err(kasane_app::AppError::Validation(errors)) => {
+            Ok(form_page(&ctx, &start, &form.draft, &errors).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -708,7 +248,7 @@ async fn versions_page(
     let (case, plans) = plan_versions(&state, &ctx, case_id).await?;
     let body = html! {
         p { "ケース: " a href={ "/cases/" (case.id) } { (case.subject_name) } }
-        p.actions.noprint { a.button href={ "/cases/" (case.id) "/plans/new" } { @if plans.is_empty() { "支援プランを作成" } @else { "プランを見直す(新しい版)" } } }
+        p.actions.noprint { a.button href={ "/cases/" (case.id) "/support-plans/new" } { @if plans.is_empty() { "支援プランを作成" } @else { "プランを見直す(新しい版)" } } }
         @if plans.is_empty() {
             (empty("支援プランはまだありません。"))
         } @else {
@@ -716,7 +256,7 @@ async fn versions_page(
                 thead { tr { th { "版" } th { "期間" } th { "作成" } th { "承認" } } }
                 tbody { @for (i, p) in plans.iter().enumerate() {
                     tr {
-                        td { a href={ "/plans/" (p.id) } { "第" (p.version) "版" } @if i > 0 { " " span.badge { "旧版" } } @else { " " span.badge { "最新" } } }
+                        td { a href={ "/support-plans/" (p.id) } { "第" (p.version) "版" } @if i > 0 { " " span.badge { "旧版" } } @else { " " span.badge { "最新" } } }
                         td { (format_wareki(p.period_start)) "〜" (format_wareki(p.period_end)) }
                         td { (p.created_by_name) "(" (p.created_by_agency_name) ") " (jst(p.created_at)) }
                         td { @if let Some(at) = p.approved_at { "承認済(" (jst(at)) ")" } @else { "未承認" } }
@@ -826,7 +366,7 @@ async fn plan_page(
     };
     let body = html! {
         @if !v.latest {
-            p.error role="note" { "これは旧版です(閲覧のみ)。" a href={ "/plans/" (v.latest_id) } { "最新の版を見る" } }
+            p.error role="note" { "これは旧版です(閲覧のみ)。" a href={ "/support-plans/" (v.latest_id) } { "最新の版を見る" } }
         }
         (plan_sheet(&ctx, &v))
         @if let Some(e) = &v.evaluation {
@@ -834,16 +374,16 @@ async fn plan_page(
         }
         section.card.noprint {
             p {
-                a href={ "/plans/" (v.plan.id) "/print" } { "印刷用(A4)" } " "
-                a href={ "/cases/" (v.case.id) "/plans" } { "版の一覧" } " "
+                a href={ "/support-plans/" (v.plan.id) "/print" } { "印刷用(A4)" } " "
+                a href={ "/cases/" (v.case.id) "/support-plans" } { "版の一覧" } " "
                 a href={ "/cases/" (v.case.id) } { "ケースへ" } " "
                 @if v.writable() {
-                    a href={ "/cases/" (v.case.id) "/plans/new" } { "プランを見直す(新しい版)" } " "
-                    @if v.evaluation.is_none() { a href={ "/plans/" (v.plan.id) "/evaluation" } { "評価を記録する" } }
+                    a href={ "/cases/" (v.case.id) "/support-plans/new" } { "プランを見直す(新しい版)" } " "
+                    @if v.evaluation.is_none() { a href={ "/support-plans/" (v.plan.id) "/evaluation" } { "評価を記録する" } }
                 }
             }
             @if !approvers.is_empty() {
-                form method="post" action={ "/plans/" (v.plan.id) "/approve" } {
+                form method="post" action={ "/support-plans/" (v.plan.id) "/approve" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     label { "承認した会議 "
                         select name="meeting_id" required {
@@ -883,7 +423,7 @@ async fn print_page(
             }
             }
         }
-        p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/plans/" (v.plan.id) } { "プランのページへ" } }
+        p.noprint { button.print type="button" data-print="1" { "印刷" } " " a href={ "/support-plans/" (v.plan.id) } { "プランのページへ" } }
     };
     Ok(page(
         &ctx,
@@ -908,7 +448,7 @@ async fn approve_post(
         field(&pairs, "meeting_id").trim().parse().ok(),
     )
     .await?;
-    Ok(Redirect::to(&format!("/plans/{id}")).into_response())
+    Ok(Redirect::to(&format!("/support-plans/{id}")).into_response())
 }
 
 fn monitoring_form(
@@ -922,7 +462,7 @@ fn monitoring_form(
     html! {
         @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
         p {
-            "本人: " (v.case.subject_name) " / 支援プラン " a href={ "/plans/" (v.plan.id) } { "第" (v.plan.version) "版" }
+            "本人: " (v.case.subject_name) " / 支援プラン " a href={ "/support-plans/" (v.plan.id) } { "第" (v.plan.version) "版" }
             " / 予定日 " (format_wareki(m.due_on)) " "
             @if state == Due::Overdue { span.badge.warn { (state.label()) } } @else { span.badge { (state.label()) } }
         }
@@ -1004,8 +544,8 @@ async fn monitoring_post(
     let drafts = monitoring_drafts(&pairs);
     let (m, v) = load_monitoring(&state, &ctx, id, Action::Update).await?;
     match record_monitoring_on(&state, &ctx, &m, &v, &drafts).await {
-        Ok(plan_id) => Ok(Redirect::to(&format!("/plans/{plan_id}")).into_response()),
-        Err(AppError::Validation(errors)) => Ok(page(
+        Ok(plan_id) => Ok(Redirect::to(&format!("/support-plans/{plan_id}")).into_response()),
+        Err(kasane_app::AppError::Validation(errors)) => Ok(page(
             &ctx,
             "モニタリング",
             "/collaboration",
@@ -1039,7 +579,7 @@ fn next_step_link(case_id: i64, next: &str) -> Markup {
     html! {
         p.actions {
             @match next.parse::<NextStep>() {
-                Ok(NextStep::NewPlan) => a.button href={ "/cases/" (case_id) "/plans/new" } { "新しいプランを作成する" },
+                Ok(NextStep::NewPlan) => a.button href={ "/cases/" (case_id) "/support-plans/new" } { "新しいプランを作成する" },
                 Ok(NextStep::Closure) => a.button href={ "/cases/" (case_id) "#status" } { "ケースの終結を記録する" },
                 Ok(NextStep::Handover) => a.button href={ "/cases/" (case_id) "#handover" } { "主担当機関への引継ぎを記録する" },
                 Err(_) => a href={ "/cases/" (case_id) } { "ケースへ" },
@@ -1074,7 +614,7 @@ fn evaluation_form(ctx: &Ctx, v: &PlanView, d: &EvaluationDraft, errors: &[Strin
         @if v.plan.period_end > ctx.today {
             p.note { "プランの期間は " (format_wareki(v.plan.period_end)) " までです。期間の途中で評価すると、この版の評価として記録されます。" }
         }
-        form method="post" action={ "/plans/" (v.plan.id) "/evaluation" } {
+        form method="post" action={ "/support-plans/" (v.plan.id) "/evaluation" } {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             table.evaluation {
                 thead { tr { th { "目標" } th { "内容" } th { "評価" } } }
@@ -1110,18 +650,10 @@ async fn evaluation_page(
         Some(e) => html! {
             section.card { (evaluation_facts(e)) }
             (next_step_link(v.case.id, &e.next_step))
-            p { a href={ "/plans/" (v.plan.id) } { "プランへ戻る" } }
+            p { a href={ "/support-plans/" (v.plan.id) } { "プランへ戻る" } }
         },
         None => {
-            if !v.latest {
-                return Err(AppError::Conflict(OLD_VERSION.into()).into());
-            }
-            if v.grant.view() != View::Full {
-                return Err(AppError::Forbidden(
-                    "評価を記録するには関与機関または多機関協働の根拠が必要です".into(),
-                )
-                .into());
-            }
+            v.check_evaluation_form()?;
             evaluation_form(&ctx, &v, &EvaluationDraft::default(), &[])
         }
     };
@@ -1151,8 +683,8 @@ async fn evaluation_post(
     };
     let v = load_plan(&state, &ctx, id, Action::Create).await?;
     match evaluate_on(&state, &ctx, &v, &draft).await {
-        Ok(_) => Ok(Redirect::to(&format!("/plans/{id}/evaluation")).into_response()),
-        Err(AppError::Validation(errors)) => Ok(page(
+        Ok(_) => Ok(Redirect::to(&format!("/support-plans/{id}/evaluation")).into_response()),
+        Err(kasane_app::AppError::Validation(errors)) => Ok(page(
             &ctx,
             &format!("支援プランの評価(第{}版)", v.plan.version),
             "/collaboration",
