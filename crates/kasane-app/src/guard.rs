@@ -290,17 +290,32 @@ pub async fn case_access_with_facts(
     action: Action,
     id: i64,
 ) -> AppResult<(Case, Grant, PersonFacts)> {
+    let (case, facts) = case_with_facts(app, caller, id).await?;
     let oid = id.to_string();
     let object = Object {
         kind: "case",
         id: &oid,
     };
-    let Some(case) = app.store.case_any(id).await? else {
-        return missing(app, caller, object).await;
-    };
-    let facts = app.store.case_facts(&case).await?;
     let grant = authorize(app, caller, action, &Subject::Person(&facts), object).await?;
     Ok((case, grant, facts))
+}
+
+/// Case `id` with its access facts; a missing one is audited as a probe and answered 404.
+async fn case_with_facts(app: &App, caller: &Caller, id: i64) -> AppResult<(Case, PersonFacts)> {
+    let Some(case) = app.store.case_any(id).await? else {
+        let oid = id.to_string();
+        return missing(
+            app,
+            caller,
+            Object {
+                kind: "case",
+                id: &oid,
+            },
+        )
+        .await;
+    };
+    let facts = app.store.case_facts(&case).await?;
+    Ok((case, facts))
 }
 
 /// What the rule is told about holding a case: its lead, whether it is closed, whether
@@ -308,7 +323,7 @@ pub async fn case_access_with_facts(
 fn holding(caller: &Caller, case: &Case) -> CaseHolding {
     CaseHolding {
         lead_agency_id: case.lead_agency_id,
-        closed: case.status == CaseStatus::Closed.code(),
+        closed: case.status == CaseStatus::Closed,
         coordination_ended: case.coordination_ended_at.is_some(),
         coordinating_agency: caller.coordinating_agency,
     }
@@ -323,15 +338,12 @@ pub async fn case_to_manage(
     right: CaseRight,
     id: i64,
 ) -> AppResult<(Case, Grant)> {
+    let (case, facts) = case_with_facts(app, caller, id).await?;
     let oid = id.to_string();
     let object = Object {
         kind: "case",
         id: &oid,
     };
-    let Some(case) = app.store.case_any(id).await? else {
-        return missing(app, caller, object).await;
-    };
-    let facts = app.store.case_facts(&case).await?;
     let holding = holding(caller, &case);
     let subject = Subject::CaseManagement {
         facts: &facts,
@@ -499,7 +511,7 @@ pub async fn meeting_access(
     let Some(meeting) = app.store.meeting_any(id).await? else {
         return missing(app, caller, object).await;
     };
-    let kind: MeetingKind = meeting.kind.parse().map_err(|_| AppError::Internal)?;
+    let kind = meeting.kind;
     let members = app.store.meeting_members(id).await?;
     let facts = meeting_facts(caller, &meeting, kind, &members);
     let grant = authorize(app, caller, action, &Subject::Meeting(&facts), object).await?;

@@ -4,6 +4,7 @@
 //! decided from, so two workers acting at once cannot both win.
 
 use chrono::{DateTime, Utc};
+use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
 use sqlx::Connection;
@@ -55,7 +56,8 @@ pub struct Case {
     pub household_id: Option<i64>,
     /// The person's name or the household's label.
     pub subject_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CaseStatus,
     pub suspended_from: Option<String>,
     pub lead_agency_id: AgencyId,
     pub lead_agency_name: String,

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::access::{
     ConsentFact, CoordinationFact, Involvement, InvolvementKind, PersonFacts, SupportMeetingFact,
 };
+use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::{AgencyId, MunicipalityId};
 
 use crate::case::Case;
@@ -275,7 +276,7 @@ impl Store {
                     SupportMeetingFact {
                         member_agencies: Vec::new(),
                         on_agenda: true,
-                        case_closed: case.status == "closed",
+                        case_closed: case.status == CaseStatus::Closed,
                     },
                 ));
             }

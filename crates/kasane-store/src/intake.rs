@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use kasane_domain::intake::{Channel, ConsulterKind, Outcome, Urgency};
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -20,14 +21,18 @@ pub struct Intake {
     pub receiving_agency_id: AgencyId,
     pub receiving_agency_name: String,
     pub recorded_by_user_id: UserId,
-    pub channel: String,
-    pub consulter_kind: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "String")]
+    pub consulter_kind: ConsulterKind,
     pub consulter_name: String,
     pub consulter_relation: String,
     pub consent_to_share: bool,
     pub summary: String,
-    pub urgency: String,
-    pub outcome: String,
+    #[sqlx(try_from = "String")]
+    pub urgency: Urgency,
+    #[sqlx(try_from = "String")]
+    pub outcome: Outcome,
     pub referred_to_agency_id: Option<AgencyId>,
     pub immediate_action: String,
     pub most_pressing: Option<String>,
@@ -41,14 +46,14 @@ pub struct NewIntake {
     pub household_id: Option<i64>,
     pub received_at: DateTime<Utc>,
     pub receiving_agency_id: AgencyId,
-    pub channel: String,
-    pub consulter_kind: String,
+    pub channel: Channel,
+    pub consulter_kind: ConsulterKind,
     pub consulter_name: String,
     pub consulter_relation: String,
     pub consent_to_share: bool,
     pub summary: String,
-    pub urgency: String,
-    pub outcome: String,
+    pub urgency: Urgency,
+    pub outcome: Outcome,
     pub referred_to_agency_id: Option<AgencyId>,
     pub referral_reason: String,
     pub immediate_action: String,
@@ -106,14 +111,14 @@ impl Store {
             .bind(n.received_at)
             .bind(n.receiving_agency_id)
             .bind(user_id)
-            .bind(&n.channel)
-            .bind(&n.consulter_kind)
+            .bind(n.channel.code())
+            .bind(n.consulter_kind.code())
             .bind(&n.consulter_name)
             .bind(&n.consulter_relation)
             .bind(n.consent_to_share)
             .bind(&n.summary)
-            .bind(&n.urgency)
-            .bind(&n.outcome)
+            .bind(n.urgency.code())
+            .bind(n.outcome.code())
             .bind(n.referred_to_agency_id)
             .bind(&n.immediate_action)
             .bind(&n.most_pressing)
@@ -143,7 +148,7 @@ impl Store {
                 .await?;
             }
             let referral = match n.referred_to_agency_id {
-                Some(to) if n.outcome == "referred" => Some(insert_referral!(
+                Some(to) if n.outcome == Outcome::Referred => Some(insert_referral!(
                     &mut *tx,
                     municipality_id,
                     n.person_id,

@@ -4,8 +4,9 @@
 //! agenda case are read by `Store::case_facts`.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
-use kasane_domain::meeting::{ValidMeeting, ValidRole};
+use kasane_domain::meeting::{MeetingKind, ValidMeeting, ValidRole};
 use serde::Serialize;
 
 use crate::user::expect_one;
@@ -15,7 +16,8 @@ use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
 pub struct Meeting {
     pub id: i64,
     pub municipality_id: MunicipalityId,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: MeetingKind,
     pub held_on: NaiveDate,
     pub host_agency_id: AgencyId,
     pub host_agency_name: String,
@@ -39,7 +41,8 @@ pub struct AgendaItem {
     pub id: i64,
     pub meeting_id: i64,
     pub case_id: i64,
-    pub case_status: String,
+    #[sqlx(try_from = "String")]
+    pub case_status: CaseStatus,
     pub subject_name: String,
     pub added_at: DateTime<Utc>,
     pub removed_at: Option<DateTime<Utc>>,
@@ -65,7 +68,8 @@ pub struct RoleAssignment {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
 pub struct CaseAgenda {
     pub meeting_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: MeetingKind,
     pub held_on: NaiveDate,
     pub removed_at: Option<DateTime<Utc>>,
 }

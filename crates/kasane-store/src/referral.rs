@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use kasane_domain::referral::ReferralStatus;
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -56,7 +57,8 @@ pub struct Referral {
     pub to_agency_id: AgencyId,
     pub to_agency_name: String,
     pub reason: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ReferralStatus,
     pub sent_by_user_id: UserId,
     pub sent_at: DateTime<Utc>,
     pub decline_reason: String,
@@ -70,7 +72,8 @@ pub struct Referral {
 pub struct ReferralEvent {
     pub id: i64,
     pub referral_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ReferralStatus,
     pub user_id: UserId,
     pub user_name: String,
     pub agency_id: AgencyId,
@@ -83,8 +86,8 @@ pub struct ReferralEvent {
 #[derive(Debug, Clone)]
 pub struct ReferralMove<'a> {
     pub referral_id: i64,
-    pub from_status: &'a str,
-    pub to_status: &'a str,
+    pub from_status: ReferralStatus,
+    pub to_status: ReferralStatus,
     pub user_id: UserId,
     pub agency_id: AgencyId,
     pub decline_reason: &'a str,
@@ -162,8 +165,8 @@ impl Store {
                  helped = $6, updated_at = $7 WHERE id = $1 AND status = $2",
             )
             .bind(m.referral_id)
-            .bind(m.from_status)
-            .bind(m.to_status)
+            .bind(m.from_status.code())
+            .bind(m.to_status.code())
             .bind(m.decline_reason)
             .bind(m.provided)
             .bind(m.helped)
@@ -177,7 +180,7 @@ impl Store {
                  SELECT municipality_id, id, $2, $3, $4, $5, $6 FROM referral WHERE id = $1",
             )
             .bind(m.referral_id)
-            .bind(m.to_status)
+            .bind(m.to_status.code())
             .bind(m.user_id)
             .bind(m.agency_id)
             .bind(m.note)

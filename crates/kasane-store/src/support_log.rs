@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use kasane_domain::support_log::EntryKind;
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -19,7 +20,8 @@ pub struct SupportLogEntry {
     pub agency_name: String,
     pub version: i32,
     pub occurred_on: NaiveDate,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: EntryKind,
     pub body: String,
     pub edited_by_user_id: UserId,
     pub edited_by_name: String,
@@ -31,7 +33,8 @@ pub struct SupportLogEntry {
 pub struct SupportLogVersion {
     pub version: i32,
     pub occurred_on: NaiveDate,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: EntryKind,
     pub body: String,
     pub edited_by_user_id: UserId,
     pub edited_by_name: String,
@@ -42,7 +45,7 @@ pub struct SupportLogVersion {
 #[derive(Debug, Clone)]
 pub struct EntryContent {
     pub occurred_on: NaiveDate,
-    pub kind: String,
+    pub kind: EntryKind,
     pub body: String,
 }
 
@@ -91,7 +94,7 @@ impl Store {
             .bind(municipality_id)
             .bind(id)
             .bind(c.occurred_on)
-            .bind(&c.kind)
+            .bind(c.kind.code())
             .bind(&c.body)
             .bind(user_id)
             .bind(at)
@@ -121,7 +124,7 @@ impl Store {
             .bind(entry_id)
             .bind(expected_version + 1)
             .bind(c.occurred_on)
-            .bind(&c.kind)
+            .bind(c.kind.code())
             .bind(&c.body)
             .bind(user_id)
             .bind(now())

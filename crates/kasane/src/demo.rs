@@ -7,7 +7,10 @@ use kasane_app::consultation::person::PersonDraft;
 use kasane_domain::identity::{
     AgencyId, DisplayName, MunicipalityId, NewPassword, Roles, UserId, Username,
 };
+use kasane_domain::intake::{Channel, ConsulterKind, Outcome, Urgency};
 use kasane_domain::municipality::parse_config;
+use kasane_domain::referral::ReferralStatus;
+use kasane_domain::support_log::EntryKind;
 use kasane_store::Store;
 use kasane_store::household::NewMember;
 use kasane_store::intake::NewIntake;
@@ -378,14 +381,14 @@ impl<'a> Records<'a> {
             household_id,
             received_at,
             receiving_agency_id: by.agency,
-            channel: "visit_in".into(),
-            consulter_kind: "person".into(),
+            channel: Channel::VisitIn,
+            consulter_kind: ConsulterKind::Person,
             consulter_name: String::new(),
             consulter_relation: String::new(),
             consent_to_share: true,
             summary: String::new(),
-            urgency: "normal".into(),
-            outcome: "handled".into(),
+            urgency: Urgency::Normal,
+            outcome: Outcome::Handled,
             referred_to_agency_id: None,
             referral_reason: String::new(),
             immediate_action: String::new(),
@@ -417,7 +420,7 @@ impl<'a> Records<'a> {
         &self,
         by: Worker,
         referral_id: i64,
-        (from_status, to_status): (&str, &str),
+        (from_status, to_status): (ReferralStatus, ReferralStatus),
         (decline_reason, provided, helped): (&str, &str, Option<&str>),
         at: DateTime<Utc>,
     ) -> Result<()> {
@@ -445,8 +448,14 @@ impl<'a> Records<'a> {
     }
 
     async fn accept(&self, by: Worker, referral: i64, at: DateTime<Utc>) -> Result<()> {
-        self.move_referral(by, referral, ("sent", "accepted"), ("", "", None), at)
-            .await
+        self.move_referral(
+            by,
+            referral,
+            (ReferralStatus::Sent, ReferralStatus::Accepted),
+            ("", "", None),
+            at,
+        )
+        .await
     }
 
     async fn decline(
@@ -456,8 +465,14 @@ impl<'a> Records<'a> {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.move_referral(by, referral, ("sent", "declined"), (reason, "", None), at)
-            .await
+        self.move_referral(
+            by,
+            referral,
+            (ReferralStatus::Sent, ReferralStatus::Declined),
+            (reason, "", None),
+            at,
+        )
+        .await
     }
 
     async fn complete(
@@ -470,7 +485,7 @@ impl<'a> Records<'a> {
         self.move_referral(
             by,
             referral,
-            ("accepted", "completed"),
+            (ReferralStatus::Accepted, ReferralStatus::Completed),
             ("", provided, Some(helped)),
             at,
         )
@@ -483,7 +498,7 @@ impl<'a> Records<'a> {
         by: Worker,
         (person_id, household_id): (Option<i64>, Option<i64>),
         days_ago: i64,
-        kind: &str,
+        kind: EntryKind,
         body: &str,
     ) -> Result<i64> {
         Ok(self
@@ -496,7 +511,7 @@ impl<'a> Records<'a> {
                 household_id,
                 &EntryContent {
                     occurred_on: self.on(days_ago),
-                    kind: kind.to_string(),
+                    kind,
                     body: body.to_string(),
                 },
             )
@@ -570,8 +585,8 @@ async fn load_daisen(store: &Store) -> Result<()> {
     r.record(
         houkatsu,
         NewIntake {
-            channel: "home_visit".into(),
-            consulter_kind: "community_volunteer".into(),
+            channel: Channel::HomeVisit,
+            consulter_kind: ConsulterKind::CommunityVolunteer,
             consulter_name: "地区の民生委員".into(),
             summary: "民生委員から「最近トシさんの姿を見ない」と連絡があり訪問。腰痛で外出が減り、買い物は同居の長男が担っている。要介護認定の申請を案内した。".into(),
             issues: codes(&["care", "isolation"]),
@@ -585,15 +600,15 @@ async fn load_daisen(store: &Store) -> Result<()> {
         .refer(
             houkatsu,
             NewIntake {
-                channel: "home_visit".into(),
-                consulter_kind: "family".into(),
+                channel: Channel::HomeVisit,
+                consulter_kind: ConsulterKind::Family,
                 consulter_name: "神岡 トシ".into(),
                 consulter_relation: "母".into(),
                 summary: "訪問時に母から相談。長男は10年ほど前に離職してから自宅にこもりがちで、収入は母の年金のみ。本人とは襖越しにあいさつだけできた。".into(),
                 issues: codes(&["hikikomori", "employment", "household_8050"]),
                 concerns: codes(&["hikikomori", "income", "job_search"]),
                 most_pressing: Some("hikikomori".into()),
-                outcome: "referred".into(),
+                outcome: Outcome::Referred,
                 referred_to_agency_id: Some(shakyo.agency),
                 referral_reason: "ひきこもり状態の長男(50代)への継続的な訪問(アウトリーチ)をお願いしたい。母の介護は当センターで対応中。".into(),
                 ..r.intake(houkatsu, ichiro, Some(kamioka), r.at(35, 11, 10))
@@ -605,7 +620,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
         shakyo,
         (Some(ichiro), None),
         27,
-        "visit",
+        EntryKind::Visit,
         "アウトリーチ支援員と2回目の訪問。本人が玄関まで出てきて5分ほど話せた。好きな釣りの話題で表情が和らぐ。次回は2週間後。",
     )
     .await?;
@@ -613,7 +628,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
         houkatsu,
         (None, Some(kamioka)),
         20,
-        "phone",
+        EntryKind::Phone,
         "トシさんの要介護認定(要支援2)の結果を電話で伝えた。デイサービスの見学を提案し、長男も同席するとのこと。",
     )
     .await?;
@@ -705,22 +720,22 @@ async fn load_daisen(store: &Store) -> Result<()> {
         kikan,
         (None, Some(nakasen)),
         45,
-        "visit",
+        EntryKind::Visit,
         "自宅訪問。由紀さんと家事援助(居宅介護)の利用について話し合う。長女は学校で不在。",
     )
     .await?;
     r.refer(
         kikan,
         NewIntake {
-            channel: "referral_in".into(),
-            consulter_kind: "agency".into(),
+            channel: Channel::ReferralIn,
+            consulter_kind: ConsulterKind::Agency,
             consulter_name: "中学校 スクールソーシャルワーカー".into(),
             summary: "中学校のSSWから連絡。長女(中学3年)が母の体調の悪い日に弟の送迎や家事を担い、遅刻・欠席が増えている。本人は「大丈夫」と話すが疲れが見える。".into(),
             issues: codes(&["young_carer", "childcare"]),
             concerns: codes(&["family_relations", "childcare"]),
             most_pressing: Some("family_relations".into()),
-            urgency: "high".into(),
-            outcome: "referred".into(),
+            urgency: Urgency::High,
+            outcome: Outcome::Referred,
             referred_to_agency_id: Some(kodomo_shien_ka),
             referral_reason: "ヤングケアラーとしての支援(家事支援・学習支援の検討)をお願いしたい。母の障がい福祉サービスは当センターで継続する。".into(),
             ..r.intake(kikan, hina, Some(nakasen), r.at(6, 10, 0))
@@ -758,8 +773,8 @@ async fn load_daisen(store: &Store) -> Result<()> {
     r.record(
         houkatsu,
         NewIntake {
-            channel: "phone".into(),
-            consulter_kind: "neighbour".into(),
+            channel: Channel::Phone,
+            consulter_kind: ConsulterKind::Neighbour,
             consulter_name: "近所の方".into(),
             consent_to_share: false,
             summary: "近所の方から「新聞がたまっている」と電話。訪問すると在宅で、糖尿病の治療を中断していた。受診を勧め、見守りを続ける。".into(),
@@ -778,7 +793,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 issues: codes(&["poverty", "debt", "disability"]),
                 concerns: codes(&["debt", "income", "tax_utilities", "health_disability"]),
                 most_pressing: Some("debt".into()),
-                outcome: "referred".into(),
+                outcome: Outcome::Referred,
                 referred_to_agency_id: Some(kikan.agency),
                 referral_reason: "精神面の不調があり、自立支援医療・障害者手帳の申請支援をお願いしたい。家計と債務は当機関で継続する。".into(),
                 ..r.intake(jiritsu, masao, Some(kyowa), r.at(40, 13, 30))
@@ -790,7 +805,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
         jiritsu,
         (Some(masao), None),
         25,
-        "accompaniment",
+        EntryKind::Accompaniment,
         "法テラスの無料法律相談に同行。債務整理(任意整理)の方針となった。",
     )
     .await?;
@@ -849,8 +864,8 @@ async fn load_daisen(store: &Store) -> Result<()> {
     r.record(
         houkatsu,
         NewIntake {
-            channel: "phone".into(),
-            consulter_kind: "family".into(),
+            channel: Channel::Phone,
+            consulter_kind: ConsulterKind::Family,
             consulter_name: "南外 勝".into(),
             consulter_relation: "夫".into(),
             summary: "夫から「妻の物忘れが増え、火の不始末が心配」と電話。訪問して認知症初期集中支援チームの利用を検討する。".into(),
@@ -865,7 +880,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
         houkatsu,
         (None, Some(nangai)),
         7,
-        "visit",
+        EntryKind::Visit,
         "自宅訪問。キヨさんは穏やかに会話できるが日付があいまい。かかりつけ医への相談を勧めた。",
     )
     .await?;
@@ -894,7 +909,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 issues: codes(&["employment", "poverty", "isolation"]),
                 concerns: codes(&["job_search", "income"]),
                 most_pressing: Some("job_search".into()),
-                outcome: "referred".into(),
+                outcome: Outcome::Referred,
                 referred_to_agency_id: Some(houkatsu.agency),
                 referral_reason: "腰痛があり今後の生活に不安がある。介護保険サービスの利用について相談したい。".into(),
                 ..r.intake(jiritsu, ken, None, r.at(10, 15, 0))
@@ -933,7 +948,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
             issues: codes(&["care", "poverty"]),
             concerns: codes(&["care", "income"]),
             most_pressing: Some("care".into()),
-            outcome: "escalated".into(),
+            outcome: Outcome::Escalated,
             ..r.intake(houkatsu, sachiko, None, r.at(75, 11, 0))
         },
     )
@@ -1035,8 +1050,8 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
     r.record(
         houkatsu,
         NewIntake {
-            channel: "home_visit".into(),
-            consulter_kind: "agency".into(),
+            channel: Channel::HomeVisit,
+            consulter_kind: ConsulterKind::Agency,
             consulter_name: "担当ケアマネジャー".into(),
             summary: "担当ケアマネジャーから、同居の長男が介護サービスの利用を断るようになったと相談。訪問して状況を確認した。".into(),
             issues: codes(&["care"]),
@@ -1048,15 +1063,15 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
     r.refer(
         houkatsu,
         NewIntake {
-            channel: "home_visit".into(),
-            consulter_kind: "family".into(),
+            channel: Channel::HomeVisit,
+            consulter_kind: ConsulterKind::Family,
             consulter_name: "稲川 ハル".into(),
             consulter_relation: "母".into(),
             summary: "訪問時に母から相談。長男は20年以上ほとんど外出せず、母の年金で暮らしている。母は「自分がいなくなった後が心配」と話す。".into(),
             issues: codes(&["hikikomori", "employment", "poverty"]),
             concerns: codes(&["hikikomori", "income", "family_relations"]),
             most_pressing: Some("hikikomori".into()),
-            outcome: "referred".into(),
+            outcome: Outcome::Referred,
             referred_to_agency_id: Some(sogo_sodan),
             referral_reason: "長男(50代)が長年ひきこもり状態。今後の生活と就労について、総合相談室での継続相談につなぎたい。".into(),
             ..r.intake(houkatsu, koji, Some(inakawa), r.at(8, 10, 40))
@@ -1120,14 +1135,14 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
         .refer(
             kikan,
             NewIntake {
-                channel: "phone".into(),
-                consulter_kind: "family".into(),
+                channel: Channel::Phone,
+                consulter_kind: ConsulterKind::Family,
                 consulter_name: "雄勝 美咲".into(),
                 consulter_relation: "母".into(),
                 summary: "母から電話。長男が部活動をやめると言い出した。家のことで疲れているのではと心配している。".into(),
                 issues: codes(&["young_carer"]),
                 concerns: codes(&["family_relations"]),
-                outcome: "referred".into(),
+                outcome: Outcome::Referred,
                 referred_to_agency_id: Some(kodomo.agency),
                 referral_reason: "ヤングケアラーの可能性。長男本人の気持ちを聞き、学校と連携した支援をお願いしたい。".into(),
                 ..r.intake(kikan, ren, Some(ogachi), r.at(30, 16, 0))
@@ -1139,7 +1154,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
         kodomo,
         (Some(ren), None),
         21,
-        "meeting",
+        EntryKind::Meeting,
         "蓮さんと面談。部活動は続けたいとの希望。ヘルパーの利用を増やして放課後の負担を減らす方向で、基幹相談支援センターと調整する。",
     )
     .await?;
@@ -1174,14 +1189,14 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
         .refer(
             houkatsu,
             NewIntake {
-                channel: "phone".into(),
-                consulter_kind: "community_volunteer".into(),
+                channel: Channel::Phone,
+                consulter_kind: ConsulterKind::CommunityVolunteer,
                 consulter_name: "地区の民生委員".into(),
                 summary: "民生委員から、冬の除雪と通院が難しくなっていると電話。耳が遠くなり、電話での連絡も取りにくい。".into(),
                 issues: codes(&["care", "isolation", "housing"]),
                 concerns: codes(&["care", "housing", "community_relations"]),
                 most_pressing: Some("care".into()),
-                outcome: "referred".into(),
+                outcome: Outcome::Referred,
                 referred_to_agency_id: Some(kikan.agency),
                 referral_reason: "聴力の低下があり、身体障害者手帳の取得と補聴器の支給について支援をお願いしたい。".into(),
                 ..r.intake(houkatsu, miyo, Some(minase), r.at(25, 9, 30))
@@ -1220,7 +1235,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 issues: codes(&["disability", "care", "poverty"]),
                 concerns: codes(&["health_disability", "care", "income"]),
                 most_pressing: Some("care".into()),
-                outcome: "referred".into(),
+                outcome: Outcome::Referred,
                 referred_to_agency_id: Some(houkatsu.agency),
                 referral_reason: "65歳到達による介護保険サービスへの移行。移行後もB型事業所の利用継続を希望している。".into(),
                 ..r.intake(kikan, kazuo, None, r.at(60, 11, 0))
@@ -1242,7 +1257,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
         houkatsu,
         (Some(kazuo), None),
         20,
-        "phone",
+        EntryKind::Phone,
         "通所型サービスの利用状況を電話で確認。週2回通えている。",
     )
     .await?;

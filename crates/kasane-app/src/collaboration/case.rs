@@ -155,7 +155,7 @@ pub async fn case_subject(
         if input.person_id.is_some() && canonical_person_id(app, i.person_id).await? != root {
             return Err(invalid(&["相談受付の本人とケースの本人が異なります"]));
         }
-        if i.outcome != Outcome::Escalated.code() {
+        if i.outcome != Outcome::Escalated {
             return Err(invalid(&[
                 "ケースを開けるのは、対応結果が「多機関協働へ」の相談受付からです",
             ]));
@@ -363,7 +363,7 @@ pub async fn move_case(
             _ => CaseRight::Manage,
         };
         let (case, grant) = case_to_manage(app, caller, right, id).await?;
-        let from: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
+        let from = case.status;
         let suspended_from = case.suspended_from.as_deref().and_then(|s| s.parse().ok());
         let to = case::apply(from, event, suspended_from, note).map_err(|e| invalid(&[e]))?;
         let closure_reason = match event {
@@ -501,7 +501,7 @@ pub async fn hand_over(app: &App, caller: &Caller, id: i64, note: &str) -> AppRe
     app.unit(async |app| {
         let (case, _) = case_to_manage(app, caller, CaseRight::HandOver, id).await?;
         let coordinating = caller.coordinating_agency;
-        let status: CaseStatus = case.status.parse().map_err(|_| AppError::Internal)?;
+        let status = case.status;
         case::check_handover(
             status,
             case.coordination_ended_at.is_some(),
@@ -545,7 +545,7 @@ pub async fn case_overview(app: &App, caller: &Caller, id: i64) -> AppResult<Cas
     let today = app.today();
     let on_support_agenda = agendas
         .iter()
-        .any(|a| a.removed_at.is_none() && a.kind == MeetingKind::Support.code());
+        .any(|a| a.removed_at.is_none() && a.kind == MeetingKind::Support);
     let meeting_consent = consents
         .iter()
         .any(|c| c.in_force(today) && c.covers_multilayer_meeting);
@@ -603,7 +603,7 @@ pub async fn person_cases(
             .intakes_of(person.id)
             .await?
             .into_iter()
-            .filter(|i| i.outcome == Outcome::Escalated.code())
+            .filter(|i| i.outcome == Outcome::Escalated)
             .filter(|i| !all.iter().any(|c| c.intake_id == Some(i.id)))
             .collect()
     } else {

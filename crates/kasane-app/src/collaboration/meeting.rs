@@ -14,6 +14,7 @@
 use chrono::TimeDelta;
 use kasane_domain::access::{Action, may_see_person_data};
 use kasane_domain::audit::AuditAction;
+use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::AgencyId;
 use kasane_domain::meeting::{
     AgendaError, MeetingDraft, MeetingKind, RoleDraft, SHORT_MAX_CHARS, check_agenda,
@@ -256,7 +257,7 @@ pub async fn add_case(app: &App, caller: &Caller, id: i64, case_id: Option<i64>)
         check_agenda(
             m.kind,
             facts.has_meeting_consent(app.today()),
-            case.status == "closed",
+            case.status == CaseStatus::Closed,
             current_item(&agenda, case.id).is_some(),
         )
         .map_err(|e| AppError::Validation(vec![e.to_string()]))?;
@@ -537,7 +538,7 @@ pub async fn agenda_candidates(
         .await?;
     Ok(cases
         .into_iter()
-        .filter(|c| c.status != "closed")
+        .filter(|c| c.status != CaseStatus::Closed)
         .filter(|c| {
             !agenda
                 .lines
@@ -569,7 +570,7 @@ pub async fn move_state(app: &App, caller: &Caller, case_id: i64) -> AppResult<M
     let (case, _, facts) = case_access_with_facts(app, caller, Action::Read, case_id).await?;
     let mut support_items = Vec::new();
     for a in app.store.agendas_of_case(case.id).await? {
-        if a.kind == MeetingKind::Support.code()
+        if a.kind == MeetingKind::Support
             && a.removed_at.is_none()
             && let Some(item) = current_item(&app.store.agenda(a.meeting_id).await?, case.id)
         {

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, TimeDelta};
 use kasane_domain::access::{Action, View, may_see_person_data};
 use kasane_domain::audit::AuditAction;
+use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::Role;
 use kasane_domain::meeting::MeetingKind;
 use kasane_domain::plan::{
@@ -61,7 +62,7 @@ impl PlanView {
 
     /// The caller may write on this version (new monitoring, evaluation).
     pub fn writable(&self) -> bool {
-        self.latest && self.grant.view() == View::Full && self.case.status != "closed"
+        self.latest && self.grant.view() == View::Full && self.case.status != CaseStatus::Closed
     }
 
     /// Whether the evaluation form may be offered on this version: the newest, with the
@@ -277,7 +278,7 @@ pub async fn approving_meetings(
     let coordinator = caller.coordinates();
     let mut out = Vec::new();
     for a in app.store.agendas_of_case(case_id).await? {
-        if a.kind != MeetingKind::Multilayer.code() || a.removed_at.is_some() {
+        if a.kind != MeetingKind::Multilayer || a.removed_at.is_some() {
             continue;
         }
         if let Some(m) = app.store.meeting_any(a.meeting_id).await?

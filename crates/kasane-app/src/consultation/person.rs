@@ -8,6 +8,7 @@ use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::Role;
 use kasane_domain::name::{Furigana, PersonName, kana_key, match_key};
 use kasane_domain::person::{FieldError, PersonFieldsInput, validate_person_fields};
+use kasane_domain::referral::ReferralStatus;
 use kasane_domain::wareki::parse_date;
 use kasane_store::household::Member;
 use kasane_store::municipality::District;
@@ -193,7 +194,7 @@ pub async fn read_person(app: &App, caller: &Caller, id: i64) -> AppResult<Perso
             .referrals_of(canonical)
             .await?
             .into_iter()
-            .filter(|r| r.to_agency_id == caller.agency.id && r.status == "sent")
+            .filter(|r| r.to_agency_id == caller.agency.id && r.status == ReferralStatus::Sent)
             .collect();
         Shown::Sheet { pending }
     } else {

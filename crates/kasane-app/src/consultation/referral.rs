@@ -4,7 +4,7 @@
 use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::referral::{
-    ReferralDraft, ReferralEvent, ReferralStatus, is_overdue, may_act, transition, validate_new,
+    ReferralDraft, ReferralEvent, is_overdue, may_act, transition, validate_new,
 };
 use kasane_store::household::Member;
 use kasane_store::municipality::Agency;
@@ -98,7 +98,6 @@ async fn referral_access(
 pub struct Sheet {
     pub referral: Referral,
     pub access: PersonAccess,
-    pub status: Option<ReferralStatus>,
     /// Not acknowledged within the municipality's days.
     pub overdue: bool,
     /// Issue codes and checklist codes of the intake the referral came from.
@@ -137,12 +136,10 @@ pub async fn load_sheet(app: &App, caller: &Caller, id: i64) -> AppResult<Sheet>
         None => Vec::new(),
     };
     let events = app.store.referral_events(r.id).await?;
-    let status: Option<ReferralStatus> = r.status.parse().ok();
-    let overdue = status.is_some_and(|s| is_overdue(s, r.sent_at, app.now(), ack_days(caller)));
+    let overdue = is_overdue(r.status, r.sent_at, app.now(), ack_days(caller));
     Ok(Sheet {
         referral: r,
         access,
-        status,
         overdue,
         issues,
         concerns,
@@ -168,7 +165,7 @@ pub async fn act(app: &App, caller: &Caller, id: i64, event: ReferralEvent) -> A
                 "受理してから完了を記録してください".into(),
             ));
         }
-        let from: ReferralStatus = r.status.parse().map_err(|_| AppError::Internal)?;
+        let from = r.status;
         let to = transition(from, &event).map_err(|e| AppError::BadRequest(e.to_string()))?;
         let (decline_reason, provided, helped, note) = match &event {
             ReferralEvent::Accept => ("", "", None, ""),
@@ -183,8 +180,8 @@ pub async fn act(app: &App, caller: &Caller, id: i64, event: ReferralEvent) -> A
         app.store
             .move_referral(&ReferralMove {
                 referral_id: r.id,
-                from_status: from.code(),
-                to_status: to.code(),
+                from_status: from,
+                to_status: to,
                 user_id: caller.user.id,
                 agency_id: caller.agency.id,
                 decline_reason: decline_reason.trim(),

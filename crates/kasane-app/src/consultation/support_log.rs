@@ -13,7 +13,7 @@ use crate::{App, AppError, AppResult, Caller};
 fn content(v: &ValidEntry) -> EntryContent {
     EntryContent {
         occurred_on: v.occurred_on,
-        kind: v.kind.code().to_string(),
+        kind: v.kind,
         body: v.body.clone(),
     }
 }
@@ -22,7 +22,7 @@ fn content(v: &ValidEntry) -> EntryContent {
 fn valid(e: &SupportLogEntry) -> AppResult<ValidEntry> {
     Ok(ValidEntry {
         occurred_on: e.occurred_on,
-        kind: e.kind.parse().map_err(|_| AppError::Internal)?,
+        kind: e.kind,
         body: e.body.clone(),
         person_id: e.person_id,
         household_id: e.household_id,

@@ -3,9 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use kasane_domain::access::{Action, View};
-use kasane_domain::intake::{Channel, Outcome};
-use kasane_domain::referral::ReferralStatus;
-use kasane_domain::support_log::EntryKind;
 use kasane_store::support_log::SupportLogEntry;
 
 use crate::consultation::household::HouseholdView;
@@ -31,12 +28,6 @@ pub struct Timeline(pub Vec<TimelineItem>);
 
 fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(9)
-}
-
-fn label<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> String {
-    code.parse::<T>()
-        .map(f)
-        .map_or_else(|_| code.to_string(), str::to_string)
 }
 
 /// The timeline of person `id` (its canonical record's group), read through the guard.
@@ -91,12 +82,7 @@ async fn person_items(app: &App, canonical_id: i64) -> AppResult<Vec<TimelineIte
             source: "intake",
             record_id: i.id,
             agency: i.receiving_agency_name.clone(),
-            text: format!(
-                "{}/{}:{}",
-                label::<Channel>(&i.channel, Channel::label),
-                label::<Outcome>(&i.outcome, Outcome::label),
-                i.summary
-            ),
+            text: format!("{}/{}:{}", i.channel.label(), i.outcome.label(), i.summary),
         });
     }
     for r in app.store.referrals_of(canonical_id).await? {
@@ -107,11 +93,7 @@ async fn person_items(app: &App, canonical_id: i64) -> AppResult<Vec<TimelineIte
             source: "referral",
             record_id: r.id,
             agency: format!("{} → {}", r.from_agency_name, r.to_agency_name),
-            text: format!(
-                "【{}】{}",
-                label::<ReferralStatus>(&r.status, ReferralStatus::label),
-                r.reason
-            ),
+            text: format!("【{}】{}", r.status.label(), r.reason),
         });
     }
     for e in app.store.support_logs_of_person(canonical_id).await? {
@@ -130,7 +112,7 @@ fn entry_item(e: &SupportLogEntry) -> TimelineItem {
         agency: e.agency_name.clone(),
         text: format!(
             "{}:{}{}",
-            label::<EntryKind>(&e.kind, EntryKind::label),
+            e.kind.label(),
             e.body,
             if e.version > 1 { "(修正あり)" } else { "" }
         ),

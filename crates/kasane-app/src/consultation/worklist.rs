@@ -55,10 +55,7 @@ pub async fn section(app: &App, caller: &Caller) -> AppResult<Section> {
         .referral_worklist(caller.municipality.id, caller.agency.id)
         .await?
     {
-        let status: ReferralStatus = match r.status.parse() {
-            Ok(s) => s,
-            Err(_) => continue,
-        };
+        let status = r.status;
         if r.to_agency_id == caller.agency.id {
             match status {
                 ReferralStatus::Sent => {

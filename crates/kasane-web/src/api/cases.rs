@@ -26,7 +26,7 @@ use crate::api::{Body, Created, created};
 use crate::http::auth::Api;
 use crate::http::error::{ApiError, Problem};
 use crate::http::work::Work;
-use crate::ui::collaboration::{closure_label, event_label, kind_label, status_label};
+use crate::ui::collaboration::{closure_label, event_label, kind_label};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -82,7 +82,7 @@ impl From<&Case> for CaseSummary {
             person_id: c.person_id,
             household_id: c.household_id,
             subject_name: c.subject_name.clone(),
-            status: coded(&c.status, status_label(&c.status)),
+            status: coded(c.status.code(), c.status.label().to_string()),
             lead_agency_id: c.lead_agency_id,
             lead_agency_name: c.lead_agency_name.clone(),
             opened_at: c.opened_at,
@@ -169,7 +169,7 @@ impl From<CaseDetail> for CaseInfo {
             person_id: c.person_id,
             household_id: c.household_id,
             subject_name: c.subject_name,
-            status: coded(&c.status, status_label(&c.status)),
+            status: coded(c.status.code(), c.status.label().to_string()),
             suspended_from: c.suspended_from,
             kinds: d.kinds.iter().map(|k| coded(k, kind_label(k))).collect(),
             lead_agency_id: c.lead_agency_id,
@@ -372,7 +372,7 @@ pub async fn event(
     let c = move_case(&state, &ctx, id, &e, &req.note).await?;
     Ok(Json(CaseStatusInfo {
         id: c.id,
-        status: coded(&c.status, status_label(&c.status)),
+        status: coded(c.status.code(), c.status.label().to_string()),
         suspended_from: c.suspended_from,
         closure_reason: c.closure_reason,
         updated_at: c.updated_at,

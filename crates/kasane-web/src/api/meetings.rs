@@ -67,11 +67,8 @@ pub struct MeetingSummary {
 fn summary(ctx: &Ctx, m: &Meeting) -> MeetingSummary {
     MeetingSummary {
         id: m.id,
-        kind: m.kind.clone(),
-        name: m
-            .kind
-            .parse::<MeetingKind>()
-            .map_or_else(|_| m.kind.clone(), |k| kind_name(ctx, k).to_string()),
+        kind: m.kind.code().to_string(),
+        name: kind_name(ctx, m.kind).to_string(),
         held_on: m.held_on,
         host_agency_id: m.host_agency_id,
         host_agency_name: m.host_agency_name.clone(),

@@ -156,7 +156,7 @@ impl From<Referral> for ReferralInfo {
             from_agency_name: r.from_agency_name,
             to_agency_id: r.to_agency_id,
             to_agency_name: r.to_agency_name,
-            status: r.status,
+            status: r.status.code().to_string(),
             sent_at: r.sent_at,
             updated_at: r.updated_at,
         }
@@ -209,7 +209,6 @@ pub async fn sheet(
     let Sheet {
         referral: r,
         access,
-        status,
         overdue,
         issues,
         concerns,
@@ -222,8 +221,8 @@ pub async fn sheet(
     let p = access.person;
     Ok(Json(ReferralSheet {
         id: r.id,
-        status_label: status.map_or_else(|| r.status.clone(), |s| s.label().to_string()),
-        status: r.status,
+        status_label: r.status.label().to_string(),
+        status: r.status.code().to_string(),
         overdue,
         view: access.grant.view().code().to_string(),
         basis: access.grant.basis().code().to_string(),
@@ -275,7 +274,7 @@ pub async fn sheet(
         events: events
             .into_iter()
             .map(|e| ReferralEventInfo {
-                status: e.status,
+                status: e.status.code().to_string(),
                 agency_name: e.agency_name,
                 user_name: e.user_name,
                 note: e.note,

@@ -97,7 +97,7 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<EntryDetail, Api
         basis: grant.basis().code().to_string(),
         version: e.version,
         occurred_on: e.occurred_on,
-        kind: e.kind,
+        kind: e.kind.code().to_string(),
         body: e.body,
         edited_by_name: e.edited_by_name,
         edited_at: e.edited_at,
@@ -107,7 +107,7 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<EntryDetail, Api
             .map(|v| VersionInfo {
                 version: v.version,
                 occurred_on: v.occurred_on,
-                kind: v.kind,
+                kind: v.kind.code().to_string(),
                 body: v.body,
                 edited_by_user_id: v.edited_by_user_id,
                 edited_by_name: v.edited_by_name,

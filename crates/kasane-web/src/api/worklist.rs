@@ -46,7 +46,7 @@ impl WorklistReferral {
             person_name: r.person_name.clone(),
             from_agency_name: r.from_agency_name.clone(),
             to_agency_name: r.to_agency_name.clone(),
-            status: r.status.clone(),
+            status: r.status.code().to_string(),
             sent_at: r.sent_at,
             overdue,
             attention,
@@ -138,7 +138,7 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
             .returned
             .iter()
             .map(|(r, why)| {
-                let overdue = r.status == ReferralStatus::Sent.code();
+                let overdue = r.status == ReferralStatus::Sent;
                 let attention = Coded {
                     code: why.code().to_string(),
                     label: why.label().to_string(),

@@ -24,7 +24,6 @@ use kasane_domain::assessment::{AssessmentDraft, Risk, SECTIONS};
 use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, ClosureReason};
 use kasane_domain::identity::AgencyId;
 use kasane_domain::intake::Outcome;
-use kasane_domain::meeting::MeetingKind;
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::wareki::format_wareki;
 use kasane_store::case::{Case, CaseAgency, CaseEventRow};
@@ -167,7 +166,7 @@ pub async fn case_list_page(
                         @for c in &rows {
                             tr {
                                 td { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (subject_link(c)) }
-                                td { (status_label(&c.status)) }
+                                td { (c.status.label()) }
                                 td { (c.lead_agency_name) }
                                 td { (jst(c.opened_at)) }
                                 td { (jst(c.updated_at)) }
@@ -363,9 +362,8 @@ async fn render_case(
         agendas,
         offer_move,
     } = case_overview(state, ctx, id).await?;
-    let status: Option<CaseStatus> = case.status.parse().ok();
     let writable = grant.view() == View::Full;
-    let open = status.is_some_and(CaseStatus::is_open);
+    let open = case.status.is_open();
     let active: Vec<&CaseAgency> = involved.iter().filter(|a| a.left_at.is_none()).collect();
     let cfg = state.config(&ctx.municipality)?;
     let body = html! {
@@ -388,7 +386,7 @@ async fn render_case(
             dl.facts {
                 dt { "対象" } dd { (subject_link(&case)) }
                 dt { "状態" } dd {
-                    strong { (status_label(&case.status)) }
+                    strong { (case.status.label()) }
                     @if let Some(f) = &case.suspended_from { "(中断前: " (status_label(f)) ")" }
                 }
                 dt { "支援の種類" } dd { @for k in &kinds { span.badge { (kind_label(k)) } " " } }
@@ -450,10 +448,7 @@ async fn render_case(
                         li {
                             a href={ "/meetings/" (a.meeting_id) } {
                                 (format_wareki(a.held_on)) " "
-                                @match a.kind.parse::<MeetingKind>() {
-                                    Ok(k) => (consents::meeting_name(&cfg, k)),
-                                    Err(_) => (a.kind),
-                                }
+                                (consents::meeting_name(&cfg, a.kind))
                             }
                             @if let Some(at) = a.removed_at { "(" (jst(at)) "に議題から外れました)" }
                         }
@@ -477,13 +472,11 @@ async fn render_case(
                 form method="post" action={ "/cases/" (case.id) "/events" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     label.block { "理由・経緯(中断・再開では必須)" textarea name="note" rows="2" { (retry.note("events")) } }
-                    @if let Some(s) = status {
-                        @for e in case::events_from(s) {
-                            button type="submit" name="event" value=(event_value(&e)) { (event_button(&e)) } " "
-                        }
+                    @for e in case::events_from(case.status) {
+                        button type="submit" name="event" value=(event_value(&e)) { (event_button(&e)) } " "
                     }
                 }
-                @if status.is_some_and(|s| s != CaseStatus::Closed) {
+                @if case.status != CaseStatus::Closed {
                     h3 { "終結する" }
                     form method="post" action={ "/cases/" (case.id) "/events" } {
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
@@ -898,7 +891,7 @@ async fn assessment_print(
                         }
                     }
                 }
-                dt { "ケース" } dd { "#" (case.id) "(" (status_label(&case.status)) "・主担当: " (case.lead_agency_name) ")" }
+                dt { "ケース" } dd { "#" (case.id) "(" (case.status.label()) "・主担当: " (case.lead_agency_name) ")" }
                 dt { "版" } dd { "第" (chosen.row.version) "版" }
                 dt { "記録者" } dd { (chosen.row.author_name) "(" (chosen.row.author_agency_name) ")" }
                 dt { "記録日" } dd { (jst(chosen.row.created_at)) }
@@ -925,7 +918,7 @@ fn case_lines(cases: &[Case]) -> Markup {
         @if cases.is_empty() { (empty("閲覧できるケースはありません。")) }
         @else {
             ul { @for c in cases {
-                li { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (status_label(&c.status)) "(主担当: " (c.lead_agency_name) "・" (jst(c.opened_at)) "〜)" }
+                li { a href={ "/cases/" (c.id) } { "ケース #" (c.id) } " " (c.status.label()) "(主担当: " (c.lead_agency_name) "・" (jst(c.opened_at)) "〜)" }
             } }
         }
     }
@@ -991,7 +984,7 @@ pub async fn intake_case_link(
     intake: &kasane_store::intake::Intake,
     access: &kasane_app::guard::PersonAccess,
 ) -> Result<Markup, AppError> {
-    if intake.outcome != Outcome::Escalated.code() {
+    if intake.outcome != Outcome::Escalated {
         return Ok(html! {});
     }
     let case = intake_case(state, intake, access).await?;

@@ -361,8 +361,8 @@ async fn intake_page(
                 @if let Some(h) = intake.household_id { dt { "世帯" } dd { a href={ "/households/" (h) } { "世帯 #" (h) } } }
                 dt { "受付日時" } dd { (jst(intake.received_at)) }
                 dt { "受付機関" } dd { (intake.receiving_agency_name) }
-                dt { "相談経路" } dd { (label(&intake.channel, &|c| c.parse::<Channel>().ok().map(Channel::label))) }
-                dt { "相談者" } dd { (label(&intake.consulter_kind, &|c| c.parse::<ConsulterKind>().ok().map(ConsulterKind::label))) " " (intake.consulter_name) " " (intake.consulter_relation) }
+                dt { "相談経路" } dd { (intake.channel.label()) }
+                dt { "相談者" } dd { (intake.consulter_kind.label()) " " (intake.consulter_name) " " (intake.consulter_relation) }
                 dt { "課題" } dd { @for i in &issues { span.badge { (issue_names.get(i.as_str()).copied().unwrap_or(i)) } " " } }
                 dt { "相談内容" } dd {
                     @for c in &concerns {
@@ -372,8 +372,8 @@ async fn intake_page(
                 dt { "本人同意" } dd { @if intake.consent_to_share { "同意あり" } @else { "同意なし" } }
                 dt { "概要" } dd.pre { (intake.summary) }
                 @if !intake.immediate_action.is_empty() { dt { "緊急対応" } dd.pre { (intake.immediate_action) } }
-                dt { "緊急度" } dd { (label(&intake.urgency, &|c| c.parse::<Urgency>().ok().map(Urgency::label))) }
-                dt { "対応結果" } dd { (label(&intake.outcome, &|c| c.parse::<Outcome>().ok().map(Outcome::label))) " " (case_link) }
+                dt { "緊急度" } dd { (intake.urgency.label()) }
+                dt { "対応結果" } dd { (intake.outcome.label()) " " (case_link) }
             }
         }
     };

@@ -125,7 +125,7 @@ async fn list_page(
                     @for m in &meetings {
                         tr {
                             td { a href={ "/meetings/" (m.id) } { (format_wareki(m.held_on)) } }
-                            td { (m.kind.parse::<MeetingKind>().map_or(m.kind.as_str(), |k| kind_name(&ctx, k))) }
+                            td { (kind_name(&ctx, m.kind)) }
                             td { (m.host_agency_name) }
                             td { (m.place) }
                             td { (wareki_opt(m.next_review_on)) }

@@ -86,7 +86,6 @@ async fn sheet(
     let Sheet {
         referral: r,
         access,
-        status,
         overdue,
         issues,
         concerns,
@@ -108,7 +107,7 @@ async fn sheet(
         section.card.sheet {
             h2 { "つなぐシート" }
             dl.facts {
-                dt { "状態" } dd { strong { (status.map_or(r.status.as_str(), |s| s.label())) } @if overdue { " " span.badge.warn { "受理期限切れ" } } }
+                dt { "状態" } dd { strong { (r.status.label()) } @if overdue { " " span.badge.warn { "受理期限切れ" } } }
                 dt { "氏名" } dd { (person.name) " " (person.furigana.as_deref().unwrap_or("")) }
                 dt { "生年月日" } dd { (birth_label(person, ctx.today)) }
                 dt { "連絡先" } dd { (person.phone.as_deref().unwrap_or("")) " " (person.address) }
@@ -136,9 +135,9 @@ async fn sheet(
         }
         section.card {
             h2 { "経過" }
-            ol { @for e in &events { li { (jst(e.occurred_at)) " " (e.status.parse::<ReferralStatus>().map_or(e.status.as_str(), |s| s.label())) " — " (e.agency_name) " " (e.user_name) @if !e.note.is_empty() { ":" (e.note) } } } }
+            ol { @for e in &events { li { (jst(e.occurred_at)) " " (e.status.label()) " — " (e.agency_name) " " (e.user_name) @if !e.note.is_empty() { ":" (e.note) } } } }
         }
-        @if receiver && status == Some(ReferralStatus::Sent) {
+        @if receiver && r.status == ReferralStatus::Sent {
             section.card.noprint {
                 h2 { "このつなぎに応答する" }
                 form.inline method="post" action={ "/referrals/" (r.id) "/accept" } {
@@ -152,7 +151,7 @@ async fn sheet(
                 }
             }
         }
-        @if receiver && status == Some(ReferralStatus::Accepted) {
+        @if receiver && r.status == ReferralStatus::Accepted {
             section.card.noprint {
                 h2 { "支援の結果を記録して完了する" }
                 form method="post" action={ "/referrals/" (r.id) "/complete" } {
@@ -165,7 +164,7 @@ async fn sheet(
                 }
             }
         }
-        @if ctx.agency.id == r.from_agency_id && status == Some(ReferralStatus::Declined) && !r.sender_acknowledged {
+        @if ctx.agency.id == r.from_agency_id && r.status == ReferralStatus::Declined && !r.sender_acknowledged {
             section.card.noprint {
                 p.error { "このつなぎは辞退されました。本人を取りこぼさないよう、別の機関へつなぎ直すか対応を決めてください。" }
                 form.inline method="post" action={ "/referrals/" (r.id) "/acknowledge" } {

@@ -115,7 +115,7 @@ async fn entry_page(
             dl.facts {
                 dt { "機関" } dd { (e.agency_name) }
                 dt { "日付" } dd { (format_wareki(e.occurred_on)) }
-                dt { "種別" } dd { (e.kind.parse::<EntryKind>().map_or(e.kind.as_str(), |k| k.label())) }
+                dt { "種別" } dd { (e.kind.label()) }
                 dt { "内容" } dd.pre { (e.body) }
                 dt { "版" } dd { "第" (e.version) "版(" (e.edited_by_name) "、" (jst(e.edited_at)) ")" }
                 @if let Some(p) = e.person_id { dt { "本人" } dd { a href={ "/persons/" (p) } { "本人のページ" } } }
@@ -128,7 +128,7 @@ async fn entry_page(
                 form method="post" action={ "/support-logs/" (e.id) } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     input type="hidden" name="version" value=(e.version);
-                    (fields(&format_wareki(e.occurred_on), &e.kind, &e.body))
+                    (fields(&format_wareki(e.occurred_on), e.kind.code(), &e.body))
                     button type="submit" { "修正を保存" }
                 }
             }
@@ -142,7 +142,7 @@ async fn entry_page(
                         tr {
                             td { (v.version) }
                             td { (format_wareki(v.occurred_on)) }
-                            td { (v.kind.parse::<EntryKind>().map_or(v.kind.as_str(), |k| k.label())) }
+                            td { (v.kind.label()) }
                             td.pre { (v.body) }
                             td { (v.edited_by_name) }
                             td { (jst(v.edited_at)) }

@@ -293,7 +293,7 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
             dt { "承認" } dd {
                 @match (&v.approved_by, p.approved_at) {
                     (Some(m), Some(at)) => {
-                        (m.kind.parse::<MeetingKind>().map_or(m.kind.as_str(), |k| kind_name(ctx, k)))
+                        (kind_name(ctx, m.kind))
                         "(" (format_wareki(m.held_on)) ")で承認 " (jst(at))
                     },
                     _ => "未承認",

@@ -77,7 +77,7 @@ impl Records<'_> {
             .case_any(case_id)
             .await?
             .ok_or_else(|| anyhow!("デモのケース {case_id} がありません"))?;
-        let from: CaseStatus = c.status.parse()?;
+        let from = c.status;
         let suspended_from = c.suspended_from.as_deref().and_then(|s| s.parse().ok());
         let to = case::apply(from, &event, suspended_from, note)?;
         let closure = match &event {
@@ -111,7 +111,7 @@ impl Records<'_> {
         until: CaseStatus,
     ) -> Result<()> {
         let current = self.store.case_any(case_id).await?.map(|c| c.status);
-        let mut status: CaseStatus = current.as_deref().unwrap_or("intake").parse()?;
+        let mut status = current.unwrap_or(CaseStatus::Intake);
         while status != until {
             let next = status
                 .next()

@@ -976,7 +976,7 @@ async fn referral_is_accepted_and_completed(app: TestApp) {
         assert!(sheet.contains(shown), "sheet lacks {shown}: {sheet}");
     }
     let events = app.store.referral_events(referral).await.unwrap();
-    let states: Vec<&str> = events.iter().map(|e| e.status.as_str()).collect();
+    let states: Vec<&str> = events.iter().map(|e| e.status.code()).collect();
     assert_eq!(states, ["sent", "accepted", "completed"]);
     let (_, home) = app.get_text(&kikan, "/").await;
     assert!(!home.contains(&format!("/referrals/{referral}")), "{home}");
@@ -1196,7 +1196,7 @@ async fn support_log_edits_keep_every_version(app: TestApp) {
     assert_eq!(versions.len(), 2);
     let first = versions.iter().find(|v| v.version == 1).unwrap();
     assert_eq!(first.body, "自宅を訪問。室内は片付いている");
-    assert_eq!(first.kind, "visit");
+    assert_eq!(first.kind.code(), "visit");
     let (_, page) = app.get_text(&houkatsu, &format!("/persons/{person}")).await;
     assert!(page.contains("(修正あり)"), "{page}");
 

@@ -143,7 +143,7 @@ async fn demo_cases_cover_every_status_and_both_meetings(app: TestApp) {
         };
         let (cases, total) = app.store.list_cases(viewer, None, 100, 0).await.unwrap();
         assert!(total >= 3, "{code}: {total} cases");
-        statuses.extend(cases.iter().map(|c| c.status.clone()));
+        statuses.extend(cases.iter().map(|c| c.status.code().to_string()));
         let (meetings, _) = app
             .store
             .list_meetings(m.id, coordinating, true, None, (100, 0))
@@ -152,7 +152,7 @@ async fn demo_cases_cover_every_status_and_both_meetings(app: TestApp) {
         for kind in ["support_meeting", "multilayer_meeting"] {
             let meeting = meetings
                 .iter()
-                .find(|mt| mt.kind == kind)
+                .find(|mt| mt.kind.code() == kind)
                 .unwrap_or_else(|| panic!("{code}: no {kind}"));
             let agenda = app.store.agenda(meeting.id).await.unwrap();
             assert!(
@@ -182,7 +182,7 @@ async fn demo_support_meeting_host_reads_its_agenda(app: TestApp) {
         .unwrap();
     let network = meetings
         .iter()
-        .find(|mt| mt.kind == "support_meeting" && mt.host_agency_id == host)
+        .find(|mt| mt.kind.code() == "support_meeting" && mt.host_agency_id == host)
         .unwrap();
     let client = app.login("daisen.fukushi").await;
     let (status, page) = app
