@@ -20,4 +20,5 @@ mod demo_data;
 mod denials;
 mod foundation;
 mod import;
+mod layering;
 mod unit_of_work;
