@@ -44,10 +44,9 @@ pub use error::{AppError, AppResult};
 /// The application: what every use case runs against. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct App {
-    /// The store, bound to this unit of work's transaction inside [`App::unit`]. Still
-    /// public while service functions remain in the web layer; it becomes private to this
-    /// crate once they have all moved here (then the compiler enforces the layering).
-    pub store: Store,
+    /// The store, bound to this unit of work's transaction inside [`App::unit`]. Private:
+    /// the adapters reach data only through the use cases.
+    pub(crate) store: Store,
     clock: Arc<dyn Clock>,
     configs: Arc<Mutex<HashMap<MunicipalityId, Parsed>>>,
     /// Whether this handle began its unit of work (and so ends it): a use case called from
@@ -76,6 +75,11 @@ impl App {
     /// On the real time.
     pub fn with_system_clock(store: Store) -> App {
         App::new(store, Arc::new(SystemClock))
+    }
+
+    /// A cheap round trip to the database, for the health check.
+    pub async fn ping(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

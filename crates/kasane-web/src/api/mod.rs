@@ -37,7 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(worklist::routes())
-        .fallback(|| async { ApiError(AppError::NotFound) })
+        .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }
 
 /// A JSON request body. A body that does not parse is answered as problem+json like every
@@ -56,9 +56,9 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Body(value)),
             Err(JsonRejection::JsonDataError(e)) => {
-                Err(ApiError(AppError::Validation(vec![e.body_text()])))
+                Err(ApiError(AppError::Validation(vec![e.body_text()]).into()))
             }
-            Err(e) => Err(ApiError(AppError::BadRequest(e.body_text()))),
+            Err(e) => Err(ApiError(AppError::BadRequest(e.body_text()).into())),
         }
     }
 }

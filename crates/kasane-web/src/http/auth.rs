@@ -9,7 +9,7 @@ use kasane_app::Caller;
 use kasane_app::admin::session::{self, Credential, SessionLimits};
 
 use crate::AppState;
-use crate::http::error::{ApiError, AppError, PageError};
+use crate::http::error::{ApiError, AppError, PageError, WebError};
 
 pub const SESSION_COOKIE: &str = "kasane_session";
 
@@ -35,10 +35,10 @@ impl std::ops::Deref for Ctx {
 impl Ctx {
     /// Checks the CSRF token a form sent. Pages only change state through forms that
     /// carry it.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
         match &self.csrf {
             Some(expected) if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => Ok(()),
-            Some(_) => Err(AppError::Csrf),
+            Some(_) => Err(WebError::Csrf),
             None => Ok(()),
         }
     }

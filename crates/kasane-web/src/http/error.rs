@@ -1,134 +1,90 @@
-//! One error enum, a status per variant; answered as a Japanese page or as
-//! `application/problem+json`, depending on where it was raised.
+//! What a request fails with: the application's error (`kasane_app::AppError`), or a
+//! forged or expired form — the one failure only the web knows. A status per kind; answered
+//! as a Japanese page or as `application/problem+json`, depending on where it was raised.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+pub use kasane_app::AppError;
 use kasane_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// Also the answer for another municipality's object: no existence leak.
-    #[error("お探しのページまたは記録は見つかりません")]
-    NotFound,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("ログインが必要です")]
-    Unauthorized,
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("入力内容を確認してください")]
-    Validation(Vec<String>),
-    #[error("{0}")]
-    Conflict(String),
+pub enum WebError {
+    #[error(transparent)]
+    App(#[from] AppError),
     #[error(
         "フォームの有効期限が切れたか、不正な送信です。ページを開き直してもう一度お試しください"
     )]
     Csrf,
-    #[error("ログインの失敗が続いたため、しばらくログインできません。時間をおいてお試しください")]
-    TooManyRequests,
-    /// Details are logged, never shown.
-    #[error("システムエラーが発生しました。時間をおいてもう一度お試しください")]
-    Internal,
 }
 
-impl AppError {
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        WebError::App(e.into())
+    }
+}
+
+impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::App(e) => match e {
+                AppError::NotFound => StatusCode::NOT_FOUND,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+                AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
     /// The problem type slug for problem+json.
     fn slug(&self) -> &'static str {
         match self {
-            AppError::NotFound => "not-found",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::Unauthorized => "unauthorized",
-            AppError::BadRequest(_) => "bad-request",
-            AppError::Validation(_) => "validation",
-            AppError::Conflict(_) => "conflict",
-            AppError::Csrf => "csrf",
-            AppError::TooManyRequests => "too-many-requests",
-            AppError::Internal => "internal",
+            WebError::Csrf => "csrf",
+            WebError::App(e) => match e {
+                AppError::NotFound => "not-found",
+                AppError::Forbidden(_) => "forbidden",
+                AppError::Unauthorized => "unauthorized",
+                AppError::BadRequest(_) => "bad-request",
+                AppError::Validation(_) => "validation",
+                AppError::Conflict(_) => "conflict",
+                AppError::TooManyRequests => "too-many-requests",
+                AppError::Internal => "internal",
+            },
         }
     }
 
     pub fn details(&self) -> &[String] {
         match self {
-            AppError::Validation(v) => v,
+            WebError::App(AppError::Validation(v)) => v,
             _ => &[],
         }
     }
-}
 
-impl From<kasane_app::AppError> for AppError {
-    fn from(e: kasane_app::AppError) -> Self {
-        use kasane_app::AppError as A;
-        match e {
-            A::NotFound => AppError::NotFound,
-            A::Forbidden(m) => AppError::Forbidden(m),
-            A::Unauthorized => AppError::Unauthorized,
-            A::BadRequest(m) => AppError::BadRequest(m),
-            A::Validation(v) => AppError::Validation(v),
-            A::Conflict(m) => AppError::Conflict(m),
-            A::TooManyRequests => AppError::TooManyRequests,
-            A::Internal => AppError::Internal,
-        }
-    }
-}
-
-impl AppError {
-    /// Whether the request's unit of work keeps what it recorded (see
-    /// `kasane_app::AppError::keeps_work`): refusals and login failures do; the rest undo.
-    fn keeps_work(&self) -> bool {
-        matches!(
-            self,
-            AppError::NotFound
-                | AppError::Forbidden(_)
-                | AppError::Unauthorized
-                | AppError::TooManyRequests
-        )
-    }
-
-    /// `response`, marked for the unit of work to undo when this error does not keep it.
+    /// `response`, marked for the request's unit of work to undo unless the error keeps
+    /// what was recorded (`AppError::keeps_work`: refusals and login failures).
     fn mark(&self, mut response: Response) -> Response {
-        if !self.keeps_work() {
+        let keeps = match self {
+            WebError::App(e) => e.keeps_work(),
+            WebError::Csrf => false,
+        };
+        if !keeps {
             response.extensions_mut().insert(crate::http::work::Failed);
         }
         response
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            e @ StoreError::Conflict(_) => AppError::Conflict(e.to_string()),
-            StoreError::Invalid(m) => AppError::BadRequest(m),
-            other => {
-                // The store's errors carry no personal data (values are bound, not formatted).
-                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store error");
-                AppError::Internal
-            }
-        }
-    }
-}
-
 /// An error raised while rendering a page: answered as a Japanese HTML page.
 #[derive(Debug)]
-pub struct PageError(pub AppError);
+pub struct PageError(pub WebError);
 
-impl<E: Into<AppError>> From<E> for PageError {
+impl<E: Into<WebError>> From<E> for PageError {
     fn from(e: E) -> Self {
         PageError(e.into())
     }
@@ -136,7 +92,7 @@ impl<E: Into<AppError>> From<E> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if matches!(self.0, AppError::Unauthorized) {
+        if matches!(self.0, WebError::App(AppError::Unauthorized)) {
             return Redirect::to("/login").into_response();
         }
         let markup = crate::ui::layout::error_page(&self.0);
@@ -146,9 +102,9 @@ impl IntoResponse for PageError {
 
 /// An error raised by the JSON API: answered as RFC 9457 problem+json.
 #[derive(Debug)]
-pub struct ApiError(pub AppError);
+pub struct ApiError(pub WebError);
 
-impl<E: Into<AppError>> From<E> for ApiError {
+impl<E: Into<WebError>> From<E> for ApiError {
     fn from(e: E) -> Self {
         ApiError(e.into())
     }

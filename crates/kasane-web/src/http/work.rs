@@ -1,9 +1,10 @@
 //! The request's unit of work. Every page and API request (but `/healthz` and the assets)
-//! runs in one transaction of the application ([`kasane_app::App::begin`]): what the
-//! handler writes and audits is committed together when it succeeds or is refused, and
-//! undone when it fails — so a write never lands without its audit entry, and a failure
-//! half-way leaves nothing. While the service functions still live in this crate, the
-//! request is the use case; a use case of `kasane-app` called inside it joins this unit.
+//! runs in one transaction of the application ([`kasane_app::App::begin`]): what its use
+//! cases write and audit is committed together when the request succeeds or is refused,
+//! and undone when it fails — so a write never lands without its audit entry, a failure
+//! half-way leaves nothing, and a read is on record before its data leaves. Each use case
+//! is a unit of its own (`App::unit`); inside a request it joins this one, so a page that
+//! shows what several use cases answer (a person with their cases) commits once.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -11,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::http::error::{AppError, PageError};
+use crate::http::error::PageError;
 
 /// Marks a response whose request failed (validation, conflict, bad request, internal
 /// error): its unit of work is undone. Refusals and successes are committed.
@@ -32,7 +33,7 @@ pub async fn unit_of_work(State(state): State<AppState>, mut req: Request, next:
     match app.end(keep).await {
         Ok(()) => response,
         // Not durable, so not done: the caller must not read success.
-        Err(e) => PageError(AppError::from(e)).into_response(),
+        Err(e) => PageError(e.into()).into_response(),
     }
 }
 

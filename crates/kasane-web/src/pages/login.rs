@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::http::auth::{Page, SESSION_COOKIE, constant_time_eq, session_cookie};
-use crate::http::error::{AppError, PageError};
+use crate::http::error::{PageError, WebError};
 use crate::http::work::Work;
 use crate::ui::layout::bare;
 
@@ -72,7 +72,7 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|e| constant_time_eq(e.as_bytes(), form.csrf.as_bytes())) {
-        return Err(AppError::Csrf.into());
+        return Err(WebError::Csrf.into());
     }
     let request_id = headers
         .get("x-request-id")

@@ -103,12 +103,12 @@ async fn js() -> impl IntoResponse {
 
 /// Liveness and database reachability, for load balancers and monitoring.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
     }
 }
 
 async fn not_found() -> PageError {
-    PageError(AppError::NotFound)
+    PageError(AppError::NotFound.into())
 }

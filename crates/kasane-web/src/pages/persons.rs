@@ -54,10 +54,7 @@ async fn search_page(
     let (results, problems) = if q.is_empty() {
         (None, Vec::new())
     } else {
-        match search(&state, &ctx, q.criteria())
-            .await
-            .map_err(AppError::from)
-        {
+        match search(&state, &ctx, q.criteria()).await {
             Ok(found) => (found, Vec::new()),
             Err(AppError::Validation(p)) => (None, p),
             Err(e) => return Err(e.into()),

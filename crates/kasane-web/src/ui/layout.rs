@@ -3,7 +3,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::http::auth::Ctx;
-use crate::http::error::AppError;
+use crate::http::error::{AppError, WebError};
 
 /// The pillars of 重層的支援体制整備事業, in the order a worker thinks of them.
 pub const NAV: [(&str, &str); 6] = [
@@ -85,12 +85,14 @@ pub fn bare(title: &str, body: Markup) -> Markup {
 }
 
 /// The Japanese error page. Never shows internal details.
-pub fn error_page(err: &AppError) -> Markup {
+pub fn error_page(err: &WebError) -> Markup {
     let title = match err {
-        AppError::NotFound => "見つかりません",
-        AppError::Forbidden(_) | AppError::Csrf => "この操作はできません",
-        AppError::Validation(_) | AppError::BadRequest(_) => "入力内容に誤りがあります",
-        AppError::TooManyRequests => "しばらくお待ちください",
+        WebError::App(AppError::NotFound) => "見つかりません",
+        WebError::App(AppError::Forbidden(_)) | WebError::Csrf => "この操作はできません",
+        WebError::App(AppError::Validation(_) | AppError::BadRequest(_)) => {
+            "入力内容に誤りがあります"
+        }
+        WebError::App(AppError::TooManyRequests) => "しばらくお待ちください",
         _ => "エラーが発生しました",
     };
     bare(
