@@ -35,6 +35,7 @@ pub mod guard;
 pub mod outreach;
 pub mod participation;
 pub mod reporting;
+pub mod timeline;
 pub mod worklist;
 
 pub use caller::Caller;

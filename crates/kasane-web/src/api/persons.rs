@@ -12,7 +12,7 @@ use kasane_app::consultation::person::{
     PAGE_SIZE, PersonRead, Shown, link_records, read_person, search as search_persons,
     split_records,
 };
-use kasane_app::consultation::timeline::person_timeline;
+use kasane_app::timeline::person_timeline;
 use kasane_store::person::Person;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};

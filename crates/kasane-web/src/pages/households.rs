@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use kasane_app::consultation::household::{
     HouseholdView, MemberInput, create_household, load_household,
 };
-use kasane_app::consultation::timeline;
+use kasane_app::timeline;
 use kasane_domain::access::View;
 use kasane_domain::household::Relationship;
 use kasane_domain::wareki::format_wareki;

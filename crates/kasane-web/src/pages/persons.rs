@@ -11,7 +11,7 @@ use kasane_app::consultation::person::{
     split_records,
 };
 use kasane_app::consultation::referral::referral_targets;
-use kasane_app::consultation::timeline;
+use kasane_app::timeline;
 use kasane_domain::access::View;
 use kasane_domain::identity::Role;
 use kasane_domain::wareki::format_wareki;

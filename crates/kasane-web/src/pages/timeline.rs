@@ -1,7 +1,7 @@
 //! The timeline as a table: one per person and per household (`kasane_app`'s
 //! `consultation::timeline`), newest first.
 
-use kasane_app::consultation::timeline::{Timeline, TimelineItem};
+use kasane_app::timeline::{Timeline, TimelineItem};
 use kasane_domain::wareki::format_wareki;
 use maud::{Markup, html};
 
