@@ -150,6 +150,28 @@ pub async fn record(
     audit(app, caller, action, object, grant.basis.code(), reason).await
 }
 
+/// [`record`] on record `id` of type `kind` (most records are known by a number).
+pub async fn record_on(
+    app: &App,
+    caller: &Caller,
+    grant: &Grant,
+    action: AuditAction,
+    kind: &str,
+    id: i64,
+    reason: &str,
+) -> AppResult<()> {
+    let oid = id.to_string();
+    record(
+        app,
+        caller,
+        grant,
+        action,
+        Object { kind, id: &oid },
+        reason,
+    )
+    .await
+}
+
 /// Records a read of a list whose rows the rule's SQL twin chose (a person search, the case
 /// list): no single record's basis, so none is named.
 pub async fn record_list(app: &App, caller: &Caller, kind: &str) -> AppResult<()> {

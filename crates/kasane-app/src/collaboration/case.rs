@@ -21,8 +21,8 @@ use serde::Deserialize;
 
 use crate::error::{already, invalid};
 use crate::guard::{
-    Grant, Object, PersonAccess, case_access_with_facts, case_to_manage, household_access,
-    listed_case, may_manage, person_access, record, record_list, viewer,
+    Grant, PersonAccess, case_access_with_facts, case_to_manage, household_access, listed_case,
+    may_manage, person_access, record_list, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -285,12 +285,16 @@ pub async fn open_case_for(
                 )
                 .await?;
         }
-        let oid = id.to_string();
-        let object = Object {
-            kind: "case",
-            id: &oid,
-        };
-        record(app, caller, &subject.grant, AuditAction::Create, object, "").await?;
+        record_on(
+            app,
+            caller,
+            &subject.grant,
+            AuditAction::Create,
+            "case",
+            id,
+            "",
+        )
+        .await?;
         Ok(id)
     })
     .await
@@ -390,20 +394,28 @@ pub async fn move_case(
                 "ケースの状態が先に変更されました。画面を読み込み直してください",
             ))?;
         if matches!(event, CaseEvent::Reopen) {
-            let oid = case.id.to_string();
-            let object = Object {
-                kind: "case_reopen",
-                id: &oid,
-            };
-            record(app, caller, &grant, AuditAction::Update, object, "").await?;
+            record_on(
+                app,
+                caller,
+                &grant,
+                AuditAction::Update,
+                "case_reopen",
+                case.id,
+                "",
+            )
+            .await?;
         }
         if let Some(code) = closure_reason {
-            let oid = case.id.to_string();
-            let object = Object {
-                kind: "case_closure",
-                id: &oid,
-            };
-            record(app, caller, &grant, AuditAction::Update, object, code).await?;
+            record_on(
+                app,
+                caller,
+                &grant,
+                AuditAction::Update,
+                "case_closure",
+                case.id,
+                code,
+            )
+            .await?;
         }
         app.store.case_any(case.id).await?.ok_or(AppError::NotFound)
     })

@@ -15,7 +15,7 @@ use kasane_store::municipality::Agency;
 use kasane_store::person::Person;
 
 use crate::error::invalid;
-use crate::guard::{Grant, Object, PersonAccess, case_access, not_found, person_access, record};
+use crate::guard::{Grant, PersonAccess, case_access, not_found, person_access, record_on};
 use crate::{App, AppError, AppResult, Caller};
 
 use super::case::{canonical_person_id, record_holding};
@@ -165,12 +165,16 @@ pub async fn record_consent_for(
                 caller.agency.id,
             )
             .await?;
-        let oid = id.to_string();
-        let object = Object {
-            kind: "consent",
-            id: &oid,
-        };
-        record(app, caller, &subject.grant, AuditAction::Create, object, "").await?;
+        record_on(
+            app,
+            caller,
+            &subject.grant,
+            AuditAction::Create,
+            "consent",
+            id,
+            "",
+        )
+        .await?;
         Ok(id)
     })
     .await
@@ -208,17 +212,13 @@ pub async fn withdraw(app: &App, caller: &Caller, id: i64, note: &str) -> AppRes
                 }
                 other => other.into(),
             })?;
-        let oid = c.id.to_string();
-        let object = Object {
-            kind: "consent_withdrawal",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &access.grant,
             AuditAction::Update,
-            object,
+            "consent_withdrawal",
+            c.id,
             "withdrawn",
         )
         .await?;

@@ -26,8 +26,8 @@ use kasane_store::municipality::Agency;
 
 use crate::error::{already, invalid};
 use crate::guard::{
-    Grant, MeetingAccess, Object, agency_may_read, case_access, case_access_with_facts,
-    listed_case, meeting_access, meeting_to_create, record, viewer,
+    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, listed_case,
+    meeting_access, meeting_to_create, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -129,17 +129,13 @@ pub async fn create_meeting(app: &App, caller: &Caller, mut draft: MeetingDraft)
         app.store
             .add_meeting_member(caller.municipality.id, id, valid.host_agency_id, "")
             .await?;
-        let oid = id.to_string();
-        let object = Object {
-            kind: "meeting",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &grant,
             AuditAction::Create,
-            object,
+            "meeting",
+            id,
             valid.kind.code(),
         )
         .await?;
@@ -171,17 +167,13 @@ pub async fn add_member(
             .add_meeting_member(caller.municipality.id, m.meeting.id, agency_id, attendee)
             .await
             .map_err(already(""))?;
-        let oid = id.to_string();
-        let object = Object {
-            kind: "meeting",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &m.grant,
             AuditAction::Update,
-            object,
+            "meeting",
+            id,
             &format!("add_member:{agency_id}"),
         )
         .await
@@ -219,17 +211,13 @@ pub async fn acknowledge(
             .acknowledge_member(id, agency_id, caller.user.id)
             .await
             .map_err(already("この機関の守秘義務の確認はすでに記録されています"))?;
-        let oid = id.to_string();
-        let object = Object {
-            kind: "meeting",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &m.grant,
             AuditAction::Update,
-            object,
+            "meeting",
+            id,
             &format!("acknowledge:{agency_id}"),
         )
         .await
@@ -265,17 +253,13 @@ pub async fn add_case(app: &App, caller: &Caller, id: i64, case_id: Option<i64>)
             .store
             .add_to_agenda(caller.municipality.id, id, case.id, caller.user.id)
             .await?;
-        let oid = item.to_string();
-        let object = Object {
-            kind: "meeting_agenda",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &grant,
             AuditAction::Create,
-            object,
+            "meeting_agenda",
+            item,
             &format!("meeting:{id} case:{}", case.id),
         )
         .await?;
@@ -309,12 +293,16 @@ pub async fn remove_case(
             .remove_from_agenda(item.id, caller.user.id)
             .await
             .map_err(already("このケースはすでに議題から外されています"))?;
-        let oid = item.id.to_string();
-        let object = Object {
-            kind: "meeting_agenda",
-            id: &oid,
-        };
-        record(app, caller, &m.grant, AuditAction::Update, object, reason).await
+        record_on(
+            app,
+            caller,
+            &m.grant,
+            AuditAction::Update,
+            "meeting_agenda",
+            item.id,
+            reason,
+        )
+        .await
     })
     .await
 }
@@ -353,12 +341,16 @@ pub async fn save_minutes(
         app.store
             .record_minutes(item.id, discussion.trim(), decisions.trim(), caller.user.id)
             .await?;
-        let oid = item.id.to_string();
-        let object = Object {
-            kind: "meeting_agenda",
-            id: &oid,
-        };
-        record(app, caller, &grant, AuditAction::Update, object, "minutes").await
+        record_on(
+            app,
+            caller,
+            &grant,
+            AuditAction::Update,
+            "meeting_agenda",
+            item.id,
+            "minutes",
+        )
+        .await
     })
     .await
 }
@@ -399,12 +391,16 @@ pub async fn assign_role(
                 caller.user.id,
             )
             .await?;
-        let oid = rid.to_string();
-        let object = Object {
-            kind: "role_assignment",
-            id: &oid,
-        };
-        record(app, caller, &grant, AuditAction::Create, object, "").await?;
+        record_on(
+            app,
+            caller,
+            &grant,
+            AuditAction::Create,
+            "role_assignment",
+            rid,
+            "",
+        )
+        .await?;
         Ok(rid)
     })
     .await

@@ -28,7 +28,7 @@ use kasane_store::plan::{
 use kasane_store::user::User;
 
 use crate::error::{already, invalid};
-use crate::guard::{Grant, Object, case_access, may_read, not_found, record};
+use crate::guard::{Grant, case_access, may_read, not_found, record_on};
 use crate::{App, AppError, AppResult, Caller};
 
 use super::meeting::managed_meeting;
@@ -249,17 +249,13 @@ pub async fn create_plan_for(
                 caller.agency.id,
             )
             .await?;
-        let oid = id.to_string();
-        let object = Object {
-            kind: "support_plan",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &form.grant,
             AuditAction::Create,
-            object,
+            "support_plan",
+            id,
             &format!("case:{}", case.id),
         )
         .await?;
@@ -329,17 +325,13 @@ pub async fn approve_plan(
             .approve_plan(v.plan.id, m.meeting.id, caller.user.id)
             .await
             .map_err(already("このプランはすでに承認されています"))?;
-        let oid = v.plan.id.to_string();
-        let object = Object {
-            kind: "support_plan",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &v.grant,
             AuditAction::Update,
-            object,
+            "support_plan",
+            v.plan.id,
             &format!("approve:meeting:{}", m.meeting.id),
         )
         .await
@@ -396,17 +388,13 @@ pub async fn record_monitoring_on(
             )
             .await
             .map_err(already(""))?;
-        let oid = m.monitoring_id.to_string();
-        let object = Object {
-            kind: "monitoring",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &v.grant,
             AuditAction::Update,
-            object,
+            "monitoring",
+            m.monitoring_id,
             &format!("plan:{}", v.plan.id),
         )
         .await?;
@@ -451,17 +439,13 @@ pub async fn evaluate_on(
             .record_evaluation(caller.municipality.id, v.plan.id, &valid, caller.user.id)
             .await
             .map_err(already(""))?;
-        let oid = id.to_string();
-        let object = Object {
-            kind: "evaluation",
-            id: &oid,
-        };
-        record(
+        record_on(
             app,
             caller,
             &v.grant,
             AuditAction::Create,
-            object,
+            "evaluation",
+            id,
             valid.next_step.code(),
         )
         .await?;
