@@ -22,8 +22,8 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::persons::birth_label;
 use crate::pages::sections;
+use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
 use crate::ui::layout::page;
 

@@ -5,7 +5,6 @@ use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::NaiveDate;
 use kasane_app::consultation::person::{
     PAGE_SIZE, PersonRead, SPLIT_BEFORE, Shown, districts, link_records, read_person, search,
     split_records,
@@ -26,7 +25,7 @@ use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
-use crate::ui::fmt::{age_label, jst};
+use crate::ui::fmt::{birth_label, jst};
 use crate::ui::layout::{empty, page};
 use crate::ui::search::SearchQuery;
 
@@ -36,13 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(person_page))
         .route("/persons/{id}/link", post(link))
         .route("/persons/{id}/split", post(split))
-}
-
-/// 令和元年5月1日(52歳) — or a dash when unknown.
-pub fn birth_label(p: &Person, today: NaiveDate) -> String {
-    p.birth_date
-        .map(|d| format!("{}({})", format_wareki(d), age_label(d, today)))
-        .unwrap_or_else(|| "—".to_string())
 }
 
 async fn search_page(

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::persons::birth_label;
+use crate::ui::fmt::birth_label;
 use crate::ui::fmt::{age_label, jst};
 use crate::ui::layout::page;
 

@@ -20,3 +20,16 @@ pub fn age_label(birth: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
         .map(|b| format!("{}歳", b.age_on(today)))
         .unwrap_or_default()
 }
+
+/// 令和元年5月1日(52歳) — or a dash when unknown.
+pub fn birth_label(p: &kasane_store::person::Person, today: chrono::NaiveDate) -> String {
+    p.birth_date
+        .map(|d| {
+            format!(
+                "{}({})",
+                kasane_domain::wareki::format_wareki(d),
+                age_label(d, today)
+            )
+        })
+        .unwrap_or_else(|| "—".to_string())
+}
