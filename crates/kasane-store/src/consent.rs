@@ -2,7 +2,7 @@
 //! access facts read it on the next request, so access resting on it ends at once.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kasane_domain::consent::ValidConsent;
+use kasane_domain::consent::{ConsentMethod, Consenter, ValidConsent};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use kasane_domain::meeting::MeetingKind;
 use serde::Serialize;
@@ -17,11 +17,13 @@ pub struct Consent {
     pub municipality_id: MunicipalityId,
     pub person_id: i64,
     pub case_id: Option<i64>,
-    pub consenter: String,
+    #[sqlx(try_from = "String")]
+    pub consenter: Consenter,
     pub proxy_name: String,
     pub proxy_relation: String,
     pub consented_on: NaiveDate,
-    pub method: String,
+    #[sqlx(try_from = "String")]
+    pub method: ConsentMethod,
     pub information: String,
     pub covers_support_meeting: bool,
     pub covers_multilayer_meeting: bool,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
-use kasane_domain::plan::{Progress, ValidEvaluation, ValidPlan};
+use kasane_domain::plan::{NextStep, Progress, ValidEvaluation, ValidPlan};
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -56,7 +56,8 @@ pub struct MonitoringEntry {
     pub id: i64,
     pub monitoring_id: i64,
     pub plan_action_id: i64,
-    pub progress: String,
+    #[sqlx(try_from = "String")]
+    pub progress: Progress,
     pub note: String,
 }
 
@@ -68,7 +69,8 @@ pub struct Evaluation {
     pub long_term_goal: String,
     pub short_term_goal: String,
     pub note: String,
-    pub next_step: String,
+    #[sqlx(try_from = "String")]
+    pub next_step: NextStep,
     pub evaluated_by_name: String,
     pub evaluated_at: DateTime<Utc>,
 }

@@ -119,11 +119,8 @@ async fn info(state: &AppState, c: Consent) -> Result<ConsentInfo, AppError> {
             .map(|k| k.code().to_string())
             .collect(),
         consenter: Coded {
-            label: c
-                .consenter
-                .parse::<kasane_domain::consent::Consenter>()
-                .map_or_else(|_| c.consenter.clone(), |k| k.label().to_string()),
-            code: c.consenter,
+            code: c.consenter.code().to_string(),
+            label: c.consenter.label().to_string(),
         },
         state: Coded {
             code: code.to_string(),
@@ -135,7 +132,7 @@ async fn info(state: &AppState, c: Consent) -> Result<ConsentInfo, AppError> {
         proxy_name: c.proxy_name,
         proxy_relation: c.proxy_relation,
         consented_on: c.consented_on,
-        method: c.method,
+        method: c.method.code().to_string(),
         agency_names: c.agency_names,
         information: c.information,
         expires_on: c.expires_on,

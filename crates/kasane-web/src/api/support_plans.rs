@@ -169,7 +169,7 @@ impl From<Evaluation> for EvaluationInfo {
             long_term_goal: e.long_term_goal,
             short_term_goal: e.short_term_goal,
             note: e.note,
-            next_step: e.next_step,
+            next_step: e.next_step.code().to_string(),
             evaluated_by_name: e.evaluated_by_name,
             evaluated_at: e.evaluated_at,
         }
@@ -215,7 +215,7 @@ fn monitoring_infos(v: &PlanView, today: chrono::NaiveDate) -> Vec<MonitoringInf
                 .filter(|e| e.monitoring_id == m.id)
                 .map(|e| EntryInfo {
                     action_id: e.plan_action_id,
-                    progress: e.progress.clone(),
+                    progress: e.progress.code().to_string(),
                     note: e.note.clone(),
                 })
                 .collect(),

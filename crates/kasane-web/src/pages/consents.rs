@@ -90,8 +90,8 @@ pub fn consent_list(
                         @for c in consents {
                             @let (code, label) = consent_state(c, today);
                             tr {
-                                td { (format_wareki(c.consented_on)) "(" (c.method.parse::<ConsentMethod>().map_or(c.method.as_str(), |m| m.label())) ")" }
-                                td { (c.consenter.parse::<Consenter>().map_or(c.consenter.as_str(), |m| m.label()))
+                                td { (format_wareki(c.consented_on)) "(" (c.method.label()) ")" }
+                                td { (c.consenter.label())
                                     @if !c.proxy_name.is_empty() { ": " (c.proxy_name) "(" (c.proxy_relation) ")" } }
                                 td { (c.agency_names) }
                                 td { @for k in meeting_kinds(c) { (meeting_name(cfg, k)) br; } }
@@ -328,7 +328,7 @@ async fn print(
     let (c, access) = consent_access(&state, &ctx, Action::Export, id).await?;
     let cfg = state.config(&ctx.municipality)?;
     let p = &access.person;
-    let proxy = c.consenter == Consenter::Proxy.code();
+    let proxy = c.consenter == Consenter::Proxy;
     let body = html! {
         section.card.sheet.print-sheet.consent-form {
             h2 { "個人情報の共有に関する同意書" }
@@ -345,7 +345,7 @@ async fn print(
                 }
                 dt { "共有する情報" } dd.pre { (c.information) }
                 dt { "同意の期間" } dd { (format_wareki(c.consented_on)) "から" (c.expires_on.map_or_else(|| "撤回の申出があるまで".to_string(), |d| format!("{}まで", format_wareki(d)))) }
-                dt { "同意の方法" } dd { (c.method.parse::<ConsentMethod>().map_or(c.method.as_str(), |m| m.label())) }
+                dt { "同意の方法" } dd { (c.method.label()) }
             }
             p { "この同意は、いつでも撤回することができます。撤回の申出があったときは、その時から共有を行いません。" }
             table.signature {

@@ -278,10 +278,6 @@ fn entry_of(
         .find(|e| e.monitoring_id == monitoring_id && e.plan_action_id == action_id)
 }
 
-fn progress_label(code: &str) -> &str {
-    code.parse::<Progress>().map_or(code, |p| p.label())
-}
-
 fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
     let p = &v.plan;
     html! {
@@ -341,7 +337,7 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
                         @if m.done_at.is_some() {
                             ul.inline { @for a in &v.actions {
                                 @if let Some(e) = entry_of(&v.entries, m.id, a.id) {
-                                    li { (a.seq) ". " (progress_label(&e.progress)) @if !e.note.is_empty() { ":" (e.note) } }
+                                    li { (a.seq) ". " (e.progress.label()) @if !e.note.is_empty() { ":" (e.note) } }
                                 }
                             } }
                         }
@@ -568,21 +564,20 @@ fn evaluation_facts(e: &Evaluation) -> Markup {
             dt { "長期目標" } dd { (achievement_label(&e.long_term_goal)) }
             dt { "短期目標" } dd { (achievement_label(&e.short_term_goal)) }
             dt { "所見" } dd.pre { (e.note) }
-            dt { "今後の方針" } dd { (e.next_step.parse::<NextStep>().map_or(e.next_step.as_str(), |n| n.label())) }
+            dt { "今後の方針" } dd { (e.next_step.label()) }
             dt { "評価者" } dd { (e.evaluated_by_name) " " (jst(e.evaluated_at)) }
         }
     }
 }
 
 /// Where to go after an evaluation: the next step's form.
-fn next_step_link(case_id: i64, next: &str) -> Markup {
+fn next_step_link(case_id: i64, next: NextStep) -> Markup {
     html! {
         p.actions {
-            @match next.parse::<NextStep>() {
-                Ok(NextStep::NewPlan) => a.button href={ "/cases/" (case_id) "/support-plans/new" } { "新しいプランを作成する" },
-                Ok(NextStep::Closure) => a.button href={ "/cases/" (case_id) "#status" } { "ケースの終結を記録する" },
-                Ok(NextStep::Handover) => a.button href={ "/cases/" (case_id) "#handover" } { "主担当機関への引継ぎを記録する" },
-                Err(_) => a href={ "/cases/" (case_id) } { "ケースへ" },
+            @match next {
+                NextStep::NewPlan => a.button href={ "/cases/" (case_id) "/support-plans/new" } { "新しいプランを作成する" },
+                NextStep::Closure => a.button href={ "/cases/" (case_id) "#status" } { "ケースの終結を記録する" },
+                NextStep::Handover => a.button href={ "/cases/" (case_id) "#handover" } { "主担当機関への引継ぎを記録する" },
             }
         }
     }
@@ -649,7 +644,7 @@ async fn evaluation_page(
     let body = match &v.evaluation {
         Some(e) => html! {
             section.card { (evaluation_facts(e)) }
-            (next_step_link(v.case.id, &e.next_step))
+            (next_step_link(v.case.id, e.next_step))
             p { a href={ "/support-plans/" (v.plan.id) } { "プランへ戻る" } }
         },
         None => {
