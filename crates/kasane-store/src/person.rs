@@ -117,6 +117,19 @@ macro_rules! visible_person {
 }
 pub(crate) use visible_person;
 
+/// One key of the 名寄せ prefilter: the newest 200 unlinked persons of municipality `$1`
+/// matching `$cond`.
+macro_rules! prefilter_key {
+    ($cond:literal) => {
+        concat!(
+            "SELECT id FROM (SELECT id FROM person WHERE municipality_id = $1 \
+             AND linked_to_person_id IS NULL AND ",
+            $cond,
+            " ORDER BY id DESC LIMIT 200) AS k"
+        )
+    };
+}
+
 macro_rules! select_person {
     () => {
         "SELECT p.id, p.municipality_id, p.name, p.furigana, p.name_key, p.kana_key, \
@@ -298,8 +311,11 @@ impl Store {
     }
 
     /// Prefilter for 名寄せ: unlinked persons of the municipality sharing any key with the
-    /// new record. Scoring is the domain's (`person_match`); visibility is not applied here —
-    /// the caller shows a candidate it may not see only as "known to another window".
+    /// new record, those sharing the most keys first. Each key is looked up on its own and
+    /// bounded (newest first), so that many people sharing one common key (a birth date)
+    /// cannot crowd out a record that shares several. Scoring is the domain's
+    /// (`person_match`); visibility is not applied here — the caller shows a candidate it
+    /// may not see only as "known to another window".
     pub async fn match_prefilter(
         &self,
         municipality_id: MunicipalityId,
@@ -307,9 +323,22 @@ impl Store {
     ) -> StoreResult<Vec<Person>> {
         Ok(on_pool!(self, |p| sqlx::query_as(concat!(
             select_person!(),
-            "WHERE p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND \
-             (p.name_key = $2 OR p.kana_key = $3 OR p.birth_date = $4 OR p.external_id = $5 \
-              OR p.phone_digits = $6) ORDER BY p.id LIMIT 200"
+            "WHERE p.id IN (",
+            prefilter_key!("name_key = $2"),
+            " UNION ",
+            prefilter_key!("kana_key = $3"),
+            " UNION ",
+            prefilter_key!("birth_date = $4"),
+            " UNION ",
+            prefilter_key!("external_id = $5"),
+            " UNION ",
+            prefilter_key!("phone_digits = $6"),
+            ") ORDER BY (CASE WHEN p.name_key = $2 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.kana_key = $3 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.birth_date = $4 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.external_id = $5 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.phone_digits = $6 THEN 1 ELSE 0 END) DESC, p.id DESC \
+             LIMIT 200"
         ))
         .bind(municipality_id)
         .bind(&f.name_key)

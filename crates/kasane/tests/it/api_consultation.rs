@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 both_engines!(
     intake_offers_candidates_until_the_caller_chooses,
+    candidates_are_found_among_many_sharing_a_birth_date,
     referral_shows_the_sheet_until_accepted_and_a_decline_returns,
     another_municipality_gets_404_on_every_id,
     support_log_versions_and_household_signals,
@@ -28,6 +29,68 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value)
     let status = res.status();
     let text = res.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The 名寄せ prefilter is not crowded out by a common key: with 600 people of the city
+/// sharing a birth date registered first, a new intake for the exact same person as a later
+/// record is still offered that record (it was created a second time when the prefilter
+/// took the first 200 records sharing any key).
+async fn candidates_are_found_among_many_sharing_a_birth_date(app: TestApp) {
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let kikan = app
+        .store
+        .user_by_username("daisen.kikan")
+        .await
+        .unwrap()
+        .unwrap();
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
+    let surnames = [
+        "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田",
+        "山田", "山口", "松本", "井上", "木村", "林", "清水", "山崎", "森", "池田", "橋本", "阿部",
+        "石川", "前田",
+    ];
+    let given = [
+        "一郎", "二郎", "三郎", "四郎", "五郎", "花子", "幸子", "和子", "洋子", "正", "誠", "実",
+        "茂", "清", "博", "進", "勇", "明", "隆", "修", "健", "豊", "弘", "勝",
+    ];
+    let crowd: Vec<_> = surnames
+        .iter()
+        .flat_map(|s| given.iter().map(move |g| format!("{s} {g}")))
+        .map(|name| {
+            kasane_app::consultation::person::PersonDraft {
+                name,
+                birth_date: "1950-04-01".into(),
+                ..Default::default()
+            }
+            .parse(&[], today)
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(crowd.len(), 600);
+    app.store
+        .create_persons(m.id, kikan.agency_id, kikan.id, &crowd)
+        .await
+        .unwrap();
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let person = new_person("雄物 川子", "オモノ カワコ", "1950-04-01");
+    let (first, _) = record(&app, &houkatsu, intake(person.clone(), "handled")).await;
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/intakes",
+        intake(person, "handled"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the duplicate is offered, not created: {v}"
+    );
+    let candidates = v["candidates"].as_array().unwrap();
+    assert_eq!(
+        candidates[0]["id"], first,
+        "the exact match comes first: {v}"
+    );
 }
 
 /// Posts a つなぎ step on a referral: `accept`, `decline`, `complete` or `acknowledge`.
