@@ -26,11 +26,14 @@ pub struct ContactRow {
 /// (consent, covers the 重層的支援会議, withdrawn, expires_on, one named agency).
 type ConsentRow = (i64, bool, bool, Option<NaiveDate>, Option<AgencyId>);
 
-/// The person records of one 名寄せ group, given any of its records as `$1`.
+/// The person records of one 名寄せ group, given any of its records as `$1`: the group's
+/// canonical record and those linked to it (links are kept one level deep), found through
+/// the primary key and `person_linked` rather than by scanning every person.
 macro_rules! group_of_person {
     () => {
-        "SELECT q.id FROM person q WHERE COALESCE(q.linked_to_person_id, q.id) = \
-         (SELECT COALESCE(r.linked_to_person_id, r.id) FROM person r WHERE r.id = $1)"
+        "SELECT q.id FROM person q, \
+         (SELECT COALESCE(r.linked_to_person_id, r.id) AS root FROM person r WHERE r.id = $1) g \
+         WHERE q.id = g.root OR q.linked_to_person_id = g.root"
     };
 }
 
@@ -38,11 +41,12 @@ macro_rules! group_of_person {
 /// intakes recorded on the household, given the household as `$1`.
 macro_rules! group_of_household {
     () => {
-        "SELECT q.id FROM person q WHERE COALESCE(q.linked_to_person_id, q.id) IN \
-         (SELECT COALESCE(r.linked_to_person_id, r.id) FROM household_member m \
+        "SELECT q.id FROM person q, \
+         (SELECT COALESCE(r.linked_to_person_id, r.id) AS root FROM household_member m \
           JOIN person r ON r.id = m.person_id WHERE m.household_id = $1 AND m.left_on IS NULL \
           UNION SELECT COALESCE(r.linked_to_person_id, r.id) FROM intake i \
-          JOIN person r ON r.id = i.person_id WHERE i.household_id = $1)"
+          JOIN person r ON r.id = i.person_id WHERE i.household_id = $1) g \
+         WHERE q.id = g.root OR q.linked_to_person_id = g.root"
     };
 }
 
