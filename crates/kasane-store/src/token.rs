@@ -21,6 +21,9 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A token's last use is recorded at most this often.
+const TOUCH_EVERY_SECS: i64 = 60;
+
 impl Store {
     /// Issues a token for `user`; the secret is returned once and never stored.
     pub async fn create_token(&self, user: &User, name: &str) -> StoreResult<String> {
@@ -40,7 +43,8 @@ impl Store {
         Ok(secret)
     }
 
-    /// The enabled user a live token belongs to; marks the token used.
+    /// The enabled user a live token belongs to; marks the token used — at most once a
+    /// minute, like a session, so that API reads do not each cost a write.
     pub async fn user_by_token(&self, secret: &str) -> StoreResult<Option<User>> {
         let row: Option<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(
             "SELECT t.id, t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id \
@@ -52,11 +56,16 @@ impl Store {
         let Some((token_id, user_id)) = row else {
             return Ok(None);
         };
+        let at = now();
         execute!(
             self,
-            sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE id = $1")
-                .bind(token_id)
-                .bind(now())
+            sqlx::query(
+                "UPDATE api_token SET last_used_at = $2 WHERE id = $1 \
+                 AND (last_used_at IS NULL OR last_used_at < $3)"
+            )
+            .bind(token_id)
+            .bind(at)
+            .bind(at - chrono::TimeDelta::seconds(TOUCH_EVERY_SECS))
         )?;
         Ok(Some(self.user(user_id).await?))
     }

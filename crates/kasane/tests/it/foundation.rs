@@ -347,7 +347,15 @@ async fn token_works_until_revoked_or_user_disabled(app: TestApp) {
         .unwrap()
         .unwrap();
     let tokens = app.store.tokens(user.id).await.unwrap();
-    assert!(tokens[0].last_used_at.is_some());
+    let first_use = tokens[0].last_used_at;
+    assert!(first_use.is_some());
+    // Its use is recorded at most once a minute, not on every request.
+    assert_eq!(
+        app.api_get(&token, "/api/v1/me").await.status(),
+        StatusCode::OK
+    );
+    let tokens = app.store.tokens(user.id).await.unwrap();
+    assert_eq!(tokens[0].last_used_at, first_use);
     app.store.revoke_token(user.id, tokens[0].id).await.unwrap();
     assert_eq!(
         app.api_get(&token, "/api/v1/me").await.status(),
