@@ -25,6 +25,9 @@ pub enum AppError {
     Conflict(String),
     #[error("ログインの失敗が続いたため、しばらくログインできません。時間をおいてお試しください")]
     TooManyRequests,
+    /// Too busy now: answered quickly so the worker can try again (503, `Retry-After`).
+    #[error("ただいま混み合っています。少し待ってからもう一度お試しください")]
+    Unavailable,
     /// Details are logged, never shown.
     #[error("システムエラーが発生しました。時間をおいてもう一度お試しください")]
     Internal,
@@ -68,6 +71,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             e @ StoreError::Conflict(_) => AppError::Conflict(e.to_string()),
             StoreError::Invalid(m) => AppError::BadRequest(m),
+            StoreError::Busy => AppError::Unavailable,
             other => {
                 // The store's errors carry no personal data (values are bound, not formatted).
                 tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store error");

@@ -139,12 +139,26 @@ pub enum StoreError {
     /// A store bound to a unit of work was used after the work was committed.
     #[error("処理はすでに確定しています")]
     TxEnded,
+    /// Too busy to answer now (no connection free in time, or SQLite's write lock still
+    /// held when its busy timeout ran out): worth retrying, not a fault.
+    #[error("データベースが混み合っています")]
+    Busy,
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut => StoreError::Busy,
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| matches!(c & 0xff, 5 | 6)) =>
+            {
+                StoreError::Busy
+            }
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
                 db.constraint()
                     .map(str::to_string)
@@ -344,4 +358,21 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     let now = Utc::now();
     now.duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_connection_in_time_is_busy_not_a_fault() {
+        assert!(matches!(
+            StoreError::from(sqlx::Error::PoolTimedOut),
+            StoreError::Busy
+        ));
+        assert!(matches!(
+            StoreError::from(sqlx::Error::RowNotFound),
+            StoreError::NotFound
+        ));
+    }
 }

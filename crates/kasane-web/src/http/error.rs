@@ -2,12 +2,15 @@
 //! forged or expired form — the one failure only the web knows. A status per kind; answered
 //! as a Japanese page or as `application/problem+json`, depending on where it was raised.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 pub use kasane_app::AppError;
 use kasane_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// Seconds a busy answer asks the client to wait before trying again.
+const RETRY_AFTER_SECS: &str = "2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -37,6 +40,7 @@ impl WebError {
                 AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -54,6 +58,7 @@ impl WebError {
                 AppError::Validation(_) => "validation",
                 AppError::Conflict(_) => "conflict",
                 AppError::TooManyRequests => "too-many-requests",
+                AppError::Unavailable => "unavailable",
                 AppError::Internal => "internal",
             },
         }
@@ -67,7 +72,8 @@ impl WebError {
     }
 
     /// `response`, marked for the request's unit of work to undo unless the error keeps
-    /// what was recorded (`AppError::keeps_work`: refusals and login failures).
+    /// what was recorded (`AppError::keeps_work`: refusals and login failures); a busy
+    /// answer says when to try again.
     fn mark(&self, mut response: Response) -> Response {
         let keeps = match self {
             WebError::App(e) => e.keeps_work(),
@@ -75,6 +81,12 @@ impl WebError {
         };
         if !keeps {
             response.extensions_mut().insert(crate::http::work::Failed);
+        }
+        if matches!(self, WebError::App(AppError::Unavailable)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
         }
         response
     }
@@ -141,5 +153,30 @@ impl IntoResponse for ApiError {
             )
                 .into_response(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_store_is_a_quick_503_with_retry_after_on_pages_and_the_api() {
+        for response in [
+            PageError::from(StoreError::Busy).into_response(),
+            ApiError::from(StoreError::Busy).into_response(),
+        ] {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], RETRY_AFTER_SECS);
+            assert!(
+                response
+                    .extensions()
+                    .get::<crate::http::work::Failed>()
+                    .is_some(),
+                "its unit of work is undone"
+            );
+        }
+        let internal = ApiError::from(AppError::Internal).into_response();
+        assert!(internal.headers().get(header::RETRY_AFTER).is_none());
     }
 }

@@ -92,7 +92,9 @@ pub fn error_page(err: &WebError) -> Markup {
         WebError::App(AppError::Validation(_) | AppError::BadRequest(_)) => {
             "入力内容に誤りがあります"
         }
-        WebError::App(AppError::TooManyRequests) => "しばらくお待ちください",
+        WebError::App(AppError::TooManyRequests | AppError::Unavailable) => {
+            "しばらくお待ちください"
+        }
         _ => "エラーが発生しました",
     };
     bare(
