@@ -3,15 +3,16 @@
 //!
 //! - [`App`] holds the store, the clock and the parsed municipality configurations.
 //! - [`Caller`] is who asks, built once per request.
-//! - [`guard`] is the only caller of `access::decide` and of the audit append: a use case
-//!   holds a [`guard::Grant`] only if the guard gave it one, and every denial is audited.
+//! - [`guard`] is the only caller of `access::decide` and of the audit append (but for the
+//!   login, which has no caller yet: `admin::session`): a use case holds a
+//!   [`guard::Grant`] only if the guard gave it one, and every denial is audited.
 //! - A use case runs in one unit of work ([`App::unit`]): one database transaction holding
 //!   its writes and its audit entries, committed when it succeeds (or is refused, so that
 //!   the refusal stays on record) and undone otherwise.
 //!
 //! Use cases are grouped by capability, in the order they build on each other:
 //! `consultation` < `collaboration` < `outreach` < `participation` < `community` <
-//! `reporting`; `admin` (users, sessions, municipalities, the audit log) stands beside
+//! `reporting`; `admin` (sessions, the municipality's configuration, the audit log) stands beside
 //! them. A capability module may use those before it, never one after it (tested).
 //! Nothing here knows HTTP.
 
