@@ -22,7 +22,7 @@ impl Worklist {
 pub async fn read_worklist(app: &App, caller: &Caller) -> AppResult<Worklist> {
     let w = Worklist {
         consultation: consultation::worklist::section(app, caller).await?,
-        monitoring: monitoring_worklist(app, caller, caller.coordinates()).await?,
+        monitoring: monitoring_worklist(app, caller).await?,
     };
     if !w.is_empty() {
         record_list(app, caller, "worklist").await?;

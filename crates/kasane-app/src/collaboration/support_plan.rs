@@ -462,20 +462,16 @@ pub struct DueLine {
 }
 
 /// Monitoring due within [`DUE_SOON_DAYS`] or overdue, for the caller's worklist: all of
-/// the municipality's for the coordinating agency's coordinator (`coordinator`, see
-/// `Caller::coordinates`); for other staff those whose plan actions name them (or, with
+/// the municipality's for the coordinating agency's coordinator (`Caller::coordinates`);
+/// for other staff those whose plan actions name them (or, with
 /// no named user, their agency). Only cases the caller may read are listed (decided once
 /// per case, without auditing the others).
-pub async fn monitoring_worklist(
-    app: &App,
-    caller: &Caller,
-    coordinator: bool,
-) -> AppResult<Vec<DueLine>> {
+pub async fn monitoring_worklist(app: &App, caller: &Caller) -> AppResult<Vec<DueLine>> {
     if !may_see_person_data(&caller.actor) {
         return Ok(Vec::new());
     }
     let today = app.today();
-    let staff = (!coordinator).then_some((caller.user.id, caller.agency.id));
+    let staff = (!caller.coordinates()).then_some((caller.user.id, caller.agency.id));
     let rows = app
         .store
         .due_monitorings(

@@ -487,7 +487,7 @@ pub async fn due_list(
     Work(state): Work,
     Api(ctx): Api,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let lines = monitoring_worklist(&state, &ctx, ctx.coordinates()).await?;
+    let lines = monitoring_worklist(&state, &ctx).await?;
     Ok(Json(
         lines.into_iter().map(DueMonitoringInfo::from).collect(),
     ))
