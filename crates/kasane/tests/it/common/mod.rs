@@ -168,24 +168,6 @@ impl TestApp {
             _pg: self._pg.clone(),
         }
     }
-
-    /// One text value from raw SQL.
-    pub async fn text(&self, sql: &str) -> String {
-        match self.engine {
-            Engine::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
-                let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-                pool.close().await;
-                v
-            }
-            Engine::Postgres => {
-                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
-                let v: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-                pool.close().await;
-                v
-            }
-        }
-    }
 }
 
 /// Runs `test` against a fresh app of `engine`.
@@ -197,6 +179,26 @@ where
     if let Some(app) = spawn_app(engine).await {
         test(app).await;
     }
+}
+
+/// Runs `$body` with `$pool` a pool on the test app's database, whichever engine it is.
+macro_rules! on_test_db {
+    ($app:expr, |$pool:ident| $body:expr) => {
+        match $app.engine {
+            Engine::Sqlite => {
+                let $pool = sqlx::SqlitePool::connect(&$app.db_url).await.unwrap();
+                let value = $body;
+                $pool.close().await;
+                value
+            }
+            Engine::Postgres => {
+                let $pool = sqlx::PgPool::connect(&$app.db_url).await.unwrap();
+                let value = $body;
+                $pool.close().await;
+                value
+            }
+        }
+    };
 }
 
 /// Generates `<name>::sqlite` and `<name>::postgres` from one `async fn name(app: TestApp)`.
@@ -347,36 +349,25 @@ impl TestApp {
 
     /// Runs raw SQL as someone with database access would (tampering, clock games).
     pub async fn raw_sql(&self, sql: &str) {
-        match self.engine {
-            Engine::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
-                sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-                pool.close().await;
-            }
-            Engine::Postgres => {
-                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
-                sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-                pool.close().await;
-            }
-        }
+        on_test_db!(self, |pool| {
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        })
     }
 
     /// One number from raw SQL (a count, an id), as someone with database access reads it.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        match self.engine {
-            Engine::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
-                let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-                pool.close().await;
-                v
-            }
-            Engine::Postgres => {
-                let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
-                let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-                pool.close().await;
-                v
-            }
-        }
+        on_test_db!(self, |pool| sqlx::query_scalar(sql)
+            .fetch_one(&pool)
+            .await
+            .unwrap())
+    }
+
+    /// One text value from raw SQL.
+    pub async fn text(&self, sql: &str) -> String {
+        on_test_db!(self, |pool| sqlx::query_scalar(sql)
+            .fetch_one(&pool)
+            .await
+            .unwrap())
     }
 
     pub async fn agency_id(&self, municipality: &str, code: &str) -> i64 {
