@@ -40,7 +40,7 @@ use crate::pages::consents;
 use crate::ui::collaboration::{closure_label, event_label, kind_label, label_of, status_label};
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, fields, form_pairs, form_status, ids};
+use crate::ui::form::{field, fields, form_status, ids, submitted};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -279,8 +279,7 @@ async fn create(
     Page(ctx): Page,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body)?;
-    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let pairs = submitted(&ctx, &body)?;
     let input = input_from_pairs(&pairs);
     let subject = case_subject(&state, &ctx, &input).await?;
     match open_case_for(&state, &ctx, &input, &subject).await {
@@ -594,8 +593,7 @@ async fn event(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body)?;
-    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let pairs = submitted(&ctx, &body)?;
     let raw = field(&pairs, "event");
     let (name, to) = raw.split_once(':').unwrap_or((raw, ""));
     let note = field(&pairs, "note");
@@ -807,8 +805,7 @@ async fn assessment_save(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body)?;
-    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let pairs = submitted(&ctx, &body)?;
     let draft = draft_from_pairs(&pairs);
     match save_assessment(&state, &ctx, id, &draft).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/assessment/versions")).into_response()),

@@ -33,7 +33,7 @@ use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, form_pairs};
+use crate::ui::form::{field, form_pairs, submitted};
 use crate::ui::layout::{empty, page};
 
 /// Spare blank action rows and monitoring-date inputs the form offers.
@@ -435,8 +435,7 @@ async fn approve_post(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body)?;
-    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let pairs = submitted(&ctx, &body)?;
     approve_plan(
         &state,
         &ctx,
@@ -535,8 +534,7 @@ async fn monitoring_post(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body)?;
-    ctx.check_csrf(field(&pairs, "csrf"))?;
+    let pairs = submitted(&ctx, &body)?;
     let drafts = monitoring_drafts(&pairs);
     let (m, v) = load_monitoring(&state, &ctx, id, Action::Update).await?;
     match record_monitoring_on(&state, &ctx, &m, &v, &drafts).await {

@@ -3,7 +3,8 @@
 
 use axum::http::StatusCode;
 
-use crate::http::error::AppError;
+use crate::http::auth::Ctx;
+use crate::http::error::{AppError, WebError};
 
 /// `application/x-www-form-urlencoded` pairs; repeated keys stay repeated.
 pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
@@ -43,4 +44,11 @@ pub fn form_status(problems: &[String]) -> StatusCode {
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     }
+}
+
+/// A submitted form's pairs, once its CSRF token checks out.
+pub fn submitted(ctx: &Ctx, body: &[u8]) -> Result<Vec<(String, String)>, WebError> {
+    let pairs = form_pairs(body)?;
+    ctx.check_csrf(field(&pairs, "csrf"))?;
+    Ok(pairs)
 }
