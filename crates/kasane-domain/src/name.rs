@@ -191,6 +191,23 @@ pub fn kana_key(furigana: &str) -> String {
     fold_to_fixed_point(furigana, false)
 }
 
+/// The search key of the given name (名) of a stored name: the [`match_key`] of what follows
+/// its first space, `None` when the name has no given part. A search matches the start of
+/// the whole key or of this one, so both 「佐藤」 and 「花子」 find 佐藤 花子.
+pub fn given_key(name: &str) -> Option<String> {
+    name.split_once(' ')
+        .map(|(_, given)| match_key(given))
+        .filter(|k| !k.is_empty())
+}
+
+/// The search key of the given name of a stored フリガナ ([`kana_key`] of its given part).
+pub fn given_kana_key(furigana: &str) -> Option<String> {
+    furigana
+        .split_once(' ')
+        .map(|(_, given)| kana_key(given))
+        .filter(|k| !k.is_empty())
+}
+
 /// Groups of 異体字・旧字体 that are the same character in a surname or given name. The
 /// first member is the canonical form [`canonical_char`] returns.
 ///
@@ -500,6 +517,26 @@ fn compatibility_fold(c: char) -> char {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn given_keys_are_the_keys_of_what_follows_the_first_space() {
+        for (name, given) in [
+            ("佐藤 花子", Some("花子")),
+            ("齋藤 一郎", Some("一郎")),
+            ("佐藤花子", None),
+            ("ｻﾄｳ ﾊﾅｺ", Some("ハナコ")),
+            ("Smith John Paul", Some("JOHNPAUL")),
+            ("佐藤 ", None),
+        ] {
+            assert_eq!(
+                given_key(name),
+                given.map(match_key),
+                "{name}: the given part's key"
+            );
+        }
+        assert_eq!(given_kana_key("サトウ ハナコ").as_deref(), Some("ハナコ"));
+        assert_eq!(given_kana_key("サトウハナコ"), None);
+    }
 
     #[test]
     fn person_name_trims_and_collapses_whitespace() {

@@ -4,7 +4,7 @@
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use sqlx::Connection;
 
-use crate::person::PersonFields;
+use crate::person::{INSERT_PERSON, PersonFields, bind_new_person};
 use crate::{Store, StoreResult, now, on_pool};
 
 impl Store {
@@ -22,30 +22,14 @@ impl Store {
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             for f in persons {
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO person (municipality_id, name, furigana, name_key, kana_key, \
-                     birth_date, sex, address, district_code, phone, phone_digits, note, \
-                     external_id, created_by_agency_id, created_by_user_id, created_at, \
-                     updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                     $16, $16) RETURNING id",
+                let (id,): (i64,) = bind_new_person!(
+                    sqlx::query_as(INSERT_PERSON),
+                    municipality_id,
+                    f,
+                    agency_id,
+                    user_id,
+                    at
                 )
-                .bind(municipality_id)
-                .bind(&f.name)
-                .bind(&f.furigana)
-                .bind(&f.name_key)
-                .bind(&f.kana_key)
-                .bind(f.birth_date)
-                .bind(&f.sex)
-                .bind(&f.address)
-                .bind(&f.district_code)
-                .bind(&f.phone)
-                .bind(&f.phone_digits)
-                .bind(&f.note)
-                .bind(&f.external_id)
-                .bind(agency_id)
-                .bind(user_id)
-                .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
                 ids.push(id);

@@ -262,7 +262,9 @@ impl Store {
             Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
         };
-        result.map_err(|e| StoreError::Migrate(e.to_string()))
+        result.map_err(|e| StoreError::Migrate(e.to_string()))?;
+        self.fill_search_keys().await?;
+        Ok(())
     }
 
     /// A cheap round trip, for `/healthz`.

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
+use kasane_domain::name::{given_kana_key, given_key};
 use serde::Serialize;
 use sqlx::Connection;
 
 use crate::user::expect_one;
-use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
+use crate::{Engine, Store, StoreError, StoreResult, execute, now, on_pool};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
 pub struct Person {
@@ -19,6 +20,10 @@ pub struct Person {
     pub name_key: String,
     #[serde(skip)]
     pub kana_key: Option<String>,
+    #[serde(skip)]
+    pub given_key: Option<String>,
+    #[serde(skip)]
+    pub given_kana_key: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub sex: Option<String>,
     pub address: String,
@@ -41,6 +46,9 @@ pub struct PersonFields {
     pub furigana: Option<String>,
     pub name_key: String,
     pub kana_key: Option<String>,
+    /// The given name's keys, searched by prefix beside the whole name's.
+    pub given_key: Option<String>,
+    pub given_kana_key: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub sex: Option<String>,
     pub address: String,
@@ -89,30 +97,46 @@ macro_rules! visible_person {
         )
     };
     (@head) => {
-        "p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND ( \
-           EXISTS (SELECT 1 FROM person q WHERE (q.id = p.id OR q.linked_to_person_id = p.id) \
-                   AND q.created_by_agency_id = $2) \
-           OR EXISTS (SELECT 1 FROM intake i JOIN person q ON q.id = i.person_id \
-                   WHERE (q.id = p.id OR q.linked_to_person_id = p.id) \
-                   AND (i.receiving_agency_id = $2 OR ($3 AND i.outcome = 'escalated' \
-                        AND NOT EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id)))) \
-           OR EXISTS (SELECT 1 FROM referral r JOIN person q ON q.id = r.person_id \
-                   WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND r.to_agency_id = $2 \
-                   AND r.status IN "
+        concat!(
+            "p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND ( \
+             p.created_by_agency_id = $2 \
+             OR EXISTS (SELECT 1 FROM person l WHERE l.linked_to_person_id = p.id \
+                   AND +l.created_by_agency_id = $2) \
+             OR EXISTS (SELECT 1 FROM intake i WHERE i.person_id IN (",
+            crate::person::visible_person!(@group),
+            ") AND (i.receiving_agency_id = $2 OR ($3 AND i.outcome = 'escalated' \
+                   AND NOT EXISTS (SELECT 1 FROM cases ic WHERE ic.intake_id = i.id)))) \
+             OR EXISTS (SELECT 1 FROM referral r WHERE r.person_id IN (",
+            crate::person::visible_person!(@group),
+            ") AND r.to_agency_id = $2 AND r.status IN "
+        )
     };
     (@tail) => {
-        ") OR EXISTS (SELECT 1 FROM cases c2 WHERE (c2.person_id IN \
-                     (SELECT q.id FROM person q WHERE q.id = p.id OR q.linked_to_person_id = p.id) \
-                   OR c2.household_id IN (SELECT hm.household_id FROM household_member hm \
-                     JOIN person q ON q.id = hm.person_id \
-                     WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND hm.left_on IS NULL)) \
+        concat!(
+            ") OR EXISTS (SELECT 1 FROM cases c2 WHERE (c2.person_id IN (",
+            crate::person::visible_person!(@group),
+            ") OR c2.household_id IN (SELECT hm.household_id FROM household_member hm \
+                   WHERE hm.person_id IN (",
+            crate::person::visible_person!(@group),
+            ") AND hm.left_on IS NULL)) \
                    AND (c2.lead_agency_id = $2 \
-                     OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND ca.agency_id = $2) \
+                     OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND +ca.agency_id = $2) \
                      OR ($3 AND c2.status <> 'closed' AND c2.coordination_ended_at IS NULL))) \
-           OR EXISTS (SELECT 1 FROM consent co JOIN consent_agency cag ON cag.consent_id = co.id \
-                   JOIN person q ON q.id = co.person_id \
-                   WHERE (q.id = p.id OR q.linked_to_person_id = p.id) AND cag.agency_id = $2 \
+             OR EXISTS (SELECT 1 FROM consent co CROSS JOIN consent_agency cag \
+                   WHERE co.person_id IN (",
+            crate::person::visible_person!(@group),
+            ") AND cag.consent_id = co.id AND cag.agency_id = $2 \
                    AND co.withdrawn_at IS NULL AND (co.expires_on IS NULL OR co.expires_on >= $4))) "
+        )
+    };
+    // The records of p's 名寄せ group (p is canonical; links are one level deep), as a
+    // list each EXISTS looks its rows up by through the table's person index. (Joining
+    // the group as `q.id = p.id OR q.linked_to_person_id = p.id` let SQLite, after
+    // ANALYZE, scan a whole table per candidate instead.) `CROSS JOIN` keeps SQLite's
+    // join order (PostgreSQL plans it as an inner join), and a unary `+` keeps SQLite off
+    // an agency's index where the agency's rows are many and the group's few.
+    (@group) => {
+        "SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id"
     };
 }
 pub(crate) use visible_person;
@@ -130,10 +154,72 @@ macro_rules! prefilter_key {
     };
 }
 
+/// One person record, as the form and the import write it: binds $1 municipality, the
+/// fields in [`PersonFields`] order, $14 agency, $15 user, $16 time, $17–$18 given keys.
+pub(crate) const INSERT_PERSON: &str = "INSERT INTO person (municipality_id, name, furigana, \
+     name_key, kana_key, birth_date, sex, address, district_code, phone, phone_digits, note, \
+     external_id, created_by_agency_id, created_by_user_id, created_at, updated_at, given_key, \
+     given_kana_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+     $16, $16, $17, $18) RETURNING id";
+
+/// Binds [`INSERT_PERSON`]'s parameters.
+macro_rules! bind_new_person {
+    ($q:expr, $municipality:expr, $f:expr, $agency:expr, $user:expr, $at:expr) => {
+        $q.bind($municipality)
+            .bind(&$f.name)
+            .bind(&$f.furigana)
+            .bind(&$f.name_key)
+            .bind(&$f.kana_key)
+            .bind($f.birth_date)
+            .bind(&$f.sex)
+            .bind(&$f.address)
+            .bind(&$f.district_code)
+            .bind(&$f.phone)
+            .bind(&$f.phone_digits)
+            .bind(&$f.note)
+            .bind(&$f.external_id)
+            .bind($agency)
+            .bind($user)
+            .bind($at)
+            .bind(&$f.given_key)
+            .bind(&$f.given_kana_key)
+    };
+}
+pub(crate) use bind_new_person;
+
+/// The canonical records of the persons of municipality `$1` whose `$column` lies in
+/// [`$from`, `$to`): one index range.
+macro_rules! name_range {
+    ($column:literal, $from:literal, $to:literal) => {
+        concat!(
+            "SELECT COALESCE(q.linked_to_person_id, q.id) FROM person q WHERE q.municipality_id = $1 AND q.",
+            $column,
+            " >= ",
+            $from,
+            " AND q.",
+            $column,
+            " < ",
+            $to
+        )
+    };
+}
+
+/// Binds [`PREFILTER`]'s parameters: $1 municipality, $2–$6 the keys.
+macro_rules! bind_prefilter {
+    ($q:expr, $municipality:expr, $f:expr) => {
+        $q.bind($municipality)
+            .bind(&$f.name_key)
+            .bind(&$f.kana_key)
+            .bind($f.birth_date)
+            .bind(&$f.external_id)
+            .bind(&$f.phone_digits)
+    };
+}
+
 macro_rules! select_person {
     () => {
         "SELECT p.id, p.municipality_id, p.name, p.furigana, p.name_key, p.kana_key, \
-         p.birth_date, p.sex, p.address, p.district_code, p.phone, p.phone_digits, p.note, \
+         p.given_key, p.given_kana_key, p.birth_date, p.sex, p.address, p.district_code, p.phone, p.phone_digits, p.note, \
          p.external_id, p.linked_to_person_id, p.created_by_agency_id, p.created_at, \
          p.updated_at FROM person p "
     };
@@ -162,6 +248,233 @@ fn like_contains(s: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The step a plan row describes: the last column, both for SQLite's `EXPLAIN QUERY PLAN`
+/// (id, parent, notused, detail) and PostgreSQL's `EXPLAIN` (one text column).
+pub(crate) fn plan_line<R: sqlx::Row>(row: &R) -> Result<String, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get(row.len() - 1)
+}
+
+/// A prefix as an index range: `[prefix, prefix + U+10FFFF)` holds exactly the keys that
+/// start with it, since keys compare by code point on both engines.
+fn prefix_range(prefix: &str) -> (String, String) {
+    (prefix.to_string(), format!("{prefix}{}", char::MAX))
+}
+
+/// The 名寄せ prefilter ([`Store::match_prefilter`]).
+const PREFILTER: &str = concat!(
+    select_person!(),
+    "WHERE p.id IN (",
+    prefilter_key!("name_key = $2"),
+    " UNION ",
+    prefilter_key!("kana_key = $3"),
+    " UNION ",
+    prefilter_key!("birth_date = $4"),
+    " UNION ",
+    prefilter_key!("external_id = $5"),
+    " UNION ",
+    prefilter_key!("phone_digits = $6"),
+    ") ORDER BY (CASE WHEN p.name_key = $2 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.kana_key = $3 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.birth_date = $4 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.external_id = $5 THEN 1 ELSE 0 END) \
+               + (CASE WHEN p.phone_digits = $6 THEN 1 ELSE 0 END) DESC, p.id DESC \
+             LIMIT 200"
+);
+
+/// How a search finds its rows. The access filter and the criteria are the same in every
+/// plan; only where the rows are read from differs, chosen by two bounded counts
+/// ([`Store::search_persons`]) because neither engine's planner can tell a rare name from
+/// a common one, nor an agency that sees a handful from one that sees everybody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// From what the viewer's agency is involved in (a superset of what it may see):
+    /// for an agency that sees few.
+    Involved,
+    /// From the name's four index ranges, each record mapped to its group's canonical
+    /// record: for a rare name.
+    NameRanges,
+    /// Newest first through `person_updated`, stopping at a page: for an agency that sees
+    /// many looking for a common name, or for everybody.
+    Recent,
+}
+
+impl SearchPlan {
+    pub const ALL: [SearchPlan; 3] = [
+        SearchPlan::Involved,
+        SearchPlan::NameRanges,
+        SearchPlan::Recent,
+    ];
+}
+
+/// Above this many rows an agency's involvements, or a name's matches, are "many".
+const FEW: i64 = 2000;
+
+/// The records the name's key ranges hold, mapped to their canonical records.
+/// Placeholders: the name range's bounds, then the kana range's.
+macro_rules! name_hits {
+    ($name_from:literal, $name_to:literal, $kana_from:literal, $kana_to:literal) => {
+        concat!(
+            name_range!("name_key", $name_from, $name_to),
+            " UNION ALL ",
+            name_range!("given_key", $name_from, $name_to),
+            " UNION ALL ",
+            name_range!("kana_key", $kana_from, $kana_to),
+            " UNION ALL ",
+            name_range!("given_kana_key", $kana_from, $kana_to)
+        )
+    };
+}
+
+/// The canonical records of the persons agency `$2` of municipality `$1` is involved
+/// with in any way the access rule knows, whatever the state (a superset of what it may
+/// see; `visible_person!` decides), plus what a coordinator (`$3`) coordinates.
+macro_rules! involved {
+    () => {
+        concat!(
+            "SELECT COALESCE(q.linked_to_person_id, q.id) FROM person q \
+             WHERE q.created_by_agency_id = $2 AND q.municipality_id = $1 \
+             UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id) FROM intake i \
+               JOIN person q ON q.id = i.person_id \
+               WHERE i.municipality_id = $1 AND i.receiving_agency_id = $2 \
+             UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id) FROM intake i \
+               JOIN person q ON q.id = i.person_id \
+               WHERE i.municipality_id = $1 AND i.outcome = 'escalated' AND $3 \
+             UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id) FROM referral r \
+               JOIN person q ON q.id = r.person_id WHERE r.municipality_id = $1 AND r.to_agency_id = $2 \
+             UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id) FROM consent_agency cag \
+               JOIN consent co ON co.id = cag.consent_id JOIN person q ON q.id = co.person_id \
+               WHERE cag.agency_id = $2 AND co.municipality_id = $1 UNION ALL ",
+            case_persons!("cases c", "c.municipality_id = $1 AND c.lead_agency_id = $2"),
+            " UNION ALL ",
+            case_persons!(
+                "case_agency ca JOIN cases c ON c.id = ca.case_id",
+                "ca.agency_id = $2 AND c.municipality_id = $1"
+            ),
+            " UNION ALL ",
+            case_persons!(
+                "cases c",
+                "c.municipality_id = $1 AND c.status <> 'closed' AND $3"
+            )
+        )
+    };
+}
+
+/// The canonical records of the persons of the cases `$from` and `$cond` select: the
+/// case's person, or the current members of its household.
+macro_rules! case_persons {
+    ($from:literal, $cond:literal) => {
+        concat!(
+            "SELECT COALESCE(q.linked_to_person_id, q.id) FROM ",
+            $from,
+            " JOIN person q ON q.id = c.person_id WHERE ",
+            $cond,
+            " UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id) FROM ",
+            $from,
+            " JOIN household_member hm ON hm.household_id = c.household_id AND hm.left_on IS NULL \
+             JOIN person q ON q.id = hm.person_id WHERE ",
+            $cond
+        )
+    };
+}
+
+/// The name and the other criteria on a row read by the `Involved` or `Recent` plan: the
+/// name matches the start of a key of the record or of a record linked to it.
+macro_rules! criteria {
+    () => {
+        "AND ($5 IS NULL OR (p.name_key >= $5 AND p.name_key < $6) \
+           OR (p.given_key >= $5 AND p.given_key < $6) \
+           OR (p.kana_key >= $7 AND p.kana_key < $8) \
+           OR (p.given_kana_key >= $7 AND p.given_kana_key < $8) \
+           OR EXISTS (SELECT 1 FROM person l WHERE l.linked_to_person_id = p.id \
+             AND ((l.name_key >= $5 AND l.name_key < $6) OR (l.given_key >= $5 AND l.given_key < $6) \
+               OR (l.kana_key >= $7 AND l.kana_key < $8) \
+               OR (l.given_kana_key >= $7 AND l.given_kana_key < $8)))) "
+    };
+}
+
+/// The search's SQL under `plan`, after `prefix` (an EXPLAIN). Binds: see [`bind_search`].
+fn search_sql(plan: SearchPlan, prefix: &str) -> String {
+    const FILTER: &str = "AND ($9 IS NULL OR p.phone_digits LIKE $9 ESCAPE '\\') \
+         AND ($10 IS NULL OR p.birth_date = $10) \
+         AND ($11 IS NULL OR p.address LIKE $11 ESCAPE '\\') \
+         AND ($12 IS NULL OR p.district_code = $12) \
+         ORDER BY p.updated_at DESC, p.id DESC LIMIT $13 OFFSET $14";
+    let source = match plan {
+        SearchPlan::Involved => concat!(
+            "WITH seen(root) AS (",
+            involved!(),
+            ") ",
+            select_person!(),
+            "WHERE p.id IN (SELECT root FROM seen) AND ",
+            visible_person!(),
+            criteria!()
+        ),
+        // $5–$8 are compared in the ranges themselves: this plan is only run with a name.
+        SearchPlan::NameRanges => concat!(
+            "WITH hit(root) AS (",
+            name_hits!("$5", "$6", "$7", "$8"),
+            ") ",
+            select_person!(),
+            "WHERE p.id IN (SELECT root FROM hit) AND ",
+            visible_person!()
+        ),
+        SearchPlan::Recent => concat!(select_person!(), "WHERE ", visible_person!(), criteria!()),
+    };
+    format!("{prefix}{source}{FILTER}")
+}
+
+/// Binds the search's parameters: $1–$4 the viewer (as `visible_person!`), $5–$8 the name
+/// and kana ranges (NULL without a name), $9–$12 the other parts, $13 the page size plus
+/// one (to tell whether another page follows) and $14 the offset.
+macro_rules! bind_search {
+    ($q:expr, $viewer:expr, $s:expr, $ranges:expr) => {{
+        let (name_from, name_to, kana_from, kana_to) = $ranges;
+        $q.bind($viewer.municipality_id)
+            .bind($viewer.agency_id)
+            .bind($viewer.coordinates)
+            .bind($viewer.today)
+            .bind(name_from)
+            .bind(name_to)
+            .bind(kana_from)
+            .bind(kana_to)
+            .bind($s.phone_digits.as_deref().map(like_contains))
+            .bind($s.birth_date)
+            .bind($s.address.as_deref().map(like_contains))
+            .bind($s.district_code.as_deref())
+            .bind($s.limit + 1)
+            .bind($s.offset)
+    }};
+}
+
+type Ranges = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The name and kana ranges of a search: a name typed in kana is also looked for among
+/// the フリガナ.
+fn search_ranges(s: &PersonSearch) -> Ranges {
+    match s.name_key.as_deref() {
+        None => (None, None, None, None),
+        Some(name) => {
+            let (name_from, name_to) = prefix_range(name);
+            let (kana_from, kana_to) = prefix_range(s.kana_key.as_deref().unwrap_or(name));
+            (
+                Some(name_from),
+                Some(name_to),
+                Some(kana_from),
+                Some(kana_to),
+            )
+        }
+    }
+}
+
 impl Store {
     pub async fn create_person(
         &self,
@@ -172,33 +485,66 @@ impl Store {
     ) -> StoreResult<i64> {
         let at = now();
         let (id,): (i64,) = on_pool!(self, |p| {
-            sqlx::query_as(
-            "INSERT INTO person (municipality_id, name, furigana, name_key, kana_key, birth_date, \
-             sex, address, district_code, phone, phone_digits, note, external_id, \
-             created_by_agency_id, created_by_user_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
-             RETURNING id"
-        )
-        .bind(municipality_id)
-        .bind(&f.name)
-        .bind(&f.furigana)
-        .bind(&f.name_key)
-        .bind(&f.kana_key)
-        .bind(f.birth_date)
-        .bind(&f.sex)
-        .bind(&f.address)
-        .bind(&f.district_code)
-        .bind(&f.phone)
-        .bind(&f.phone_digits)
-        .bind(&f.note)
-        .bind(&f.external_id)
-        .bind(agency_id)
-        .bind(user_id)
-        .bind(at)
-        .fetch_one(&mut *p)
-        .await
+            bind_new_person!(
+                sqlx::query_as(INSERT_PERSON),
+                municipality_id,
+                f,
+                agency_id,
+                user_id,
+                at
+            )
+            .fetch_one(&mut *p)
+            .await
         })?;
         Ok(id)
+    }
+
+    /// What asks the engine for a statement's plan instead of its rows.
+    fn explain_prefix(&self) -> &'static str {
+        match self.engine() {
+            Engine::Sqlite => "EXPLAIN QUERY PLAN ",
+            Engine::Postgres => "EXPLAIN ",
+        }
+    }
+
+    /// Fills the given-name keys of records written before they existed (migration 0005),
+    /// a batch at a time, found through the partial index `person_keys_missing`. Returns
+    /// how many records were filled.
+    pub async fn fill_search_keys(&self) -> StoreResult<u64> {
+        let mut filled = 0;
+        loop {
+            let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, |p| {
+                sqlx::query_as(
+                "SELECT id, name, furigana FROM person WHERE (given_key IS NULL AND name LIKE '% %') \
+                 OR (given_kana_key IS NULL AND furigana LIKE '% %') ORDER BY id LIMIT 1000"
+            )
+            .fetch_all(&mut *p)
+            .await
+            })?;
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            let batch = self.begin().await?;
+            for (id, name, furigana) in rows {
+                // A name whose given part folds to nothing is stored with an empty key, so
+                // that the partial index lets go of it.
+                let given = given_key(&name).unwrap_or_default();
+                let given_kana = furigana
+                    .as_deref()
+                    .map(|f| given_kana_key(f).unwrap_or_default());
+                execute!(
+                    batch,
+                    sqlx::query(
+                        "UPDATE person SET given_key = $2, given_kana_key = $3 WHERE id = $1"
+                    )
+                    .bind(id)
+                    .bind(given)
+                    .bind(given_kana)
+                )?;
+                filled += 1;
+            }
+            batch.commit().await?;
+        }
     }
 
     pub async fn update_person(&self, id: i64, f: &PersonFields) -> StoreResult<()> {
@@ -207,7 +553,8 @@ impl Store {
             sqlx::query(
                 "UPDATE person SET name = $2, furigana = $3, name_key = $4, kana_key = $5, \
                  birth_date = $6, sex = $7, address = $8, district_code = $9, phone = $10, \
-                 phone_digits = $11, note = $12, external_id = $13, updated_at = $14 WHERE id = $1"
+                 phone_digits = $11, note = $12, external_id = $13, updated_at = $14, \
+                 given_key = $15, given_kana_key = $16 WHERE id = $1"
             )
             .bind(id)
             .bind(&f.name)
@@ -223,6 +570,8 @@ impl Store {
             .bind(&f.note)
             .bind(&f.external_id)
             .bind(now())
+            .bind(&f.given_key)
+            .bind(&f.given_kana_key)
         )?;
         expect_one(done)
     }
@@ -250,64 +599,107 @@ impl Store {
         .await)?)
     }
 
-    /// Persons the viewer may see, matching `s`, newest first; and the total for paging.
+    /// Persons the viewer may see, matching `s`, newest first: one page, and whether
+    /// another follows (one row more is read instead of counting every match).
     pub async fn search_persons(
         &self,
         viewer: Viewer,
         s: &PersonSearch,
-    ) -> StoreResult<(Vec<Person>, i64)> {
-        const FILTER: &str = "AND ($5 IS NULL OR p.name_key LIKE $5 ESCAPE '\\' \
-             OR p.kana_key LIKE $6 ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM person l WHERE l.linked_to_person_id = p.id \
-                        AND (l.name_key LIKE $5 ESCAPE '\\' OR l.kana_key LIKE $6 ESCAPE '\\'))) \
-             AND ($7 IS NULL OR p.phone_digits LIKE $7 ESCAPE '\\') \
-             AND ($8 IS NULL OR p.birth_date = $8) \
-             AND ($9 IS NULL OR p.address LIKE $9 ESCAPE '\\') \
-             AND ($10 IS NULL OR p.district_code = $10) ";
-        let list_sql = format!(
-            "{}WHERE {}{FILTER}ORDER BY p.updated_at DESC, p.id DESC LIMIT $11 OFFSET $12",
-            select_person!(),
-            visible_person!()
-        );
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM person p WHERE {}{FILTER}",
-            visible_person!()
-        );
-        // A name search also finds the kana form typed into the same box.
-        let name_like = s.name_key.as_deref().map(like_contains);
-        let kana_like = s
-            .kana_key
-            .as_deref()
-            .or(s.name_key.as_deref())
-            .map(like_contains);
-        let phone_like = s.phone_digits.as_deref().map(like_contains);
-        let address_like = s.address.as_deref().map(like_contains);
-        macro_rules! bind_search {
-            ($q:expr) => {
-                $q.bind(viewer.municipality_id)
-                    .bind(viewer.agency_id)
-                    .bind(viewer.coordinates)
-                    .bind(viewer.today)
-                    .bind(&name_like)
-                    .bind(&kana_like)
-                    .bind(&phone_like)
-                    .bind(s.birth_date)
-                    .bind(&address_like)
-                    .bind(&s.district_code)
-            };
+    ) -> StoreResult<(Vec<Person>, bool)> {
+        let plan = self.search_plan(viewer, s).await?;
+        self.search_persons_by(plan, viewer, s).await
+    }
+
+    /// The plan for a search: `Involved` when the agency's involvements are few, else
+    /// `NameRanges` when the name's matches are few, else `Recent`. Each count stops at
+    /// [`FEW`], so choosing costs at most a few thousand index entries.
+    pub async fn search_plan(&self, viewer: Viewer, s: &PersonSearch) -> StoreResult<SearchPlan> {
+        let ranges = search_ranges(s);
+        let (involved,): (i64,) = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT COUNT(*) FROM (",
+            involved!(),
+            " LIMIT $4) AS n"
+        ))
+        .bind(viewer.municipality_id)
+        .bind(viewer.agency_id)
+        .bind(viewer.coordinates)
+        .bind(FEW + 1)
+        .fetch_one(&mut *p)
+        .await)?;
+        if involved <= FEW {
+            return Ok(SearchPlan::Involved);
         }
-        let (rows, total): (Vec<Person>, (i64,)) = on_pool!(self, |p| {
-            let rows = bind_search!(sqlx::query_as(&list_sql))
-                .bind(s.limit)
-                .bind(s.offset)
-                .fetch_all(&mut *p)
-                .await?;
-            let total = bind_search!(sqlx::query_as(&count_sql))
-                .fetch_one(&mut *p)
-                .await?;
-            (rows, total)
-        });
-        Ok((rows, total.0))
+        if ranges.0.is_none() {
+            return Ok(SearchPlan::Recent);
+        }
+        let (hits,): (i64,) = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT COUNT(*) FROM (",
+            name_hits!("$3", "$4", "$5", "$6"),
+            " LIMIT $2) AS n"
+        ))
+        .bind(viewer.municipality_id)
+        .bind(FEW + 1)
+        .bind(ranges.0.as_deref())
+        .bind(ranges.1.as_deref())
+        .bind(ranges.2.as_deref())
+        .bind(ranges.3.as_deref())
+        .fetch_one(&mut *p)
+        .await)?;
+        Ok(if hits <= FEW {
+            SearchPlan::NameRanges
+        } else {
+            SearchPlan::Recent
+        })
+    }
+
+    /// [`Store::search_persons`] under a given plan: every plan answers the same rows
+    /// (`NameRanges` without a name reads as `Recent`).
+    pub async fn search_persons_by(
+        &self,
+        plan: SearchPlan,
+        viewer: Viewer,
+        s: &PersonSearch,
+    ) -> StoreResult<(Vec<Person>, bool)> {
+        let plan = match (plan, &s.name_key) {
+            (SearchPlan::NameRanges, None) => SearchPlan::Recent,
+            (plan, _) => plan,
+        };
+        let sql = search_sql(plan, "");
+        let ranges = search_ranges(s);
+        let mut rows: Vec<Person> = on_pool!(self, |p| bind_search!(
+            sqlx::query_as(&sql),
+            viewer,
+            s,
+            ranges.clone()
+        )
+        .fetch_all(&mut *p)
+        .await)?;
+        let more = rows.len() as i64 > s.limit;
+        rows.truncate(usize::try_from(s.limit).unwrap_or(0));
+        Ok((rows, more))
+    }
+
+    /// The database's plan for a search under `plan`, one line per step (SQLite's
+    /// `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`): for the benchmark report and the
+    /// test that searches stay on their indexes.
+    pub async fn explain_search(
+        &self,
+        plan: SearchPlan,
+        viewer: Viewer,
+        s: &PersonSearch,
+    ) -> StoreResult<Vec<String>> {
+        let sql = search_sql(plan, self.explain_prefix());
+        let ranges = search_ranges(s);
+        let rows = on_pool!(self, |p| bind_search!(
+            sqlx::query(&sql),
+            viewer,
+            s,
+            ranges.clone()
+        )
+        .fetch_all(&mut *p)
+        .await
+        .and_then(|rows| rows.iter().map(plan_line).collect::<Result<Vec<_>, _>>()))?;
+        Ok(rows)
     }
 
     /// Prefilter for 名寄せ: unlinked persons of the municipality sharing any key with the
@@ -321,33 +713,33 @@ impl Store {
         municipality_id: MunicipalityId,
         f: &PersonFields,
     ) -> StoreResult<Vec<Person>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
-            select_person!(),
-            "WHERE p.id IN (",
-            prefilter_key!("name_key = $2"),
-            " UNION ",
-            prefilter_key!("kana_key = $3"),
-            " UNION ",
-            prefilter_key!("birth_date = $4"),
-            " UNION ",
-            prefilter_key!("external_id = $5"),
-            " UNION ",
-            prefilter_key!("phone_digits = $6"),
-            ") ORDER BY (CASE WHEN p.name_key = $2 THEN 1 ELSE 0 END) \
-               + (CASE WHEN p.kana_key = $3 THEN 1 ELSE 0 END) \
-               + (CASE WHEN p.birth_date = $4 THEN 1 ELSE 0 END) \
-               + (CASE WHEN p.external_id = $5 THEN 1 ELSE 0 END) \
-               + (CASE WHEN p.phone_digits = $6 THEN 1 ELSE 0 END) DESC, p.id DESC \
-             LIMIT 200"
-        ))
-        .bind(municipality_id)
-        .bind(&f.name_key)
-        .bind(&f.kana_key)
-        .bind(f.birth_date)
-        .bind(&f.external_id)
-        .bind(&f.phone_digits)
+        Ok(on_pool!(self, |p| bind_prefilter!(
+            sqlx::query_as(PREFILTER),
+            municipality_id,
+            f
+        )
         .fetch_all(&mut *p)
         .await)?)
+    }
+
+    /// The database's plan for [`Store::match_prefilter`], as [`Store::explain_search`].
+    pub async fn explain_prefilter(
+        &self,
+        municipality_id: MunicipalityId,
+        f: &PersonFields,
+    ) -> StoreResult<Vec<String>> {
+        let sql = format!("{}{PREFILTER}", self.explain_prefix());
+        Ok(on_pool!(self, |p| bind_prefilter!(
+            sqlx::query(&sql),
+            municipality_id,
+            f
+        )
+        .fetch_all(&mut *p)
+        .await
+        .and_then(|rows| rows
+            .iter()
+            .map(plan_line)
+            .collect::<Result<Vec<_>, _>>()))?)
     }
 
     /// Whether any record of `a`'s 名寄せ group was split from (judged distinct from) any

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use kasane_domain::access::{self, Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::Role;
-use kasane_domain::name::{Furigana, PersonName, kana_key, match_key};
+use kasane_domain::name::{Furigana, PersonName, given_kana_key, given_key, kana_key, match_key};
 use kasane_domain::person::{FieldError, PersonFieldsInput, validate_person_fields};
 use kasane_domain::referral::ReferralStatus;
 use kasane_domain::wareki::parse_date;
@@ -79,6 +79,8 @@ impl PersonDraft {
             (Some(name), Some(furigana), Some(f)) if errors.is_empty() => Ok(PersonFields {
                 name_key: match_key(name.as_str()),
                 kana_key: furigana.as_ref().map(|k| kana_key(k.as_str())),
+                given_key: given_key(name.as_str()),
+                given_kana_key: furigana.as_ref().and_then(|k| given_kana_key(k.as_str())),
                 name: name.as_str().to_string(),
                 furigana: furigana.map(|k| k.as_str().to_string()),
                 birth_date: f.birth_date.map(|b| b.date()),
@@ -101,7 +103,7 @@ pub const PAGE_SIZE: i64 = 50;
 /// What a worker searches persons by: every given part must match.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Criteria<'a> {
-    /// 氏名 (漢字 or カナ, partial, variant-tolerant).
+    /// 氏名 (漢字 or カナ: the start of the family or the given name, variant-tolerant).
     pub name: &'a str,
     pub phone: &'a str,
     /// ISO or 和暦 (S47.3.5).
@@ -141,13 +143,13 @@ impl Criteria<'_> {
 }
 
 /// Searches the persons the caller may see (the access rule's SQL twin filters in the
-/// database), audited: one page of them and the total. `None` for a caller whose roles see
+/// database), audited: one page of them and whether another page follows. `None` for a caller whose roles see
 /// no person data; input problems are `AppError::Validation`.
 pub async fn search(
     app: &App,
     caller: &Caller,
     criteria: Criteria<'_>,
-) -> AppResult<Option<(Vec<Person>, i64)>> {
+) -> AppResult<Option<(Vec<Person>, bool)>> {
     if !access::may_see_person_data(&caller.actor) {
         return Ok(None);
     }

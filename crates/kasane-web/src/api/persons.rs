@@ -63,7 +63,9 @@ impl From<Person> for PersonSummary {
 /// One page of search results: only persons the caller may see.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonSearchPage {
-    pub total: i64,
+    /// Whether another page follows (the matches are not counted: a count costs as much
+    /// as the whole search).
+    pub has_more: bool,
     pub page: i64,
     pub page_size: i64,
     pub persons: Vec<PersonSummary>,
@@ -167,7 +169,7 @@ pub struct LinkResult {
     pub linked_ids: Vec<i64>,
 }
 
-/// Persons the caller may see, matching every given part (name part: 漢字 or カナ,
+/// Persons the caller may see, matching every given part (name part: the start of the family or given name, 漢字 or カナ,
 /// variant-tolerant). 50 a page, newest first.
 #[utoipa::path(get, path = "/api/v1/persons", tag = "persons",
     params(SearchQuery),
@@ -179,11 +181,11 @@ pub async fn search(
     Api(ctx): Api,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<PersonSearchPage>, ApiError> {
-    let (persons, total) = search_persons(&state, &ctx, q.criteria())
+    let (persons, has_more) = search_persons(&state, &ctx, q.criteria())
         .await?
         .unwrap_or_default();
     Ok(Json(PersonSearchPage {
-        total,
+        has_more,
         page: q.page.unwrap_or(1).max(1),
         page_size: PAGE_SIZE,
         persons: persons.into_iter().map(PersonSummary::from).collect(),

@@ -69,9 +69,8 @@ async fn search_page(
         p { a.button href="/intakes/new" { "新しい相談を受け付ける" } }
         @if !problems.is_empty() { ul.errors role="alert" { @for p in &problems { li { (p) } } } }
         @match &results {
-            None => @if problems.is_empty() { (empty("氏名(漢字・カナ、一部でも可)、電話番号、生年月日、住所、地区で検索できます。表記ゆれ(斎藤/齋藤、全角/半角)も見つかります。")) },
-            Some((rows, total)) => {
-                p { (total) "件" }
+            None => @if problems.is_empty() { (empty("氏名(漢字・カナ。姓または名の最初の何文字かでも可)、電話番号、生年月日、住所、地区で検索できます。表記ゆれ(斎藤/齋藤、全角/半角)も見つかります。")) },
+            Some((rows, more)) => {
                 @if rows.is_empty() {
                     (empty("該当する方は見つかりません(閲覧できる方のみ表示しています)。"))
                 } @else {
@@ -89,7 +88,7 @@ async fn search_page(
                             }
                         }
                     }
-                    (pager(&q, *total))
+                    (pager(&q, rows.len(), *more))
                 }
             }
         }
@@ -97,9 +96,12 @@ async fn search_page(
     Ok(page(&ctx, "本人を探す", "/consultation", body))
 }
 
-fn pager(q: &SearchQuery, total: i64) -> Markup {
+/// The range shown and links to the neighbouring pages; the matches are not counted (a
+/// count costs as much as the search), so the last page is the one without a next.
+fn pager(q: &SearchQuery, shown: usize, more: bool) -> Markup {
     let page_no = q.page.unwrap_or(1).max(1);
-    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let first = (page_no - 1) * PAGE_SIZE + 1;
+    let last = first - 1 + shown as i64;
     let link = |p: i64| {
         let qs = serde_urlencoded::to_string([
             ("q", q.q.as_str()),
@@ -114,8 +116,8 @@ fn pager(q: &SearchQuery, total: i64) -> Markup {
     html! {
         nav.pager aria-label="ページ" {
             @if page_no > 1 { a href=(link(page_no - 1)) { "前へ" } }
-            @if pages > 1 { span { (page_no) " / " (pages) } }
-            @if page_no < pages { a href=(link(page_no + 1)) { "次へ" } }
+            span { (first) "〜" (last) "件目" @if more { "(続きがあります)" } }
+            @if more { a href=(link(page_no + 1)) { "次へ" } }
         }
     }
 }

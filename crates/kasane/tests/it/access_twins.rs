@@ -2,13 +2,13 @@
 //! basis occurs — registration, intakes, referrals in every state, cases open, handed over
 //! and closed, household cases, consents in force and not, 支援会議 agendas current and
 //! left), for every staff user of both municipalities, a person is in the search list
-//! exactly when `access::decide` lets the user read them, and likewise a case in the case
-//! list.
+//! exactly when `access::decide` lets the user read them — whichever plan the search reads
+//! its rows by — and likewise a case in the case list.
 
 use crate::common::TestApp;
 use kasane_domain::access::{Action, Subject, decide, may_see_person_data};
 use kasane_domain::identity::{Actor, Role};
-use kasane_store::person::{PersonSearch, Viewer};
+use kasane_store::person::{PersonSearch, SearchPlan, Viewer};
 
 both_engines!(search_lists_and_the_rule_agree);
 
@@ -69,16 +69,22 @@ async fn search_lists_and_the_rule_agree(app: TestApp) {
             coordinates: actor.has(Role::Coordinator) && coordinating == Some(user.agency_id),
             today,
         };
-        let (listed, _) = store
-            .search_persons(
-                viewer,
-                &PersonSearch {
-                    limit: 10_000,
-                    ..PersonSearch::default()
-                },
-            )
-            .await
-            .unwrap();
+        let everybody = PersonSearch {
+            limit: 10_000,
+            ..PersonSearch::default()
+        };
+        let (listed, _) = store.search_persons(viewer, &everybody).await.unwrap();
+        // Every plan the search may choose lists the same persons.
+        for plan in SearchPlan::ALL {
+            let (by_plan, _) = store
+                .search_persons_by(plan, viewer, &everybody)
+                .await
+                .unwrap();
+            let ids = |rows: &[kasane_store::person::Person]| {
+                rows.iter().map(|p| p.id).collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&by_plan), ids(&listed), "{}: {plan:?}", user.username);
+        }
         for &id in &person_ids {
             let person = store.person_any(id).await.unwrap().unwrap();
             let facts = store

@@ -1,0 +1,20 @@
+-- Step 5: person search by index. A name is searched by the start of each of its words
+-- (氏 and 名, in kanji and in kana), so the given-name keys are stored beside the whole-name
+-- keys and every key is read by an index range. Rows written before this migration get
+-- their given-name keys from the application (Store::migrate), found by the partial index.
+ALTER TABLE person ADD COLUMN given_key TEXT;
+ALTER TABLE person ADD COLUMN given_kana_key TEXT;
+CREATE INDEX person_given_key ON person(municipality_id, given_key);
+CREATE INDEX person_given_kana_key ON person(municipality_id, given_kana_key);
+CREATE INDEX person_keys_missing ON person(id)
+    WHERE (given_key IS NULL AND name LIKE '% %') OR (given_kana_key IS NULL AND furigana LIKE '% %');
+-- The access filter's "registered the record", and the default order of a search.
+CREATE INDEX person_created_by ON person(created_by_agency_id, municipality_id);
+CREATE INDEX person_updated ON person(municipality_id, updated_at);
+-- What a coordinator coordinates: escalated intakes and open cases, without a scan.
+CREATE INDEX intake_escalated ON intake(municipality_id) WHERE outcome = 'escalated';
+CREATE INDEX cases_open ON cases(municipality_id) WHERE status <> 'closed';
+-- A NULL-only index makes SQLite's statistics (ANALYZE) call it useless, and every lookup
+-- of a record's linked records became a scan: only linked records are indexed.
+DROP INDEX person_linked;
+CREATE INDEX person_linked ON person(linked_to_person_id) WHERE linked_to_person_id IS NOT NULL;
