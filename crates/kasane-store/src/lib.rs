@@ -237,7 +237,9 @@ impl Store {
                 // Foreign keys are not checked per row on SQLite while loading: the loader
                 // numbers every reference itself, and PostgreSQL (where the same generator
                 // runs in the tests) checks every one.
-                opts = opts
+                // A statement of thousands of rows is slow by design: no "slow statement"
+                // warnings (each would print the whole statement).
+                opts = sqlx::ConnectOptions::disable_statement_logging(opts)
                     .foreign_keys(false)
                     .synchronous(SqliteSynchronous::Off)
                     .pragma("cache_size", "-262144")
@@ -257,7 +259,8 @@ impl Store {
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
                 .options([("jit", "off")]);
             if bulk {
-                opts = opts.options([("synchronous_commit", "off")]);
+                opts = sqlx::ConnectOptions::disable_statement_logging(opts)
+                    .options([("synchronous_commit", "off")]);
             }
             let pool = PgPoolOptions::new()
                 .max_connections(if bulk { 1 } else { 16 })
