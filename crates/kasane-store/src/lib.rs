@@ -17,6 +17,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub mod audit;
+pub mod bulk;
 pub mod case;
 pub mod consent;
 pub mod facts;
@@ -209,16 +210,43 @@ impl Store {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, or `postgres://…`). A SQLite
     /// file is created if missing.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        Store::connect_with(url, false).await
+    }
+
+    /// Connects for bulk loading (`kasane gen`) and brings the schema up to date: one
+    /// connection that does not wait for the disk at each commit (SQLite `synchronous=OFF`,
+    /// a large page cache and no per-row foreign-key checks; PostgreSQL
+    /// `synchronous_commit=off`). A crash may lose the last batches, never corrupt the
+    /// database; nothing else should use this store.
+    pub async fn open_bulk(url: &str) -> StoreResult<Store> {
+        let store = Store::connect_with(url, true).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn connect_with(url: &str, bulk: bool) -> StoreResult<Store> {
         let pool = if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)
+            let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            if bulk {
+                // Foreign keys are not checked per row on SQLite while loading: the loader
+                // numbers every reference itself, and PostgreSQL (where the same generator
+                // runs in the tests) checks every one.
+                // A statement of thousands of rows is slow by design: no "slow statement"
+                // warnings (each would print the whole statement).
+                opts = sqlx::ConnectOptions::disable_statement_logging(opts)
+                    .foreign_keys(false)
+                    .synchronous(SqliteSynchronous::Off)
+                    .pragma("cache_size", "-262144")
+                    .pragma("temp_store", "memory");
+            }
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(if bulk { 1 } else { 8 })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await
@@ -227,11 +255,15 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // No JIT: kasane's statements are short, and on the person search's generic plan
             // JIT compilation took most of each execution (828 → 90 ms, measured for #9).
-            let opts = PgConnectOptions::from_str(url)
+            let mut opts = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
                 .options([("jit", "off")]);
+            if bulk {
+                opts = sqlx::ConnectOptions::disable_statement_logging(opts)
+                    .options([("synchronous_commit", "off")]);
+            }
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(if bulk { 1 } else { 16 })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await

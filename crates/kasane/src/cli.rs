@@ -18,6 +18,7 @@ use kasane_web::AppState;
 use tokio::net::TcpListener;
 
 use crate::demo;
+use crate::generate;
 use crate::import;
 use crate::settings::{ConfigFile, DEFAULT_BIND, DEFAULT_DATABASE};
 
@@ -52,6 +53,27 @@ pub enum Command {
     /// CSVからの一括取り込み / Bulk import from CSV
     #[command(subcommand)]
     Import(ImportCommand),
+    /// 架空のデータを大量に生成して追加する(性能評価用、同じシードなら同じデータ)/
+    /// Generate fictional records at scale (deterministic)
+    Gen(GenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 自治体コード(例: daisen)。未登録なら同梱の設定を取り込みます
+    #[arg(long)]
+    pub municipality: String,
+    /// 生成する本人の人数
+    #[arg(long)]
+    pub persons: u64,
+    /// 乱数のシード(同じシード・同じ人数なら同じデータ)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// 本人1人あたりの支援経過の平均件数
+    #[arg(long, default_value_t = 10)]
+    pub logs_per_person: u32,
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +297,16 @@ pub async fn run(command: Command) -> Result<()> {
         Command::User(cmd) => user(cmd).await,
         Command::Municipality(cmd) => municipality(cmd).await,
         Command::Import(cmd) => import(cmd).await,
+        Command::Gen(args) => {
+            let file = ConfigFile::load(args.db.config.as_deref())?;
+            let options = generate::Options {
+                municipality: args.municipality,
+                persons: args.persons,
+                seed: args.seed,
+                logs_per_person: args.logs_per_person,
+            };
+            generate::run(&args.db.url(&file), &options).await
+        }
         Command::Audit(AuditCommand::Verify { db }) => {
             let store = db.open().await?;
             match store.verify_audit().await? {

@@ -1,7 +1,8 @@
 //! The `kasane` executable: one binary, several subcommands (serve, demo, migrate, user,
-//! municipality, audit, import), and the demo data shared with the tests.
+//! municipality, audit, import, gen), the demo data shared with the tests, and the generator.
 
 pub mod cli;
 pub mod demo;
+pub mod generate;
 pub mod import;
 pub mod settings;

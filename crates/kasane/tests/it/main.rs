@@ -19,6 +19,7 @@ mod consultation;
 mod demo_data;
 mod denials;
 mod foundation;
+mod generate;
 mod import;
 mod layering;
 mod unit_of_work;
