@@ -1434,7 +1434,9 @@ impl Store {
                     "created_by_agency_id",
                     "created_by_user_id",
                     "created_at",
-                    "updated_at"
+                    "updated_at",
+                    "given_key",
+                    "given_kana_key"
                 ],
                 rows,
                 |q, r| {
@@ -1457,7 +1459,9 @@ impl Store {
                         .push_bind(x.created_by_agency_id)
                         .push_bind(x.created_by_user_id)
                         .push_bind(x.created_at)
-                        .push_bind(x.created_at);
+                        .push_bind(x.created_at)
+                        .push_bind(&f.given_key)
+                        .push_bind(&f.given_kana_key);
                 }
             );
             tx.commit().await?;

@@ -101,7 +101,7 @@ macro_rules! visible_person {
             "p.municipality_id = $1 AND p.linked_to_person_id IS NULL AND ( \
              p.created_by_agency_id = $2 \
              OR EXISTS (SELECT 1 FROM person l WHERE l.linked_to_person_id = p.id \
-                   AND +l.created_by_agency_id = $2) \
+                   AND l.created_by_agency_id = $2) \
              OR EXISTS (SELECT 1 FROM intake i WHERE i.person_id IN (",
             crate::person::visible_person!(@group),
             ") AND (i.receiving_agency_id = $2 OR ($3 AND i.outcome = 'escalated' \
@@ -120,7 +120,7 @@ macro_rules! visible_person {
             crate::person::visible_person!(@group),
             ") AND hm.left_on IS NULL)) \
                    AND (c2.lead_agency_id = $2 \
-                     OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND +ca.agency_id = $2) \
+                     OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND ca.agency_id = $2) \
                      OR ($3 AND c2.status <> 'closed' AND c2.coordination_ended_at IS NULL))) \
              OR EXISTS (SELECT 1 FROM consent co CROSS JOIN consent_agency cag \
                    WHERE co.person_id IN (",
@@ -133,8 +133,7 @@ macro_rules! visible_person {
     // list each EXISTS looks its rows up by through the table's person index. (Joining
     // the group as `q.id = p.id OR q.linked_to_person_id = p.id` let SQLite, after
     // ANALYZE, scan a whole table per candidate instead.) `CROSS JOIN` keeps SQLite's
-    // join order (PostgreSQL plans it as an inner join), and a unary `+` keeps SQLite off
-    // an agency's index where the agency's rows are many and the group's few.
+    // join order (PostgreSQL plans it as an inner join).
     (@group) => {
         "SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id"
     };

@@ -22,4 +22,5 @@ mod foundation;
 mod generate;
 mod import;
 mod layering;
+mod search_plans;
 mod unit_of_work;
