@@ -153,6 +153,20 @@ impl Db {
             .with_context(|| format!("query failed: {sql}"))?))
     }
 
+    /// Cancels what other sessions still run on the database (PostgreSQL goes on with a
+    /// query whose client is gone); nothing to do on SQLite, whose queries die with the process.
+    pub async fn cancel_others(&self) -> Result<()> {
+        if let Db::Postgres(p) = self {
+            sqlx::query(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'",
+            )
+            .execute(p)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The engine and its version, for the report.
     pub async fn version(&self) -> Result<String> {
         Ok(match self {

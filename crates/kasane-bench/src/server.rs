@@ -30,13 +30,43 @@ impl Server {
         log: &Path,
         client: &Client,
     ) -> Result<Server> {
-        let port = free_port()?;
-        let bind = format!("127.0.0.1:{port}");
-        let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+        let bind = format!("127.0.0.1:{}", free_port()?);
+        Server::spawn(kasane, database, &bind, log, client).await
+    }
+
+    /// Kills the server and starts it again on the same address: what ends a query a
+    /// timed-out request left running (on SQLite it holds the write lock every request
+    /// takes, so nothing after it would be measured).
+    pub async fn restart(
+        &mut self,
+        kasane: &Path,
+        database: &str,
+        log: &Path,
+        client: &Client,
+    ) -> Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let bind = self.base.trim_start_matches("http://").to_string();
+        *self = Server::spawn(kasane, database, &bind, log, client).await?;
+        Ok(())
+    }
+
+    async fn spawn(
+        kasane: &Path,
+        database: &str,
+        bind: &str,
+        log: &Path,
+        client: &Client,
+    ) -> Result<Server> {
+        let out = File::options()
+            .create(true)
+            .append(true)
+            .open(log)
+            .with_context(|| format!("cannot open {}", log.display()))?;
         let err = out.try_clone()?;
         let started = Instant::now();
         let child = Command::new(kasane)
-            .args(["serve", "--database", database, "--bind", &bind])
+            .args(["serve", "--database", database, "--bind", bind])
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
