@@ -198,6 +198,8 @@ fn fields_of(p: &Person) -> PersonFields {
         furigana: p.furigana.clone(),
         name_key: p.name_key.clone(),
         kana_key: p.kana_key.clone(),
+        given_key: p.given_key.clone(),
+        given_kana_key: p.given_kana_key.clone(),
         birth_date: p.birth_date,
         sex: p.sex.clone(),
         address: p.address.clone(),
