@@ -173,13 +173,30 @@ fn common_terms(rows: &[(String, Option<String>)]) -> (String, String) {
     (surname, kana)
 }
 
-fn search_floor(store: &Store, viewer: Viewer, q: &str) -> Op {
-    let search = PersonSearch {
+/// The store search the page runs for `q`.
+fn name_search(q: &str) -> PersonSearch {
+    PersonSearch {
         name_key: Some(match_key(q)),
         kana_key: Some(kana_key(q)),
         limit: 50,
         ..PersonSearch::default()
-    };
+    }
+}
+
+/// The plan the search chooses for `q` as `viewer`, and the engine's plan for it (after
+/// the run's ANALYZE), as a note for the report.
+async fn search_plan_note(store: &Store, viewer: Viewer, q: &str, who: &str) -> Result<String> {
+    let search = name_search(q);
+    let plan = store.search_plan(viewer, &search).await?;
+    let lines = store.explain_search(plan, viewer, &search).await?;
+    Ok(format!(
+        "search 「{q}」 as {who}: plan `{plan:?}`\n\n  ```\n  {}\n  ```",
+        lines.join("\n  ")
+    ))
+}
+
+fn search_floor(store: &Store, viewer: Viewer, q: &str) -> Op {
+    let search = name_search(q);
     let store = store.clone();
     op(move || {
         let (store, search) = (store.clone(), search.clone());
@@ -373,6 +390,7 @@ pub async fn rows(ctx: &Ctx) -> Result<(Vec<Row>, Vec<String>)> {
     let mut searches = Vec::new();
     for (label, q) in [("kana", &kana), ("kanji", &surname)] {
         for (who_label, who) in [("sees many", many), ("sees few", &ctx.few)] {
+            notes.push(search_plan_note(store, who.viewer, q, who_label).await?);
             searches.push(Row {
                 name: format!("search {label} · HTML · {who_label}"),
                 request: Request::get(format!("/persons?q={}", urlencode(q)), who.cookie.clone()),
@@ -414,6 +432,13 @@ pub async fn rows(ctx: &Ctx) -> Result<(Vec<Row>, Vec<String>)> {
             notes.push(format!(
                 "person {id}, 名寄せ as a new intake of 「{}」",
                 person.name
+            ));
+            let lines = store
+                .explain_prefilter(person.municipality_id, &fields_of(&person))
+                .await?;
+            notes.push(format!(
+                "名寄せ prefilter plan:\n\n  ```\n  {}\n  ```",
+                lines.join("\n  ")
             ));
             let body = json!({
                 "person": {
