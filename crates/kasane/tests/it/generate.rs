@@ -51,37 +51,17 @@ pub(crate) async fn generate(db: &str, persons: u32, seed: u32) -> (String, Stri
 }
 
 async fn scalar(engine: Engine, url: &str, sql: &str) -> i64 {
-    match engine {
-        Engine::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-            let v = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-            pool.close().await;
-            v
-        }
-        Engine::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            let v = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-            pool.close().await;
-            v
-        }
-    }
+    on_test_db!(engine, url, |pool| sqlx::query_scalar(sql)
+        .fetch_one(&pool)
+        .await
+        .unwrap())
 }
 
 async fn texts(engine: Engine, url: &str, sql: &str) -> Vec<String> {
-    match engine {
-        Engine::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-            let v = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            v
-        }
-        Engine::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            let v = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            v
-        }
-    }
+    on_test_db!(engine, url, |pool| sqlx::query_scalar(sql)
+        .fetch_all(&pool)
+        .await
+        .unwrap())
 }
 
 /// Persons `usachan_hiroba` is involved with, by every way involvement is recorded.

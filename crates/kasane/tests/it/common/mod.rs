@@ -181,18 +181,22 @@ where
     }
 }
 
-/// Runs `$body` with `$pool` a pool on the test app's database, whichever engine it is.
+/// Runs `$body` with `$pool` a pool on the test app's database (or on database `$url` of
+/// `$engine`), whichever engine it is.
 macro_rules! on_test_db {
     ($app:expr, |$pool:ident| $body:expr) => {
-        match $app.engine {
+        on_test_db!($app.engine, &$app.db_url, |$pool| $body)
+    };
+    ($engine:expr, $url:expr, |$pool:ident| $body:expr) => {
+        match $engine {
             Engine::Sqlite => {
-                let $pool = sqlx::SqlitePool::connect(&$app.db_url).await.unwrap();
+                let $pool = sqlx::SqlitePool::connect($url).await.unwrap();
                 let value = $body;
                 $pool.close().await;
                 value
             }
             Engine::Postgres => {
-                let $pool = sqlx::PgPool::connect(&$app.db_url).await.unwrap();
+                let $pool = sqlx::PgPool::connect($url).await.unwrap();
                 let value = $body;
                 $pool.close().await;
                 value
