@@ -65,14 +65,7 @@ pub async fn drop_database(url: &str) -> Result<()> {
         }
         return Ok(());
     }
-    let (base, name) = split_pg(url)?;
-    let admin = pg_admin(base).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin)
-        .await
-        .with_context(|| format!("cannot drop database {name}"))?;
-    admin.close().await;
-    Ok(())
+    on_server(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", "drop").await
 }
 
 /// A fresh, empty database at `url` (the SQLite file's folder is created).
@@ -85,12 +78,18 @@ pub async fn reset_database(url: &str) -> Result<()> {
         }
         return Ok(());
     }
+    on_server(url, "CREATE DATABASE {}", "create").await
+}
+
+/// Runs `statement` (its `{}` the database's name) on the PostgreSQL server of `url`,
+/// connected to its administrative database.
+async fn on_server(url: &str, statement: &str, what: &str) -> Result<()> {
     let (base, name) = split_pg(url)?;
     let admin = pg_admin(base).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    sqlx::query(&statement.replace("{}", name))
         .execute(&admin)
         .await
-        .with_context(|| format!("cannot create database {name}"))?;
+        .with_context(|| format!("cannot {what} database {name}"))?;
     admin.close().await;
     Ok(())
 }

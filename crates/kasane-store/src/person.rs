@@ -247,14 +247,14 @@ fn like_contains(s: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The step a plan row describes: the last column, both for SQLite's `EXPLAIN QUERY PLAN`
-/// (id, parent, notused, detail) and PostgreSQL's `EXPLAIN` (one text column).
-pub(crate) fn plan_line<R: sqlx::Row>(row: &R) -> Result<String, sqlx::Error>
+/// The steps plan rows describe: each row's last column, both for SQLite's `EXPLAIN QUERY
+/// PLAN` (id, parent, notused, detail) and PostgreSQL's `EXPLAIN` (one text column).
+fn plan_lines<R: sqlx::Row>(rows: &[R]) -> Result<Vec<String>, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    row.try_get(row.len() - 1)
+    rows.iter().map(|row| row.try_get(row.len() - 1)).collect()
 }
 
 /// A prefix as an index range: `[prefix, prefix + U+10FFFF)` holds exactly the keys that
@@ -697,7 +697,7 @@ impl Store {
         )
         .fetch_all(&mut *p)
         .await
-        .and_then(|rows| rows.iter().map(plan_line).collect::<Result<Vec<_>, _>>()))?;
+        .and_then(|rows| plan_lines(&rows)))?;
         Ok(rows)
     }
 
@@ -735,10 +735,7 @@ impl Store {
         )
         .fetch_all(&mut *p)
         .await
-        .and_then(|rows| rows
-            .iter()
-            .map(plan_line)
-            .collect::<Result<Vec<_>, _>>()))?)
+        .and_then(|rows| plan_lines(&rows)))?)
     }
 
     /// Whether any record of `a`'s 名寄せ group was split from (judged distinct from) any
