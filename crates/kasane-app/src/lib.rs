@@ -84,6 +84,11 @@ impl App {
         Ok(self.store.ping().await?)
     }
 
+    /// How many units of work can hold a connection at once.
+    pub fn capacity(&self) -> usize {
+        self.store.capacity()
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -119,14 +124,31 @@ impl App {
     /// Begins a unit of work: the handle answered runs every query in one transaction.
     /// Inside a unit already, it joins that one.
     pub async fn begin(&self) -> AppResult<App> {
+        self.enter(false).await
+    }
+
+    /// Begins a read unit ([`Store::begin_read`]): the handle answered reads in one
+    /// read-only transaction, and what it audits is written when it ends — before
+    /// [`App::end`] answers, so a read is on record before its data leaves. A use case that
+    /// writes fails in it. Inside a unit already, it joins that one.
+    pub async fn begin_read(&self) -> AppResult<App> {
+        self.enter(true).await
+    }
+
+    async fn enter(&self, read: bool) -> AppResult<App> {
         if self.store.in_unit_of_work() {
             return Ok(App {
                 owns_work: false,
                 ..self.clone()
             });
         }
+        let store = if read {
+            self.store.begin_read().await?
+        } else {
+            self.store.begin().await?
+        };
         Ok(App {
-            store: self.store.begin().await?,
+            store,
             owns_work: true,
             ..self.clone()
         })
@@ -146,17 +168,27 @@ impl App {
         Ok(())
     }
 
+    /// Runs `use_case` as one read unit ([`App::begin_read`]): what it audits is on record
+    /// when this answers.
+    pub async fn read<T>(&self, use_case: impl AsyncFnOnce(&App) -> AppResult<T>) -> AppResult<T> {
+        self.begin_read().await?.run(use_case).await
+    }
+
     /// Runs `use_case` as one unit of work: its writes and audit entries are committed
     /// together when it succeeds or is refused (see [`AppError::keeps_work`]); on any other
     /// error nothing it did remains.
     pub async fn unit<T>(&self, use_case: impl AsyncFnOnce(&App) -> AppResult<T>) -> AppResult<T> {
-        let work = self.begin().await?;
-        let outcome = use_case(&work).await;
+        self.begin().await?.run(use_case).await
+    }
+
+    /// Runs `use_case` in the unit this handle began (or joined), and ends it.
+    async fn run<T>(self, use_case: impl AsyncFnOnce(&App) -> AppResult<T>) -> AppResult<T> {
+        let outcome = use_case(&self).await;
         let keep = match &outcome {
             Ok(_) => true,
             Err(e) => e.keeps_work(),
         };
-        work.end(keep).await?;
+        self.end(keep).await?;
         outcome
     }
 }

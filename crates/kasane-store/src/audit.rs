@@ -5,7 +5,7 @@ use kasane_domain::audit::{AuditAction, AuditEntry, ChainBreak, ChainVerifier, G
 use kasane_domain::identity::{MunicipalityId, UserId};
 use sqlx::Connection;
 
-use crate::{Store, StoreResult, now, on_pool};
+use crate::{Deferred, Store, StoreResult, now, on_pool};
 
 /// What a caller records; the store adds time, sequence and hashes.
 #[derive(Debug, Clone)]
@@ -85,12 +85,11 @@ macro_rules! select_audit {
 const VERIFY_PAGE: i64 = 1000;
 
 impl Store {
-    /// Appends one entry to its municipality's chain. The chain head's row lock (taken by
-    /// the first UPDATE) serialises concurrent appends, on one node or many.
+    /// Appends one entry to its municipality's chain — in a read unit, when the unit
+    /// commits (see [`Store::begin_read`]).
     pub async fn append_audit(&self, e: &NewAuditEntry<'_>) -> StoreResult<()> {
-        let chain_id = e.municipality_id.unwrap_or(0);
-        let mut entry = AuditEntry {
-            chain_id,
+        let entry = || AuditEntry {
+            chain_id: e.municipality_id.unwrap_or(0),
             seq: 0,
             occurred_at: now(),
             municipality_id: e.municipality_id,
@@ -105,6 +104,18 @@ impl Store {
             prev_hash: String::new(),
             hash: String::new(),
         };
+        if self.defer(|| Deferred::Audit(Box::new(entry())))? {
+            return Ok(());
+        }
+        self.append_entry(entry()).await
+    }
+
+    /// Chains `entry` (its time taken now, so that time follows the sequence). The chain
+    /// head's row lock (taken by the first UPDATE) serialises concurrent appends, on one
+    /// node or many.
+    pub(crate) async fn append_entry(&self, mut entry: AuditEntry) -> StoreResult<()> {
+        let chain_id = entry.chain_id;
+        entry.occurred_at = now();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::OwnedMutexGuard;
 
 pub mod audit;
 pub mod bulk;
@@ -33,6 +33,7 @@ pub mod schema;
 pub mod session;
 pub mod support_log;
 pub mod token;
+mod unit;
 pub mod user;
 
 /// Runs `$body` with `$pool` bound to a connection of whichever engine is in use: the
@@ -84,19 +85,38 @@ pub enum Pool {
 }
 
 /// The one storage handle. Cheap to clone (pools are reference-counted). A store bound to
-/// a unit of work ([`Store::begin`]) runs every query in that one transaction.
+/// a unit of work ([`Store::begin`], [`Store::begin_read`]) runs every query in that one
+/// transaction.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Where writes go (and, outside a unit of work, every statement).
     pool: Pool,
+    /// SQLite's read-only connections, for read units: WAL lets them read beside the one
+    /// writer instead of queueing behind it. `None` on PostgreSQL (one pool does both) and
+    /// for an in-memory SQLite database (a second pool would be another database).
+    readers: Option<SqlitePool>,
     tx: Option<TxSlot>,
+    /// In a read unit, the writes it asks for (audit entries, session upkeep), applied when
+    /// it commits; `None` in a write unit or outside one.
+    deferred: Option<Arc<std::sync::Mutex<Vec<Deferred>>>>,
 }
 
-/// The open transaction of a unit of work, shared by the clones of its store. `None` once
-/// committed.
+/// A write asked for inside a read unit. Reading the data and recording that it was read
+/// are two transactions there: the read one cannot write (its connection is read-only),
+/// and the write one is short, so readers do not queue behind the audit chain's head.
+#[derive(Debug)]
+pub(crate) enum Deferred {
+    Audit(Box<kasane_domain::audit::AuditEntry>),
+    TouchSession(String),
+    DeleteSession(String),
+    TouchToken(i64),
+}
+
+/// The open transaction of a unit of work, shared by the clones of its store.
 #[derive(Debug, Clone)]
 enum TxSlot {
-    Sqlite(Arc<Mutex<Option<Transaction<'static, Sqlite>>>>),
-    Postgres(Arc<Mutex<Option<Transaction<'static, Postgres>>>>),
+    Sqlite(Arc<unit::Slot<Sqlite>>),
+    Postgres(Arc<unit::Slot<Postgres>>),
 }
 
 /// A connection held for one store call: pooled, or the unit of work's transaction.
@@ -225,6 +245,7 @@ impl Store {
     }
 
     async fn connect_with(url: &str, bulk: bool) -> StoreResult<Store> {
+        let mut readers = None;
         let pool = if url.starts_with("sqlite:") {
             let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
@@ -245,12 +266,26 @@ impl Store {
                     .pragma("cache_size", "-262144")
                     .pragma("temp_store", "memory");
             }
+            // One writer: SQLite takes one write transaction at a time anyway, and the pool's
+            // queue is fairer and cheaper than writers sleeping in the busy handler.
             let pool = SqlitePoolOptions::new()
-                .max_connections(if bulk { 1 } else { 8 })
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
+                .max_connections(1)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .after_release(|c, _| Box::pin(unit::release_sqlite(c)))
+                .connect_with(opts.clone())
                 .await
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
+            if !bulk && !is_memory(url) {
+                readers = Some(
+                    SqlitePoolOptions::new()
+                        .max_connections(READERS)
+                        .acquire_timeout(ACQUIRE_TIMEOUT)
+                        .after_release(|c, _| Box::pin(unit::release_sqlite(c)))
+                        .connect_with(opts.read_only(true))
+                        .await
+                        .map_err(|e| StoreError::Connect(e.to_string()))?,
+                );
+            }
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // No JIT: kasane's statements are short, and on the person search's generic plan
@@ -264,7 +299,7 @@ impl Store {
             }
             let pool = PgPoolOptions::new()
                 .max_connections(if bulk { 1 } else { 16 })
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
@@ -272,7 +307,12 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        Ok(Store { pool, tx: None })
+        Ok(Store {
+            pool,
+            readers,
+            tx: None,
+            deferred: None,
+        })
     }
 
     /// Connects and brings the schema up to date.
@@ -299,13 +339,36 @@ impl Store {
         Ok(())
     }
 
-    /// A cheap round trip, for `/healthz`.
+    /// How many connections the store holds at most (SQLite: the readers and the writer).
+    pub fn capacity(&self) -> usize {
+        let readers = self
+            .readers
+            .as_ref()
+            .map_or(0, |r| r.options().get_max_connections());
+        let pool = match &self.pool {
+            Pool::Sqlite(p) => p.options().get_max_connections(),
+            Pool::Postgres(p) => p.options().get_max_connections(),
+        };
+        (readers + pool) as usize
+    }
+
+    /// A cheap round trip, for `/healthz` (on a reader: a busy writer is not ill health).
     pub async fn ping(&self) -> StoreResult<()> {
-        execute!(self, sqlx::query("SELECT 1"))?;
+        match &self.readers {
+            Some(r) => {
+                sqlx::query("SELECT 1").execute(r).await?;
+            }
+            None => {
+                execute!(self, sqlx::query("SELECT 1"))?;
+            }
+        }
         Ok(())
     }
 
     pub async fn close(&self) {
+        if let Some(r) = &self.readers {
+            r.close().await;
+        }
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
@@ -322,15 +385,42 @@ impl Store {
             return Ok(self.clone());
         }
         let tx = match &self.pool {
-            Pool::Sqlite(p) => TxSlot::Sqlite(Arc::new(Mutex::new(Some(
-                p.begin_with("BEGIN IMMEDIATE").await?,
-            )))),
-            Pool::Postgres(p) => TxSlot::Postgres(Arc::new(Mutex::new(Some(p.begin().await?)))),
+            Pool::Sqlite(p) => {
+                TxSlot::Sqlite(Arc::new(unit::begin_sqlite(p, "BEGIN IMMEDIATE").await?))
+            }
+            Pool::Postgres(p) => {
+                TxSlot::Postgres(Arc::new(unit::begin_postgres(p, "BEGIN").await?))
+            }
         };
-        Ok(Store {
+        Ok(self.bound(tx, None))
+    }
+
+    /// Begins a read unit: a read-only transaction (on SQLite a read-only connection,
+    /// reading beside the writer), whose audit entries and session upkeep are written when
+    /// it commits, in one short write transaction of their own — so [`Store::commit`]
+    /// succeeding means the reads are on record. A write statement in it fails.
+    pub async fn begin_read(&self) -> StoreResult<Store> {
+        if self.tx.is_some() {
+            return Ok(self.clone());
+        }
+        let tx = match (&self.readers, &self.pool) {
+            (Some(p), _) | (None, Pool::Sqlite(p)) => {
+                TxSlot::Sqlite(Arc::new(unit::begin_sqlite(p, "BEGIN").await?))
+            }
+            (None, Pool::Postgres(p)) => {
+                TxSlot::Postgres(Arc::new(unit::begin_postgres(p, "BEGIN READ ONLY").await?))
+            }
+        };
+        Ok(self.bound(tx, Some(Arc::default())))
+    }
+
+    fn bound(&self, tx: TxSlot, deferred: Option<Arc<std::sync::Mutex<Vec<Deferred>>>>) -> Store {
+        Store {
             pool: self.pool.clone(),
+            readers: self.readers.clone(),
             tx: Some(tx),
-        })
+            deferred,
+        }
     }
 
     /// Whether this store is bound to a unit of work.
@@ -338,32 +428,80 @@ impl Store {
         self.tx.is_some()
     }
 
-    /// Commits the unit of work this store is bound to (its clones see it ended). A store
-    /// not bound to one has nothing to commit.
+    /// In a read unit, keeps `write` for its commit and answers `true`; elsewhere `false`:
+    /// the caller writes now.
+    pub(crate) fn defer(&self, write: impl FnOnce() -> Deferred) -> StoreResult<bool> {
+        match &self.deferred {
+            Some(d) => {
+                d.lock().map_err(|_| StoreError::TxEnded)?.push(write());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Commits the unit of work this store is bound to (its clones see it ended); a read
+    /// unit then writes what it deferred. A store not bound to one has nothing to commit.
     pub async fn commit(&self) -> StoreResult<()> {
+        self.commit_tx().await?;
+        let writes = match &self.deferred {
+            Some(d) => std::mem::take(&mut *d.lock().map_err(|_| StoreError::TxEnded)?),
+            None => Vec::new(),
+        };
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let unit = Store {
+            pool: self.pool.clone(),
+            readers: self.readers.clone(),
+            tx: None,
+            deferred: None,
+        }
+        .begin()
+        .await?;
+        for write in writes {
+            unit.apply(write).await?;
+        }
+        unit.commit_tx().await
+    }
+
+    async fn commit_tx(&self) -> StoreResult<()> {
         match &self.tx {
             None => Ok(()),
-            Some(TxSlot::Sqlite(slot)) => match slot.lock().await.take() {
+            Some(TxSlot::Sqlite(slot)) => match slot.take().await {
                 Some(tx) => Ok(tx.commit().await?),
                 None => Err(StoreError::TxEnded),
             },
-            Some(TxSlot::Postgres(slot)) => match slot.lock().await.take() {
+            Some(TxSlot::Postgres(slot)) => match slot.take().await {
                 Some(tx) => Ok(tx.commit().await?),
                 None => Err(StoreError::TxEnded),
             },
         }
     }
 
-    /// Undoes the unit of work this store is bound to; nothing it did remains. (Dropping
-    /// every clone undoes it too; this does it now, before the connection is reused.)
+    async fn apply(&self, write: Deferred) -> StoreResult<()> {
+        match write {
+            Deferred::Audit(entry) => self.append_entry(*entry).await,
+            Deferred::TouchSession(digest) => self.touch_session(&digest).await,
+            Deferred::DeleteSession(digest) => self.delete_session(&digest).await,
+            Deferred::TouchToken(id) => self.touch_token(id).await,
+        }
+    }
+
+    /// Undoes the unit of work this store is bound to; nothing it did remains, nor what
+    /// it deferred. (Dropping every clone undoes it too; this does it now, before the
+    /// connection is reused.)
     pub async fn rollback(&self) -> StoreResult<()> {
+        if let Some(d) = &self.deferred {
+            d.lock().map_err(|_| StoreError::TxEnded)?.clear();
+        }
         match &self.tx {
             None => Ok(()),
-            Some(TxSlot::Sqlite(slot)) => match slot.lock().await.take() {
+            Some(TxSlot::Sqlite(slot)) => match slot.take().await {
                 Some(tx) => Ok(tx.rollback().await?),
                 None => Ok(()),
             },
-            Some(TxSlot::Postgres(slot)) => match slot.lock().await.take() {
+            Some(TxSlot::Postgres(slot)) => match slot.take().await {
                 Some(tx) => Ok(tx.rollback().await?),
                 None => Ok(()),
             },
@@ -373,16 +511,22 @@ impl Store {
     /// The connection for one call: the unit of work's transaction, or a pooled one.
     pub(crate) async fn conn(&self) -> StoreResult<Held> {
         Ok(match (&self.tx, &self.pool) {
-            (Some(TxSlot::Sqlite(slot)), _) => {
-                Held::Sqlite(Conn::InTx(slot.clone().lock_owned().await))
-            }
-            (Some(TxSlot::Postgres(slot)), _) => {
-                Held::Postgres(Conn::InTx(slot.clone().lock_owned().await))
-            }
+            (Some(TxSlot::Sqlite(slot)), _) => Held::Sqlite(Conn::InTx(slot.lock().await)),
+            (Some(TxSlot::Postgres(slot)), _) => Held::Postgres(Conn::InTx(slot.lock().await)),
             (None, Pool::Sqlite(p)) => Held::Sqlite(Conn::Pooled(p.acquire().await?)),
             (None, Pool::Postgres(p)) => Held::Postgres(Conn::Pooled(p.acquire().await?)),
         })
     }
+}
+
+/// How long a request waits for a connection before it is answered "busy".
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// SQLite's read-only connections (each reads on a blocking thread of its own).
+const READERS: u32 = 8;
+
+fn is_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Current time at the precision both engines keep (microseconds), so that what is hashed

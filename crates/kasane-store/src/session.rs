@@ -6,7 +6,7 @@ use kasane_domain::identity::{MunicipalityId, UserId, secret_digest};
 use rand::RngCore;
 
 use crate::user::User;
-use crate::{Store, StoreResult, execute, now, on_pool};
+use crate::{Deferred, Store, StoreResult, execute, now, on_pool};
 
 /// A live session row with its user.
 #[derive(Debug, Clone)]
@@ -78,7 +78,11 @@ impl Store {
         }))
     }
 
+    /// Marks the session used now (in a read unit, when it commits).
     pub async fn touch_session(&self, id_digest: &str) -> StoreResult<()> {
+        if self.defer(|| Deferred::TouchSession(id_digest.to_string()))? {
+            return Ok(());
+        }
         execute!(
             self,
             sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE id_digest = $1")
@@ -88,7 +92,11 @@ impl Store {
         Ok(())
     }
 
+    /// Ends the session (in a read unit, when it commits).
     pub async fn delete_session(&self, id_digest: &str) -> StoreResult<()> {
+        if self.defer(|| Deferred::DeleteSession(id_digest.to_string()))? {
+            return Ok(());
+        }
         execute!(
             self,
             sqlx::query("DELETE FROM user_session WHERE id_digest = $1").bind(id_digest)

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::session::new_secret;
 use crate::user::{User, expect_one};
-use crate::{Store, StoreResult, execute, now, on_pool};
+use crate::{Deferred, Store, StoreResult, execute, now, on_pool};
 
 /// Every token starts with this, so that a leaked one is recognisable in a scan.
 pub const TOKEN_PREFIX: &str = "ksn_";
@@ -46,28 +46,35 @@ impl Store {
     /// The enabled user a live token belongs to; marks the token used — at most once a
     /// minute, like a session, so that API reads do not each cost a write.
     pub async fn user_by_token(&self, secret: &str) -> StoreResult<Option<User>> {
-        let row: Option<(i64, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT t.id, t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id \
+        let row: Option<(i64, i64, Option<DateTime<Utc>>)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT t.id, t.user_id, t.last_used_at FROM api_token t \
+             JOIN app_user u ON u.id = t.user_id \
              WHERE t.token_digest = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE"
         )
         .bind(secret_digest(secret))
         .fetch_optional(&mut *p)
         .await)?;
-        let Some((token_id, user_id)) = row else {
+        let Some((token_id, user_id, last_used_at)) = row else {
             return Ok(None);
         };
-        let at = now();
+        if last_used_at.is_none_or(|at| (now() - at).num_seconds() >= TOUCH_EVERY_SECS) {
+            self.touch_token(token_id).await?;
+        }
+        Ok(Some(self.user(user_id).await?))
+    }
+
+    /// Records that token `id` was used now (in a read unit, when it commits).
+    pub(crate) async fn touch_token(&self, id: i64) -> StoreResult<()> {
+        if self.defer(|| Deferred::TouchToken(id))? {
+            return Ok(());
+        }
         execute!(
             self,
-            sqlx::query(
-                "UPDATE api_token SET last_used_at = $2 WHERE id = $1 \
-                 AND (last_used_at IS NULL OR last_used_at < $3)"
-            )
-            .bind(token_id)
-            .bind(at)
-            .bind(at - chrono::TimeDelta::seconds(TOUCH_EVERY_SECS))
+            sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now())
         )?;
-        Ok(Some(self.user(user_id).await?))
+        Ok(())
     }
 
     pub async fn tokens(&self, user_id: UserId) -> StoreResult<Vec<ApiToken>> {

@@ -58,10 +58,26 @@ impl std::ops::Deref for AppState {
 
 /// The whole application: pages, API, assets, and the layers around them.
 pub fn app(state: AppState) -> Router {
-    let work = axum::middleware::from_fn_with_state(state.clone(), http::work::unit_of_work);
+    use axum::middleware::from_fn_with_state;
+    use http::admission::{Admission, admit};
+    let work = from_fn_with_state(state.clone(), http::work::unit_of_work);
+    // Admitted before a unit of work begins: a refused request costs no connection.
+    let admission = Admission::new(state.app.capacity());
+    let admit_page = from_fn_with_state(admission.clone(), admit::<http::error::PageError>);
     Router::new()
-        .merge(pages::router().layer(work.clone()))
-        .nest("/api/v1", api::router().layer(work))
+        .merge(
+            pages::router()
+                .layer(work.clone())
+                .layer(admit_page.clone()),
+        )
+        .merge(pages::own_units_router().layer(admit_page))
+        .nest(
+            "/api/v1",
+            api::router().layer(work).layer(from_fn_with_state(
+                admission,
+                admit::<http::error::ApiError>,
+            )),
+        )
         .merge(pages::open_router())
         .merge(api::openapi::router())
         .layer(axum::middleware::from_fn(

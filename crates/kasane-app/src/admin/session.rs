@@ -104,12 +104,27 @@ fn dummy_hash() -> &'static str {
 /// Logs `username` in with `password`: the new session's secret. A wrong password, an
 /// unknown or disabled user is `Unauthorized`; a locked account `TooManyRequests`. Each
 /// failure is audited, and a wrong password counts towards the lockout.
+///
+/// The password is verified before the unit of work begins, on a blocking thread: argon2
+/// takes tens of milliseconds of CPU, which must hold neither SQLite's one writer nor a
+/// thread of the runtime. The unit then reads the account again and counts the attempt,
+/// so concurrent attempts are each counted.
 pub async fn log_in(
     app: &App,
     username: &str,
     password: &str,
     request_id: &str,
 ) -> AppResult<String> {
+    let known = app
+        .read(async |app| Ok(app.store.user_by_username(username).await?))
+        .await?;
+    let hash = known
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let attempt = password.to_string();
+    let verified = tokio::task::spawn_blocking(move || verify_password(&attempt, &hash))
+        .await
+        .map_err(|_| AppError::Internal)?;
     app.unit(async |app| {
         let failure = async |user: Option<&kasane_store::user::User>, reason: &str| {
             app.store
@@ -127,7 +142,6 @@ pub async fn log_in(
                 .await
         };
         let Some(user) = app.store.user_by_username(username).await? else {
-            verify_password(password, dummy_hash());
             failure(None, "unknown_user").await?;
             return Err(AppError::Unauthorized);
         };
@@ -136,7 +150,12 @@ pub async fn log_in(
             failure(Some(&user), "locked").await?;
             return Err(AppError::TooManyRequests);
         }
-        if user.disabled || !verify_password(password, &user.password_hash) {
+        // What was verified must still be the account's password.
+        let verified = verified
+            && known
+                .as_ref()
+                .is_some_and(|k| k.password_hash == user.password_hash);
+        if user.disabled || !verified {
             let failed = user.failed_logins + 1;
             let locked_until = lockout_after(failed).map(|d| now + d);
             app.store

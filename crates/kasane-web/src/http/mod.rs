@@ -1,5 +1,6 @@
 //! Plumbing shared by pages and the API.
 
+pub mod admission;
 pub mod auth;
 pub mod error;
 pub mod middleware;

@@ -1,8 +1,10 @@
 //! The request's unit of work. Every page and API request (but `/healthz` and the assets)
-//! runs in one transaction of the application ([`kasane_app::App::begin`]): what its use
-//! cases write and audit is committed together when the request succeeds or is refused,
-//! and undone when it fails — so a write never lands without its audit entry, a failure
-//! half-way leaves nothing, and a read is on record before its data leaves. Each use case
+//! runs in one unit of the application: what its use cases write and audit is committed
+//! together when the request succeeds or is refused, and undone when it fails — so a write
+//! never lands without its audit entry, a failure half-way leaves nothing, and a read is on
+//! record before its data leaves. A GET is a read unit ([`kasane_app::App::begin_read`]:
+//! read-only, its audit entries written when it ends, before the response is released);
+//! any other method a write unit ([`kasane_app::App::begin`]). Each use case
 //! is a unit of its own (`App::unit`); inside a request it joins this one, so a page that
 //! shows what several use cases answer (a person with their cases) commits once.
 
@@ -20,7 +22,14 @@ use crate::http::error::PageError;
 pub struct Failed;
 
 pub async fn unit_of_work(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let app = match state.app.begin().await {
+    // GET and HEAD change nothing but the audit log and the session's upkeep: a read unit,
+    // which reads beside the writers.
+    let begun = if req.method().is_safe() {
+        state.app.begin_read().await
+    } else {
+        state.app.begin().await
+    };
+    let app = match begun {
         Ok(app) => app,
         Err(e) => return PageError(e.into()).into_response(),
     };

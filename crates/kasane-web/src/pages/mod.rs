@@ -40,10 +40,16 @@ pub fn open_router() -> Router<AppState> {
         .route("/healthz", get(healthz))
 }
 
+/// Pages whose use case begins its own units instead of running in the request's: the
+/// login verifies the password before it takes the writer (see `session::log_in`).
+pub fn own_units_router() -> Router<AppState> {
+    Router::new().route("/login", post(login::login))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
-        .route("/login", get(login::login_page).post(login::login))
+        .route("/login", get(login::login_page))
         .route("/logout", post(login::logout))
         .route("/municipality", get(municipality::municipality_page))
         .route("/agencies/{id}", get(municipality::agency_page))
