@@ -43,6 +43,7 @@ pub fn open_router() -> Router<AppState> {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/worklist/{list}", get(home::worklist_list))
         .route("/login", get(login::login_page).post(login::login))
         .route("/logout", post(login::logout))
         .route("/municipality", get(municipality::municipality_page))

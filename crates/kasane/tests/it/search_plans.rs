@@ -3,17 +3,30 @@
 //! the search answers), paging reads on without a count, and after `ANALYZE` the plans
 //! the engines choose read the large tables through their indexes.
 
+use kasane_domain::access::{Action, Subject, decide};
 use kasane_domain::identity::{Actor, Role};
 use kasane_store::Store;
+use kasane_store::case::{Case, CasePlan};
 use kasane_store::person::{Person, PersonFields, PersonSearch, SearchPlan, Viewer};
 
 use crate::common::{Engine, TestApp};
 use crate::generate::generate;
 
-both_engines!(every_plan_answers_the_same_rows_on_their_indexes);
+both_engines!(
+    every_plan_answers_the_same_rows_on_their_indexes,
+    the_case_list_answers_the_rule_on_its_indexes
+);
 
 /// The viewer of a generated staff member (`gen.daisen.<agency>`), as the app builds it.
 async fn viewer(store: &Store, username: &str, today: chrono::NaiveDate) -> Viewer {
+    actor_and_viewer(store, username, today).await.1
+}
+
+async fn actor_and_viewer(
+    store: &Store,
+    username: &str,
+    today: chrono::NaiveDate,
+) -> (Actor, Viewer) {
     let user = store.user_by_username(username).await.unwrap().unwrap();
     let actor = Actor {
         user_id: user.id,
@@ -25,12 +38,13 @@ async fn viewer(store: &Store, username: &str, today: chrono::NaiveDate) -> View
         .coordinating_agency(user.municipality_id)
         .await
         .unwrap();
-    Viewer {
+    let viewer = Viewer {
         municipality_id: user.municipality_id,
         agency_id: user.agency_id,
         coordinates: actor.has(Role::Coordinator) && coordinating == Some(user.agency_id),
         today,
-    }
+    };
+    (actor, viewer)
 }
 
 fn ids(rows: &[Person]) -> Vec<i64> {
@@ -47,8 +61,9 @@ fn full_scan(engine: Engine, line: &str) -> bool {
     let line = line.trim_start_matches([' ', '-', '>']);
     match engine {
         Engine::Sqlite => {
-            const LARGE: [&str; 5] = [
+            const LARGE: [&str; 6] = [
                 "person",
+                "cases",
                 "intake",
                 "referral",
                 "support_log",
@@ -62,7 +77,13 @@ fn full_scan(engine: Engine, line: &str) -> bool {
                     .is_some_and(|alias| LARGE.iter().any(|t| alias == *t || t.starts_with(alias)))
         }
         Engine::Postgres => {
-            const DRIVING: [&str; 4] = ["person p ", "person q", "intake i", "referral r"];
+            const DRIVING: [&str; 5] = [
+                "person p ",
+                "person q",
+                "intake i",
+                "referral r",
+                "cases c ",
+            ];
             DRIVING
                 .iter()
                 .any(|source| line.starts_with(&format!("Seq Scan on {source}")))
@@ -196,4 +217,69 @@ async fn every_plan_answers_the_same_rows_on_their_indexes(app: TestApp) {
         "the prefilter reads a large table whole:\n{}",
         lines.join("\n")
     );
+}
+
+fn case_ids(rows: &[Case]) -> Vec<i64> {
+    rows.iter().map(|c| c.id).collect()
+}
+
+/// The case list on generated data: both plans answer the same cases, which are exactly
+/// those `access::decide` lets the viewer read (every fifth case checked); pages follow
+/// without a count; and after `ANALYZE` neither plan reads cases or persons whole, with
+/// or without a status.
+async fn the_case_list_answers_the_rule_on_its_indexes(app: TestApp) {
+    generate(&app.db_url, 20_000, 7).await;
+    app.raw_sql("ANALYZE").await;
+    let store = &app.store;
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
+    let last_case = app.scalar("SELECT MAX(id) FROM cases").await;
+    let mut chosen = Vec::new();
+    for who in [
+        "gen.daisen.shakai_fukushi_ka",
+        "gen.daisen.usachan_hiroba",
+        "gen.daisen.shakyo",
+    ] {
+        let (actor, viewer) = actor_and_viewer(store, who, today).await;
+        for status in [None, Some("active")] {
+            let (all, more) = store.list_cases(viewer, status, 100_000, 0).await.unwrap();
+            assert!(!more);
+            for plan in CasePlan::ALL {
+                let (rows, _) = store
+                    .list_cases_by(plan, viewer, status, 100_000, 0)
+                    .await
+                    .unwrap();
+                assert_eq!(case_ids(&rows), case_ids(&all), "{who} {plan:?} {status:?}");
+                let lines = store.explain_cases(plan, viewer, status).await.unwrap();
+                assert!(
+                    !lines.iter().any(|l| full_scan(app.engine, l)),
+                    "{who} {plan:?} {status:?} reads a large table whole:\n{}",
+                    lines.join("\n")
+                );
+            }
+            let (first, more) = store.list_cases(viewer, status, 20, 0).await.unwrap();
+            assert_eq!(more, all.len() > 20, "{who} {status:?}");
+            let (second, _) = store.list_cases(viewer, status, 20, 20).await.unwrap();
+            let both: Vec<i64> = case_ids(&first)
+                .into_iter()
+                .chain(case_ids(&second))
+                .collect();
+            let head: Vec<i64> = case_ids(&all).into_iter().take(40).collect();
+            assert_eq!(both, head, "{who} {status:?}");
+            if status.is_none() {
+                for id in (1..=last_case).step_by(5) {
+                    let Some(case) = store.case_any(id).await.unwrap() else {
+                        continue;
+                    };
+                    let facts = store.case_facts(&case).await.unwrap();
+                    let allowed =
+                        decide(&actor, Action::Read, &Subject::Person(&facts), today).is_allowed();
+                    assert_eq!(all.iter().any(|c| c.id == id), allowed, "{who}: case {id}");
+                }
+            }
+        }
+        chosen.push(store.case_plan(viewer).await.unwrap());
+    }
+    for plan in CasePlan::ALL {
+        assert!(chosen.contains(&plan), "{plan:?} never chosen: {chosen:?}");
+    }
 }
