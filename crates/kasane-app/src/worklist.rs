@@ -1,15 +1,18 @@
 //! The worklist: what waits for the caller, composed from each capability's own section
 //! (one line per capability here, so a new one adds a line instead of editing another's).
+//! Every list is bounded: the home page shows the first few rows of each, and each list
+//! reads on a page at a time (「すべて見る」), never a whole queue.
 
 use crate::collaboration::support_plan::{DueLine, monitoring_worklist};
+use crate::consultation::worklist::{LISTS, Reading, Rows};
 use crate::guard::record_list;
-use crate::{App, AppResult, Caller, consultation};
+use crate::{App, AppError, AppResult, Caller, consultation};
 
 /// What needs the caller's attention now, by capability.
 pub struct Worklist {
     pub consultation: consultation::worklist::Section,
     /// 多機関協働: monitoring due within a week or overdue.
-    pub monitoring: Vec<DueLine>,
+    pub monitoring: Rows<DueLine>,
 }
 
 impl Worklist {
@@ -18,11 +21,22 @@ impl Worklist {
     }
 }
 
-/// The caller's worklist, its reading audited when it shows anything (it names persons).
-pub async fn read_worklist(app: &App, caller: &Caller) -> AppResult<Worklist> {
+/// Whether `code` names a list of the worklist.
+pub fn is_list(code: &str) -> bool {
+    code == "monitoring" || LISTS.contains(&code)
+}
+
+/// The caller's worklist as `reading` asks (an unknown list is not found), its reading
+/// audited when it shows anything (it names persons).
+pub async fn read_worklist(app: &App, caller: &Caller, reading: &Reading) -> AppResult<Worklist> {
+    if let Reading::List(code, _) = reading
+        && !is_list(code)
+    {
+        return Err(AppError::NotFound);
+    }
     let w = Worklist {
-        consultation: consultation::worklist::section(app, caller).await?,
-        monitoring: monitoring_worklist(app, caller).await?,
+        consultation: consultation::worklist::section(app, caller, reading).await?,
+        monitoring: monitoring_worklist(app, caller, reading).await?,
     };
     if !w.is_empty() {
         record_list(app, caller, "worklist").await?;

@@ -14,7 +14,9 @@ use kasane_domain::identity::{AgencyId, MunicipalityId, Role, verify_password};
 use kasane_domain::name::{kana_key, match_key};
 use kasane_domain::person_match::{MatchInput, is_candidate, score};
 use kasane_domain::plan::DUE_SOON_DAYS;
+use kasane_domain::referral::{DEFAULT_ACK_DAYS, overdue_before};
 use kasane_store::person::{Person, PersonFields, PersonSearch, Viewer};
+use kasane_store::referral::ReferralQueue;
 use kasane_store::user::User;
 use kasane_store::{Store, StoreResult};
 use reqwest::{Client, Method, StatusCode};
@@ -307,26 +309,31 @@ async fn case_page(store: Store, id: i64) -> StoreResult<()> {
 /// every overdue referral and the early-warning candidates.
 async fn worklist(store: Store, who: (i64, Viewer, bool)) -> StoreResult<()> {
     let (user_id, v, coordinator) = who;
+    let (m, a) = (v.municipality_id, v.agency_id);
+    // The home page's first rows of each list (and the one more that tells of the rest).
+    let rows = 11;
+    let overdue = overdue_before(Utc::now(), DEFAULT_ACK_DAYS);
+    for q in [
+        ReferralQueue::Incoming(a),
+        ReferralQueue::ToComplete(a),
+        ReferralQueue::SentBefore(a, overdue),
+        ReferralQueue::DeclinedUnseen(a),
+    ] {
+        store.referral_queue(m, q, rows, 0).await?;
+    }
+    let staff = (!v.coordinates).then_some((user_id, a));
     store
-        .referral_worklist(v.municipality_id, v.agency_id)
-        .await?;
-    let staff = (!v.coordinates).then_some((user_id, v.agency_id));
-    store
-        .due_monitorings(
-            v.municipality_id,
-            v.today + TimeDelta::days(DUE_SOON_DAYS),
-            staff,
-        )
+        .due_monitorings(m, v.today + TimeDelta::days(DUE_SOON_DAYS), staff, (50, 0))
         .await?;
     if v.coordinates {
-        store.escalations_waiting(v.municipality_id).await?;
+        store.escalations_waiting(m, rows, 0).await?;
     }
     if coordinator {
-        store.waiting_referrals(v.municipality_id).await?;
-        let since = window_start(v.today).and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(9);
         store
-            .early_warning_candidates(v.municipality_id, since)
+            .referral_queue(m, ReferralQueue::AllSentBefore(overdue), rows, 0)
             .await?;
+        let since = window_start(v.today).and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(9);
+        store.early_warning_candidates(m, since, None, 50).await?;
     }
     Ok(())
 }

@@ -192,6 +192,12 @@ pub fn is_overdue(
     status == ReferralStatus::Sent && now > ack_deadline(sent_at, ack_days)
 }
 
+/// The instant before which a referral still `sent` is overdue ([`is_overdue`] as a
+/// bound on `sent_at`, so that a list of overdue referrals is one index range).
+pub fn overdue_before(now: DateTime<Utc>, ack_days: u32) -> DateTime<Utc> {
+    now - TimeDelta::days(i64::from(ack_days))
+}
+
 /// A declined referral goes back to the sender: the person still needs somewhere to go.
 pub fn returns_to_sender(status: ReferralStatus) -> bool {
     status == ReferralStatus::Declined
@@ -408,6 +414,12 @@ mod tests {
         for (now, overdue) in table {
             assert_eq!(
                 is_overdue(S::Sent, sent, at(now), DEFAULT_ACK_DAYS),
+                overdue,
+                "{now}"
+            );
+            // The bound a list query uses says the same.
+            assert_eq!(
+                sent < overdue_before(at(now), DEFAULT_ACK_DAYS),
                 overdue,
                 "{now}"
             );

@@ -9,7 +9,7 @@ use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use serde::Serialize;
 use sqlx::Connection;
 
-use crate::person::Viewer;
+use crate::person::{Viewer, plan_lines};
 use crate::user::expect_one;
 use crate::{Store, StoreError, StoreResult, now, on_pool};
 
@@ -46,6 +46,73 @@ macro_rules! select_case {
          LEFT JOIN person p ON p.id = c.person_id LEFT JOIN household h ON h.id = c.household_id \
          JOIN agency la ON la.id = c.lead_agency_id "
     };
+}
+
+/// How the case list finds its rows; the access filter (`visible_case!`) is the same in
+/// both, chosen as the person search chooses (`Store::case_plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CasePlan {
+    /// From what the viewer's agency is involved in: the cases on those persons' records
+    /// or current households, and those on the agenda of a 支援会議 the agency
+    /// acknowledged — for an agency that sees few.
+    Involved,
+    /// Newest change first through `cases_updated` (or `cases_status_updated`), stopping
+    /// at a page: for the coordinator and an agency that sees many.
+    Recent,
+}
+
+impl CasePlan {
+    pub const ALL: [CasePlan; 2] = [CasePlan::Involved, CasePlan::Recent];
+}
+
+/// The case list's SQL under `plan`, after `prefix` (an EXPLAIN); `by_status` adds the
+/// status ($7). Binds: see [`bind_case_list`].
+fn case_list_sql(plan: CasePlan, by_status: bool, prefix: &str) -> String {
+    // A superset of the visible cases: those on a record of an involved person's 名寄せ
+    // group or on a household one of them belongs to, and those a 支援会議 the agency
+    // acknowledged has on its agenda.
+    const INVOLVED: &str = concat!(
+        "WITH seen(root) AS (",
+        crate::person::involved!(),
+        "), grp(id) AS (SELECT root FROM seen UNION ALL SELECT l.id FROM seen \
+           JOIN person l ON l.linked_to_person_id = seen.root), \
+         cand(id) AS (SELECT c.id FROM cases c WHERE c.person_id IN (SELECT id FROM grp) \
+           UNION ALL SELECT c.id FROM household_member hm JOIN cases c ON c.household_id = hm.household_id \
+             WHERE hm.person_id IN (SELECT id FROM grp) AND hm.left_on IS NULL \
+           UNION ALL SELECT ma.case_id FROM meeting_member mm \
+             JOIN meeting_agenda ma ON ma.meeting_id = mm.meeting_id \
+             WHERE mm.agency_id = $2 AND mm.acknowledged_at IS NOT NULL) ",
+        select_case!(),
+        "WHERE c.id IN (SELECT id FROM cand) AND "
+    );
+    const RECENT: &str = concat!(select_case!(), "WHERE ");
+    let source = match plan {
+        CasePlan::Involved => INVOLVED,
+        CasePlan::Recent => RECENT,
+    };
+    let status = if by_status { "AND c.status = $7 " } else { "" };
+    format!(
+        "{prefix}{source}{}{status}ORDER BY c.updated_at DESC, c.id DESC LIMIT $5 OFFSET $6",
+        visible_case!()
+    )
+}
+
+/// Binds the case list's parameters: $1–$4 the viewer (as `visible_person!`), $5 the rows
+/// to read (a page and one more), $6 the offset, $7 the status if there is one.
+macro_rules! bind_case_list {
+    ($q:expr, $viewer:expr, $status:expr, $rows:expr, $offset:expr) => {{
+        let q = $q
+            .bind($viewer.municipality_id)
+            .bind($viewer.agency_id)
+            .bind($viewer.coordinates)
+            .bind($viewer.today)
+            .bind($rows)
+            .bind($offset);
+        match $status {
+            Some(status) => q.bind(status),
+            None => q,
+        }
+    }};
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
@@ -213,48 +280,72 @@ impl Store {
         .await)?)
     }
 
-    /// Cases the viewer may see, optionally of one status, most recently changed first;
-    /// and the total for paging.
+    /// Cases the viewer may see, optionally of one status, most recently changed first:
+    /// one page, and whether another follows (one row more is read instead of counting).
     pub async fn list_cases(
         &self,
         viewer: Viewer,
         status: Option<&str>,
         limit: i64,
         offset: i64,
-    ) -> StoreResult<(Vec<Case>, i64)> {
-        let list_sql = concat!(
-            select_case!(),
-            "WHERE ",
-            visible_case!(),
-            "AND ($5 IS NULL OR c.status = $5) ORDER BY c.updated_at DESC, c.id DESC LIMIT $6 OFFSET $7"
-        );
-        let count_sql = concat!(
-            "SELECT COUNT(*) FROM cases c WHERE ",
-            visible_case!(),
-            "AND ($5 IS NULL OR c.status = $5)"
-        );
-        let (rows, total): (Vec<Case>, (i64,)) = on_pool!(self, |p| {
-            let rows = sqlx::query_as(list_sql)
-                .bind(viewer.municipality_id)
-                .bind(viewer.agency_id)
-                .bind(viewer.coordinates)
-                .bind(viewer.today)
-                .bind(status)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&mut *p)
-                .await?;
-            let total = sqlx::query_as(count_sql)
-                .bind(viewer.municipality_id)
-                .bind(viewer.agency_id)
-                .bind(viewer.coordinates)
-                .bind(viewer.today)
-                .bind(status)
-                .fetch_one(&mut *p)
-                .await?;
-            (rows, total)
-        });
-        Ok((rows, total.0))
+    ) -> StoreResult<(Vec<Case>, bool)> {
+        let plan = self.case_plan(viewer).await?;
+        self.list_cases_by(plan, viewer, status, limit, offset)
+            .await
+    }
+
+    /// The plan for the case list: `Involved` when the agency is involved with few persons
+    /// (the count the person search chooses by), else `Recent`.
+    pub async fn case_plan(&self, viewer: Viewer) -> StoreResult<CasePlan> {
+        Ok(if self.involvement_is_few(viewer).await? {
+            CasePlan::Involved
+        } else {
+            CasePlan::Recent
+        })
+    }
+
+    /// [`Store::list_cases`] under a given plan: every plan answers the same rows.
+    pub async fn list_cases_by(
+        &self,
+        plan: CasePlan,
+        viewer: Viewer,
+        status: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Case>, bool)> {
+        let sql = case_list_sql(plan, status.is_some(), "");
+        let mut rows: Vec<Case> = on_pool!(self, |p| bind_case_list!(
+            sqlx::query_as(&sql),
+            viewer,
+            status,
+            limit + 1,
+            offset
+        )
+        .fetch_all(&mut *p)
+        .await)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok((rows, more))
+    }
+
+    /// The database's plan for the case list under `plan`, as [`Store::explain_search`].
+    pub async fn explain_cases(
+        &self,
+        plan: CasePlan,
+        viewer: Viewer,
+        status: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        let sql = case_list_sql(plan, status.is_some(), self.explain_prefix());
+        Ok(on_pool!(self, |p| bind_case_list!(
+            sqlx::query(&sql),
+            viewer,
+            status,
+            51_i64,
+            0_i64
+        )
+        .fetch_all(&mut *p)
+        .await
+        .and_then(|rows| plan_lines(&rows)))?)
     }
 
     /// The cases on a household, newest first, unfiltered: callers decide access per case.

@@ -38,17 +38,27 @@ macro_rules! group_of_person {
 }
 
 /// The person records of a household's current members' groups and of the persons of
-/// intakes recorded on the household, given the household as `$1`.
+/// intakes recorded on the household, given the household as `$1`: the groups' canonical
+/// records, and the records linked to them through `person_linked` (joining
+/// `q.id = root OR q.linked_to_person_id = root` against a set of roots let SQLite scan
+/// every person instead).
 macro_rules! group_of_household {
     () => {
-        "SELECT q.id FROM person q, \
-         (SELECT COALESCE(r.linked_to_person_id, r.id) AS root FROM household_member m \
-          JOIN person r ON r.id = m.person_id WHERE m.household_id = $1 AND m.left_on IS NULL \
-          UNION SELECT COALESCE(r.linked_to_person_id, r.id) FROM intake i \
-          JOIN person r ON r.id = i.person_id WHERE i.household_id = $1) g \
-         WHERE q.id = g.root OR q.linked_to_person_id = g.root"
+        concat!(
+            crate::facts::group_of_household!(@roots),
+            " UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id IN (",
+            crate::facts::group_of_household!(@roots),
+            ")"
+        )
+    };
+    (@roots) => {
+        "SELECT COALESCE(r.linked_to_person_id, r.id) FROM household_member m \
+         JOIN person r ON r.id = m.person_id WHERE m.household_id = $1 AND m.left_on IS NULL \
+         UNION SELECT COALESCE(r.linked_to_person_id, r.id) FROM intake i \
+         JOIN person r ON r.id = i.person_id WHERE i.household_id = $1"
     };
 }
+pub(crate) use group_of_household;
 
 /// The cases on the person records `$group` selects, or on a household one of them
 /// currently belongs to.
@@ -329,35 +339,40 @@ impl Store {
 
     /// Persons (group roots) that may carry a 複合課題: contacts from two or more agencies,
     /// or three or more issue codes, since `since`. A superset; the domain's
-    /// `early_warning::assess` decides.
+    /// `early_warning::assess` decides. Newest record first from below `below` (a cursor:
+    /// the last id of the previous chunk), at most `limit`: each canonical record is
+    /// probed through the contact tables' person indexes, so a chunk costs what it reads.
     pub async fn early_warning_candidates(
         &self,
         municipality_id: MunicipalityId,
         since: DateTime<Utc>,
+        below: Option<i64>,
+        limit: i64,
     ) -> StoreResult<Vec<i64>> {
         let rows: Vec<(i64,)> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT root FROM ( \
-               SELECT COALESCE(q.linked_to_person_id, q.id) AS root, i.receiving_agency_id AS agency \
-               FROM intake i JOIN person q ON q.id = i.person_id \
-               WHERE i.municipality_id = $1 AND i.received_at >= $2 \
-               UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id), s.agency_id \
-               FROM support_log s JOIN person q ON q.id = s.person_id \
-               WHERE s.municipality_id = $1 AND s.created_at >= $2 \
-               UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id), r.to_agency_id \
-               FROM referral r JOIN person q ON q.id = r.person_id \
-               WHERE r.municipality_id = $1 AND r.status IN ('accepted', 'completed') \
-               AND r.updated_at >= $2) c \
-             GROUP BY root HAVING COUNT(DISTINCT agency) >= 2 \
-             UNION \
-             SELECT COALESCE(q.linked_to_person_id, q.id) FROM intake_issue ii \
-             JOIN intake i ON i.id = ii.intake_id JOIN person q ON q.id = i.person_id \
-             WHERE i.municipality_id = $1 AND i.received_at >= $2 \
-             GROUP BY COALESCE(q.linked_to_person_id, q.id) HAVING COUNT(DISTINCT ii.issue_code) >= 3 \
-             ORDER BY 1"
+            "SELECT p.id FROM person p WHERE p.municipality_id = $1 AND p.linked_to_person_id IS NULL \
+             AND ($3 IS NULL OR p.id < $3) AND ( \
+               (SELECT COUNT(DISTINCT agency) FROM ( \
+                  SELECT i.receiving_agency_id AS agency FROM intake i WHERE i.person_id IN (\
+                    SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id) \
+                    AND i.received_at >= $2 \
+                  UNION ALL SELECT s.agency_id FROM support_log s WHERE s.person_id IN (\
+                    SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id) \
+                    AND s.created_at >= $2 \
+                  UNION ALL SELECT r.to_agency_id FROM referral r WHERE r.person_id IN (\
+                    SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id) \
+                    AND r.status IN ('accepted', 'completed') AND r.updated_at >= $2) c) >= 2 \
+               OR (SELECT COUNT(DISTINCT ii.issue_code) FROM intake i \
+                  JOIN intake_issue ii ON ii.intake_id = i.id WHERE i.person_id IN (\
+                    SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id) \
+                    AND i.received_at >= $2) >= 3) \
+             ORDER BY p.id DESC LIMIT $4"
         )
         .bind(municipality_id)
         .bind(since)
+        .bind(below)
+        .bind(limit)
         .fetch_all(&mut *p)
         .await
         })?;

@@ -170,18 +170,24 @@ impl Store {
         })?)
     }
 
-    /// Issue codes recorded in intakes about a person's 名寄せ group (for household signals).
-    pub async fn issue_codes_of(&self, person_id: i64) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> = on_pool!(self, |p| {
+    /// Issue codes recorded in intakes about each current member of a household (the
+    /// member's record and those linked to it), for the household's signals: one query
+    /// for the whole household, as (member's person id, code).
+    pub async fn member_issue_codes(&self, household_id: i64) -> StoreResult<Vec<(i64, String)>> {
+        Ok(on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT DISTINCT ii.issue_code FROM intake_issue ii JOIN intake i ON i.id = ii.intake_id \
-             JOIN person q ON q.id = i.person_id \
-             WHERE q.id = $1 OR q.linked_to_person_id = $1 ORDER BY 1"
-        )
-        .bind(person_id)
-        .fetch_all(&mut *p)
-        .await
-        })?;
-        Ok(rows.into_iter().map(|(c,)| c).collect())
+                "SELECT DISTINCT x.member, ii.issue_code FROM ( \
+               SELECT m.person_id AS member, m.person_id AS rec FROM household_member m \
+               WHERE m.household_id = $1 AND m.left_on IS NULL \
+               UNION ALL SELECT m.person_id, l.id FROM household_member m \
+               JOIN person l ON l.linked_to_person_id = m.person_id \
+               WHERE m.household_id = $1 AND m.left_on IS NULL) x \
+             JOIN intake i ON i.person_id = x.rec JOIN intake_issue ii ON ii.intake_id = i.id \
+             ORDER BY 1, 2",
+            )
+            .bind(household_id)
+            .fetch_all(&mut *p)
+            .await
+        })?)
     }
 }

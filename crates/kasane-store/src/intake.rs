@@ -214,10 +214,12 @@ impl Store {
     }
 
     /// Escalated intakes (多機関協働へ) no case has been opened from yet: the coordinating
-    /// agency's queue. Oldest first.
+    /// agency's queue. Oldest first (`intake_escalated`), `limit` after `offset`.
     pub async fn escalations_waiting(
         &self,
         municipality_id: MunicipalityId,
+        limit: i64,
+        offset: i64,
     ) -> StoreResult<Vec<EscalationWaiting>> {
         Ok(on_pool!(self, |p| sqlx::query_as(
             "SELECT i.id AS intake_id, COALESCE(q.linked_to_person_id, q.id) AS person_id, \
@@ -227,9 +229,11 @@ impl Store {
              JOIN agency a ON a.id = i.receiving_agency_id \
              WHERE i.municipality_id = $1 AND i.outcome = 'escalated' \
              AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.intake_id = i.id) \
-             ORDER BY i.received_at, i.id"
+             ORDER BY i.received_at, i.id LIMIT $2 OFFSET $3"
         )
         .bind(municipality_id)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&mut *p)
         .await)?)
     }

@@ -249,7 +249,7 @@ fn like_contains(s: &str) -> String {
 
 /// The steps plan rows describe: each row's last column, both for SQLite's `EXPLAIN QUERY
 /// PLAN` (id, parent, notused, detail) and PostgreSQL's `EXPLAIN` (one text column).
-fn plan_lines<R: sqlx::Row>(rows: &[R]) -> Result<Vec<String>, sqlx::Error>
+pub(crate) fn plan_lines<R: sqlx::Row>(rows: &[R]) -> Result<Vec<String>, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -347,20 +347,22 @@ macro_rules! involved {
              UNION ALL SELECT COALESCE(q.linked_to_person_id, q.id) FROM consent_agency cag \
                JOIN consent co ON co.id = cag.consent_id JOIN person q ON q.id = co.person_id \
                WHERE cag.agency_id = $2 AND co.municipality_id = $1 UNION ALL ",
-            case_persons!("cases c", "c.municipality_id = $1 AND c.lead_agency_id = $2"),
+            crate::person::case_persons!("cases c", "c.municipality_id = $1 AND c.lead_agency_id = $2"),
             " UNION ALL ",
-            case_persons!(
+            crate::person::case_persons!(
                 "case_agency ca JOIN cases c ON c.id = ca.case_id",
                 "ca.agency_id = $2 AND c.municipality_id = $1"
             ),
             " UNION ALL ",
-            case_persons!(
+            crate::person::case_persons!(
                 "cases c",
                 "c.municipality_id = $1 AND c.status <> 'closed' AND $3"
             )
         )
     };
 }
+
+pub(crate) use involved;
 
 /// The canonical records of the persons of the cases `$from` and `$cond` select: the
 /// case's person, or the current members of its household.
@@ -379,6 +381,7 @@ macro_rules! case_persons {
         )
     };
 }
+pub(crate) use case_persons;
 
 /// The name and the other criteria on a row read by the `Involved` or `Recent` plan: the
 /// name matches the start of a key of the record or of a record linked to it.
@@ -499,7 +502,7 @@ impl Store {
     }
 
     /// What asks the engine for a statement's plan instead of its rows.
-    fn explain_prefix(&self) -> &'static str {
+    pub(crate) fn explain_prefix(&self) -> &'static str {
         match self.engine() {
             Engine::Sqlite => "EXPLAIN QUERY PLAN ",
             Engine::Postgres => "EXPLAIN ",
@@ -614,18 +617,7 @@ impl Store {
     /// [`FEW`], so choosing costs at most a few thousand index entries.
     pub async fn search_plan(&self, viewer: Viewer, s: &PersonSearch) -> StoreResult<SearchPlan> {
         let ranges = search_ranges(s);
-        let (involved,): (i64,) = on_pool!(self, |p| sqlx::query_as(concat!(
-            "SELECT COUNT(*) FROM (",
-            involved!(),
-            " LIMIT $4) AS n"
-        ))
-        .bind(viewer.municipality_id)
-        .bind(viewer.agency_id)
-        .bind(viewer.coordinates)
-        .bind(FEW + 1)
-        .fetch_one(&mut *p)
-        .await)?;
-        if involved <= FEW {
+        if self.involvement_is_few(viewer).await? {
             return Ok(SearchPlan::Involved);
         }
         if ranges.0.is_none() {
@@ -649,6 +641,24 @@ impl Store {
         } else {
             SearchPlan::Recent
         })
+    }
+
+    /// Whether the viewer's agency is involved with few persons ([`FEW`] or fewer, counted
+    /// through `involved!`'s indexes and stopping there): then a list reads from those
+    /// involvements rather than from the whole municipality.
+    pub(crate) async fn involvement_is_few(&self, viewer: Viewer) -> StoreResult<bool> {
+        let (involved,): (i64,) = on_pool!(self, |p| sqlx::query_as(concat!(
+            "SELECT COUNT(*) FROM (",
+            involved!(),
+            " LIMIT $4) AS n"
+        ))
+        .bind(viewer.municipality_id)
+        .bind(viewer.agency_id)
+        .bind(viewer.coordinates)
+        .bind(FEW + 1)
+        .fetch_one(&mut *p)
+        .await)?;
+        Ok(involved <= FEW)
     }
 
     /// [`Store::search_persons`] under a given plan: every plan answers the same rows

@@ -300,12 +300,14 @@ impl Store {
 
     /// Monitoring dates not yet done, due on or before `until`, of plans that are the
     /// newest version of a case that is not closed — for the coordinator (`staff` None)
-    /// or for one staff user (actions assigned to them) / agency (actions of the agency).
+    /// or for one staff user (actions assigned to them) / agency (actions of the agency);
+    /// soonest first through `monitoring_due`, `limit` after `offset`.
     pub async fn due_monitorings(
         &self,
         municipality_id: MunicipalityId,
         until: NaiveDate,
         staff: Option<(UserId, AgencyId)>,
+        (limit, offset): (i64, i64),
     ) -> StoreResult<Vec<DueMonitoring>> {
         let (user, agency) = staff.map_or((None, None), |(u, a)| (Some(u), Some(a)));
         Ok(on_pool!(self, |p| {
@@ -314,12 +316,14 @@ impl Store {
             "AND m.municipality_id = $1 AND m.due_on <= $2 \
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM plan_action pa WHERE pa.plan_id = s.id \
                   AND (pa.staff_user_id = $3 OR (pa.staff_user_id IS NULL AND pa.agency_id = $4)))) \
-             ORDER BY m.due_on, m.id"
+             ORDER BY m.due_on, m.id LIMIT $5 OFFSET $6"
         ))
         .bind(municipality_id)
         .bind(until)
         .bind(user)
         .bind(agency)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&mut *p)
         .await
         })?)

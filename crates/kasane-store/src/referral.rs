@@ -231,42 +231,72 @@ impl Store {
         })?)
     }
 
-    /// Referrals that need this agency's attention: incoming still `sent`, incoming
-    /// `accepted` (to complete), and its own referrals that were declined and not yet seen
-    /// or that are still waiting (for the overdue check).
-    pub async fn referral_worklist(
+    /// One of the worklist's referral queues, oldest first: `limit` rows after `offset`,
+    /// each an index range (`referral_to`, `referral_from`, `referral_status`,
+    /// `referral_returned`).
+    pub async fn referral_queue(
         &self,
         municipality_id: MunicipalityId,
-        agency_id: AgencyId,
+        queue: ReferralQueue,
+        limit: i64,
+        offset: i64,
     ) -> StoreResult<Vec<Referral>> {
+        let (cond, agency, before) = match queue {
+            ReferralQueue::Incoming(a) => {
+                ("r.to_agency_id = $4 AND r.status = 'sent'", Some(a), None)
+            }
+            ReferralQueue::ToComplete(a) => (
+                "r.to_agency_id = $4 AND r.status = 'accepted'",
+                Some(a),
+                None,
+            ),
+            ReferralQueue::SentBefore(a, t) => (
+                "r.from_agency_id = $4 AND r.status = 'sent' AND r.sent_at < $5",
+                Some(a),
+                Some(t),
+            ),
+            ReferralQueue::DeclinedUnseen(a) => (
+                "r.from_agency_id = $4 AND r.status = 'declined' AND r.sender_acknowledged = FALSE",
+                Some(a),
+                None,
+            ),
+            ReferralQueue::AllSentBefore(t) => {
+                ("r.status = 'sent' AND r.sent_at < $4", None, Some(t))
+            }
+        };
+        let sql = format!(
+            "{} WHERE r.municipality_id = $1 AND {cond} ORDER BY r.sent_at, r.id LIMIT $2 OFFSET $3",
+            select_referral!()
+        );
         Ok(on_pool!(self, |p| {
-            sqlx::query_as(concat!(
-            select_referral!(),
-            "WHERE r.municipality_id = $1 AND ( \
-               (r.to_agency_id = $2 AND r.status IN ('sent', 'accepted')) \
-               OR (r.from_agency_id = $2 AND r.status = 'sent') \
-               OR (r.from_agency_id = $2 AND r.status = 'declined' AND r.sender_acknowledged = FALSE)) \
-             ORDER BY r.sent_at, r.id"
-        ))
-        .bind(municipality_id)
-        .bind(agency_id)
-        .fetch_all(&mut *p)
-        .await
+            let q = sqlx::query_as(&sql)
+                .bind(municipality_id)
+                .bind(limit)
+                .bind(offset);
+            let q = match agency {
+                Some(a) => q.bind(a),
+                None => q,
+            };
+            let q = match before {
+                Some(t) => q.bind(t),
+                None => q,
+            };
+            q.fetch_all(&mut *p).await
         })?)
     }
+}
 
-    /// Every referral still waiting for acknowledgement in a municipality (the
-    /// coordinator's overdue view; the domain decides which are overdue).
-    pub async fn waiting_referrals(
-        &self,
-        municipality_id: MunicipalityId,
-    ) -> StoreResult<Vec<Referral>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
-            select_referral!(),
-            "WHERE r.municipality_id = $1 AND r.status = 'sent' ORDER BY r.sent_at, r.id"
-        ))
-        .bind(municipality_id)
-        .fetch_all(&mut *p)
-        .await)?)
-    }
+/// A queue of the worklist (`Store::referral_queue`).
+#[derive(Debug, Clone, Copy)]
+pub enum ReferralQueue {
+    /// To the agency, waiting for its answer.
+    Incoming(AgencyId),
+    /// To the agency, accepted: the outcome is to be recorded.
+    ToComplete(AgencyId),
+    /// From the agency, still waiting, sent before the instant (overdue).
+    SentBefore(AgencyId, DateTime<Utc>),
+    /// From the agency, declined, not yet seen to by it.
+    DeclinedUnseen(AgencyId),
+    /// Anywhere in the municipality, still waiting, sent before the instant (coordinator).
+    AllSentBefore(DateTime<Utc>),
 }

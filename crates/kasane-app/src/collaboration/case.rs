@@ -50,20 +50,21 @@ pub fn page_no(page: Option<i64>) -> i64 {
 }
 
 /// The cases the caller may see (the access rule's SQL twin filters in the database),
-/// most recently changed first, [`CASE_PAGE_SIZE`] a page; audited. `status` empty = all;
-/// an unknown one → 422.
+/// most recently changed first, [`CASE_PAGE_SIZE`] a page, and whether another page
+/// follows (not counted: a count costs what reading every case would); audited. `status`
+/// empty = all; an unknown one → 422.
 pub async fn list_cases(
     app: &App,
     caller: &Caller,
     status: &str,
     page: Option<i64>,
-) -> AppResult<(Vec<Case>, i64)> {
+) -> AppResult<(Vec<Case>, bool)> {
     let status = match status.trim() {
         "" => None,
         s => Some(s.parse::<CaseStatus>().map_err(|e| invalid(&[e]))?),
     };
     if !may_see_person_data(&caller.actor) {
-        return Ok((Vec::new(), 0));
+        return Ok((Vec::new(), false));
     }
     let viewer = viewer(app, caller);
     let found = app

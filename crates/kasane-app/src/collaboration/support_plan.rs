@@ -27,6 +27,7 @@ use kasane_store::plan::{
 };
 use kasane_store::user::User;
 
+use crate::consultation::worklist::{Reading, Rows};
 use crate::error::{already, invalid};
 use crate::guard::{Grant, case_access, may_read, not_found, record_on};
 use crate::{App, AppError, AppResult, Caller};
@@ -465,45 +466,66 @@ pub struct DueLine {
 /// the municipality's for the coordinating agency's coordinator (`Caller::coordinates`);
 /// for other staff those whose plan actions name them (or, with
 /// no named user, their agency). Only cases the caller may read are listed (decided once
-/// per case, without auditing the others).
-pub async fn monitoring_worklist(app: &App, caller: &Caller) -> AppResult<Vec<DueLine>> {
+/// per case, without auditing the others). Soonest first, read a chunk at a time as far
+/// as the window reaches (list `monitoring` of the worklist).
+pub async fn monitoring_worklist(
+    app: &App,
+    caller: &Caller,
+    reading: &Reading,
+) -> AppResult<Rows<DueLine>> {
+    let Some(win) = reading.window("monitoring") else {
+        return Ok(Rows::default());
+    };
     if !may_see_person_data(&caller.actor) {
-        return Ok(Vec::new());
+        return Ok(Rows::default());
     }
     let today = app.today();
     let staff = (!caller.coordinates()).then_some((caller.user.id, caller.agency.id));
-    let rows = app
-        .store
-        .due_monitorings(
-            caller.municipality.id,
-            today + TimeDelta::days(DUE_SOON_DAYS),
-            staff,
-        )
-        .await?;
+    let want = usize::try_from(win.through()).unwrap_or(0);
     let mut readable: HashMap<i64, bool> = HashMap::new();
     let mut out = Vec::new();
-    for row in rows {
-        let state_now = due(row.due_on, false, today);
-        if !state_now.needs_attention() {
-            continue;
-        }
-        let visible = match readable.get(&row.case_id) {
-            Some(v) => *v,
-            None => {
-                let v = match app.store.case_any(row.case_id).await? {
-                    Some(case) => may_read(app, caller, &app.store.case_facts(&case).await?),
-                    None => false,
-                };
-                readable.insert(row.case_id, v);
-                v
+    let mut read = 0;
+    while out.len() < want {
+        let rows = app
+            .store
+            .due_monitorings(
+                caller.municipality.id,
+                today + TimeDelta::days(DUE_SOON_DAYS),
+                staff,
+                (MONITORING_CHUNK, read),
+            )
+            .await?;
+        let last = rows.len() < usize::try_from(MONITORING_CHUNK).unwrap_or(0);
+        read += MONITORING_CHUNK;
+        for row in rows {
+            let state_now = due(row.due_on, false, today);
+            if !state_now.needs_attention() || out.len() == want {
+                continue;
             }
-        };
-        if visible {
-            out.push(DueLine {
-                due: row,
-                state: state_now,
-            });
+            let visible = match readable.get(&row.case_id) {
+                Some(v) => *v,
+                None => {
+                    let v = match app.store.case_any(row.case_id).await? {
+                        Some(case) => may_read(app, caller, &app.store.case_facts(&case).await?),
+                        None => false,
+                    };
+                    readable.insert(row.case_id, v);
+                    v
+                }
+            };
+            if visible {
+                out.push(DueLine {
+                    due: row,
+                    state: state_now,
+                });
+            }
+        }
+        if last {
+            break;
         }
     }
-    Ok(out)
+    Ok(win.cut(out))
 }
+
+/// Monitoring rounds read a chunk at a time.
+const MONITORING_CHUNK: i64 = 50;

@@ -13,22 +13,32 @@ use kasane_store::household::{Household, Member, NewMember};
 use crate::guard::{Grant, Object, household_access, person_access, record};
 use crate::{App, AppError, AppResult, Caller};
 
-/// The derived signals of a household's current members.
-async fn household_signals(app: &App, members: &[Member]) -> AppResult<Vec<SignalEvidence>> {
+/// The derived signals of a household's current members (their issue codes read at once).
+async fn household_signals(
+    app: &App,
+    household_id: i64,
+    members: &[Member],
+) -> AppResult<Vec<SignalEvidence>> {
     let today = app.today();
-    let mut facts = Vec::with_capacity(members.len());
-    for m in members.iter().filter(|m| m.left_on.is_none()) {
-        facts.push(MemberFacts {
+    let codes = app.store.member_issue_codes(household_id).await?;
+    let facts = members
+        .iter()
+        .filter(|m| m.left_on.is_none())
+        .map(|m| MemberFacts {
             person_id: m.person_id,
             age: m
                 .birth_date
                 .and_then(|b| BirthDate::new(b, today).ok())
                 .map(|b| b.age_on(today)),
             relationship: m.relationship.parse().unwrap_or(Relationship::Other),
-            issues: app.store.issue_codes_of(m.person_id).await?,
+            issues: codes
+                .iter()
+                .filter(|(member, _)| *member == m.person_id)
+                .map(|(_, code)| code.clone())
+                .collect(),
             is_carer: m.is_carer,
-        });
-    }
+        })
+        .collect::<Vec<_>>();
     Ok(signals(&facts))
 }
 
@@ -203,7 +213,7 @@ pub async fn load_household(app: &App, caller: &Caller, id: i64) -> AppResult<Ho
         .await?
         .into_iter()
         .partition(|m| m.left_on.is_some());
-    let signals = household_signals(app, &current).await?;
+    let signals = household_signals(app, id, &current).await?;
     Ok(HouseholdView {
         household,
         grant,

@@ -2,7 +2,7 @@
 //! モニタリング and 評価, and the caller's monitoring worklist. The use cases are
 //! `kasane_app::collaboration::support_plan`.
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,11 +12,12 @@ use kasane_app::collaboration::support_plan::{
     DueLine, PlanView, approve_plan, create_plan, evaluate, load_plan, monitoring_worklist,
     plan_versions, record_monitoring,
 };
+use kasane_app::consultation::worklist::Reading;
 use kasane_domain::access::Action;
 use kasane_domain::plan::{ActionDraft, Due, EvaluationDraft, MonitoringDraft, PlanDraft};
 use kasane_store::plan::{Evaluation, Plan};
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::api::{Body, Created, created};
@@ -477,19 +478,34 @@ pub async fn evaluation(
     Ok(created(Created { id }))
 }
 
+/// `?page=…` of the monitoring due (1-based).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    pub page: Option<i64>,
+}
+
 /// The caller's monitoring worklist: due within a week or overdue, of cases they may read
 /// (all of the municipality's for the coordinating agency's coordinator; otherwise those
-/// naming the caller or, with no named user, the caller's agency).
+/// naming the caller or, with no named user, the caller's agency). Soonest first, 50 a
+/// page: a page shorter than that is the last.
 #[utoipa::path(get, path = "/api/v1/monitoring/due", tag = "monitoring",
+    params(DueQuery),
     responses((status = 200, body = [DueMonitoringInfo])),
     security(("token" = []), ("session" = [])))]
 pub async fn due_list(
     Work(state): Work,
     Api(ctx): Api,
+    Query(q): Query<DueQuery>,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let lines = monitoring_worklist(&state, &ctx).await?;
+    let reading = Reading::List("monitoring".into(), q.page.unwrap_or(1).max(1));
+    let lines = monitoring_worklist(&state, &ctx, &reading).await?;
     Ok(Json(
-        lines.into_iter().map(DueMonitoringInfo::from).collect(),
+        lines
+            .items
+            .into_iter()
+            .map(DueMonitoringInfo::from)
+            .collect(),
     ))
 }
 

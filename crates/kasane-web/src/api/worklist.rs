@@ -3,14 +3,16 @@
 //! a case, monitoring due; for the coordinator also overdue referrals across the
 //! municipality and 「複合課題の可能性」.
 
+use axum::extract::Query;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use kasane_app::consultation::worklist::Reading;
 use kasane_app::worklist::read_worklist;
 use kasane_domain::referral::ReferralStatus;
 use kasane_store::referral::Referral;
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::api::referrals::Coded;
@@ -83,9 +85,33 @@ pub struct WarningInfo {
     pub evidence: Vec<WarningEvidence>,
 }
 
-/// What needs the caller's attention now.
+/// Which lists have more rows than answered (one more was read, none counted): read
+/// them on with `?list=…&page=…`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorklistMore {
+    pub incoming: bool,
+    pub to_complete: bool,
+    pub returned: bool,
+    pub overdue_all: bool,
+    pub warnings: bool,
+    pub monitoring: bool,
+    pub escalations: bool,
+}
+
+/// `?list=…&page=…`: one list, 50 a page; absent: the first 10 rows of every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorklistQuery {
+    /// incoming, to_complete, returned, overdue_all, warnings, monitoring, escalations
+    pub list: Option<String>,
+    /// 1-based; with `list` only.
+    pub page: Option<i64>,
+}
+
+/// What needs the caller's attention now: each list bounded (see `has_more`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorklistInfo {
+    pub has_more: WorklistMore,
     /// Referrals to the caller's agency waiting to be accepted or declined.
     pub incoming: Vec<WorklistReferral>,
     /// Accepted referrals waiting for their outcome.
@@ -115,27 +141,50 @@ pub struct EscalationInfo {
 
 /// The caller's worklist: incoming referrals, accepted ones to complete, sent ones that
 /// came back or are overdue; for the coordinator also overdue referrals across the
-/// municipality and 「複合課題の可能性」.
+/// municipality and 「複合課題の可能性」. The first 10 rows of each list, or one page of
+/// one list (`list`, `page`).
 #[utoipa::path(get, path = "/api/v1/worklist", tag = "worklist",
+    params(WorklistQuery),
     responses((status = 200, body = WorklistInfo),
-        (status = 401, body = Problem, content_type = "application/problem+json")),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
-pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistInfo>, ApiError> {
-    let worklist = read_worklist(&state, &ctx).await?;
+pub async fn worklist(
+    Work(state): Work,
+    Api(ctx): Api,
+    Query(q): Query<WorklistQuery>,
+) -> Result<Json<WorklistInfo>, ApiError> {
+    let reading = match q.list {
+        Some(list) => Reading::List(list, q.page.unwrap_or(1).max(1)),
+        None => Reading::Home,
+    };
+    let worklist = read_worklist(&state, &ctx, &reading).await?;
     let (w, monitoring) = (worklist.consultation, worklist.monitoring);
     Ok(Json(WorklistInfo {
+        has_more: WorklistMore {
+            incoming: w.incoming.more,
+            to_complete: w.to_complete.more,
+            returned: w.returned.more,
+            overdue_all: w.overdue_all.more,
+            warnings: w.warnings.more,
+            monitoring: monitoring.more,
+            escalations: w.escalations.more,
+        },
         incoming: w
             .incoming
+            .items
             .iter()
             .map(|(r, overdue)| WorklistReferral::new(r, *overdue, None))
             .collect(),
         to_complete: w
             .to_complete
+            .items
             .iter()
             .map(|r| WorklistReferral::new(r, false, None))
             .collect(),
         returned: w
             .returned
+            .items
             .iter()
             .map(|(r, why)| {
                 let overdue = r.status == ReferralStatus::Sent;
@@ -148,6 +197,7 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
             .collect(),
         overdue_all: w
             .overdue_all
+            .items
             .into_iter()
             .map(|r| OverdueReferral {
                 id: r.id,
@@ -158,6 +208,7 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
             .collect(),
         warnings: w
             .warnings
+            .items
             .into_iter()
             .map(|(person_id, name, warning)| WarningInfo {
                 person_id,
@@ -181,11 +232,13 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
             })
             .collect(),
         monitoring: monitoring
+            .items
             .into_iter()
             .map(DueMonitoringInfo::from)
             .collect(),
         escalations: w
             .escalations
+            .items
             .into_iter()
             .map(|e| EscalationInfo {
                 intake_id: e.intake_id,
@@ -202,7 +255,7 @@ pub async fn worklist(Work(state): Work, Api(ctx): Api) -> Result<Json<WorklistI
 #[openapi(
     paths(worklist),
     components(schemas(WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo,
-        WorklistInfo, EscalationInfo, DueMonitoringInfo)),
+        WorklistInfo, WorklistMore, EscalationInfo, DueMonitoringInfo)),
     tags((name = "worklist", description = "ワークリスト(対応が必要な項目)"))
 )]
 pub struct Doc;

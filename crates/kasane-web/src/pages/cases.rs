@@ -127,13 +127,14 @@ pub async fn case_list_page(
     let cfg = state.config(&ctx.municipality)?;
     let (found, problems) = match list_cases(&state, &ctx, &q.status, q.page).await {
         Ok(found) => (found, Vec::new()),
-        Err(kasane_app::AppError::Validation(p)) => ((Vec::new(), 0), p),
+        Err(kasane_app::AppError::Validation(p)) => ((Vec::new(), false), p),
         Err(e) => return Err(e.into()),
     };
-    let (rows, total) = found;
+    let (rows, more) = found;
     let page_no = page_no(q.page);
-    let pages = (total + CASE_PAGE_SIZE - 1) / CASE_PAGE_SIZE;
     let link = |p: i64| format!("/collaboration?status={}&page={p}", q.status.trim());
+    let first = (page_no - 1) * CASE_PAGE_SIZE + 1;
+    let last = first - 1 + rows.len() as i64;
     let body = html! {
         section.card {
             dl.facts {
@@ -159,7 +160,6 @@ pub async fn case_list_page(
             @if rows.is_empty() {
                 (empty("閲覧できるケースはありません。"))
             } @else {
-                p { (total) "件" }
                 table {
                     thead { tr { th { "対象" } th { "状態" } th { "主担当機関" } th { "開始" } th { "更新" } } }
                     tbody {
@@ -174,10 +174,12 @@ pub async fn case_list_page(
                         }
                     }
                 }
+                // Not counted (a count reads every case the rule lets through): the last
+                // page is the one without a next.
                 nav.pager aria-label="ページ" {
                     @if page_no > 1 { a href=(link(page_no - 1)) { "前へ" } }
-                    @if pages > 1 { span { (page_no) " / " (pages) } }
-                    @if page_no < pages { a href=(link(page_no + 1)) { "次へ" } }
+                    span { (first) "〜" (last) "件目" @if more { "(続きがあります)" } }
+                    @if more { a href=(link(page_no + 1)) { "次へ" } }
                 }
             }
         }

@@ -49,6 +49,7 @@ pub fn own_units_router() -> Router<AppState> {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/worklist/{list}", get(home::worklist_list))
         .route("/login", get(login::login_page))
         .route("/logout", post(login::logout))
         .route("/municipality", get(municipality::municipality_page))

@@ -58,7 +58,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The worklist's 「モニタリング」 section.
-pub fn worklist_markup(lines: &[DueLine]) -> Markup {
+pub fn worklist_markup(lines: &[DueLine], foot: Markup) -> Markup {
     html! {
         @if !lines.is_empty() {
             h3 { "モニタリング" }
@@ -69,6 +69,7 @@ pub fn worklist_markup(lines: &[DueLine]) -> Markup {
                     @if l.state == Due::Overdue { span.badge.warn { (l.state.label()) } } @else { span.badge { (l.state.label()) } }
                 }
             } }
+            (foot)
         }
     }
 }

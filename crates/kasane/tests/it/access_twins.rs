@@ -3,11 +3,12 @@
 //! and closed, household cases, consents in force and not, 支援会議 agendas current and
 //! left), for every staff user of both municipalities, a person is in the search list
 //! exactly when `access::decide` lets the user read them — whichever plan the search reads
-//! its rows by — and likewise a case in the case list.
+//! its rows by — and likewise a case in the case list, whichever plan it reads by.
 
 use crate::common::TestApp;
 use kasane_domain::access::{Action, Subject, decide, may_see_person_data};
 use kasane_domain::identity::{Actor, Role};
+use kasane_store::case::CasePlan;
 use kasane_store::person::{PersonSearch, SearchPlan, Viewer};
 
 both_engines!(search_lists_and_the_rule_agree);
@@ -102,6 +103,16 @@ async fn search_lists_and_the_rule_agree(app: TestApp) {
             checked += 1;
         }
         let (cases, _) = store.list_cases(viewer, None, 10_000, 0).await.unwrap();
+        // Every plan the case list may choose lists the same cases.
+        for plan in CasePlan::ALL {
+            let (by_plan, _) = store
+                .list_cases_by(plan, viewer, None, 10_000, 0)
+                .await
+                .unwrap();
+            let ids =
+                |rows: &[kasane_store::case::Case]| rows.iter().map(|c| c.id).collect::<Vec<_>>();
+            assert_eq!(ids(&by_plan), ids(&cases), "{}: {plan:?}", user.username);
+        }
         for &id in &case_ids {
             let case = store.case_any(id).await.unwrap().unwrap();
             let facts = store.case_facts(&case).await.unwrap();

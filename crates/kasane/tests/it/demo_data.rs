@@ -141,8 +141,8 @@ async fn demo_cases_cover_every_status_and_both_meetings(app: TestApp) {
             coordinates: true,
             today: chrono::Utc::now().date_naive(),
         };
-        let (cases, total) = app.store.list_cases(viewer, None, 100, 0).await.unwrap();
-        assert!(total >= 3, "{code}: {total} cases");
+        let (cases, _) = app.store.list_cases(viewer, None, 100, 0).await.unwrap();
+        assert!(cases.len() >= 3, "{code}: {} cases", cases.len());
         statuses.extend(cases.iter().map(|c| c.status.code().to_string()));
         let (meetings, _) = app
             .store
