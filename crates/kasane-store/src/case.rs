@@ -14,8 +14,10 @@ use crate::user::expect_one;
 use crate::{Store, StoreError, StoreResult, now, on_pool};
 
 /// The SQL twin of `access::decide` for listing cases — kept in step with
-/// `Store::case_facts`: the case's person (or a current member of its household) is
-/// visible to the viewer beyond a つなぐシート (`visible_person!(full_record)`), or the
+/// `Store::case_facts`: the case's person (or, for a household's case without one, a
+/// current member of the household) is visible to the viewer beyond a つなぐシート
+/// (`visible_person!(full_record)`) — seeing one member never shows another member's
+/// case (ACCESS-MODEL: the household outline, never the others' records) — or the
 /// viewer's agency is an acknowledged member of a 支援会議 that has the open case on its
 /// agenda. Binds as `visible_person!`: $1 municipality, $2 agency, $3 coordinates, $4 today.
 macro_rules! visible_case {
@@ -24,11 +26,12 @@ macro_rules! visible_case {
             "c.municipality_id = $1 AND (EXISTS (SELECT 1 FROM person p WHERE p.id = \
                (SELECT COALESCE(q.linked_to_person_id, q.id) FROM person q WHERE q.id = c.person_id) AND ",
             crate::person::visible_person!(full_record),
-            ") OR EXISTS (SELECT 1 FROM household_member hm JOIN person q ON q.id = hm.person_id \
+            ") OR (c.person_id IS NULL AND EXISTS (SELECT 1 FROM household_member hm \
+               JOIN person q ON q.id = hm.person_id \
                JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
                WHERE hm.household_id = c.household_id AND hm.left_on IS NULL AND ",
             crate::person::visible_person!(full_record),
-            ") OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM meeting_agenda ma \
+            ")) OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM meeting_agenda ma \
                JOIN meeting mt ON mt.id = ma.meeting_id JOIN meeting_member mm ON mm.meeting_id = mt.id \
                WHERE ma.case_id = c.id AND ma.removed_at IS NULL AND mt.kind = 'support_meeting' \
                AND mm.agency_id = $2 AND mm.acknowledged_at IS NOT NULL))) "
