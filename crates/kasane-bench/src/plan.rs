@@ -203,10 +203,12 @@ fn search_floor(store: &Store, viewer: Viewer, q: &str) -> Op {
     op(move || {
         let (store, search) = (store.clone(), search.clone());
         async move {
-            match store.search_persons(viewer, &search).await {
-                Ok(_) => Outcome::Done,
-                Err(e) => Outcome::Unexpected(format!("floor: {e}")),
-            }
+            counted(
+                read(&store, async |s: Store| {
+                    s.search_persons(viewer, &search).await
+                })
+                .await,
+            )
         }
     })
 }
@@ -355,16 +357,25 @@ async fn login_check(store: Store, (u, pw): (Arc<str>, Arc<str>)) -> StoreResult
         .collect())
 }
 
-/// A floor: `f(store, arg)` repeated, `f` an async store read.
+/// A floor: `f(store, arg)` repeated, `f` an async store read, in a read transaction as
+/// the server reads (on SQLite: on a reader, not the one writer).
 macro_rules! floor {
     ($store:expr, $arg:expr, $f:path) => {{
         let store = $store.clone();
         let arg = $arg;
         op(move || {
             let (store, arg) = (store.clone(), arg.clone());
-            async move { counted($f(store, arg).await) }
+            async move { counted(read(&store, async |s: Store| $f(s, arg).await).await) }
         })
     }};
+}
+
+/// `f` on `store` in a read transaction.
+async fn read<T>(store: &Store, f: impl AsyncFnOnce(Store) -> StoreResult<T>) -> StoreResult<T> {
+    let unit = store.begin_read().await?;
+    let out = f(unit.clone()).await?;
+    unit.commit().await?;
+    Ok(out)
 }
 
 /// Every row, and notes on what could not be measured.
