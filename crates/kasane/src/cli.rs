@@ -602,6 +602,7 @@ async fn import(cmd: ImportCommand) -> Result<()> {
         }
     }
     bar.finish_and_clear();
+    checked.forget_ids();
     if checked.digest.is_none() {
         bail!("{}: 読み込みが途中で止まりました", file.display());
     }
