@@ -562,13 +562,10 @@ impl SeenIds {
             table,
             hasher,
         } = self;
-        let at = |start: u32| {
-            let start = start as usize;
-            let len = usize::from(bytes[start]);
-            &bytes[start + 1..start + 1 + len]
-        };
         let hash = hasher.hash_one(id.as_bytes());
-        if let Some(&(_, first)) = table.find(hash, |&(start, _)| at(start) == id.as_bytes()) {
+        if let Some(&(_, first)) = table.find(hash, |&(start, _)| {
+            SeenIds::at(bytes, start) == id.as_bytes()
+        }) {
             return Ok(Some(u64::from(first)));
         }
         let start = u32::try_from(bytes.len()).map_err(|_| ImportError::TooLarge)?;
@@ -578,11 +575,16 @@ impl SeenIds {
         bytes.extend_from_slice(id.as_bytes());
         let bytes = &*bytes;
         table.insert_unique(hash, (start, line), |&(start, _)| {
-            let start = start as usize;
-            let len = usize::from(bytes[start]);
-            hasher.hash_one(&bytes[start + 1..start + 1 + len])
+            hasher.hash_one(SeenIds::at(bytes, start))
         });
         Ok(None)
+    }
+
+    /// The number recorded at `start` (after its length byte).
+    fn at(bytes: &[u8], start: u32) -> &[u8] {
+        let start = start as usize;
+        let len = usize::from(bytes[start]);
+        &bytes[start + 1..start + 1 + len]
     }
 }
 
