@@ -1,4 +1,5 @@
 //! Bulk loading for `kasane gen`: many rows per statement, one transaction per batch.
+//! `kasane import persons` writes its batches through [`Store::insert_persons`] too.
 //!
 //! Rows carry their ids: the generator numbers them from [`Store::bulk_next_ids`], so that
 //! a batch can refer to its own rows without reading ids back. The loader must be the only
@@ -1397,8 +1398,9 @@ impl Store {
         })
     }
 
-    /// Inserts persons as one batch: the one place a generated person's columns are
-    /// written (a new `PersonFields` key column goes here).
+    /// Inserts persons as one batch, in a transaction of its own or as a savepoint of the
+    /// unit of work's: the one place generated and imported persons' columns are written
+    /// (a new `PersonFields` key column goes here).
     pub async fn insert_persons(
         &self,
         municipality_id: MunicipalityId,

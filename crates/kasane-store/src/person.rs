@@ -184,7 +184,6 @@ macro_rules! bind_new_person {
             .bind(&$f.given_kana_key)
     };
 }
-pub(crate) use bind_new_person;
 
 /// The canonical records of the persons of municipality `$1` whose `$column` lies in
 /// [`$from`, `$to`): one index range.

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use kasane_app::App;
 use kasane_app::consultation::import::import_persons;
+use kasane_app::{App, AppError};
 use kasane_domain::identity::{DisplayName, NewPassword, Role, Roles, Username};
 use kasane_domain::municipality::parse_config;
 use kasane_store::Store;
@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use crate::demo;
 use crate::generate;
 use crate::import;
+use crate::progress;
 use crate::settings::{ConfigFile, DEFAULT_BIND, DEFAULT_DATABASE};
 
 #[derive(Debug, Parser)]
@@ -221,6 +222,9 @@ pub enum ImportCommand {
         /// 誤りのある行を飛ばし、正しい行だけ取り込む
         #[arg(long)]
         skip_invalid: bool,
+        /// 一度に検査・書き込みする行数(すべての行は一つのトランザクションで書き込みます)
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..))]
+        batch_size: u32,
     },
 }
 
@@ -540,10 +544,13 @@ async fn import(cmd: ImportCommand) -> Result<()> {
         as_user,
         dry_run,
         skip_invalid,
+        batch_size,
     } = cmd;
-    let bytes = std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
-    let (text, encoding) =
-        import::decode(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let in_file = |e: import::ImportError| anyhow!("{}: {e}", file.display());
+    let opened =
+        std::fs::File::open(&file).with_context(|| format!("{} を読めません", file.display()))?;
+    // Read through once before anything else, as the encoding's refusals come first.
+    let encoding = import::detect(opened).map_err(in_file)?;
     let store = db.open().await?;
     let m = store.municipality_by_code(&municipality).await.map_err(|_| {
         anyhow!("自治体 {municipality} は登録されていません(kasane municipality import で取り込んでください)")
@@ -564,15 +571,53 @@ async fn import(cmd: ImportCommand) -> Result<()> {
         bail!("{as_user} には本人の情報を扱う役割(staff または coordinator)がありません");
     }
     let districts = store.districts(m.id).await?;
-    let in_use: HashSet<String> = store.external_ids_in_use(m.id).await?.into_iter().collect();
     let app = App::with_system_clock(store.clone());
-    let parsed = import::parse_persons(&text, &districts, &in_use, app.today())
-        .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let batch = batch_size as usize;
+    let rows = || {
+        import::spawn_rows(
+            file.clone(),
+            encoding,
+            districts.clone(),
+            app.today(),
+            batch,
+        )
+    };
 
-    for e in &parsed.errors {
+    // First reading: every row checked, nothing written.
+    let bar = progress::rows("検査");
+    let mut chunks = rows();
+    let mut checked = import::Checked::default();
+    while let Some(chunk) = chunks.recv().await {
+        match chunk.map_err(in_file)? {
+            import::Chunk::Rows(rows) => {
+                let ids: Vec<&str> = rows.iter().filter_map(import::Row::external_id).collect();
+                let in_use = store.external_ids_in_use(m.id, &ids).await?;
+                let in_use: HashSet<&str> = in_use.iter().map(String::as_str).collect();
+                bar.inc(rows.len() as u64);
+                for row in rows {
+                    checked.add(row, &in_use).map_err(in_file)?;
+                }
+            }
+            import::Chunk::End { digest } => checked.digest = Some(digest),
+        }
+    }
+    bar.finish_and_clear();
+    checked.forget_ids();
+    if checked.digest.is_none() {
+        bail!("{}: 読み込みが途中で止まりました", file.display());
+    }
+
+    for e in &checked.errors {
         eprintln!("{e}");
     }
-    let (read, good, bad) = (parsed.read(), parsed.rows.len(), parsed.errors.len());
+    let (read, good, bad) = (checked.read, checked.good, checked.bad());
+    if bad > checked.errors.len() as u64 {
+        eprintln!(
+            "ほかにも誤りのある行が{}件あります(最初の{}件だけを表示しました)",
+            bad - checked.errors.len() as u64,
+            checked.errors.len()
+        );
+    }
     println!("文字コード: {encoding}");
     if dry_run {
         println!(
@@ -589,21 +634,53 @@ async fn import(cmd: ImportCommand) -> Result<()> {
             "誤りのある行が{bad}件あるため、何も取り込みませんでした(直して再実行するか、--skip-invalid で正しい行だけ取り込めます)"
         );
     }
-    let persons: Vec<_> = parsed.rows.into_iter().map(|r| r.fields).collect();
-    if !persons.is_empty() {
+
+    // Second reading: the good rows written a batch at a time, in one unit of work.
+    let mut imported = 0;
+    if good > 0 {
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let caller = app.caller(u, "cli".to_string()).await?;
-        import_persons(&app, &caller, a.id, &persons, &name).await?;
+        let bar = progress::persons(good);
+        let mut chunks = rows();
+        let mut skip = import::Skip::new(std::mem::take(&mut checked.bad_lines));
+        let refused = |e: import::ImportError| AppError::BadRequest(in_file(e).to_string());
+        let mut handed = 0;
+        imported = import_persons(&app, &caller, a.id, &name, async || {
+            // Asked for the next batch: the one handed out before is written.
+            bar.inc(std::mem::take(&mut handed));
+            loop {
+                let Some(chunk) = chunks.recv().await else {
+                    return Err(AppError::BadRequest(format!(
+                        "{}: 読み込みが途中で止まりました",
+                        file.display()
+                    )));
+                };
+                match chunk.map_err(refused)? {
+                    import::Chunk::Rows(rows) => {
+                        let persons = skip.good(rows).map_err(refused)?;
+                        if !persons.is_empty() {
+                            handed = persons.len() as u64;
+                            return Ok(Some(persons));
+                        }
+                    }
+                    import::Chunk::End { digest } if Some(digest) == checked.digest => {
+                        return Ok(None);
+                    }
+                    import::Chunk::End { .. } => {
+                        return Err(refused(import::ImportError::Changed));
+                    }
+                }
+            }
+        })
+        .await?;
+        bar.finish_and_clear();
     }
     println!(
-        "読み込み {read}件、取り込み {}件、エラー {bad}件({}{}・{})",
-        persons.len(),
-        m.prefecture,
-        m.name,
-        a.name
+        "読み込み {read}件、取り込み {imported}件、エラー {bad}件({}{}・{})",
+        m.prefecture, m.name, a.name
     );
     Ok(())
 }

@@ -148,11 +148,7 @@ pub async fn run(url: &str, o: &Options) -> Result<()> {
         now,
     };
 
-    let bar = indicatif::ProgressBar::new(o.persons);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 人 {per_sec} 残り{eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = crate::progress::persons(o.persons);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(Batch, NextIds)>>(2);
     let opts = o.clone();
     // Generation runs beside the inserts (two cores: one builds rows, one writes them).

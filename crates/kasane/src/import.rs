@@ -2,13 +2,24 @@
 //! or Shift_JIS/CP932 as Excel writes it), the header row (Japanese or English column
 //! names), and every row through the same validation as the person form. Nothing here
 //! touches the database; every bad row is reported with its line, all at once.
+//!
+//! A file is streamed, never held whole: [`detect`] reads it once for its encoding, then
+//! [`Rows`] decodes it a chunk at a time, row by row — once to check every row
+//! ([`Checked`] keeps only the counts, the bad rows and the 住民宛名番号 seen), once more
+//! to hand the good rows on in batches ([`spawn_rows`], [`Skip`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read, Seek};
+use std::path::PathBuf;
 
 use kasane_app::consultation::person::PersonDraft;
 use kasane_store::municipality::District;
 use kasane_store::person::PersonFields;
+
+/// Bad rows kept to be listed; beyond them only the count and the lines are kept.
+pub const MAX_SHOWN: usize = 10_000;
 
 /// The character encoding a file was read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +35,24 @@ impl Encoding {
             Encoding::Utf8Bom => "UTF-8(BOM付き)",
             Encoding::Utf8 => "UTF-8",
             Encoding::ShiftJis => "Shift_JIS(CP932)",
+        }
+    }
+
+    /// encoding_rs's Shift_JIS is the WHATWG one, i.e. CP932 with the NEC and IBM
+    /// extensions. The BOM of a UTF-8 file is dropped.
+    fn decoder(self) -> encoding_rs::Decoder {
+        match self {
+            Encoding::Utf8Bom => encoding_rs::UTF_8.new_decoder_with_bom_removal(),
+            Encoding::Utf8 => encoding_rs::UTF_8.new_decoder_without_bom_handling(),
+            Encoding::ShiftJis => encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling(),
+        }
+    }
+
+    /// The refusal for bytes that do not decode from `line` on.
+    fn undecodable(self, line: usize) -> ImportError {
+        match self {
+            Encoding::Utf8Bom => ImportError::BadUtf8 { line },
+            Encoding::Utf8 | Encoding::ShiftJis => ImportError::UnknownEncoding { line },
         }
     }
 }
@@ -51,6 +80,12 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
+    /// Reading failed part-way (the OS's message).
+    Io(String),
+    /// More lines or 住民宛名番号 than the checker counts (about 4 billion).
+    TooLarge,
+    /// The file differs between the check and the import.
+    Changed,
     NoHeader,
     UnknownHeaders(Vec<String>),
     DuplicateHeader(String),
@@ -75,6 +110,13 @@ impl fmt::Display for ImportError {
             ImportError::Csv { line, message } => {
                 write!(f, "{line}行目をCSVとして読めません: {message}")
             }
+            ImportError::Io(message) => write!(f, "読み込み中に失敗しました: {message}"),
+            ImportError::TooLarge => {
+                f.write_str("ファイルが大きすぎます。いくつかに分けて取り込んでください")
+            }
+            ImportError::Changed => f.write_str(
+                "検査の後にファイルが変わったため、何も取り込みませんでした。もう一度実行してください",
+            ),
             ImportError::NoHeader => f.write_str("見出し行(1行目)がありません"),
             ImportError::UnknownHeaders(names) => write!(
                 f,
@@ -97,38 +139,157 @@ impl fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
-/// Reads the bytes of a file as text: UTF-8 with BOM, UTF-8, or Shift_JIS (encoding_rs's
-/// Shift_JIS is the WHATWG one, i.e. CP932 with the NEC and IBM extensions). Refuses
-/// rather than guessing when the bytes are neither.
-pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), ImportError> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(ImportError::Utf16);
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return match std::str::from_utf8(rest) {
-            Ok(s) => Ok((s.to_string(), Encoding::Utf8Bom)),
-            Err(e) => Err(ImportError::BadUtf8 {
-                line: line_at(&rest[..e.valid_up_to()]),
-            }),
-        };
-    }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((s.to_string(), Encoding::Utf8));
-    }
-    let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
-    if had_errors {
-        // Shift_JIS maps nothing to U+FFFD, so the first one marks the first bad byte.
-        let before = text.find('\u{FFFD}').map_or(&text[..], |i| &text[..i]);
-        return Err(ImportError::UnknownEncoding {
-            line: line_at(before.as_bytes()),
-        });
-    }
-    Ok((text.into_owned(), Encoding::ShiftJis))
+/// Bytes that do not decode, first found on `line`: raised inside [`Decoding`] as an I/O
+/// error, turned into the encoding's [`ImportError`] by whoever reads it.
+#[derive(Debug)]
+struct Undecodable {
+    line: usize,
 }
 
-/// The 1-based line on which the byte after `before` falls.
-fn line_at(before: &[u8]) -> usize {
-    before.iter().filter(|&&b| b == b'\n').count() + 1
+impl fmt::Display for Undecodable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}行目を読めません", self.line)
+    }
+}
+
+impl std::error::Error for Undecodable {}
+
+/// An error while reading `encoding` text: its refusal if the bytes did not decode.
+fn read_error(e: &io::Error, encoding: Encoding) -> ImportError {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<Undecodable>())
+    {
+        Some(u) => encoding.undecodable(u.line),
+        None => ImportError::Io(e.to_string()),
+    }
+}
+
+/// The file's encoding, read through once: UTF-8 with BOM, UTF-8 if every byte is, or
+/// else Shift_JIS. Refuses rather than guessing when the bytes are neither.
+pub fn detect<R: Read + Seek>(mut input: R) -> Result<Encoding, ImportError> {
+    let mut first = [0; 3];
+    let mut n = 0;
+    while n < first.len() {
+        match input.read(&mut first[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ImportError::Io(e.to_string())),
+        }
+    }
+    let encoding = match &first[..n] {
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => return Err(ImportError::Utf16),
+        [0xEF, 0xBB, 0xBF] => Encoding::Utf8Bom,
+        _ => Encoding::Utf8,
+    };
+    let mut decodes = |encoding: Encoding| -> Result<(), ImportError> {
+        input.rewind().map_err(|e| ImportError::Io(e.to_string()))?;
+        io::copy(&mut Decoding::new(&mut input, encoding), &mut io::sink())
+            .map(|_| ())
+            .map_err(|e| read_error(&e, encoding))
+    };
+    match decodes(encoding) {
+        Err(ImportError::UnknownEncoding { .. }) if encoding == Encoding::Utf8 => {
+            decodes(Encoding::ShiftJis).map(|()| Encoding::ShiftJis)
+        }
+        r => r.map(|()| encoding),
+    }
+}
+
+/// Text decoded from `input` a chunk at a time, as UTF-8 bytes, with a digest of the bytes
+/// read so that a second reading can tell the file is the same.
+struct Decoding<R> {
+    input: R,
+    decoder: encoding_rs::Decoder,
+    raw: Box<[u8]>,
+    raw_at: usize,
+    raw_len: usize,
+    input_done: bool,
+    text: Box<[u8]>,
+    text_at: usize,
+    text_len: usize,
+    finished: bool,
+    /// Line breaks in the text decoded so far: the line of an undecodable byte.
+    newlines: usize,
+    digest: std::hash::DefaultHasher,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl<R: Read> Decoding<R> {
+    fn new(input: R, encoding: Encoding) -> Decoding<R> {
+        Decoding {
+            input,
+            decoder: encoding.decoder(),
+            raw: vec![0; CHUNK].into_boxed_slice(),
+            raw_at: 0,
+            raw_len: 0,
+            input_done: false,
+            // Room for a chunk decoded (what does not fit waits for the next read).
+            text: vec![0; CHUNK * 2].into_boxed_slice(),
+            text_at: 0,
+            text_len: 0,
+            finished: false,
+            newlines: 0,
+            digest: std::hash::DefaultHasher::new(),
+        }
+    }
+
+    /// Decodes the next piece into `text`; false at the end of the input.
+    fn fill(&mut self) -> io::Result<bool> {
+        while self.text_at == self.text_len {
+            if self.finished {
+                return Ok(false);
+            }
+            if self.raw_at == self.raw_len && !self.input_done {
+                self.raw_len = loop {
+                    match self.input.read(&mut self.raw) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        r => break r?,
+                    }
+                };
+                self.raw_at = 0;
+                self.input_done = self.raw_len == 0;
+                self.digest.write(&self.raw[..self.raw_len]);
+            }
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.raw[self.raw_at..self.raw_len],
+                &mut self.text,
+                self.input_done,
+            );
+            self.raw_at += read;
+            self.text_at = 0;
+            self.text_len = written;
+            self.newlines += self.text[..written].iter().filter(|&&b| b == b'\n').count();
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => self.finished = self.input_done,
+                encoding_rs::DecoderResult::OutputFull => {}
+                // What was written precedes the bad bytes.
+                encoding_rs::DecoderResult::Malformed(_, _) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        Undecodable {
+                            line: self.newlines + 1,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.fill()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.text_len - self.text_at);
+        buf[..n].copy_from_slice(&self.text[self.text_at..self.text_at + n]);
+        self.text_at += n;
+        Ok(n)
+    }
 }
 
 /// A column of the persons CSV.
@@ -222,26 +383,344 @@ impl fmt::Display for RowError {
     }
 }
 
-/// A row that passed validation.
+/// A row as read, before its 住民宛名番号 is checked: its line in the file (the header is
+/// line 1; a row over several lines is numbered by its first), the validated fields (none
+/// if the person form refuses them) and every reason found so far.
 #[derive(Debug, Clone)]
-pub struct ValidRow {
+pub struct Row {
     pub line: u64,
-    pub fields: PersonFields,
+    pub fields: Option<PersonFields>,
+    pub reasons: Vec<String>,
 }
 
-/// The outcome of reading a whole file: the good rows and the bad ones, in file order.
-/// Blank rows (every cell empty, as spreadsheets leave at the end) are neither.
-#[derive(Debug, Clone, Default)]
-pub struct Parsed {
-    pub rows: Vec<ValidRow>,
-    pub errors: Vec<RowError>,
-}
-
-impl Parsed {
-    /// Rows read (good and bad).
-    pub fn read(&self) -> usize {
-        self.rows.len() + self.errors.len()
+impl Row {
+    /// The 住民宛名番号 to check, if the row has a valid one.
+    pub fn external_id(&self) -> Option<&str> {
+        self.fields.as_ref()?.external_id.as_deref()
     }
+}
+
+/// A persons CSV read row by row: the header checked on opening, then each row through
+/// [`PersonDraft::parse`]. Blank rows (every cell empty, as spreadsheets leave at the end)
+/// are skipped.
+pub struct Rows<R> {
+    csv: csv::Reader<Decoding<R>>,
+    encoding: Encoding,
+    columns: Vec<Option<Column>>,
+    districts: Vec<District>,
+    codes: Vec<String>,
+    today: chrono::NaiveDate,
+    record: csv::StringRecord,
+    /// Whether a row that is not blank was read.
+    any: bool,
+}
+
+impl<R: Read> Rows<R> {
+    pub fn open(
+        input: R,
+        encoding: Encoding,
+        districts: Vec<District>,
+        today: chrono::NaiveDate,
+    ) -> Result<Rows<R>, ImportError> {
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(Decoding::new(input, encoding));
+        let headers = csv.headers().map_err(|e| csv_error(e, encoding))?.clone();
+        if headers.iter().all(|h| h.trim().is_empty()) {
+            return Err(ImportError::NoHeader);
+        }
+        // Each header to its column; empty headers are columns nobody named (Excel leaves
+        // them) and must stay empty.
+        let mut columns: Vec<Option<Column>> = Vec::with_capacity(headers.len());
+        let mut unknown = Vec::new();
+        let mut seen = HashSet::new();
+        for h in &headers {
+            if h.trim().is_empty() {
+                columns.push(None);
+                continue;
+            }
+            match Column::from_header(h) {
+                Some(c) => {
+                    if !seen.insert(c) {
+                        return Err(ImportError::DuplicateHeader(h.trim().to_string()));
+                    }
+                    columns.push(Some(c));
+                }
+                None => unknown.push(h.trim().to_string()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(ImportError::UnknownHeaders(unknown));
+        }
+        if !seen.contains(&Column::Name) {
+            return Err(ImportError::NoNameColumn);
+        }
+        let codes = districts.iter().map(|d| d.code.clone()).collect();
+        Ok(Rows {
+            csv,
+            encoding,
+            columns,
+            districts,
+            codes,
+            today,
+            record: csv::StringRecord::new(),
+            any: false,
+        })
+    }
+
+    /// The next row that is not blank; `None` at the end of the file, which must have had
+    /// one.
+    pub fn next_row(&mut self) -> Result<Option<Row>, ImportError> {
+        loop {
+            match self.csv.read_record(&mut self.record) {
+                Ok(true) => {}
+                Ok(false) if self.any => return Ok(None),
+                Ok(false) => return Err(ImportError::NoRows),
+                Err(e) => return Err(csv_error(e, self.encoding)),
+            }
+            if !self.record.iter().all(|v| v.trim().is_empty()) {
+                self.any = true;
+                return Ok(Some(self.row()));
+            }
+        }
+    }
+
+    /// A digest of every byte read: equal for two readings of the same file.
+    pub fn digest(&self) -> u64 {
+        self.csv.get_ref().digest.finish()
+    }
+
+    fn row(&self) -> Row {
+        let record = &self.record;
+        let columns = &self.columns;
+        let line = record.position().map_or(0, csv::Position::line);
+        let mut reasons = Vec::new();
+        if record.len() < columns.len() {
+            reasons.push(format!(
+                "列の数が見出し行と違います(見出し{}列、この行{}列)",
+                columns.len(),
+                record.len()
+            ));
+        } else if record
+            .iter()
+            .enumerate()
+            .any(|(i, v)| columns.get(i).copied().flatten().is_none() && !v.trim().is_empty())
+        {
+            reasons.push("見出しのない列に値があります".to_string());
+        }
+        let mut form = PersonDraft::default();
+        for (value, column) in record.iter().zip(columns) {
+            let Some(column) = column else { continue };
+            let value = value.to_string();
+            match column {
+                Column::Name => form.name = value,
+                Column::Furigana => form.furigana = value,
+                Column::BirthDate => form.birth_date = value,
+                Column::Sex => form.sex = value,
+                Column::Address => form.address = value,
+                Column::District => form.district = resolve_district(&value, &self.districts),
+                Column::Phone => form.phone = value,
+                Column::Note => form.note = value,
+                Column::ExternalId => form.external_id = value,
+            }
+        }
+        let codes: Vec<&str> = self.codes.iter().map(String::as_str).collect();
+        let fields = match form.parse(&codes, self.today) {
+            Ok(fields) => Some(fields),
+            Err(errors) => {
+                reasons.extend(errors.iter().map(|e| reason(e.field, &e.message)));
+                None
+            }
+        };
+        Row {
+            line,
+            fields,
+            reasons,
+        }
+    }
+}
+
+/// The 住民宛名番号 of the rows checked so far, each with the line it was first seen on.
+/// Compact, because it grows with the file: the numbers in one buffer, each after its
+/// length (a 住民宛名番号 has at most 20 characters), and 8 bytes an entry (its place in
+/// the buffer and its line) — about 30 bytes a row in all.
+#[derive(Default)]
+struct SeenIds {
+    bytes: Vec<u8>,
+    /// (start, line)
+    table: hashbrown::HashTable<(u32, u32)>,
+    hasher: std::hash::RandomState,
+}
+
+impl SeenIds {
+    /// The line `id` was first seen on; if it was not seen before, records it as seen on
+    /// `line` and answers `None`.
+    fn first_line(&mut self, id: &str, line: u64) -> Result<Option<u64>, ImportError> {
+        let SeenIds {
+            bytes,
+            table,
+            hasher,
+        } = self;
+        let hash = hasher.hash_one(id.as_bytes());
+        if let Some(&(_, first)) = table.find(hash, |&(start, _)| {
+            SeenIds::at(bytes, start) == id.as_bytes()
+        }) {
+            return Ok(Some(u64::from(first)));
+        }
+        let start = u32::try_from(bytes.len()).map_err(|_| ImportError::TooLarge)?;
+        let len = u8::try_from(id.len()).map_err(|_| ImportError::TooLarge)?;
+        let line = u32::try_from(line).map_err(|_| ImportError::TooLarge)?;
+        bytes.push(len);
+        bytes.extend_from_slice(id.as_bytes());
+        let bytes = &*bytes;
+        table.insert_unique(hash, (start, line), |&(start, _)| {
+            hasher.hash_one(SeenIds::at(bytes, start))
+        });
+        Ok(None)
+    }
+
+    /// The number recorded at `start` (after its length byte).
+    fn at(bytes: &[u8], start: u32) -> &[u8] {
+        let start = start as usize;
+        let len = usize::from(bytes[start]);
+        &bytes[start + 1..start + 1 + len]
+    }
+}
+
+/// What checking a whole file found: the counts, the bad rows (the first [`MAX_SHOWN`] with
+/// their reasons, the lines of all of them) and the file's digest.
+#[derive(Default)]
+pub struct Checked {
+    /// Rows read, good and bad.
+    pub read: u64,
+    pub good: u64,
+    /// The first [`MAX_SHOWN`] bad rows, in file order.
+    pub errors: Vec<RowError>,
+    /// The line of every bad row, ascending.
+    pub bad_lines: Vec<u64>,
+    pub digest: Option<u64>,
+    seen: SeenIds,
+}
+
+impl Checked {
+    /// Checks the next row: a 住民宛名番号 in `in_use` (already registered in the
+    /// municipality) or repeating an earlier row's is refused, so an import run twice does
+    /// not register the same residents twice.
+    pub fn add(&mut self, row: Row, in_use: &HashSet<&str>) -> Result<(), ImportError> {
+        let Row {
+            line,
+            fields,
+            mut reasons,
+        } = row;
+        self.read += 1;
+        if let Some(id) = fields.as_ref().and_then(|f| f.external_id.as_deref()) {
+            if in_use.contains(id) {
+                reasons.push("住民宛名番号: この番号の方は既に登録されています".to_string());
+            } else if let Some(first) = self.seen.first_line(id, line)? {
+                reasons.push(format!("住民宛名番号: {first}行目と同じ番号です"));
+            }
+        }
+        if reasons.is_empty() {
+            self.good += 1;
+        } else {
+            self.bad_lines.push(line);
+            if self.errors.len() < MAX_SHOWN {
+                self.errors.push(RowError { line, reasons });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn bad(&self) -> u64 {
+        self.bad_lines.len() as u64
+    }
+
+    /// Lets go of the 住民宛名番号 seen (most of a check's memory) once every row is in.
+    pub fn forget_ids(&mut self) {
+        self.seen = SeenIds::default();
+    }
+}
+
+/// The second reading's filter: the rows the check found good, as the store takes them.
+pub struct Skip {
+    bad_lines: std::iter::Peekable<std::vec::IntoIter<u64>>,
+}
+
+impl Skip {
+    pub fn new(bad_lines: Vec<u64>) -> Skip {
+        Skip {
+            bad_lines: bad_lines.into_iter().peekable(),
+        }
+    }
+
+    /// The fields of the good ones among `rows` (in file order, after those given before).
+    /// A row found bad now but good then means the file changed.
+    pub fn good(&mut self, rows: Vec<Row>) -> Result<Vec<PersonFields>, ImportError> {
+        let mut good = Vec::with_capacity(rows.len());
+        for row in rows {
+            if self.bad_lines.next_if_eq(&row.line).is_some() {
+                continue;
+            }
+            match row.fields {
+                Some(fields) if row.reasons.is_empty() => good.push(fields),
+                _ => return Err(ImportError::Changed),
+            }
+        }
+        Ok(good)
+    }
+}
+
+/// What [`spawn_rows`] sends: the next rows, then the digest of the whole file.
+pub enum Chunk {
+    Rows(Vec<Row>),
+    End { digest: u64 },
+}
+
+/// Reads the file at `path` on a blocking thread, `batch` rows to a chunk, into the
+/// channel answered (two chunks ahead at most: memory stays bounded, and reading runs
+/// beside the database's work). Stops at the first error, which it sends, or when the
+/// receiver is dropped.
+pub fn spawn_rows(
+    path: PathBuf,
+    encoding: Encoding,
+    districts: Vec<District>,
+    today: chrono::NaiveDate,
+    batch: usize,
+) -> tokio::sync::mpsc::Receiver<Result<Chunk, ImportError>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        let read = || -> Result<Option<Chunk>, ImportError> {
+            let file = std::fs::File::open(&path).map_err(|e| ImportError::Io(e.to_string()))?;
+            let mut rows = Rows::open(file, encoding, districts, today)?;
+            let mut chunk = Vec::with_capacity(batch);
+            while let Some(row) = rows.next_row()? {
+                chunk.push(row);
+                if chunk.len() >= batch {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch));
+                    if tx.blocking_send(Ok(Chunk::Rows(full))).is_err() {
+                        return Ok(None);
+                    }
+                }
+            }
+            if !chunk.is_empty() && tx.blocking_send(Ok(Chunk::Rows(chunk))).is_err() {
+                return Ok(None);
+            }
+            Ok(Some(Chunk::End {
+                digest: rows.digest(),
+            }))
+        };
+        match read() {
+            Ok(Some(end)) => {
+                let _ = tx.blocking_send(Ok(end));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    });
+    rx
 }
 
 /// The district code for what a row says: the code itself, the district's name (大曲), or
@@ -264,125 +743,6 @@ pub fn resolve_district(input: &str, districts: &[District]) -> String {
         .map_or_else(|| t.to_string(), |d| d.code.clone())
 }
 
-/// Reads the CSV text: the header row, then every row through [`PersonDraft::parse`].
-/// `external_ids_in_use` are the 住民宛名番号 already registered in the municipality; a row
-/// repeating one (or repeating another row's) is refused, so an import run twice does not
-/// register the same residents twice.
-pub fn parse_persons(
-    text: &str,
-    districts: &[District],
-    external_ids_in_use: &HashSet<String>,
-    today: chrono::NaiveDate,
-) -> Result<Parsed, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(csv_error)?.clone();
-    if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(ImportError::NoHeader);
-    }
-    // Each header to its column; empty headers are columns nobody named (Excel leaves
-    // them) and must stay empty.
-    let mut columns: Vec<Option<Column>> = Vec::with_capacity(headers.len());
-    let mut unknown = Vec::new();
-    let mut seen = HashSet::new();
-    for h in &headers {
-        if h.trim().is_empty() {
-            columns.push(None);
-            continue;
-        }
-        match Column::from_header(h) {
-            Some(c) => {
-                if !seen.insert(c) {
-                    return Err(ImportError::DuplicateHeader(h.trim().to_string()));
-                }
-                columns.push(Some(c));
-            }
-            None => unknown.push(h.trim().to_string()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(ImportError::UnknownHeaders(unknown));
-    }
-    if !seen.contains(&Column::Name) {
-        return Err(ImportError::NoNameColumn);
-    }
-    let codes: Vec<&str> = districts.iter().map(|d| d.code.as_str()).collect();
-
-    let mut parsed = Parsed::default();
-    let mut external_ids: HashMap<String, u64> = HashMap::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(e)),
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
-        let mut reasons = Vec::new();
-        if record.len() < columns.len() {
-            reasons.push(format!(
-                "列の数が見出し行と違います(見出し{}列、この行{}列)",
-                columns.len(),
-                record.len()
-            ));
-        } else if record
-            .iter()
-            .enumerate()
-            .any(|(i, v)| columns.get(i).copied().flatten().is_none() && !v.trim().is_empty())
-        {
-            reasons.push("見出しのない列に値があります".to_string());
-        }
-        let mut form = PersonDraft::default();
-        for (value, column) in record.iter().zip(&columns) {
-            let Some(column) = column else { continue };
-            let value = value.to_string();
-            match column {
-                Column::Name => form.name = value,
-                Column::Furigana => form.furigana = value,
-                Column::BirthDate => form.birth_date = value,
-                Column::Sex => form.sex = value,
-                Column::Address => form.address = value,
-                Column::District => form.district = resolve_district(&value, districts),
-                Column::Phone => form.phone = value,
-                Column::Note => form.note = value,
-                Column::ExternalId => form.external_id = value,
-            }
-        }
-        match form.parse(&codes, today) {
-            Ok(fields) => {
-                if let Some(id) = &fields.external_id {
-                    if external_ids_in_use.contains(id) {
-                        reasons
-                            .push("住民宛名番号: この番号の方は既に登録されています".to_string());
-                    } else if let Some(first) = external_ids.get(id) {
-                        reasons.push(format!("住民宛名番号: {first}行目と同じ番号です"));
-                    } else {
-                        external_ids.insert(id.clone(), line);
-                    }
-                }
-                if reasons.is_empty() {
-                    parsed.rows.push(ValidRow { line, fields });
-                } else {
-                    parsed.errors.push(RowError { line, reasons });
-                }
-            }
-            Err(errors) => {
-                reasons.extend(errors.iter().map(|e| reason(e.field, &e.message)));
-                parsed.errors.push(RowError { line, reasons });
-            }
-        }
-    }
-    if parsed.read() == 0 {
-        return Err(ImportError::NoRows);
-    }
-    Ok(parsed)
-}
-
 /// 「生年月日: 平成31年5月1日は存在しません…」; the label is left off a message that
 /// already names its field (「氏名を入力してください」).
 fn reason(field: &str, message: &str) -> String {
@@ -392,11 +752,14 @@ fn reason(field: &str, message: &str) -> String {
     }
 }
 
-fn csv_error(e: csv::Error) -> ImportError {
+fn csv_error(e: csv::Error, encoding: Encoding) -> ImportError {
     let line = e.position().map_or(0, csv::Position::line);
-    ImportError::Csv {
-        line,
-        message: e.to_string(),
+    match e.kind() {
+        csv::ErrorKind::Io(io) => read_error(io, encoding),
+        _ => ImportError::Csv {
+            line,
+            message: e.to_string(),
+        },
     }
 }
 
@@ -422,8 +785,64 @@ mod tests {
             .collect()
     }
 
+    /// A reader handing out one byte at a time: every multi-byte character and line break
+    /// straddles a chunk.
+    struct Trickle(io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    impl Seek for Trickle {
+        fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+            self.0.seek(pos)
+        }
+    }
+
+    /// The encoding detected and the text as [`Rows`] reads it.
+    fn decode(bytes: &[u8]) -> Result<(String, Encoding), ImportError> {
+        let mut input = Trickle(io::Cursor::new(bytes.to_vec()));
+        let encoding = detect(&mut input)?;
+        input.rewind().unwrap();
+        let mut text = String::new();
+        Decoding::new(input, encoding)
+            .read_to_string(&mut text)
+            .unwrap();
+        Ok((text, encoding))
+    }
+
+    /// Every row of a file, checked as the import checks it.
+    #[derive(Debug)]
+    struct Parsed {
+        rows: Vec<(u64, PersonFields)>,
+        errors: Vec<RowError>,
+        read: u64,
+    }
+
+    fn parse_persons(text: &str, in_use: &[&str]) -> Result<Parsed, ImportError> {
+        let in_use: HashSet<&str> = in_use.iter().copied().collect();
+        let mut rows = Rows::open(text.as_bytes(), Encoding::Utf8, daisen(), today())?;
+        let mut checked = Checked::default();
+        let mut good = Vec::new();
+        while let Some(row) = rows.next_row()? {
+            let (line, fields) = (row.line, row.fields.clone());
+            checked.add(row, &in_use)?;
+            if checked.bad_lines.last() != Some(&line) {
+                good.extend(fields.map(|f| (line, f)));
+            }
+        }
+        Ok(Parsed {
+            rows: good,
+            errors: checked.errors,
+            read: checked.read,
+        })
+    }
+
     fn parse(text: &str) -> Result<Parsed, ImportError> {
-        parse_persons(text, &daisen(), &HashSet::new(), today())
+        parse_persons(text, &[])
     }
 
     #[test]
@@ -456,8 +875,8 @@ mod tests {
         let p = parse("NAME,フリガナ,birth_date,電話番号,地区\n佐藤 花子,サトウ ハナコ,S47.3.5,0187-63-1111,大曲\n")
             .unwrap();
         assert_eq!(p.errors, vec![]);
-        let f = &p.rows[0].fields;
-        assert_eq!(p.rows[0].line, 2);
+        let (line, f) = &p.rows[0];
+        assert_eq!(*line, 2);
         assert_eq!(f.district_code.as_deref(), Some("omagari"));
         assert_eq!(f.phone_digits.as_deref(), Some("0187631111"));
         assert_eq!(f.birth_date, chrono::NaiveDate::from_ymd_opt(1972, 3, 5));
@@ -488,8 +907,7 @@ mod tests {
                     鈴木 一郎,,神岡地区,A2\n\
                     田中 次郎,,,A2\n\
                     山田 三郎,,神岡地区,B9,余分\n";
-        let p =
-            parse_persons(text, &daisen(), &HashSet::from(["B9".to_string()]), today()).unwrap();
+        let p = parse_persons(text, &["B9"]).unwrap();
         let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![2, 3, 8, 9], "{:?}", p.errors);
         assert!(
@@ -519,10 +937,10 @@ mod tests {
         );
         assert!(p.errors[3].reasons.iter().any(|r| r.contains("既に登録")));
         // A quoted value over two lines: the row is numbered by its first line.
-        let lines: Vec<u64> = p.rows.iter().map(|r| r.line).collect();
+        let lines: Vec<u64> = p.rows.iter().map(|r| r.0).collect();
         assert_eq!(lines, vec![4, 7]);
-        assert_eq!(p.rows[1].fields.district_code.as_deref(), Some("kamioka"));
-        assert_eq!(p.read(), 6, "the blank row is not counted");
+        assert_eq!(p.rows[1].1.district_code.as_deref(), Some("kamioka"));
+        assert_eq!(p.read, 6, "the blank row is not counted");
     }
 
     #[test]
@@ -543,5 +961,69 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("電話・電話番号(phone)"));
+    }
+
+    #[test]
+    fn a_late_undecodable_byte_is_found_on_its_line() {
+        // UTF-8 up to line 4, then a byte that is neither: Shift_JIS is tried and refused
+        // on that line (or on the first line whose UTF-8 is not Shift_JIS, as before).
+        let mut bytes = b"name\nabc\ndef\n".to_vec();
+        bytes.extend_from_slice(b"\x81\xFF\n");
+        assert_eq!(
+            decode(&bytes),
+            Err(ImportError::UnknownEncoding { line: 4 })
+        );
+        let mut bytes = "氏名\n佐藤 花子\n".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\x81\xFF\n");
+        assert_eq!(
+            decode(&bytes),
+            Err(ImportError::UnknownEncoding { line: 2 })
+        );
+        // UTF-8 throughout but for one Shift_JIS name late in the file: read as Shift_JIS,
+        // as a whole-file reading would (the UTF-8 before it decodes as Shift_JIS too).
+        let (late, _, _) = encoding_rs::SHIFT_JIS.encode("鈴木");
+        let mut bytes = b"name\nabc\n".to_vec();
+        bytes.extend_from_slice(&late);
+        assert_eq!(
+            decode(&bytes),
+            Ok(("name\nabc\n鈴木".to_string(), Encoding::ShiftJis))
+        );
+    }
+
+    #[test]
+    fn the_same_number_far_apart_and_in_use() {
+        let mut text = String::from("氏名,住民宛名番号\n");
+        for i in 0..3000 {
+            text.push_str(&format!("本人 花子,{i}\n"));
+        }
+        text.push_str("重複 花子,17\n登録済 一郎,X9\n");
+        let p = parse_persons(&text, &["X9"]).unwrap();
+        assert_eq!(p.read, 3002);
+        assert_eq!(p.rows.len(), 3000);
+        let errors: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            vec![
+                "3002行目: 住民宛名番号: 19行目と同じ番号です",
+                "3003行目: 住民宛名番号: この番号の方は既に登録されています",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_second_reading_takes_the_good_rows_or_sees_a_change() {
+        let text = "氏名,生年月日\n佐藤 花子,\n,\n鈴木 一郎,平成31年5月1日\n田中 次郎,\n";
+        let rows = |text: &str| {
+            let mut r = Rows::open(text.as_bytes(), Encoding::Utf8, daisen(), today()).unwrap();
+            std::iter::from_fn(|| r.next_row().unwrap()).collect::<Vec<_>>()
+        };
+        let good = Skip::new(vec![4]).good(rows(text)).unwrap();
+        let names: Vec<&str> = good.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["佐藤 花子", "田中 次郎"]);
+        let changed = text.replace("田中 次郎,", ",2000-01-01");
+        assert_eq!(
+            Skip::new(vec![4]).good(rows(&changed)).unwrap_err(),
+            ImportError::Changed
+        );
     }
 }

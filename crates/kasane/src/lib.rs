@@ -5,4 +5,5 @@ pub mod cli;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod progress;
 pub mod settings;

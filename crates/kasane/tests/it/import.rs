@@ -1,5 +1,6 @@
 //! `kasane import persons FILE.csv` as an operator uses it, on both engines: the three
-//! encodings, `--dry-run`, all-or-nothing unless `--skip-invalid`, and clear refusals.
+//! encodings, `--dry-run`, all-or-nothing unless `--skip-invalid` (also across the batches
+//! a file is written in), and clear refusals.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -12,6 +13,8 @@ cli_both!(
     a_bad_row_imports_nothing_unless_skip_invalid,
     unknown_header_is_refused,
     unknown_municipality_agency_and_user_are_refused,
+    rows_over_many_batches_are_checked_and_written_as_one,
+    a_failure_in_a_later_batch_leaves_nothing,
 );
 
 /// Daisen loaded, with a staff member of 高齢者包括支援センター to attribute imports to.
@@ -88,6 +91,25 @@ fn rows(db: &str, sql: &str) -> Vec<Vec<String>> {
             rows.iter()
                 .map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect())
                 .collect()
+        }
+    })
+}
+
+/// Runs statements as someone with database access (a trigger, a planted row).
+fn execute(db: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if db.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(db).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
         }
     })
 }
@@ -476,4 +498,116 @@ fn import_has_help() {
     ] {
         assert!(help.contains(flag), "{help}");
     }
+}
+
+/// Seven rows, two to a batch: a number repeated three batches later, one already
+/// registered, a bad date in the last batch.
+const SEVEN_ROWS: &str = "氏名,生年月日,住民宛名番号\n\
+                          佐藤 花子,S47.3.5,A1\n\
+                          鈴木 一郎,,A2\n\
+                          田中 次郎,,A3\n\
+                          高橋 三郎,,Z9\n\
+                          伊藤 四郎,,A5\n\
+                          渡辺 五郎,,A1\n\
+                          山本 六郎,平成31年5月1日,A7\n";
+
+fn rows_over_many_batches_are_checked_and_written_as_one(db: &str) {
+    setup(db);
+    let (_d, planted) = csv_file(
+        "planted.csv",
+        "氏名,住民宛名番号\n既存 花子,Z9\n".as_bytes(),
+    );
+    assert!(import(db, &planted, &[]).status.success());
+
+    let (_d, path) = csv_file("seven.csv", SEVEN_ROWS.as_bytes());
+    let out = import(db, &path, &["--batch-size", "2"]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("行目")).collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert_eq!(
+        lines[0],
+        "5行目: 住民宛名番号: この番号の方は既に登録されています"
+    );
+    assert_eq!(lines[1], "7行目: 住民宛名番号: 2行目と同じ番号です");
+    assert!(
+        lines[2].starts_with("8行目: 生年月日: 平成31年5月1日は存在しません"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("読み込み 7件、取り込み 0件、エラー 3件"),
+        "{stdout}"
+    );
+    assert_eq!(person_count(db), 1);
+
+    let out = import(db, &path, &["--batch-size", "2", "--skip-invalid"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("読み込み 7件、取り込み 4件、エラー 3件"),
+        "{stdout}"
+    );
+    let names: Vec<String> = persons(db).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(
+        names,
+        strs(&[
+            "既存 花子",
+            "佐藤 花子",
+            "鈴木 一郎",
+            "田中 次郎",
+            "伊藤 四郎"
+        ])
+    );
+    // One audit entry for the whole file, whatever the number of batches.
+    assert_eq!(
+        import_audits(db),
+        vec![
+            strs(&["create", "1", "planted.csv", "import.staff"]),
+            strs(&["create", "4", "seven.csv", "import.staff"]),
+        ]
+    );
+    let out = kasane(&["audit", "verify"], db);
+    assert!(out.status.success(), "{:?}", text(&out));
+}
+
+fn a_failure_in_a_later_batch_leaves_nothing(db: &str) {
+    setup(db);
+    // The database refuses the sixth person only: the first two batches are written by
+    // then, and must be undone with it.
+    let trigger = if db.starts_with("sqlite") {
+        "CREATE TRIGGER refuse_a6 BEFORE INSERT ON person WHEN NEW.external_id = 'A6' \
+         BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+    } else {
+        "CREATE FUNCTION refuse_a6() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         IF NEW.external_id = 'A6' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_a6 BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION refuse_a6();"
+    };
+    execute(db, trigger);
+    let text_rows: String = (1..=7).map(|i| format!("取込 花子,,A{i}\n")).collect();
+    let (_d, path) = csv_file(
+        "fails-late.csv",
+        format!("氏名,生年月日,住民宛名番号\n{text_rows}").as_bytes(),
+    );
+    let out = import(db, &path, &["--batch-size", "2"]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stdout.contains("取り込み 7件"), "{stdout}");
+    assert_eq!(person_count(db), 0);
+    assert!(import_audits(db).is_empty());
+
+    // Without the trigger the same file goes in whole.
+    execute(
+        db,
+        if db.starts_with("sqlite") {
+            "DROP TRIGGER refuse_a6"
+        } else {
+            "DROP TRIGGER refuse_a6 ON person"
+        },
+    );
+    let out = import(db, &path, &["--batch-size", "2"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(person_count(db), 7);
+    let out = kasane(&["audit", "verify"], db);
+    assert!(out.status.success(), "{:?}", text(&out));
 }
