@@ -355,10 +355,11 @@ impl Store {
     /// A cheap round trip, for `/healthz` (on a reader: a busy writer is not ill health).
     pub async fn ping(&self) -> StoreResult<()> {
         match &self.readers {
-            Some(r) => {
+            Some(r) if self.tx.is_none() => {
                 sqlx::query("SELECT 1").execute(r).await?;
             }
-            None => {
+            // In a unit, on its own connection.
+            _ => {
                 execute!(self, sqlx::query("SELECT 1"))?;
             }
         }

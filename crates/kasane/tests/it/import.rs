@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::common::Engine;
 use crate::common::cli::{DAISEN, YUZAWA, kasane, kasane_without_database, text};
 
 cli_both!(
@@ -69,48 +70,42 @@ fn import(db: &str, path: &Path, extra: &[&str]) -> Output {
     kasane(&args, db)
 }
 
-/// Rows of a query whose columns are all text, on either engine.
-fn rows(db: &str, sql: &str) -> Vec<Vec<String>> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Runs `f` to its end on a runtime of its own (these tests drive the CLI, not async).
+fn block_on<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
+        .unwrap()
+        .block_on(f)
+}
+
+fn engine_of(db: &str) -> Engine {
+    if db.starts_with("sqlite") {
+        Engine::Sqlite
+    } else {
+        Engine::Postgres
+    }
+}
+
+/// Rows of a query whose columns are all text, on either engine.
+fn rows(db: &str, sql: &str) -> Vec<Vec<String>> {
+    block_on(async {
         use sqlx::Row;
-        if db.starts_with("sqlite") {
-            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+        on_test_db!(engine_of(db), db, |pool| {
             let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
-            pool.close().await;
             rows.iter()
                 .map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect())
                 .collect()
-        } else {
-            let pool = sqlx::PgPool::connect(db).await.unwrap();
-            let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            rows.iter()
-                .map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect())
-                .collect()
-        }
+        })
     })
 }
 
 /// Runs statements as someone with database access (a trigger, a planted row).
 fn execute(db: &str, sql: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        if db.starts_with("sqlite") {
-            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+    block_on(async {
+        on_test_db!(engine_of(db), db, |pool| {
             sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        } else {
-            let pool = sqlx::PgPool::connect(db).await.unwrap();
-            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
+        })
     })
 }
 
