@@ -14,6 +14,32 @@ use kasane_store::person::{PersonSearch, SearchPlan, Viewer};
 both_engines!(search_lists_and_the_rule_agree);
 
 /// Ids from 1 up, while records keep turning up (ids are dense in a fresh database).
+/// The actor the rule judges for `user`, and the viewer its SQL twins filter by, as the app
+/// builds them.
+pub(crate) async fn viewer_and_actor(
+    store: &kasane_store::Store,
+    user: &kasane_store::user::User,
+    today: chrono::NaiveDate,
+) -> (Viewer, Actor) {
+    let actor = Actor {
+        user_id: user.id,
+        municipality_id: user.municipality_id,
+        agency_id: user.agency_id,
+        roles: user.roles(),
+    };
+    let coordinating = store
+        .coordinating_agency(user.municipality_id)
+        .await
+        .unwrap();
+    let viewer = Viewer {
+        municipality_id: user.municipality_id,
+        agency_id: user.agency_id,
+        coordinates: actor.has(Role::Coordinator) && coordinating == Some(user.agency_id),
+        today,
+    };
+    (viewer, actor)
+}
+
 /// Case `id` is in `listed` (a case list's rows) exactly when the rule lets `actor` read it.
 pub(crate) async fn listed_as_the_rule_says(
     store: &kasane_store::Store,
@@ -70,25 +96,10 @@ async fn search_lists_and_the_rule_agree(app: TestApp) {
 
     let mut checked = 0;
     for user in store.users(None).await.unwrap() {
-        let actor = Actor {
-            user_id: user.id,
-            municipality_id: user.municipality_id,
-            agency_id: user.agency_id,
-            roles: user.roles(),
-        };
+        let (viewer, actor) = viewer_and_actor(store, &user, today).await;
         if !may_see_person_data(&actor) {
             continue;
         }
-        let coordinating = store
-            .coordinating_agency(user.municipality_id)
-            .await
-            .unwrap();
-        let viewer = Viewer {
-            municipality_id: user.municipality_id,
-            agency_id: user.agency_id,
-            coordinates: actor.has(Role::Coordinator) && coordinating == Some(user.agency_id),
-            today,
-        };
         let everybody = PersonSearch {
             limit: 10_000,
             ..PersonSearch::default()

@@ -3,12 +3,12 @@
 //! the search answers), paging reads on without a count, and after `ANALYZE` the plans
 //! the engines choose read the large tables through their indexes.
 
-use kasane_domain::identity::{Actor, Role};
+use kasane_domain::identity::Actor;
 use kasane_store::Store;
 use kasane_store::case::{Case, CasePlan};
 use kasane_store::person::{Person, PersonFields, PersonSearch, SearchPlan, Viewer};
 
-use crate::access_twins::listed_as_the_rule_says;
+use crate::access_twins::{self, listed_as_the_rule_says};
 use crate::common::{Engine, TestApp};
 use crate::generate::generate;
 
@@ -22,30 +22,14 @@ async fn viewer(store: &Store, username: &str, today: chrono::NaiveDate) -> View
     viewer_and_actor(store, username, today).await.0
 }
 
-/// The viewer, and the actor the rule judges.
+/// The viewer of a generated staff member, and the actor the rule judges.
 async fn viewer_and_actor(
     store: &Store,
     username: &str,
     today: chrono::NaiveDate,
 ) -> (Viewer, Actor) {
     let user = store.user_by_username(username).await.unwrap().unwrap();
-    let actor = Actor {
-        user_id: user.id,
-        municipality_id: user.municipality_id,
-        agency_id: user.agency_id,
-        roles: user.roles(),
-    };
-    let coordinating = store
-        .coordinating_agency(user.municipality_id)
-        .await
-        .unwrap();
-    let viewer = Viewer {
-        municipality_id: user.municipality_id,
-        agency_id: user.agency_id,
-        coordinates: actor.has(Role::Coordinator) && coordinating == Some(user.agency_id),
-        today,
-    };
-    (viewer, actor)
+    access_twins::viewer_and_actor(store, &user, today).await
 }
 
 fn ids(rows: &[Person]) -> Vec<i64> {
