@@ -335,6 +335,8 @@ impl Store {
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
         };
         result.map_err(|e| StoreError::Migrate(e.to_string()))?;
+        // Before the key filling below, which reads by one of them.
+        self.bulk_restore_indexes().await?;
         self.fill_search_keys().await?;
         Ok(())
     }

@@ -148,6 +148,31 @@ pub async fn run(url: &str, o: &Options) -> Result<()> {
         now,
     };
 
+    store.bulk_drop_indexes().await?;
+    let loaded = load(&store, m.id, world, o, next).await;
+    // Built again even when the load failed (and by the next open if this is cut off).
+    let bar = crate::progress::working("索引を作成しています");
+    let indexing = Instant::now();
+    let built = store.bulk_restore_indexes().await?;
+    let indexes = (built, indexing.elapsed());
+    bar.finish_and_clear();
+    let (stats, counts, times) = loaded?;
+    let elapsed = started.elapsed();
+    print_summary(&m.name, o, &stats, (&counts, &times), indexes, elapsed);
+    store.close().await;
+    Ok(())
+}
+
+type Loaded = (Stats, [usize; BATCH_TABLES], [Duration; BATCH_TABLES]);
+
+/// Generates the batches on a blocking thread and writes them as they come.
+async fn load(
+    store: &Store,
+    m: MunicipalityId,
+    world: World,
+    o: &Options,
+    next: NextIds,
+) -> Result<Loaded> {
     let bar = crate::progress::persons(o.persons);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(Batch, NextIds)>>(2);
     let opts = o.clone();
@@ -172,7 +197,7 @@ pub async fn run(url: &str, o: &Options) -> Result<()> {
     while let Some(step) = rx.recv().await {
         let (batch, next) = step?;
         let t = store
-            .insert_batch(m.id, &batch, &next)
+            .insert_batch(m, &batch, &next)
             .await
             .context("生成したデータを書き込めません")?;
         for (i, c) in batch.counts().iter().enumerate() {
@@ -183,10 +208,7 @@ pub async fn run(url: &str, o: &Options) -> Result<()> {
     }
     let stats = producer.await.context("生成が中断しました")?;
     bar.finish_and_clear();
-    let elapsed = started.elapsed();
-    print_summary(&m.name, o, &stats, &counts, &times, elapsed);
-    store.close().await;
-    Ok(())
+    Ok((stats, counts, times))
 }
 
 /// Each agency with its generated staff member (`gen.<municipality>.<agency>`), created on
@@ -281,8 +303,8 @@ fn print_summary(
     name: &str,
     o: &Options,
     stats: &Stats,
-    counts: &[usize],
-    times: &[Duration],
+    (counts, times): (&[usize], &[Duration]),
+    (built, indexing): (usize, Duration),
     elapsed: Duration,
 ) {
     let total: usize = counts.iter().sum();
@@ -301,6 +323,10 @@ fn print_summary(
             thousands(rate as u64)
         );
     }
+    println!(
+        "  索引 {built} 個を読み込みの後に作成({:.1} 秒)",
+        indexing.as_secs_f64()
+    );
     let many = stats.registered.get(MANY).copied().unwrap_or(0);
     println!(
         "見える範囲: {MANY} が本人 {} 人を登録({:.1}%)、{FEW} が関わる本人は {} 人だけです。",

@@ -21,6 +21,14 @@ pub fn rows(what: &'static str) -> ProgressBar {
     bar
 }
 
+/// A job of unknown length, with the time it has taken so far.
+pub fn working(what: &'static str) -> ProgressBar {
+    let bar = styled(ProgressBar::new_spinner(), "{spinner} {msg} {elapsed}");
+    bar.set_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 fn styled(bar: ProgressBar, template: &str) -> ProgressBar {
     bar.set_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),

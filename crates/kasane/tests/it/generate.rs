@@ -23,7 +23,11 @@ macro_rules! on_engines {
     )*};
 }
 
-on_engines!(two_thousand_persons_in_every_state, same_seed_same_persons);
+on_engines!(
+    two_thousand_persons_in_every_state,
+    same_seed_same_persons,
+    the_indexes_dropped_for_the_load_come_back
+);
 both_engines!(generated_records_open_in_the_app);
 
 /// `kasane gen` on `db`, off the async worker threads (the binary runs its own runtime).
@@ -138,6 +142,47 @@ async fn two_thousand_persons_in_every_state(engine: Engine) {
     let (stdout, _) = generate(&url, 10, 2).await;
     assert!(stdout.contains("本人 10 件"), "{stdout}");
     assert_eq!(n("SELECT COUNT(*) FROM person").await, 2010);
+}
+
+/// Every index of the schema, by name.
+async fn indexes(engine: Engine, url: &str) -> Vec<String> {
+    let sql = match engine {
+        Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name",
+        Engine::Postgres => {
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+        }
+    };
+    texts(engine, url, sql).await
+}
+
+async fn the_indexes_dropped_for_the_load_come_back(engine: Engine) {
+    let Some((url, _dir, _pg)) = fresh_database(engine).await else {
+        return;
+    };
+    let store = kasane_store::Store::open(&url).await.unwrap();
+    store.close().await;
+    let schema = indexes(engine, &url).await;
+    assert!(
+        schema.contains(&"person_name_key".to_string()),
+        "{schema:?}"
+    );
+    let (stdout, _) = generate(&url, 200, 1).await;
+    assert!(stdout.contains("索引"), "{stdout}");
+    assert_eq!(indexes(engine, &url).await, schema);
+    let left = "SELECT COUNT(*) FROM bulk_dropped_index";
+    assert_eq!(scalar(engine, &url, left).await, 0);
+    // A load cut off after the drop: the next open builds them again.
+    let store = kasane_store::Store::open_bulk(&url).await.unwrap();
+    let dropped = store.bulk_drop_indexes().await.unwrap();
+    store.close().await;
+    let during = indexes(engine, &url).await;
+    assert_eq!(during.len() + dropped, schema.len(), "{during:?}");
+    assert!(!during.contains(&"person_name_key".to_string()));
+    assert_eq!(scalar(engine, &url, left).await, dropped as i64);
+    let store = kasane_store::Store::open(&url).await.unwrap();
+    store.close().await;
+    assert_eq!(indexes(engine, &url).await, schema);
+    assert_eq!(scalar(engine, &url, left).await, 0);
 }
 
 async fn digest(engine: Engine, url: &str) -> Vec<String> {
