@@ -23,8 +23,6 @@ pub enum AppError {
     /// Someone already did it, or a unique constraint refused the write.
     #[error("{0}")]
     Conflict(String),
-    #[error("ログインの失敗が続いたため、しばらくログインできません。時間をおいてお試しください")]
-    TooManyRequests,
     /// Too busy now: answered quickly so the worker can try again (503, `Retry-After`).
     #[error("ただいま混み合っています。少し待ってからもう一度お試しください")]
     Unavailable,
@@ -42,12 +40,15 @@ impl AppError {
     pub fn keeps_work(&self) -> bool {
         matches!(
             self,
-            AppError::NotFound
-                | AppError::Forbidden(_)
-                | AppError::Unauthorized
-                | AppError::TooManyRequests
+            AppError::NotFound | AppError::Forbidden(_) | AppError::Unauthorized
         )
     }
+}
+
+/// A list's page number from a query: 1 when absent, 422 below 1 or beyond
+/// [`kasane_domain::text::MAX_PAGE`] (an offset that cannot overflow).
+pub fn page_number(page: Option<i64>) -> AppResult<i64> {
+    kasane_domain::text::page_number(page).map_err(|e| AppError::Validation(vec![e]))
 }
 
 /// Field errors as the 422 every form and the API answer.

@@ -412,6 +412,35 @@ pub fn may_read(app: &App, caller: &Caller, facts: &PersonFacts) -> bool {
     .is_allowed()
 }
 
+/// Which of `person_ids` (a household's members) the caller may read in full, each decided
+/// on the member's own record. A grant on a household through one member shows the others
+/// only as the household outline (ACCESS-MODEL: 続柄, name and age — never their records,
+/// contacts or birth dates). Deciding reads nothing of theirs: no audit entry.
+pub async fn members_in_full(
+    app: &App,
+    caller: &Caller,
+    person_ids: &[i64],
+) -> AppResult<std::collections::HashSet<i64>> {
+    let mut full = std::collections::HashSet::new();
+    for &id in person_ids {
+        let Some(person) = app.store.person_any(id).await? else {
+            continue;
+        };
+        let root = person.linked_to_person_id.unwrap_or(person.id);
+        let facts = app.store.person_facts(person.municipality_id, root).await?;
+        let grant = decide(
+            &caller.actor,
+            Action::Read,
+            &Subject::Person(&facts),
+            app.today(),
+        );
+        if grant.grant().is_some_and(|g| g.view == View::Full) {
+            full.insert(id);
+        }
+    }
+    Ok(full)
+}
+
 /// Whether the staff of `agency_id` could read the subject beyond a つなぐシート — to show
 /// whom a record can reach (an agency given a role at a meeting, say).
 pub fn agency_may_read(

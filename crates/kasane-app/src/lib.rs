@@ -41,7 +41,7 @@ pub mod worklist;
 
 pub use caller::Caller;
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, page_number};
 
 /// The application: what every use case runs against. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -56,11 +56,12 @@ pub async fn of_person(app: &App, access: &PersonAccess) -> AppResult<Timeline> 
     Ok(Timeline(items))
 }
 
-/// The timeline of a household the caller reads: its current members' and its own entries.
+/// The timeline of a household the caller reads: its own entries, and those of its current
+/// members the caller may read in full (the others are shown only in outline).
 pub async fn of_household(app: &App, view: &HouseholdView) -> AppResult<Timeline> {
     let mut items = Vec::new();
-    for m in &view.current {
-        items.extend(person_items(app, m.person_id).await?);
+    for m in view.current.iter().filter(|m| m.in_full) {
+        items.extend(person_items(app, m.member.person_id).await?);
     }
     items.extend(consultation::timeline::household_items(app, view.household.id).await?);
     items.sort_by_key(|i| std::cmp::Reverse(i.at));

@@ -241,11 +241,23 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
 
-/// After a failed login that brings the count to `failed_logins`: how long the account is
-/// now locked, if at all. Throttling per account stops online guessing without letting a
-/// stranger lock a worker out for more than a short while.
-pub fn lockout_after(failed_logins: i32) -> Option<chrono::TimeDelta> {
-    (failed_logins >= MAX_FAILED_LOGINS).then(|| chrono::TimeDelta::minutes(LOCKOUT_MINUTES))
+/// The lockout a failed login at `now` brings about once the count reaches
+/// [`MAX_FAILED_LOGINS`]. Throttling per account stops online guessing without letting a
+/// stranger lock a worker out for more than a short while. The store counts and locks in
+/// one statement (a count read, changed and written back loses concurrent failures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    pub after_failures: i32,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+impl Lockout {
+    pub fn from(now: chrono::DateTime<chrono::Utc>) -> Lockout {
+        Lockout {
+            after_failures: MAX_FAILED_LOGINS,
+            until: now + chrono::TimeDelta::minutes(LOCKOUT_MINUTES),
+        }
+    }
 }
 
 /// The hash under which a high-entropy secret (session id, access token) is stored:
@@ -278,10 +290,11 @@ mod tests {
     }
 
     #[test]
-    fn lockout_starts_at_the_fifth_failure() {
-        assert_eq!(lockout_after(4), None);
-        assert_eq!(lockout_after(5), Some(chrono::TimeDelta::minutes(15)));
-        assert_eq!(lockout_after(9), Some(chrono::TimeDelta::minutes(15)));
+    fn lockout_starts_at_the_fifth_failure_for_fifteen_minutes() {
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let lockout = Lockout::from(now);
+        assert_eq!(lockout.after_failures, 5);
+        assert_eq!(lockout.until - now, chrono::TimeDelta::minutes(15));
     }
 
     #[test]

@@ -18,4 +18,5 @@ pub mod person_match;
 pub mod plan;
 pub mod referral;
 pub mod support_log;
+pub mod text;
 pub mod wareki;

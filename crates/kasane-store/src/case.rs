@@ -367,16 +367,16 @@ impl Store {
     pub async fn cases_of_person(&self, canonical_id: i64) -> StoreResult<Vec<Case>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(concat!(
-            select_case!(),
-            "WHERE c.person_id IN (SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1) \
-             OR c.household_id IN (SELECT hm.household_id FROM household_member hm \
-               JOIN person q ON q.id = hm.person_id \
-               WHERE (q.id = $1 OR q.linked_to_person_id = $1) AND hm.left_on IS NULL) \
-             ORDER BY c.opened_at DESC"
-        ))
-        .bind(canonical_id)
-        .fetch_all(&mut *p)
-        .await
+                select_case!(),
+                "WHERE c.id IN (",
+                crate::facts::cases_of_group!(
+                    "SELECT id FROM person WHERE id = $1 OR linked_to_person_id = $1"
+                ),
+                ") ORDER BY c.opened_at DESC"
+            ))
+            .bind(canonical_id)
+            .fetch_all(&mut *p)
+            .await
         })?)
     }
 

@@ -65,15 +65,18 @@ pub(crate) use group_of_household;
 macro_rules! cases_of_group {
     ($group:expr) => {
         concat!(
+            // Two branches, each read by its index: as one `OR` over two columns PostgreSQL
+            // read every case (35 ms a branch at 1 M persons).
             "SELECT id FROM cases WHERE person_id IN (",
             $group,
-            ") OR household_id IN (SELECT hm.household_id FROM household_member hm \
-             WHERE hm.person_id IN (",
+            ") UNION SELECT hc.id FROM cases hc JOIN household_member hm \
+             ON hm.household_id = hc.household_id WHERE hm.person_id IN (",
             $group,
-            ") AND hm.left_on IS NULL)"
+            ") AND hm.left_on IS NULL"
         )
     };
 }
+pub(crate) use cases_of_group;
 
 /// Involvements, referrals, cases and the coordinating agency (`$2`: the municipality)
 /// of the person records `$group` selects: rows of (source, agency, state, flag).

@@ -61,6 +61,12 @@ macro_rules! select_entry {
     };
 }
 
+/// A household's own entries, newest first.
+const HOUSEHOLD_ENTRIES: &str = concat!(
+    select_entry!(),
+    "WHERE s.household_id = $1 ORDER BY v.occurred_on DESC, s.id DESC"
+);
+
 impl Store {
     pub async fn create_support_log(
         &self,
@@ -175,12 +181,19 @@ impl Store {
         &self,
         household_id: i64,
     ) -> StoreResult<Vec<SupportLogEntry>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
-            select_entry!(),
-            "WHERE s.household_id = $1 ORDER BY v.occurred_on DESC, s.id DESC"
-        ))
-        .bind(household_id)
-        .fetch_all(&mut *p)
-        .await)?)
+        Ok(on_pool!(self, |p| sqlx::query_as(HOUSEHOLD_ENTRIES)
+            .bind(household_id)
+            .fetch_all(&mut *p)
+            .await)?)
+    }
+
+    /// The plan [`Store::support_logs_of_household`] runs by (the plan tests read it).
+    pub async fn explain_household_entries(&self, household_id: i64) -> StoreResult<Vec<String>> {
+        let sql = format!("{}{HOUSEHOLD_ENTRIES}", self.explain_prefix());
+        Ok(on_pool!(self, |p| sqlx::query(&sql)
+            .bind(household_id)
+            .fetch_all(&mut *p)
+            .await
+            .and_then(|rows| crate::person::plan_lines(&rows)))?)
     }
 }

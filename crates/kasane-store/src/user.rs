@@ -1,7 +1,9 @@
 //! Users (職員): identity, roles, password hashes, login throttling state.
 
 use chrono::{DateTime, Utc};
-use kasane_domain::identity::{AgencyId, DisplayName, MunicipalityId, Roles, UserId, Username};
+use kasane_domain::identity::{
+    AgencyId, DisplayName, Lockout, MunicipalityId, Roles, UserId, Username,
+};
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -147,25 +149,43 @@ impl Store {
         })
     }
 
-    /// Records a failed login: the count, and the lockout the domain decided on.
-    pub async fn record_login_failure(
-        &self,
-        id: UserId,
-        failed_logins: i32,
-        locked_until: Option<DateTime<Utc>>,
-    ) -> StoreResult<()> {
-        execute!(
-            self,
-            sqlx::query("UPDATE app_user SET failed_logins = $2, locked_until = $3 WHERE id = $1")
-                .bind(id)
-                .bind(failed_logins)
-                .bind(locked_until)
-        )?;
-        Ok(())
+    /// Counts a failed login and locks the account once the count reaches the lockout's,
+    /// in one statement: concurrent failures are each counted. Answers the new count.
+    pub async fn count_login_failure(&self, id: UserId, lockout: Lockout) -> StoreResult<i32> {
+        let count = on_pool!(self, |p| sqlx::query_scalar(
+            "UPDATE app_user SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
+             WHERE id = $1 RETURNING failed_logins"
+        )
+        .bind(id)
+        .bind(lockout.after_failures)
+        .bind(lockout.until)
+        .fetch_one(&mut *p)
+        .await)?;
+        Ok(count)
     }
 
-    pub async fn record_login_success(&self, id: UserId) -> StoreResult<()> {
-        self.record_login_failure(id, 0, None).await
+    /// Clears the count after a login with `password_hash` verified, in one statement that
+    /// also checks the account is still unlocked, enabled and on that password (a
+    /// concurrent failure may have locked it since it was read): false if it is not.
+    pub async fn record_login_success(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let rows = execute!(
+            self,
+            sqlx::query(
+                "UPDATE app_user SET failed_logins = 0, locked_until = NULL \
+                 WHERE id = $1 AND password_hash = $2 AND disabled = FALSE \
+                 AND (locked_until IS NULL OR locked_until <= $3)"
+            )
+            .bind(id)
+            .bind(password_hash)
+            .bind(now)
+        )?;
+        Ok(rows == 1)
     }
 }
 

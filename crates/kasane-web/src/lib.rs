@@ -80,6 +80,8 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(pages::open_router())
         .merge(api::openapi::router())
+        .layer(axum::middleware::from_fn(http::input::refuse_control_chars))
+        .layer(axum::middleware::from_fn(http::input::answer_rejections))
         .layer(axum::middleware::from_fn(
             http::middleware::security_headers,
         ))

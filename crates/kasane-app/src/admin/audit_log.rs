@@ -65,10 +65,13 @@ impl AuditQuery {
         {
             errors.push(format!("操作種別が不明です: {a}"));
         }
+        let page = kasane_domain::text::page_number(self.page).unwrap_or_else(|e| {
+            errors.push(e);
+            1
+        });
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
-        let page = self.page.unwrap_or(1).max(1);
         Ok(AuditFilter {
             municipality_id,
             username: non_empty(&self.username),

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use kasane_domain::audit::AuditAction;
-use kasane_domain::identity::{NewPassword, lockout_after, secret_digest, verify_password};
+use kasane_domain::identity::{Lockout, NewPassword, secret_digest, verify_password};
 use kasane_store::audit::NewAuditEntry;
 use kasane_store::session::new_secret;
 
@@ -111,8 +111,9 @@ fn verifying() -> &'static tokio::sync::Semaphore {
 }
 
 /// Logs `username` in with `password`: the new session's secret. A wrong password, an
-/// unknown or disabled user is `Unauthorized`; a locked account `TooManyRequests`. Each
-/// failure is audited, and a wrong password counts towards the lockout.
+/// unknown, disabled or locked user are all `Unauthorized`, so that an answer never tells
+/// a guesser whether the account exists. Each failure is audited with its reason, and a
+/// wrong password counts towards the lockout.
 ///
 /// The password is verified before the unit of work begins, on a blocking thread: argon2
 /// takes tens of milliseconds of CPU, which must hold neither SQLite's one writer nor a
@@ -163,7 +164,7 @@ pub async fn log_in(
         let now = app.now();
         if user.locked_until.is_some_and(|until| until > now) {
             failure(Some(&user), "locked").await?;
-            return Err(AppError::TooManyRequests);
+            return Err(AppError::Unauthorized);
         }
         // What was verified must still be the account's password.
         let verified = verified
@@ -171,10 +172,8 @@ pub async fn log_in(
                 .as_ref()
                 .is_some_and(|k| k.password_hash == user.password_hash);
         if user.disabled || !verified {
-            let failed = user.failed_logins + 1;
-            let locked_until = lockout_after(failed).map(|d| now + d);
             app.store
-                .record_login_failure(user.id, failed, locked_until)
+                .count_login_failure(user.id, Lockout::from(now))
                 .await?;
             let reason = if user.disabled {
                 "disabled"
@@ -184,7 +183,15 @@ pub async fn log_in(
             failure(Some(&user), reason).await?;
             return Err(AppError::Unauthorized);
         }
-        app.store.record_login_success(user.id).await?;
+        if !app
+            .store
+            .record_login_success(user.id, &user.password_hash, now)
+            .await?
+        {
+            // Locked by a failure that counted after this unit read the account.
+            failure(Some(&user), "locked").await?;
+            return Err(AppError::Unauthorized);
+        }
         let secret = app
             .store
             .create_session(user.id, user.municipality_id)

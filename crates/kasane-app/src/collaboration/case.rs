@@ -44,11 +44,6 @@ pub(crate) async fn canonical_person_id(app: &App, id: i64) -> AppResult<i64> {
     Ok(p.linked_to_person_id.unwrap_or(p.id))
 }
 
-/// The case list's page number from the one asked for (1-based; absent = the first).
-pub fn page_no(page: Option<i64>) -> i64 {
-    page.unwrap_or(1).max(1)
-}
-
 /// The cases the caller may see (the access rule's SQL twin filters in the database),
 /// most recently changed first, [`CASE_PAGE_SIZE`] a page, and whether another page
 /// follows (not counted: a count costs what reading every case would); audited. `status`
@@ -63,6 +58,7 @@ pub async fn list_cases(
         "" => None,
         s => Some(s.parse::<CaseStatus>().map_err(|e| invalid(&[e]))?),
     };
+    let page = crate::page_number(page)?;
     if !may_see_person_data(&caller.actor) {
         return Ok((Vec::new(), false));
     }
@@ -73,7 +69,7 @@ pub async fn list_cases(
             viewer,
             status.map(CaseStatus::code),
             CASE_PAGE_SIZE,
-            (page_no(page) - 1) * CASE_PAGE_SIZE,
+            (page - 1) * CASE_PAGE_SIZE,
         )
         .await?;
     record_list(app, caller, "case_list").await?;

@@ -10,7 +10,7 @@ use kasane_domain::person::BirthDate;
 use kasane_domain::wareki::parse_date;
 use kasane_store::household::{Household, Member, NewMember};
 
-use crate::guard::{Grant, Object, household_access, person_access, record};
+use crate::guard::{Grant, Object, household_access, members_in_full, person_access, record};
 use crate::{App, AppError, AppResult, Caller};
 
 /// The derived signals of a household's current members (their issue codes read at once).
@@ -195,9 +195,19 @@ pub async fn add_member(
 pub struct HouseholdView {
     pub household: Household,
     pub grant: Grant,
-    pub current: Vec<Member>,
-    pub past: Vec<Member>,
+    pub current: Vec<MemberView>,
+    pub past: Vec<MemberView>,
     pub signals: Vec<SignalEvidence>,
+}
+
+/// A member as the caller sees them: in full with a basis on the member's own record;
+/// otherwise the household outline (ACCESS-MODEL) — 続柄, name and age, the birth date
+/// withheld (`member.birth_date` is `None`) and the member's own records not shown.
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    pub member: Member,
+    pub age: Option<u32>,
+    pub in_full: bool,
 }
 
 /// Loads a household the caller may read in full (a つなぐシート view shows only the
@@ -214,11 +224,34 @@ pub async fn load_household(app: &App, caller: &Caller, id: i64) -> AppResult<Ho
         .into_iter()
         .partition(|m| m.left_on.is_some());
     let signals = household_signals(app, id, &current).await?;
+    let ids: Vec<i64> = current.iter().chain(&past).map(|m| m.person_id).collect();
+    let full = members_in_full(app, caller, &ids).await?;
+    let today = app.today();
+    let view = |members: Vec<Member>| -> Vec<MemberView> {
+        members
+            .into_iter()
+            .map(|mut member| {
+                let in_full = full.contains(&member.person_id);
+                let age = member
+                    .birth_date
+                    .and_then(|d| BirthDate::new(d, today).ok())
+                    .map(|b| b.age_on(today));
+                if !in_full {
+                    member.birth_date = None;
+                }
+                MemberView {
+                    member,
+                    age,
+                    in_full,
+                }
+            })
+            .collect()
+    };
     Ok(HouseholdView {
         household,
         grant,
-        current,
-        past,
+        current: view(current),
+        past: view(past),
         signals,
     })
 }

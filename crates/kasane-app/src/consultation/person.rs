@@ -137,7 +137,7 @@ impl Criteria<'_> {
             address: text(self.address),
             district_code: text(self.district),
             limit,
-            offset: (self.page.unwrap_or(1).max(1) - 1) * limit,
+            offset: (kasane_domain::text::page_number(self.page).map_err(|e| vec![e])? - 1) * limit,
         })
     }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use kasane_app::collaboration::assessment::{assessments as case_assessments, save_assessment};
 use kasane_app::collaboration::case::{
     CASE_PAGE_SIZE, CaseDetail, NewCaseInput, add_agency, change_lead, end_agency, hand_over,
-    list_cases, load_case, move_case, open_case, page_no, parse_event,
+    list_cases, load_case, move_case, open_case, parse_event,
 };
 use kasane_domain::assessment::AssessmentDraft;
 use kasane_domain::identity::AgencyId;
@@ -314,7 +314,7 @@ pub async fn list(
     let (cases, has_more) = list_cases(&state, &ctx, &q.status, q.page).await?;
     Ok(Json(CasePage {
         has_more,
-        page: page_no(q.page),
+        page: kasane_app::page_number(q.page)?,
         page_size: CASE_PAGE_SIZE,
         cases: cases.iter().map(CaseSummary::from).collect(),
     }))

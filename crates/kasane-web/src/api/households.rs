@@ -7,9 +7,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use kasane_app::consultation::household::{
-    HouseholdView, MemberInput, create_household, load_household,
+    HouseholdView, MemberInput, MemberView, create_household, load_household,
 };
-use kasane_store::household::Member;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -36,7 +35,7 @@ pub struct HouseholdRequest {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct MemberRequest {
+pub struct HouseholdMemberRequest {
     pub person_id: i64,
     /// 続柄 code: head, spouse, child, parent, grandchild, grandparent, sibling,
     /// child_in_law, other_relative, other
@@ -52,10 +51,15 @@ pub struct MemberRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MemberInfo {
+pub struct HouseholdMemberInfo {
     pub person_id: i64,
     pub name: String,
+    /// Only for a member the caller may read in full; the outline shows the age.
     pub birth_date: Option<NaiveDate>,
+    pub age: Option<u32>,
+    /// Whether the caller may read the member's own record (otherwise the household
+    /// outline: 続柄, name and age).
+    pub in_full: bool,
     pub relationship: String,
     pub is_head: bool,
     pub is_carer: bool,
@@ -63,12 +67,20 @@ pub struct MemberInfo {
     pub left_on: Option<NaiveDate>,
 }
 
-impl From<Member> for MemberInfo {
-    fn from(m: Member) -> Self {
-        MemberInfo {
+impl From<MemberView> for HouseholdMemberInfo {
+    fn from(
+        MemberView {
+            member: m,
+            age,
+            in_full,
+        }: MemberView,
+    ) -> Self {
+        HouseholdMemberInfo {
             person_id: m.person_id,
             name: m.name,
             birth_date: m.birth_date,
+            age,
+            in_full,
             relationship: m.relationship,
             is_head: m.is_head,
             is_carer: m.is_carer,
@@ -98,9 +110,9 @@ pub struct HouseholdDetail {
     /// full, read_only
     pub view: String,
     pub basis: String,
-    pub members: Vec<MemberInfo>,
+    pub members: Vec<HouseholdMemberInfo>,
     /// Members who moved out (history is kept).
-    pub past_members: Vec<MemberInfo>,
+    pub past_members: Vec<HouseholdMemberInfo>,
     pub signals: Vec<SignalInfo>,
 }
 
@@ -119,8 +131,8 @@ async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> Result<HouseholdDetail,
         district_code: household.district_code,
         view: grant.view().code().to_string(),
         basis: grant.basis().code().to_string(),
-        members: current.into_iter().map(MemberInfo::from).collect(),
-        past_members: past.into_iter().map(MemberInfo::from).collect(),
+        members: current.into_iter().map(HouseholdMemberInfo::from).collect(),
+        past_members: past.into_iter().map(HouseholdMemberInfo::from).collect(),
         signals: signals
             .into_iter()
             .map(|s| SignalInfo {
@@ -165,7 +177,7 @@ pub async fn household(
 /// Adds (or moves) a person into the household; answers the household as it now is.
 #[utoipa::path(post, path = "/api/v1/households/{id}/members", tag = "households",
     params(("id" = i64, Path, description = "household id")),
-    request_body = MemberRequest,
+    request_body = HouseholdMemberRequest,
     responses((status = 200, body = HouseholdDetail),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -175,7 +187,7 @@ pub async fn add_member(
     Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
-    Body(req): Body<MemberRequest>,
+    Body(req): Body<HouseholdMemberRequest>,
 ) -> Result<Json<HouseholdDetail>, ApiError> {
     let input = MemberInput {
         person_id: req.person_id,
@@ -191,7 +203,7 @@ pub async fn add_member(
 #[derive(OpenApi)]
 #[openapi(
     paths(create, household, add_member),
-    components(schemas(Created, HouseholdRequest, MemberRequest, MemberInfo, SignalInfo,
+    components(schemas(Created, HouseholdRequest, HouseholdMemberRequest, HouseholdMemberInfo, SignalInfo,
         HouseholdDetail)),
     tags((name = "households", description = "世帯(世帯員・履歴・自動判定される世帯の状況)"))
 )]

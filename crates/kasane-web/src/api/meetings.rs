@@ -245,7 +245,7 @@ pub async fn list(
     Api(ctx): Api,
     Query(q): Query<MeetingListQuery>,
 ) -> Result<Json<MeetingPage>, ApiError> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = kasane_app::page_number(q.page)?;
     let kind = q.kind.parse::<MeetingKind>().ok();
     let (rows, total) = list_meetings(&state, &ctx, kind, page).await?;
     Ok(Json(MeetingPage {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::http::error::{ApiError, AppError};
+use crate::http::error::{ApiError, AppError, WebError};
 
 pub mod cases;
 pub mod consents;
@@ -42,7 +42,8 @@ pub fn router() -> Router<AppState> {
 
 /// A JSON request body. A body that does not parse is answered as problem+json like every
 /// other API error: 422 with the problem in `errors` when the JSON is well formed but does
-/// not fit, 400 otherwise.
+/// not fit; otherwise the rejection's own status (400 malformed, 413 too large, 415 not
+/// JSON) with its words in `errors`.
 pub struct Body<T>(pub T);
 
 impl<T, S> FromRequest<S> for Body<T>
@@ -58,7 +59,10 @@ where
             Err(JsonRejection::JsonDataError(e)) => {
                 Err(ApiError(AppError::Validation(vec![e.body_text()]).into()))
             }
-            Err(e) => Err(ApiError(AppError::BadRequest(e.body_text()).into())),
+            Err(e) => Err(ApiError(WebError::Rejected {
+                status: e.status(),
+                detail: vec![e.body_text()],
+            })),
         }
     }
 }

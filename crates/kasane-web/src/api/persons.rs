@@ -186,7 +186,7 @@ pub async fn search(
         .unwrap_or_default();
     Ok(Json(PersonSearchPage {
         has_more,
-        page: q.page.unwrap_or(1).max(1),
+        page: kasane_app::page_number(q.page)?,
         page_size: PAGE_SIZE,
         persons: persons.into_iter().map(PersonSummary::from).collect(),
     }))

@@ -498,7 +498,7 @@ pub async fn due_list(
     Api(ctx): Api,
     Query(q): Query<DueQuery>,
 ) -> Result<Json<Vec<DueMonitoringInfo>>, ApiError> {
-    let reading = Reading::List("monitoring".into(), q.page.unwrap_or(1).max(1));
+    let reading = Reading::List("monitoring".into(), kasane_app::page_number(q.page)?);
     let lines = monitoring_worklist(&state, &ctx, &reading).await?;
     Ok(Json(
         lines

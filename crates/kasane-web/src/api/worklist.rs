@@ -155,7 +155,7 @@ pub async fn worklist(
     Query(q): Query<WorklistQuery>,
 ) -> Result<Json<WorklistInfo>, ApiError> {
     let reading = match q.list {
-        Some(list) => Reading::List(list, q.page.unwrap_or(1).max(1)),
+        Some(list) => Reading::List(list, kasane_app::page_number(q.page)?),
         None => Reading::Home,
     };
     let worklist = read_worklist(&state, &ctx, &reading).await?;

@@ -20,6 +20,27 @@ pub enum WebError {
         "フォームの有効期限が切れたか、不正な送信です。ページを開き直してもう一度お試しください"
     )]
     Csrf,
+    /// A request the router or an extractor refused before any handler ran (a bad path or
+    /// query parameter, a method the route does not take, a body too large or of another
+    /// type): its status, and what the refusal said (the API's `errors`; pages show only
+    /// the Japanese title).
+    #[error("{}", rejection_title(*.status))]
+    Rejected {
+        status: StatusCode,
+        detail: Vec<String>,
+    },
+}
+
+fn rejection_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => "この操作(HTTP メソッド)には対応していません",
+        StatusCode::PAYLOAD_TOO_LARGE => "送信された内容が大きすぎます",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "送信された内容の形式(Content-Type)には対応していません"
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => "送信された項目が足りないか、形式が正しくありません",
+        _ => "リクエストの形式が正しくありません(URL の値を確認してください)",
+    }
 }
 
 impl From<StoreError> for WebError {
@@ -32,6 +53,7 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Rejected { status, .. } => *status,
             WebError::App(e) => match e {
                 AppError::NotFound => StatusCode::NOT_FOUND,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -39,7 +61,6 @@ impl WebError {
                 AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -50,6 +71,13 @@ impl WebError {
     fn slug(&self) -> &'static str {
         match self {
             WebError::Csrf => "csrf",
+            WebError::Rejected { status, .. } => match *status {
+                StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+                StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+                StatusCode::UNPROCESSABLE_ENTITY => "validation",
+                _ => "bad-request",
+            },
             WebError::App(e) => match e {
                 AppError::NotFound => "not-found",
                 AppError::Forbidden(_) => "forbidden",
@@ -57,7 +85,6 @@ impl WebError {
                 AppError::BadRequest(_) => "bad-request",
                 AppError::Validation(_) => "validation",
                 AppError::Conflict(_) => "conflict",
-                AppError::TooManyRequests => "too-many-requests",
                 AppError::Unavailable => "unavailable",
                 AppError::Internal => "internal",
             },
@@ -67,6 +94,7 @@ impl WebError {
     pub fn details(&self) -> &[String] {
         match self {
             WebError::App(AppError::Validation(v)) => v,
+            WebError::Rejected { detail, .. } => detail,
             _ => &[],
         }
     }
@@ -77,7 +105,7 @@ impl WebError {
     fn mark(&self, mut response: Response) -> Response {
         let keeps = match self {
             WebError::App(e) => e.keeps_work(),
-            WebError::Csrf => false,
+            WebError::Csrf | WebError::Rejected { .. } => false,
         };
         if !keeps {
             response.extensions_mut().insert(crate::http::work::Failed);

@@ -3,5 +3,6 @@
 pub mod admission;
 pub mod auth;
 pub mod error;
+pub mod input;
 pub mod middleware;
 pub mod work;

@@ -22,7 +22,7 @@ pub async fn audit_page(
         Err(kasane_app::AppError::Validation(v)) => ((Vec::new(), 0), v),
         Err(e) => return Err(e.into()),
     };
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = kasane_app::page_number(q.page).unwrap_or(1);
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let link = |p: i64| {
         let qs = serde_urlencoded::to_string([

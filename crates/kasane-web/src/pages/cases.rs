@@ -14,8 +14,7 @@ use kasane_app::collaboration::assessment::{
 use kasane_app::collaboration::case::{
     CASE_PAGE_SIZE, CaseDetail, CaseOverview, CaseSubject, NewCaseInput, PersonCases, add_agency,
     case_overview, case_subject, change_lead, end_agency, hand_over, household_cases, intake_case,
-    list_cases, may_open_case, move_case, open_case_for, page_no, parse_event, person_cases,
-    record_holding,
+    list_cases, may_open_case, move_case, open_case_for, parse_event, person_cases, record_holding,
 };
 use kasane_app::error::invalid;
 use kasane_app::guard::Grant;
@@ -131,7 +130,7 @@ pub async fn case_list_page(
         Err(e) => return Err(e.into()),
     };
     let (rows, more) = found;
-    let page_no = page_no(q.page);
+    let page_no = kasane_app::page_number(q.page).unwrap_or(1);
     let link = |p: i64| format!("/collaboration?status={}&page={p}", q.status.trim());
     let first = (page_no - 1) * CASE_PAGE_SIZE + 1;
     let last = first - 1 + rows.len() as i64;

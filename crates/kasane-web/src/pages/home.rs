@@ -159,7 +159,7 @@ pub async fn worklist_list(
     Path(list): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
-    let reading = Reading::List(list, q.page.unwrap_or(1).max(1));
+    let reading = Reading::List(list, kasane_app::page_number(q.page)?);
     let w = read_worklist(&state, &ctx, &reading).await?;
     Ok(page(
         &ctx,

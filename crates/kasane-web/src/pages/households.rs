@@ -5,15 +5,13 @@ use axum::Router;
 use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::NaiveDate;
 use kasane_app::consultation::household::{
-    HouseholdView, MemberInput, create_household, load_household,
+    HouseholdView, MemberInput, MemberView, create_household, load_household,
 };
 use kasane_app::timeline;
 use kasane_domain::access::View;
 use kasane_domain::household::Relationship;
 use kasane_domain::wareki::format_wareki;
-use kasane_store::household::Member;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -23,7 +21,6 @@ use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
-use crate::ui::fmt::age_label;
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -89,16 +86,22 @@ async fn add_member(
     Ok(Redirect::to(&format!("/households/{id}")).into_response())
 }
 
-fn member_rows(members: &[Member], today: NaiveDate) -> Markup {
+/// Members with 続柄 and age; a member the caller has no basis of their own on is shown in
+/// outline (no link to a record the caller may not open).
+fn member_rows(members: &[MemberView]) -> Markup {
     html! {
         table {
             thead { tr { th { "氏名" } th { "続柄" } th { "年齢" } th { "介護・世話" } th { "期間" } } }
             tbody {
-                @for m in members {
+                @for MemberView { member: m, age, in_full } in members {
                     tr {
-                        td { a href={ "/persons/" (m.person_id) } { (m.name) } @if m.is_head { " (世帯主)" } }
+                        td {
+                            @if *in_full { a href={ "/persons/" (m.person_id) } { (m.name) } }
+                            @else { (m.name) span.muted { "(世帯の概要のみ)" } }
+                            @if m.is_head { " (世帯主)" }
+                        }
                         td { (m.relationship.parse::<Relationship>().map_or(m.relationship.as_str(), |r| r.label())) }
-                        td { (m.birth_date.map(|b| age_label(b, today)).unwrap_or_default()) }
+                        td { @if let Some(age) = age { (age) "歳" } }
                         td { @if m.is_carer { "している" } }
                         td { (format_wareki(m.joined_on)) "〜" @if let Some(l) = m.left_on { (format_wareki(l)) } }
                     }
@@ -134,8 +137,8 @@ async fn household_page(
         section.card {
             h2 { "世帯員" }
             dl.facts { dt { "住所" } dd { (household.address) } }
-            @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current, ctx.today)) }
-            @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past, ctx.today)) }
+            @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current)) }
+            @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past)) }
         }
         (cases)
         @if writable {

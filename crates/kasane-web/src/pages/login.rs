@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use kasane_app::admin::session;
+use kasane_domain::identity::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS};
 use kasane_store::session::new_secret;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -16,7 +17,14 @@ use crate::ui::layout::bare;
 
 /// Double-submit token for the login form, which has no session yet to hold one.
 const LOGIN_CSRF_COOKIE: &str = "kasane_login_csrf";
-const BAD_CREDENTIALS: &str = "ユーザー名またはパスワードが違います";
+/// The one answer to every failed login (wrong password, unknown, disabled or locked
+/// account): which it was is in the audit log, never in the answer.
+fn bad_credentials() -> String {
+    format!(
+        "ユーザー名またはパスワードが違います。続けて{MAX_FAILED_LOGINS}回間違えると、\
+         {LOCKOUT_MINUTES}分間ログインできなくなります"
+    )
+}
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -96,10 +104,7 @@ pub async fn login(
             Ok((jar, Redirect::to("/")).into_response())
         }
         Err(kasane_app::AppError::Unauthorized) => {
-            Ok(failure(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS))
-        }
-        Err(e @ kasane_app::AppError::TooManyRequests) => {
-            Ok(failure(StatusCode::TOO_MANY_REQUESTS, &e.to_string()))
+            Ok(failure(StatusCode::UNAUTHORIZED, &bad_credentials()))
         }
         Err(e) => Err(e.into()),
     }

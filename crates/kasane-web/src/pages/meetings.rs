@@ -90,7 +90,7 @@ async fn list_page(
     Query(q): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
     let kind = parse_kind(&q.kind);
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = kasane_app::page_number(q.page)?;
     let (meetings, total) = list_meetings(&state, &ctx, kind, page_no).await?;
     // Registering is offered to the configured host's staff and the coordinator (others
     // could still host a meeting of their own: the form itself decides).

@@ -99,7 +99,7 @@ async fn search_page(
 /// The range shown and links to the neighbouring pages; the matches are not counted (a
 /// count costs as much as the search), so the last page is the one without a next.
 fn pager(q: &SearchQuery, shown: usize, more: bool) -> Markup {
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = kasane_app::page_number(q.page).unwrap_or(1);
     let first = (page_no - 1) * PAGE_SIZE + 1;
     let last = first - 1 + shown as i64;
     let link = |p: i64| {

@@ -92,9 +92,8 @@ pub fn error_page(err: &WebError) -> Markup {
         WebError::App(AppError::Validation(_) | AppError::BadRequest(_)) => {
             "入力内容に誤りがあります"
         }
-        WebError::App(AppError::TooManyRequests | AppError::Unavailable) => {
-            "しばらくお待ちください"
-        }
+        WebError::Rejected { .. } => "受け付けられない要求です",
+        WebError::App(AppError::Unavailable) => "しばらくお待ちください",
         _ => "エラーが発生しました",
     };
     bare(

@@ -14,6 +14,7 @@ both_engines!(
     referral_shows_the_sheet_until_accepted_and_a_decline_returns,
     another_municipality_gets_404_on_every_id,
     support_log_versions_and_household_signals,
+    a_basis_on_one_member_shows_the_others_in_outline,
     coordinator_links_and_splits_records,
     split_pair_is_linked_again_only_when_confirmed,
     intake_is_recorded_on_a_household_of_the_person,
@@ -37,12 +38,7 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value)
 /// took the first 200 records sharing any key).
 async fn candidates_are_found_among_many_sharing_a_birth_date(app: TestApp) {
     let m = app.store.municipality_by_code("daisen").await.unwrap();
-    let kikan = app
-        .store
-        .user_by_username("daisen.kikan")
-        .await
-        .unwrap()
-        .unwrap();
+    let kikan = app.user("daisen.kikan").await;
     let today = kasane_app::Clock::today(&kasane_app::SystemClock);
     let surnames = [
         "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田",
@@ -735,6 +731,93 @@ async fn support_log_versions_and_household_signals(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+}
+
+/// ACCESS-MODEL's household outline: a basis on one member of a household shows the other
+/// members' 続柄, name and age — never their birth dates or their own records (a consent
+/// basis on one member used to return another member's birth date).
+async fn a_basis_on_one_member_shows_the_others_in_outline(app: TestApp) {
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let kikan = app.token("daisen.kikan").await;
+    let (mother, _) = record(
+        &app,
+        &houkatsu,
+        intake(
+            new_person("外山 トキ", "トヤマ トキ", "1945-03-03"),
+            "handled",
+        ),
+    )
+    .await;
+    let mut son_intake = intake(
+        new_person("外山 浩二", "トヤマ コウジ", "1973-06-06"),
+        "handled",
+    );
+    son_intake["summary"] = json!("基幹相談支援センターだけが知る息子の相談");
+    let (son, _) = record(&app, &kikan, son_intake).await;
+    let (status, v) = api_post(
+        &app,
+        &houkatsu,
+        "/api/v1/households",
+        json!({ "person_id": mother }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let h = v["id"].as_i64().unwrap();
+    // The son joins his mother's household (recorded by the other window, which knows him).
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let kikan_user = app.user("daisen.kikan").await;
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
+    let member = kasane_store::household::NewMember {
+        household_id: h,
+        person_id: son,
+        relationship: "child",
+        is_head: false,
+        is_carer: false,
+        joined_on: today,
+    };
+    app.store
+        .add_member(m.id, kikan_user.id, &member)
+        .await
+        .unwrap();
+
+    let (status, v) = get_json(&app, &houkatsu, &format!("/api/v1/households/{h}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let members = v["members"].as_array().unwrap();
+    let of = |id: i64| members.iter().find(|x| x["person_id"] == id).unwrap();
+    assert_eq!(of(mother)["in_full"], true);
+    assert_eq!(of(mother)["birth_date"], "1945-03-03");
+    let s = of(son);
+    assert_eq!(s["in_full"], false, "{v}");
+    assert_eq!(
+        s["birth_date"],
+        Value::Null,
+        "no birth date in outline: {v}"
+    );
+    assert!(s["age"].as_u64().is_some_and(|a| a >= 52), "{v}");
+    assert_eq!(s["name"], "外山 浩二");
+    assert_eq!(s["relationship"], "child");
+    // Not his record, nor his intake on the household's timeline.
+    let (status, _) = get_json(&app, &houkatsu, &format!("/api/v1/persons/{son}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let client = app.login("daisen.houkatsu").await;
+    let (status, html) = app.get_text(&client, &format!("/households/{h}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("外山 浩二") && html.contains("世帯の概要のみ"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("href=\"/persons/{son}\"")),
+        "no link to his record"
+    );
+    assert!(
+        !html.contains("基幹相談支援センターだけが知る"),
+        "his intake is not shown"
+    );
+    assert!(!html.contains("1973") && !html.contains("S48") && !html.contains("昭和48"));
+    // The window that knows him sees him in full.
+    let (_, v) = get_json(&app, &kikan, &format!("/api/v1/persons/{son}")).await;
+    assert_eq!(v["id"], son, "{v}");
 }
 
 async fn coordinator_links_and_splits_records(app: TestApp) {

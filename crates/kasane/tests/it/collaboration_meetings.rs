@@ -88,12 +88,7 @@ async fn case_of_new_person(app: &TestApp, d: &Daisen, name: &str) -> (i64, i64)
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let person_id = v["person_id"].as_i64().unwrap();
     let intake_id = v["intake_id"].as_i64().unwrap();
-    let user = app
-        .store
-        .user_by_username("daisen.houkatsu")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.user("daisen.houkatsu").await;
     let case_id = app
         .store
         .create_case(&NewCase {
@@ -136,12 +131,7 @@ async fn record_consent(app: &TestApp, d: &Daisen, person_id: i64, agencies: Vec
         today(),
     )
     .unwrap();
-    let user = app
-        .store
-        .user_by_username("daisen.coordinator")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.user("daisen.coordinator").await;
     app.store
         .create_consent(
             d.municipality_id,
@@ -518,12 +508,7 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v["errors"].as_array().unwrap().len() >= 3, "{v}");
     // A responsible user must be staff of the action's agency.
-    let kikan_user = app
-        .store
-        .user_by_username("daisen.kikan")
-        .await
-        .unwrap()
-        .unwrap();
+    let kikan_user = app.user("daisen.kikan").await;
     let (status, v) = post(
         &app,
         &d.houkatsu,
@@ -654,12 +639,7 @@ async fn overdue_monitoring_is_on_worklists_until_recorded(app: TestApp) {
     let (person, case) = case_of_new_person(&app, &d, "北楢岡 キヨ").await;
     // 基幹 reads the case on the person's consent; 自立相談 has no basis at all.
     record_consent(&app, &d, person, vec![d.kikan_agency]).await;
-    let kikan_user = app
-        .store
-        .user_by_username("daisen.kikan")
-        .await
-        .unwrap()
-        .unwrap();
+    let kikan_user = app.user("daisen.kikan").await;
     let start = days_from_today(-100);
     let end = days_from_today(200);
     let overdue_on = days_from_today(-10);
@@ -1142,12 +1122,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
     let start = today().to_string();
     let end = days_from_today(90);
     let mon = days_from_today(30);
-    let houkatsu_user = app
-        .store
-        .user_by_username("daisen.houkatsu")
-        .await
-        .unwrap()
-        .unwrap();
+    let houkatsu_user = app.user("daisen.houkatsu").await;
     let mut fields = vec![
         ("person_goal", "母と家で暮らしたい".to_string()),
         ("long_term_goal", "長男が外出できる".into()),

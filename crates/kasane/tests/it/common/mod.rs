@@ -305,6 +305,15 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The account `username` as stored.
+    pub async fn user(&self, username: &str) -> kasane_store::user::User {
+        self.store
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {username}"))
+    }
+
     /// A personal access token for `username`.
     pub async fn token(&self, username: &str) -> String {
         let user = self
