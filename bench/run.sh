@@ -8,6 +8,7 @@
 # Usage: bash bench/run.sh [--persons 100000,1000000] [--engines sqlite,postgres]
 #                          [--duration SECONDS] [--warmup SECONDS] [--concurrency 1,16,64]
 #                          [--keep]   (keep the databases)
+#                          [--reuse]  (measure the databases an earlier --keep kept)
 # PostgreSQL: $KASANE_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,9 +19,10 @@ duration=3
 warmup=1
 concurrency=1,16,64
 keep=0
+reuse=0
 pg_server=${KASANE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --persons) persons=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --reuse) reuse=1; keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -49,17 +52,13 @@ ram=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 os=$(. /etc/os-release && echo "$PRETTY_NAME")
 machine="machine: $(nproc) cores ($cpu), $ram, $os; commit $(git -C "$root" rev-parse --short HEAD)"
 
-demo_pid=
 urls=()
 cleanup() {
-  [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null || true
   if [ "$keep" = 0 ]; then
     for u in "${urls[@]}"; do "$bench" drop "$u" || true; done
   fi
 }
 trap cleanup EXIT
-
-has_gen() { "$kasane" gen --help >/dev/null 2>&1; }
 
 add_user() { # agency username display-name roles
   printf '%s\n' "$password" | "$kasane" user add --database "$url" --municipality daisen \
@@ -72,29 +71,6 @@ add_users() {
   add_user shakyo bench.coordinator "ベンチ 推進員" coordinator   # the coordinating agency
 }
 
-# Until `kasane gen` exists: the demo's records (households, cases, meetings) and n
-# generated persons imported from CSV: 55 % registered by shakai_fukushi_ka, the rest by
-# houkatsu, and 5 by usachan_hiroba.
-fill_fallback() {
-  local n=$1 port=$((20000 + RANDOM % 20000))
-  "$kasane" demo --database "$url" --bind "127.0.0.1:$port" >"$work/demo.log" 2>&1 &
-  demo_pid=$!
-  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
-    kill -0 "$demo_pid" 2>/dev/null || { echo "bench: kasane demo failed, see $work/demo.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  kill "$demo_pid"; wait "$demo_pid" 2>/dev/null || true; demo_pid=
-  add_users
-  local many=$((n * 55 / 100)) csv=$work/persons.csv
-  for part in "shakai_fukushi_ka $many 1" "houkatsu $((n - many - 5)) 2" "usachan_hiroba 5 3"; do
-    set -- $part
-    "$bench" persons-csv --persons "$2" --seed "$3" --out "$csv"
-    "$kasane" import persons "$csv" --database "$url" --municipality daisen --agency "$1" \
-      --as bench.many >/dev/null
-  done
-  rm -f "$csv"
-}
-
 IFS=, read -ra engine_list <<<"$engines"
 IFS=, read -ra persons_list <<<"$persons"
 for n in "${persons_list[@]}"; do
@@ -105,19 +81,18 @@ for n in "${persons_list[@]}"; do
       *) echo "bench: unknown engine $engine (sqlite, postgres)" >&2; exit 2 ;;
     esac
     urls+=("$url")
-    echo "bench: $engine, $n persons: fresh database $url" >&2
-    "$bench" reset "$url"
-    t0=$(date +%s)
-    if has_gen; then
+    data="data: \`kasane gen --municipality daisen --persons $n --seed 1\`"
+    if [ "$reuse" = 1 ]; then
+      echo "bench: $engine, $n persons: reusing $url (kept by an earlier --keep)" >&2
+    else
+      echo "bench: $engine, $n persons: fresh database $url" >&2
+      "$bench" reset "$url"
+      t0=$(date +%s)
       "$kasane" gen --database "$url" --municipality daisen --persons "$n" --seed 1 >&2
       add_users
-      data="data: \`kasane gen --municipality daisen --persons $n --seed 1\`"
-    else
-      echo "bench: this kasane has no 'gen' command (branch gen not merged yet): using the demo records + $n persons imported from a generated CSV" >&2
-      fill_fallback "$n"
-      data="data: \`kasane demo\` records + $n generated persons via \`kasane import persons\` (55 % shakai_fukushi_ka, 5 usachan_hiroba; no \`kasane gen\` in this build)"
+      echo "bench: filled in $(($(date +%s) - t0)) s" >&2
     fi
-    echo "bench: filled in $(($(date +%s) - t0)) s; ANALYZE" >&2
+    echo "bench: ANALYZE" >&2
     "$bench" analyze "$url"
     token=$("$kasane" user token bench.many --database "$url" --name bench 2>/dev/null)
     out="$root/bench/results/$day-$engine-$n.md"

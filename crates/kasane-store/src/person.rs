@@ -113,16 +113,19 @@ macro_rules! visible_person {
     };
     (@tail) => {
         concat!(
-            ") OR EXISTS (SELECT 1 FROM cases c2 WHERE (c2.person_id IN (",
+            // A case on the group's records, or on a household one of them belongs to: two
+            // EXISTS, each probing its index (as one `OR` inside one EXISTS PostgreSQL read
+            // every case for every candidate person).
+            ") OR EXISTS (SELECT 1 FROM cases c2 WHERE c2.person_id IN (",
             crate::person::visible_person!(@group),
-            ") OR c2.household_id IN (SELECT hm.household_id FROM household_member hm \
+            ") AND ",
+            crate::person::visible_person!(@case_right),
+            ") OR EXISTS (SELECT 1 FROM household_member hm CROSS JOIN cases c2 \
                    WHERE hm.person_id IN (",
             crate::person::visible_person!(@group),
-            ") AND hm.left_on IS NULL)) \
-                   AND (c2.lead_agency_id = $2 \
-                     OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND ca.agency_id = $2) \
-                     OR ($3 AND c2.status <> 'closed' AND c2.coordination_ended_at IS NULL))) \
-             OR EXISTS (SELECT 1 FROM consent co CROSS JOIN consent_agency cag \
+            ") AND hm.left_on IS NULL AND c2.household_id = hm.household_id AND ",
+            crate::person::visible_person!(@case_right),
+            ") OR EXISTS (SELECT 1 FROM consent co CROSS JOIN consent_agency cag \
                    WHERE co.person_id IN (",
             crate::person::visible_person!(@group),
             ") AND cag.consent_id = co.id AND cag.agency_id = $2 \
@@ -136,6 +139,12 @@ macro_rules! visible_person {
     // join order (PostgreSQL plans it as an inner join).
     (@group) => {
         "SELECT p.id UNION ALL SELECT l.id FROM person l WHERE l.linked_to_person_id = p.id"
+    };
+    // What the viewer's agency has on case c2: it leads it, takes part, or coordinates it.
+    (@case_right) => {
+        "(c2.lead_agency_id = $2 \
+         OR EXISTS (SELECT 1 FROM case_agency ca WHERE ca.case_id = c2.id AND ca.agency_id = $2) \
+         OR ($3 AND c2.status <> 'closed' AND c2.coordination_ended_at IS NULL))"
     };
 }
 pub(crate) use visible_person;

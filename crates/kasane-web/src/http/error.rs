@@ -120,6 +120,16 @@ impl WebError {
     }
 }
 
+/// `error` as a request for `path` answers it, where no handler chose: problem+json under
+/// `/api/`, a Japanese page elsewhere.
+pub fn answer_for(path: &str, error: WebError) -> Response {
+    if path.starts_with("/api/") {
+        ApiError(error).into_response()
+    } else {
+        PageError(error).into_response()
+    }
+}
+
 /// An error raised while rendering a page: answered as a Japanese HTML page.
 #[derive(Debug)]
 pub struct PageError(pub WebError);

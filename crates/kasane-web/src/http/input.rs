@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use kasane_domain::text::{forbidden_char, forbidden_char_message};
 use serde_json::Value;
 
-use crate::http::error::{ApiError, AppError, PageError, WebError};
+use crate::http::error::{AppError, WebError, answer_for};
 
 /// The largest body read: axum's default limit for its extractors, which still apply.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -40,22 +40,9 @@ fn fields_of(req: &Request) -> Option<Fields> {
     }
 }
 
-fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
-}
-
-/// `error` as the API or a page answers it.
-fn answer(api: bool, error: WebError) -> Response {
-    if api {
-        ApiError(error).into_response()
-    } else {
-        PageError(error).into_response()
-    }
-}
-
 /// Refuses a request whose query or body holds a control character (field-keyed 422).
 pub async fn refuse_control_chars(req: Request, next: Next) -> Response {
-    let api = is_api(req.uri().path());
+    let path = req.uri().path().to_string();
     let mut problems = Vec::new();
     if let Some(query) = req.uri().query() {
         check_pairs(query.as_bytes(), &mut problems);
@@ -68,11 +55,11 @@ pub async fn refuse_control_chars(req: Request, next: Next) -> Response {
     let req = match fields_of(&req) {
         None => req,
         // Refused before a byte of it is read.
-        Some(_) if declared.is_some_and(|n| n > BODY_LIMIT) => return too_large(api),
+        Some(_) if declared.is_some_and(|n| n > BODY_LIMIT) => return too_large(&path),
         Some(kind) => {
             let (parts, body) = req.into_parts();
             let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-                return too_large(api);
+                return too_large(&path);
             };
             match kind {
                 Fields::Form => check_pairs(&bytes, &mut problems),
@@ -82,20 +69,15 @@ pub async fn refuse_control_chars(req: Request, next: Next) -> Response {
         }
     };
     if !problems.is_empty() {
-        return answer(api, AppError::Validation(problems).into());
+        return answer_for(&path, AppError::Validation(problems).into());
     }
     next.run(req).await
 }
 
-fn too_large(api: bool) -> Response {
+fn too_large(path: &str) -> Response {
     let status = StatusCode::PAYLOAD_TOO_LARGE;
-    answer(
-        api,
-        WebError::Rejected {
-            status,
-            detail: Vec::new(),
-        },
-    )
+    let detail = Vec::new();
+    answer_for(path, WebError::Rejected { status, detail })
 }
 
 /// Urlencoded pairs (a query string or a form body); one that does not decode is left to
@@ -171,7 +153,7 @@ fn field_name(key: &str) -> String {
 /// no body at all: kasane's own errors are pages or problem+json) the way kasane answers
 /// every error, keeping its headers (such as `Allow`).
 pub async fn answer_rejections(req: Request, next: Next) -> Response {
-    let api = is_api(req.uri().path());
+    let path = req.uri().path().to_string();
     let response = next.run(req).await;
     let status = response.status();
     let plain = response
@@ -191,12 +173,14 @@ pub async fn answer_rejections(req: Request, next: Next) -> Response {
             // axum's words (English, naming the parameter) help an API client; a page
             // shows the Japanese title only.
             detail: match String::from_utf8_lossy(&text).trim() {
-                detail if api && !detail.is_empty() => vec![detail.to_string()],
+                detail if path.starts_with("/api/") && !detail.is_empty() => {
+                    vec![detail.to_string()]
+                }
                 _ => Vec::new(),
             },
         },
     };
-    let mut answered = answer(api, error);
+    let mut answered = answer_for(&path, error);
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             answered.headers_mut().entry(name).or_insert(value.clone());

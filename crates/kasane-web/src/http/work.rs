@@ -11,10 +11,10 @@
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::AppState;
-use crate::http::error::PageError;
+use crate::http::error::answer_for;
 
 /// Marks a response whose request failed (validation, conflict, bad request, internal
 /// error): its unit of work is undone. Refusals and successes are committed.
@@ -22,6 +22,7 @@ use crate::http::error::PageError;
 pub struct Failed;
 
 pub async fn unit_of_work(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
     // GET and HEAD change nothing but the audit log and the session's upkeep: a read unit,
     // which reads beside the writers.
     let begun = if req.method().is_safe() {
@@ -31,7 +32,7 @@ pub async fn unit_of_work(State(state): State<AppState>, mut req: Request, next:
     };
     let app = match begun {
         Ok(app) => app,
-        Err(e) => return PageError(e.into()).into_response(),
+        Err(e) => return answer_for(&path, e.into()),
     };
     req.extensions_mut().insert(AppState {
         app: app.clone(),
@@ -42,7 +43,7 @@ pub async fn unit_of_work(State(state): State<AppState>, mut req: Request, next:
     match app.end(keep).await {
         Ok(()) => response,
         // Not durable, so not done: the caller must not read success.
-        Err(e) => PageError(e.into()).into_response(),
+        Err(e) => answer_for(&path, e.into()),
     }
 }
 
