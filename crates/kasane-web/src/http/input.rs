@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kasane_domain::text::{forbidden_char, forbidden_char_message};
 use serde_json::Value;
 
