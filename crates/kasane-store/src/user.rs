@@ -150,19 +150,21 @@ impl Store {
     }
 
     /// Counts a failed login and locks the account once the count reaches the lockout's,
-    /// in one statement: concurrent failures are each counted. Answers the new count.
-    pub async fn count_login_failure(&self, id: UserId, lockout: Lockout) -> StoreResult<i32> {
-        let count = on_pool!(self, |p| sqlx::query_scalar(
-            "UPDATE app_user SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
-             WHERE id = $1 RETURNING failed_logins"
-        )
-        .bind(id)
-        .bind(lockout.after_failures)
-        .bind(lockout.until)
-        .fetch_one(&mut *p)
-        .await)?;
-        Ok(count)
+    /// in one statement: concurrent failures are each counted (a count read, changed and
+    /// written back loses them).
+    pub async fn count_login_failure(&self, id: UserId, lockout: Lockout) -> StoreResult<()> {
+        let rows = execute!(
+            self,
+            sqlx::query(
+                "UPDATE app_user SET failed_logins = failed_logins + 1, \
+                 locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
+                 WHERE id = $1"
+            )
+            .bind(id)
+            .bind(lockout.after_failures)
+            .bind(lockout.until)
+        )?;
+        expect_one(rows)
     }
 
     /// Clears the count after a login with `password_hash` verified, in one statement that
