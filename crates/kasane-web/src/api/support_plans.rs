@@ -231,7 +231,7 @@ pub struct ApproveRequest {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct EntryRequest {
+pub struct MonitoringEntryRequest {
     pub action_id: i64,
     /// done, in_progress, not_done (not_done needs a note)
     #[serde(default)]
@@ -244,7 +244,7 @@ pub struct EntryRequest {
 pub struct MonitoringRequest {
     /// One entry per action of the plan.
     #[serde(default)]
-    pub entries: Vec<EntryRequest>,
+    pub entries: Vec<MonitoringEntryRequest>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -513,7 +513,7 @@ pub async fn due_list(
 #[openapi(
     paths(versions, create, detail, approve, monitoring, record, evaluation, due_list),
     components(schemas(ActionRequest, PlanRequest, PlanSummary, PlanVersions, ActionInfo,
-        EntryInfo, MonitoringInfo, EvaluationInfo, PlanDetail, ApproveRequest, EntryRequest,
+        EntryInfo, MonitoringInfo, EvaluationInfo, PlanDetail, ApproveRequest, MonitoringEntryRequest,
         MonitoringRequest, EvaluationRequest, DueMonitoringInfo)),
     tags(
         (name = "support-plans", description = "支援プラン(版の管理・重層的支援会議での承認)"),

@@ -621,6 +621,29 @@ async fn openapi_document_describes_the_api(app: TestApp) {
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    // Each body is its own schema: a shared name let one overwrite the other (a meeting's
+    // member was documented as a household member, a monitoring entry as a support log's).
+    let schemas = &doc["components"]["schemas"];
+    let body_of = |path: &str| {
+        let r = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path} has no body schema"));
+        let name = r.trim_start_matches("#/components/schemas/");
+        schemas[name]["properties"].clone()
+    };
+    assert!(body_of("/api/v1/meetings/{id}/members")["agency_id"].is_object());
+    assert!(body_of("/api/v1/households/{id}/members")["relationship"].is_object());
+    assert!(body_of("/api/v1/support-logs")["body"].is_object());
+    let monitoring = &schemas["MonitoringRequest"]["properties"]["entries"]["items"]["$ref"];
+    let entry = monitoring
+        .as_str()
+        .unwrap()
+        .trim_start_matches("#/components/schemas/");
+    assert!(
+        schemas[entry]["properties"]["action_id"].is_object(),
+        "{entry}"
+    );
 }
 
 async fn pages_carry_security_headers_and_work_offline(app: TestApp) {
