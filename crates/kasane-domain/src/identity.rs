@@ -252,7 +252,7 @@ pub struct Lockout {
 }
 
 impl Lockout {
-    pub fn from(now: chrono::DateTime<chrono::Utc>) -> Lockout {
+    pub fn at(now: chrono::DateTime<chrono::Utc>) -> Lockout {
         Lockout {
             after_failures: MAX_FAILED_LOGINS,
             until: now + chrono::TimeDelta::minutes(LOCKOUT_MINUTES),
@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn lockout_starts_at_the_fifth_failure_for_fifteen_minutes() {
         let now = chrono::DateTime::UNIX_EPOCH;
-        let lockout = Lockout::from(now);
+        let lockout = Lockout::at(now);
         assert_eq!(lockout.after_failures, 5);
         assert_eq!(lockout.until - now, chrono::TimeDelta::minutes(15));
     }

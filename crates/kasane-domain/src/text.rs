@@ -3,10 +3,14 @@
 //! record a worker reads or prints. Tab and line breaks stay: notes and minutes have lines.
 //! Page numbers are bounded here too, so that no offset overflows.
 
+/// Whether no field may hold `c`: a control character other than tab and line breaks.
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 /// The first character of `s` that no field may hold, if any.
 pub fn forbidden_char(s: &str) -> Option<char> {
-    s.chars()
-        .find(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    s.chars().find(|&c| is_forbidden(c))
 }
 
 /// The message for a value holding `c`, naming the field (its key or label).

@@ -173,7 +173,7 @@ pub async fn log_in(
                 .is_some_and(|k| k.password_hash == user.password_hash);
         if user.disabled || !verified {
             app.store
-                .count_login_failure(user.id, Lockout::from(now))
+                .count_login_failure(user.id, Lockout::at(now))
                 .await?;
             let reason = if user.disabled {
                 "disabled"

@@ -12,7 +12,7 @@ use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use kasane_domain::text::{forbidden_char, forbidden_char_message};
+use kasane_domain::text::{forbidden_char, forbidden_char_message, is_forbidden};
 use serde_json::Value;
 
 use crate::http::error::{AppError, WebError, answer_for};
@@ -134,13 +134,7 @@ fn field_name(key: &str) -> String {
     let shown: String = key
         .chars()
         .take(64)
-        .map(|c| {
-            if forbidden_char(&c.to_string()).is_some() {
-                '�'
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_forbidden(c) { '�' } else { c })
         .collect();
     if shown.is_empty() {
         "(本文)".into()
