@@ -82,7 +82,9 @@ pub async fn authorize(
 }
 
 /// Audits a denial and answers it: 404 when the object's existence must not leak, 403
-/// otherwise.
+/// otherwise. An attempt on another municipality's object is also recorded in the
+/// operator's chain (outside any tenant): the actor's municipality may not see the other
+/// one's trail, and the deployment's operator reviews both.
 async fn refuse<T>(app: &App, caller: &Caller, object: Object<'_>, denial: Denial) -> AppResult<T> {
     audit(
         app,
@@ -93,6 +95,14 @@ async fn refuse<T>(app: &App, caller: &Caller, object: Object<'_>, denial: Denia
         denial.reason(),
     )
     .await?;
+    if denial == Denial::OtherMunicipality {
+        app.store
+            .append_audit(&NewAuditEntry {
+                municipality_id: None,
+                ..entry(caller, AuditAction::Denied, object, "", denial.reason())
+            })
+            .await?;
+    }
     Err(if denial.is_not_found() {
         AppError::NotFound
     } else {
@@ -120,19 +130,29 @@ pub(crate) async fn audit(
     reason: &str,
 ) -> AppResult<()> {
     app.store
-        .append_audit(&NewAuditEntry {
-            municipality_id: Some(caller.actor.municipality_id),
-            user_id: Some(caller.actor.user_id),
-            username: &caller.user.username,
-            action,
-            object_type: object.kind,
-            object_id: object.id,
-            basis,
-            reason,
-            request_id: &caller.request_id,
-        })
+        .append_audit(&entry(caller, action, object, basis, reason))
         .await?;
     Ok(())
+}
+
+fn entry<'a>(
+    caller: &'a Caller,
+    action: AuditAction,
+    object: Object<'a>,
+    basis: &'a str,
+    reason: &'a str,
+) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        municipality_id: Some(caller.actor.municipality_id),
+        user_id: Some(caller.actor.user_id),
+        username: &caller.user.username,
+        action,
+        object_type: object.kind,
+        object_id: object.id,
+        basis,
+        reason,
+        request_id: &caller.request_id,
+    }
 }
 
 /// Records what was done to a record the caller was already granted (a created support

@@ -259,7 +259,13 @@ async fn run(args: RunArgs) -> Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle_rss, idle_hwm) = server.memory()?;
 
-    let store = Store::connect(&args.database).await?;
+    // The bench's own store only reads (users, plans): it appends nothing to the audit
+    // chain, so it needs no real key.
+    let store = Store::connect(
+        &args.database,
+        kasane_domain::audit::AuditKey::from_bytes([0; kasane_domain::audit::AuditKey::LEN]),
+    )
+    .await?;
     let who = |name: String| {
         let (store, client, base, pw) = (
             store.clone(),

@@ -1,7 +1,10 @@
 //! The append-only audit log: one hash chain per municipality.
 
 use chrono::{DateTime, Utc};
-use kasane_domain::audit::{AuditAction, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH};
+use kasane_domain::audit::{
+    AuditAction, AuditEntry, ChainBreak, ChainHead, ChainVerifier, Checkpoint, GENESIS_HASH,
+    StoredHead,
+};
 use kasane_domain::identity::{MunicipalityId, UserId};
 use sqlx::Connection;
 
@@ -135,7 +138,13 @@ impl Store {
             .await?;
             entry.seq = seq;
             entry.prev_hash = prev_hash;
-            entry.hash = entry.compute_hash();
+            entry.hash = entry.compute_hash(&self.audit_key);
+            let head_mac = ChainHead {
+                chain_id,
+                seq,
+                hash: entry.hash.clone(),
+            }
+            .mac(&self.audit_key);
             sqlx::query(
                 "INSERT INTO audit_log (chain_id, seq, occurred_at, municipality_id, user_id, \
                  username, action, object_type, object_id, basis, reason, request_id, \
@@ -158,9 +167,10 @@ impl Store {
             .bind(&entry.hash)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE audit_chain SET last_hash = $2 WHERE chain_id = $1")
+            sqlx::query("UPDATE audit_chain SET last_hash = $2, last_mac = $3 WHERE chain_id = $1")
                 .bind(chain_id)
                 .bind(&entry.hash)
+                .bind(&head_mac)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -204,26 +214,93 @@ impl Store {
         Ok((rows.into_iter().map(AuditEntry::from).collect(), total.0))
     }
 
-    /// Verifies every chain; returns the number of entries checked, or the first break.
-    pub async fn verify_audit(&self) -> StoreResult<Result<i64, ChainBreak>> {
-        let heads: Vec<(i64, i64, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT chain_id, last_seq, last_hash FROM audit_chain \
-             UNION SELECT DISTINCT chain_id, -1, '' FROM audit_log \
-             WHERE chain_id NOT IN (SELECT chain_id FROM audit_chain) ORDER BY 1"
+    /// The operator's chain (outside any tenant: logins of unknown names, attempts on
+    /// another municipality's objects), newest first.
+    pub async fn operator_audit_entries(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = on_pool!(self, |p| sqlx::query_as(concat!(
+            select_audit!(),
+            "WHERE chain_id = 0 ORDER BY seq DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&mut *p)
+        .await)?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    /// Every chain's head as recorded, read in one statement.
+    async fn stored_heads(&self) -> StoreResult<Vec<StoredHead>> {
+        let rows: Vec<(i64, i64, String, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT chain_id, last_seq, last_hash, last_mac FROM audit_chain ORDER BY chain_id"
         )
         .fetch_all(&mut *p)
         .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(chain_id, seq, hash, mac)| StoredHead {
+                head: ChainHead {
+                    chain_id,
+                    seq,
+                    hash,
+                },
+                mac,
+            })
+            .collect())
+    }
+
+    /// A signed checkpoint of every chain's head now. Heads whose MAC does not verify are
+    /// refused: a checkpoint must never vouch for a forged head.
+    pub async fn audit_checkpoint(&self) -> StoreResult<Result<Checkpoint, ChainBreak>> {
+        let mut heads = Vec::new();
+        for s in self.stored_heads().await? {
+            if s.head.mac(&self.audit_key) != s.mac {
+                return Ok(Err(ChainBreak::HeadForged {
+                    chain_id: s.head.chain_id,
+                }));
+            }
+            heads.push(s.head);
+        }
+        Ok(Ok(Checkpoint::seal(&self.audit_key, now(), heads)))
+    }
+
+    /// Verifies every chain — those with a head, those with entries but no head, and those
+    /// `checkpoint` had — and each against `checkpoint`; returns the number of entries
+    /// checked, or the first break.
+    pub async fn verify_audit(
+        &self,
+        checkpoint: Option<&Checkpoint>,
+    ) -> StoreResult<Result<i64, ChainBreak>> {
+        let stored = self.stored_heads().await?;
+        let in_log: Vec<(i64,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT DISTINCT chain_id FROM audit_log \
+             WHERE chain_id NOT IN (SELECT chain_id FROM audit_chain)"
+        )
+        .fetch_all(&mut *p)
+        .await)?;
+        let mut chains: Vec<i64> = stored.iter().map(|s| s.head.chain_id).collect();
+        chains.extend(in_log.into_iter().map(|(c,)| c));
+        chains.extend(
+            checkpoint
+                .iter()
+                .flat_map(|c| c.heads.iter().map(|h| h.chain_id)),
+        );
+        chains.sort_unstable();
+        chains.dedup();
         let mut total = 0;
-        for (chain_id, last_seq, last_hash) in heads {
-            let mut verifier = ChainVerifier::new(chain_id);
+        for chain_id in chains {
+            let head = stored.iter().find(|s| s.head.chain_id == chain_id);
+            // Up to the head read above: an entry appended since (with its new head) is
+            // not a break, and is checked by the next verify.
+            let until = head.map_or(i64::MAX, |h| h.head.seq);
+            let mut verifier = ChainVerifier::new(chain_id, &self.audit_key, checkpoint);
             let mut after = 0i64;
             loop {
                 let page: Vec<AuditRow> = on_pool!(self, |p| sqlx::query_as(concat!(
                     select_audit!(),
-                    "WHERE chain_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                    "WHERE chain_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4"
                 ))
                 .bind(chain_id)
                 .bind(after)
+                .bind(until)
                 .bind(VERIFY_PAGE)
                 .fetch_all(&mut *p)
                 .await)?;
@@ -235,7 +312,7 @@ impl Store {
                     }
                 }
             }
-            match verifier.finish(last_seq, &last_hash) {
+            match verifier.finish(head) {
                 Ok(n) => total += n,
                 Err(b) => return Ok(Err(b)),
             }

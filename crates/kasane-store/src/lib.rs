@@ -12,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::sync::Arc;
 
+use kasane_domain::audit::AuditKey;
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tokio::sync::OwnedMutexGuard;
@@ -99,6 +100,8 @@ pub struct Store {
     /// In a read unit, the writes it asks for (audit entries, session upkeep), applied when
     /// it commits; `None` in a write unit or outside one.
     deferred: Option<Arc<std::sync::Mutex<Vec<Deferred>>>>,
+    /// Keys the audit chain; held here, never in the database.
+    audit_key: Arc<AuditKey>,
 }
 
 /// A write asked for inside a read unit. Reading the data and recording that it was read
@@ -229,8 +232,8 @@ fn conflict_message(constraint: &str) -> &'static str {
 impl Store {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, or `postgres://…`). A SQLite
     /// file is created if missing.
-    pub async fn connect(url: &str) -> StoreResult<Store> {
-        Store::connect_with(url, false).await
+    pub async fn connect(url: &str, audit_key: AuditKey) -> StoreResult<Store> {
+        Store::connect_with(url, false, audit_key).await
     }
 
     /// Connects for bulk loading (`kasane gen`) and brings the schema up to date: one
@@ -238,13 +241,13 @@ impl Store {
     /// a large page cache and no per-row foreign-key checks; PostgreSQL
     /// `synchronous_commit=off`). A crash may lose the last batches, never corrupt the
     /// database; nothing else should use this store.
-    pub async fn open_bulk(url: &str) -> StoreResult<Store> {
-        let store = Store::connect_with(url, true).await?;
+    pub async fn open_bulk(url: &str, audit_key: AuditKey) -> StoreResult<Store> {
+        let store = Store::connect_with(url, true, audit_key).await?;
         store.migrate().await?;
         Ok(store)
     }
 
-    async fn connect_with(url: &str, bulk: bool) -> StoreResult<Store> {
+    async fn connect_with(url: &str, bulk: bool, audit_key: AuditKey) -> StoreResult<Store> {
         let mut readers = None;
         let pool = if url.starts_with("sqlite:") {
             let mut opts = SqliteConnectOptions::from_str(url)
@@ -312,12 +315,13 @@ impl Store {
             readers,
             tx: None,
             deferred: None,
+            audit_key: Arc::new(audit_key),
         })
     }
 
     /// Connects and brings the schema up to date.
-    pub async fn open(url: &str) -> StoreResult<Store> {
-        let store = Store::connect(url).await?;
+    pub async fn open(url: &str, audit_key: AuditKey) -> StoreResult<Store> {
+        let store = Store::connect(url, audit_key).await?;
         store.migrate().await?;
         Ok(store)
     }
@@ -423,6 +427,7 @@ impl Store {
             readers: self.readers.clone(),
             tx: Some(tx),
             deferred,
+            audit_key: self.audit_key.clone(),
         }
     }
 
@@ -459,6 +464,7 @@ impl Store {
             readers: self.readers.clone(),
             tx: None,
             deferred: None,
+            audit_key: self.audit_key.clone(),
         }
         .begin()
         .await?;

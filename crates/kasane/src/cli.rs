@@ -10,6 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use kasane_app::consultation::import::import_persons;
 use kasane_app::{App, AppError};
+use kasane_domain::audit::AuditKey;
 use kasane_domain::identity::{DisplayName, NewPassword, Role, Roles, Username};
 use kasane_domain::municipality::parse_config;
 use kasane_store::Store;
@@ -17,6 +18,7 @@ use kasane_store::user::NewUser;
 use kasane_web::AppState;
 use tokio::net::TcpListener;
 
+use crate::audit;
 use crate::demo;
 use crate::generate;
 use crate::import;
@@ -85,6 +87,9 @@ pub struct DbArgs {
     /// 設定ファイル / Config file (TOML)
     #[arg(long, env = "KASANE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// 監査ログの鍵ファイル(なければ生成。環境変数 KASANE_AUDIT_KEY が優先)/ Audit key file
+    #[arg(long, env = "KASANE_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +102,9 @@ pub struct ServeArgs {
     /// Cookie に Secure を付ける(TLS 配下で運用する場合)/ Mark cookies Secure (behind TLS)
     #[arg(long, env = "KASANE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// 監査ログのチェックポイントを毎日書き出すディレクトリ / Directory for daily audit checkpoints
+    #[arg(long, env = "KASANE_AUDIT_CHECKPOINT_DIR")]
+    pub audit_checkpoint_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +198,23 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        /// 保管しておいたチェックポイントとも照合する(末尾の削除・系列ごとの削除を検出)
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// 全系列の先頭を署名付きで出力する(データベースの外に保管する)/ Print a signed checkpoint
+    Checkpoint {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 運用者の監査ログ(不明なユーザー名でのログイン、他の自治体の記録への試み)を新しい順に
+    /// タブ区切りで出力する / List the operator's audit chain
+    Operator {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 出力する件数
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
     },
 }
 
@@ -268,9 +293,18 @@ impl DbArgs {
             .unwrap_or_else(|| DEFAULT_DATABASE.to_string())
     }
 
+    fn audit_key(&self, file: &ConfigFile) -> Result<AuditKey> {
+        let path = self
+            .audit_key_file
+            .clone()
+            .or_else(|| file.audit_key_file.clone())
+            .unwrap_or_else(|| PathBuf::from(audit::DEFAULT_KEY_FILE));
+        audit::load_key(&path)
+    }
+
     async fn open(&self) -> Result<Store> {
         let file = ConfigFile::load(self.config.as_deref())?;
-        Ok(Store::open(&self.url(&file)).await?)
+        Ok(Store::open(&self.url(&file), self.audit_key(&file)?).await?)
     }
 }
 
@@ -278,7 +312,7 @@ pub async fn run(command: Command) -> Result<()> {
     match command {
         Command::Serve(args) => {
             let file = ConfigFile::load(args.db.config.as_deref())?;
-            let store = Store::open(&args.db.url(&file)).await?;
+            let store = Store::open(&args.db.url(&file), args.db.audit_key(&file)?).await?;
             serve(store, &args, &file, None).await
         }
         Command::Demo(args) => {
@@ -289,7 +323,7 @@ pub async fn run(command: Command) -> Result<()> {
                 .clone()
                 .or_else(|| file.database_url.clone())
                 .unwrap_or_else(|| demo::DEFAULT_DEMO_DATABASE.to_string());
-            let store = demo::fresh_store(&url).await?;
+            let store = demo::fresh_store(&url, args.db.audit_key(&file)?).await?;
             let logins = demo::load(&store).await?;
             serve(store, &args, &file, Some(&logins)).await
         }
@@ -309,17 +343,52 @@ pub async fn run(command: Command) -> Result<()> {
                 seed: args.seed,
                 logs_per_person: args.logs_per_person,
             };
-            generate::run(&args.db.url(&file), &options).await
+            generate::run(&args.db.url(&file), args.db.audit_key(&file)?, &options).await
         }
-        Command::Audit(AuditCommand::Verify { db }) => {
-            let store = db.open().await?;
-            match store.verify_audit().await? {
+        Command::Audit(AuditCommand::Verify { db, checkpoint }) => {
+            let file = ConfigFile::load(db.config.as_deref())?;
+            let key = db.audit_key(&file)?;
+            let checkpoint = match &checkpoint {
+                Some(path) => Some(audit::read_checkpoint(&key, path)?),
+                None => None,
+            };
+            let store = Store::open(&db.url(&file), key).await?;
+            match store.verify_audit(checkpoint.as_ref()).await? {
                 Ok(n) => {
                     println!("監査ログは正常です({n}件を検証しました)。");
+                    if let Some(c) = checkpoint {
+                        println!(
+                            "チェックポイント({})の{}系列と一致しました。",
+                            c.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                            c.heads.len()
+                        );
+                    }
                     Ok(())
                 }
                 Err(b) => bail!("{b}"),
             }
+        }
+        Command::Audit(AuditCommand::Operator { db, limit }) => {
+            let store = db.open().await?;
+            println!("日時\t番号\tユーザー\t操作\t対象\t対象ID\t理由");
+            for e in store.operator_audit_entries(i64::from(limit)).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    e.occurred_at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
+                    e.seq,
+                    e.username,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    e.reason
+                );
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Checkpoint { db }) => {
+            let store = db.open().await?;
+            println!("{}", audit::checkpoint(&store).await?.to_json());
+            Ok(())
         }
     }
 }
@@ -346,6 +415,19 @@ async fn serve(
     println!("kasane を起動しました: http://{addr}/");
     if let Some(logins) = demo_logins {
         demo::print_logins(logins);
+    }
+    if let Some(dir) = args
+        .audit_checkpoint_dir
+        .clone()
+        .or_else(|| file.audit_checkpoint_dir.clone())
+    {
+        std::fs::create_dir_all(&dir).with_context(|| {
+            format!(
+                "チェックポイントのディレクトリ {} を作成できません",
+                dir.display()
+            )
+        })?;
+        tokio::spawn(audit::write_daily(store.clone(), dir));
     }
     let state = AppState {
         app: App::with_system_clock(store),

@@ -4,6 +4,7 @@
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
 use kasane_app::consultation::person::PersonDraft;
+use kasane_domain::audit::AuditKey;
 use kasane_domain::identity::{
     AgencyId, DisplayName, MunicipalityId, NewPassword, Roles, UserId, Username,
 };
@@ -150,7 +151,7 @@ pub struct DemoLogin {
 
 /// Opens `url` as an empty database: a SQLite file is recreated; a PostgreSQL database
 /// must be empty (the demo never deletes data it did not create).
-pub async fn fresh_store(url: &str) -> Result<Store> {
+pub async fn fresh_store(url: &str, audit_key: AuditKey) -> Result<Store> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -166,7 +167,7 @@ pub async fn fresh_store(url: &str) -> Result<Store> {
             }
         }
     }
-    let store = Store::open(url).await?;
+    let store = Store::open(url, audit_key).await?;
     if !store.municipalities().await?.is_empty() {
         bail!("デモは空のデータベースにのみ作成できます(既にデータがあります)");
     }

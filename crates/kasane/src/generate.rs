@@ -42,6 +42,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use kasane_app::consultation::person::PersonDraft;
 use kasane_domain::assessment::AssessmentDraft;
+use kasane_domain::audit::AuditKey;
 use kasane_domain::case::{CaseKind, CaseStatus, ClosureReason};
 use kasane_domain::consent::{ConsentMethod, Consenter, DEFAULT_INFORMATION};
 use kasane_domain::household::Relationship;
@@ -101,9 +102,9 @@ struct Window {
 }
 
 /// Generates and writes; prints the summary on stdout (the progress bar goes to stderr).
-pub async fn run(url: &str, o: &Options) -> Result<()> {
+pub async fn run(url: &str, audit_key: AuditKey, o: &Options) -> Result<()> {
     let started = Instant::now();
-    let store = Store::open_bulk(url).await?;
+    let store = Store::open_bulk(url, audit_key).await?;
     let m = match store.municipality_by_code(&o.municipality).await {
         Ok(m) => m,
         Err(_) => {

@@ -21,6 +21,8 @@ pub struct ConfigFile {
     pub session_idle_minutes: Option<u64>,
     pub session_absolute_hours: Option<u64>,
     pub secure_cookies: Option<bool>,
+    pub audit_key_file: Option<std::path::PathBuf>,
+    pub audit_checkpoint_dir: Option<std::path::PathBuf>,
 }
 
 impl ConfigFile {

@@ -1,7 +1,7 @@
 //! The `kasane` binary as an operator uses it: clear Japanese errors, non-zero exits,
 //! nothing written on bad input.
 
-use crate::common::cli::{DAISEN, kasane, kasane_without_database, text};
+use crate::common::cli::{DAISEN, command, kasane, kasane_without_database, text};
 
 cli_both!(
     import_user_token_and_audit_verify,
@@ -9,6 +9,7 @@ cli_both!(
     invalid_configuration_lists_every_problem,
     unknown_municipality_and_agency_are_clear_errors,
     audit_verify_fails_on_an_edited_row,
+    a_checkpoint_catches_a_chain_deleted_whole,
 );
 
 fn import_user_token_and_audit_verify(db: &str) {
@@ -211,36 +212,17 @@ fn audit_verify_fails_on_an_edited_row(db: &str) {
             .status
             .success()
     );
+    append_entries(db, 3);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let store = kasane_store::Store::open(db).await.unwrap();
-        let m = store.municipality_by_code("daisen").await.unwrap();
-        for object_id in ["1", "2", "3"] {
-            store
-                .append_audit(&kasane_store::audit::NewAuditEntry {
-                    municipality_id: Some(m.id),
-                    user_id: None,
-                    username: "tester",
-                    action: kasane_domain::audit::AuditAction::View,
-                    object_type: "person",
-                    object_id,
-                    basis: "involvement",
-                    reason: "",
-                    request_id: "r",
-                })
-                .await
-                .unwrap();
-        }
-    });
     let out = kasane(&["audit", "verify"], db);
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(text(&out).0.contains("3件"));
     rt.block_on(async {
         // Someone with database access removes the append-only guard and edits a row.
-        let edit = "UPDATE audit_log SET object_id = '99' WHERE seq = 2";
+        let edit = "UPDATE audit_log SET object_id = '99' WHERE seq = 2 AND chain_id > 0";
         if db.starts_with("sqlite") {
             let pool = sqlx::SqlitePool::connect(db).await.unwrap();
             sqlx::raw_sql("DROP TRIGGER audit_log_no_update")
@@ -263,6 +245,215 @@ fn audit_verify_fails_on_an_edited_row(db: &str) {
     assert!(stderr.contains("2番目が改ざんされています"), "{stderr}");
 }
 
+/// `n` entries on daisen's chain, as the server would append them.
+fn append_entries(db: &str, n: usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = kasane_store::Store::open(db, crate::common::audit_key())
+            .await
+            .unwrap();
+        let m = store.municipality_by_code("daisen").await.unwrap();
+        for i in 0..n {
+            store
+                .append_audit(&kasane_store::audit::NewAuditEntry {
+                    municipality_id: Some(m.id),
+                    user_id: None,
+                    username: "tester",
+                    action: kasane_domain::audit::AuditAction::View,
+                    object_type: "person",
+                    object_id: &i.to_string(),
+                    basis: "involvement",
+                    reason: "",
+                    request_id: "r",
+                })
+                .await
+                .unwrap();
+        }
+        store.close().await;
+    });
+}
+
+fn a_checkpoint_catches_a_chain_deleted_whole(db: &str) {
+    assert!(
+        kasane(&["municipality", "import", DAISEN], db)
+            .status
+            .success()
+    );
+    append_entries(db, 3);
+    let out = kasane(&["audit", "checkpoint"], db);
+    let (json, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checkpoint.json");
+    std::fs::write(&file, &json).unwrap();
+    let file = file.to_str().unwrap();
+    let out = kasane(&["audit", "verify", "--checkpoint", file], db);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("チェックポイント"), "{stdout}");
+
+    // The file is signed: a lowered seq does not pass.
+    let lowered = dir.path().join("lowered.json");
+    std::fs::write(&lowered, json.replace("\"seq\": 3", "\"seq\": 1")).unwrap();
+    let out = kasane(
+        &["audit", "verify", "--checkpoint", lowered.to_str().unwrap()],
+        db,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("署名が一致しません"),
+        "{:?}",
+        text(&out)
+    );
+
+    // Someone deletes daisen's chain with its head, guards and all.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sql = if db.starts_with("sqlite") {
+            "DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_chain_no_delete; \
+             DELETE FROM audit_log; DELETE FROM audit_chain"
+        } else {
+            "TRUNCATE audit_log, audit_chain"
+        };
+        if db.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        } else {
+            let pool = sqlx::PgPool::connect(db).await.unwrap();
+            sqlx::raw_sql(
+                "ALTER TABLE audit_log DISABLE TRIGGER USER; \
+                 ALTER TABLE audit_chain DISABLE TRIGGER USER",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        }
+    });
+    assert!(kasane(&["audit", "verify"], db).status.success());
+    let out = kasane(&["audit", "verify", "--checkpoint", file], db);
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains("チェックポイントの時点より短くなっています"),
+        "{stderr}"
+    );
+}
+
+/// No key given: one is generated in the key file on first start (readable by its owner
+/// only), the operator is told where, and later starts use it.
+#[test]
+fn the_audit_key_is_generated_once_outside_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let key_file = dir.path().join("audit.key");
+    let run = |args: &[&str], key: Option<&str>| {
+        let mut c = command(args);
+        c.env("KASANE_DATABASE_URL", &db)
+            .env("KASANE_AUDIT_KEY_FILE", &key_file)
+            .env_remove("KASANE_AUDIT_KEY");
+        if let Some(k) = key {
+            c.env("KASANE_AUDIT_KEY", k);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&["municipality", "import", DAISEN], None);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("監査ログの鍵を生成しました"), "{stderr}");
+    assert!(stderr.contains(key_file.to_str().unwrap()), "{stderr}");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert!(kasane_domain::audit::AuditKey::parse_hex(&key).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(
+        !sqlite_holds(&db, key.trim()),
+        "the key is not in the database"
+    );
+
+    let out = run(&["audit", "checkpoint"], None);
+    let (checkpoint, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("生成しました"), "generated once: {stderr}");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);
+    let file = dir.path().join("c.json");
+    std::fs::write(&file, checkpoint).unwrap();
+    let verify = ["audit", "verify", "--checkpoint", file.to_str().unwrap()];
+    assert!(run(&verify, None).status.success());
+    // Under another key the same checkpoint is not accepted.
+    let out = run(&verify, Some(&"ab".repeat(32)));
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("署名が一致しません"));
+    let out = run(&verify, Some("not a key"));
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("KASANE_AUDIT_KEY が正しくありません"));
+}
+
+/// Whether any text column of the SQLite database holds `needle`.
+fn sqlite_holds(db: &str, needle: &str) -> bool {
+    let path = db.trim_start_matches("sqlite://");
+    let bytes = std::fs::read(path).unwrap();
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// The server writes the day's checkpoint into the configured directory.
+#[test]
+fn serve_writes_a_daily_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    assert!(
+        kasane(&["municipality", "import", DAISEN], &db)
+            .status
+            .success()
+    );
+    append_entries(&db, 2);
+    let checkpoints = dir.path().join("checkpoints");
+    let mut server = command(&[
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--audit-checkpoint-dir",
+        checkpoints.to_str().unwrap(),
+    ])
+    .env("KASANE_DATABASE_URL", &db)
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut written = None;
+    for _ in 0..200 {
+        written = std::fs::read_dir(&checkpoints).ok().and_then(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "json"))
+        });
+        if written.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let written = written.expect("a checkpoint within 10 s");
+    let name = written.file_name().unwrap().to_str().unwrap().to_string();
+    assert!(name.starts_with("audit-checkpoint-20"), "{name}");
+    let out = kasane(
+        &["audit", "verify", "--checkpoint", written.to_str().unwrap()],
+        &db,
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+}
+
 #[test]
 fn append_only_guard_refuses_updates() {
     let dir = tempfile::tempdir().unwrap();
@@ -277,7 +468,9 @@ fn append_only_guard_refuses_updates() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = kasane_store::Store::open(&db).await.unwrap();
+        let store = kasane_store::Store::open(&db, crate::common::audit_key())
+            .await
+            .unwrap();
         store
             .append_audit(&kasane_store::audit::NewAuditEntry {
                 municipality_id: Some(1),

@@ -2,7 +2,8 @@
 //! person, household, intake, referral, support log, case, consent, meeting, plan or
 //! monitoring round, a caller with no basis gets 404 and exactly one `denied` audit entry —
 //! whether the record is another municipality's, or of the caller's own municipality but
-//! none of their agency's business, or does not exist at all.
+//! none of their agency's business, or does not exist at all. An attempt on another
+//! municipality's record is also in the operator's chain (and only that kind).
 
 use kasane_store::audit::AuditFilter;
 use reqwest::StatusCode;
@@ -61,15 +62,28 @@ async fn denied(app: &TestApp, username: &str) -> i64 {
         .1
 }
 
+/// Denials in the operator's chain (chain 0, outside any tenant).
+async fn operator_denied(app: &TestApp) -> i64 {
+    app.scalar("SELECT COUNT(*) FROM audit_log WHERE chain_id = 0 AND action = 'denied'")
+        .await
+}
+
 /// Requests every route for record `id` of its table as `username` and checks the answer
-/// and the audit trail.
-async fn probe(app: &TestApp, username: &str, ids: &dyn Fn(&str) -> Option<i64>, why: &str) {
+/// and the audit trail; `crossing` says whether the records are another municipality's.
+async fn probe(
+    app: &TestApp,
+    username: &str,
+    ids: &dyn Fn(&str) -> Option<i64>,
+    why: &str,
+    crossing: bool,
+) {
     let page = app.login(username).await;
     let token = app.token(username).await;
     for (route, table) in ROUTES {
         let Some(id) = ids(table) else { continue };
         let path = route.replace("{}", &id.to_string());
         let before = denied(app, username).await;
+        let operator_before = operator_denied(app).await;
         let status = if path.starts_with("/api/") {
             app.api_get(&token, &path).await.status()
         } else {
@@ -80,6 +94,11 @@ async fn probe(app: &TestApp, username: &str, ids: &dyn Fn(&str) -> Option<i64>,
             denied(app, username).await - before,
             1,
             "{why}: {path} leaves exactly one denied entry"
+        );
+        assert_eq!(
+            operator_denied(app).await - operator_before,
+            i64::from(crossing),
+            "{why}: {path} in the operator's chain"
         );
     }
 }
@@ -97,13 +116,21 @@ async fn every_refused_read_leaves_one_denied_entry(app: TestApp) {
     }
     // Another municipality's records: 湯沢市's window asks for 大仙市's.
     let theirs = |t: &str| ids.get(t).copied();
-    probe(&app, "yuzawa.houkatsu", &theirs, "another municipality").await;
+    probe(
+        &app,
+        "yuzawa.houkatsu",
+        &theirs,
+        "another municipality",
+        true,
+    )
+    .await;
     // Records that do not exist.
     probe(
         &app,
         "daisen.houkatsu",
         &|_| Some(999_999),
         "no such record",
+        false,
     )
     .await;
     // A new person of 大仙市 whom only the 高齢者包括支援センター has seen: the 自立相談支援
@@ -135,6 +162,7 @@ async fn every_refused_read_leaves_one_denied_entry(app: TestApp) {
         "daisen.jiritsu",
         &fresh,
         "same municipality, no basis",
+        false,
     )
     .await;
 }

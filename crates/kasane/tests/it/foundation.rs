@@ -568,7 +568,7 @@ async fn audit_chain_verifies_and_detects_edits(app: TestApp) {
         .await;
     let checked = app
         .store
-        .verify_audit()
+        .verify_audit(None)
         .await
         .unwrap()
         .expect("untouched chain verifies");
@@ -580,7 +580,7 @@ async fn audit_chain_verifies_and_detects_edits(app: TestApp) {
     };
     app.raw_sql(drop_guard).await;
     app.raw_sql("UPDATE audit_log SET username = 'someone.else' WHERE seq = 1 AND chain_id = (SELECT MIN(chain_id) FROM audit_log WHERE chain_id > 0)").await;
-    let broken = app.store.verify_audit().await.unwrap();
+    let broken = app.store.verify_audit(None).await.unwrap();
     assert!(broken.is_err(), "edited row must be detected");
     assert!(broken.unwrap_err().to_string().contains("改ざん"));
 }
@@ -709,13 +709,13 @@ async fn sqlite_and_postgres_schemas_match() {
     let Some((pg_url, _, _pg)) = fresh_database(Engine::Postgres).await else {
         return;
     };
-    let sqlite = Store::open(&sqlite_url)
+    let sqlite = Store::open(&sqlite_url, crate::common::audit_key())
         .await
         .unwrap()
         .schema_columns()
         .await
         .unwrap();
-    let pg = Store::open(&pg_url)
+    let pg = Store::open(&pg_url, crate::common::audit_key())
         .await
         .unwrap()
         .schema_columns()

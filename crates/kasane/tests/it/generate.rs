@@ -159,7 +159,9 @@ async fn the_indexes_dropped_for_the_load_come_back(engine: Engine) {
     let Some((url, _dir, _pg)) = fresh_database(engine).await else {
         return;
     };
-    let store = kasane_store::Store::open(&url).await.unwrap();
+    let store = kasane_store::Store::open(&url, crate::common::audit_key())
+        .await
+        .unwrap();
     store.close().await;
     let schema = indexes(engine, &url).await;
     assert!(
@@ -172,14 +174,18 @@ async fn the_indexes_dropped_for_the_load_come_back(engine: Engine) {
     let left = "SELECT COUNT(*) FROM bulk_dropped_index";
     assert_eq!(scalar(engine, &url, left).await, 0);
     // A load cut off after the drop: the next open builds them again.
-    let store = kasane_store::Store::open_bulk(&url).await.unwrap();
+    let store = kasane_store::Store::open_bulk(&url, crate::common::audit_key())
+        .await
+        .unwrap();
     let dropped = store.bulk_drop_indexes().await.unwrap();
     store.close().await;
     let during = indexes(engine, &url).await;
     assert_eq!(during.len() + dropped, schema.len(), "{during:?}");
     assert!(!during.contains(&"person_name_key".to_string()));
     assert_eq!(scalar(engine, &url, left).await, dropped as i64);
-    let store = kasane_store::Store::open(&url).await.unwrap();
+    let store = kasane_store::Store::open(&url, crate::common::audit_key())
+        .await
+        .unwrap();
     store.close().await;
     assert_eq!(indexes(engine, &url).await, schema);
     assert_eq!(scalar(engine, &url, left).await, 0);

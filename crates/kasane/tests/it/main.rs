@@ -8,6 +8,7 @@ mod common;
 
 mod access_twins;
 mod api_consultation;
+mod audit_trail;
 mod bad_input;
 mod browser;
 mod browser_collaboration;

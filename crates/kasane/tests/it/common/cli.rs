@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use super::{Engine, fresh_database};
+use super::{AUDIT_KEY_HEX, Engine, fresh_database};
 
 /// The municipality configurations shipped in `data/municipalities/`.
 pub const DAISEN: &str = concat!(
@@ -17,13 +17,15 @@ pub const YUZAWA: &str = concat!(
 );
 
 /// `kasane ARGS` with nothing taken from the environment (no database URL, no
-/// configuration file) and quiet logs.
-fn command(args: &[&str]) -> Command {
+/// configuration file), the tests' audit key and quiet logs.
+pub fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kasane"));
     command
         .args(args)
         .env_remove("KASANE_DATABASE_URL")
         .env_remove("KASANE_CONFIG")
+        .env_remove("KASANE_AUDIT_KEY_FILE")
+        .env("KASANE_AUDIT_KEY", AUDIT_KEY_HEX)
         .env("KASANE_LOG", "error");
     command
 }

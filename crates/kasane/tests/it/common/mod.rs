@@ -18,6 +18,13 @@ use tokio::net::TcpListener;
 
 pub const PASSWORD: &str = kasane::demo::DEMO_PASSWORD;
 
+/// The tests' audit key, as 64 hex digits (the CLI tests pass it as `KASANE_AUDIT_KEY`).
+pub const AUDIT_KEY_HEX: &str = "6b6173616e652074657374206175646974206b6579206f6e6c792120212121ff";
+
+pub fn audit_key() -> kasane_domain::audit::AuditKey {
+    kasane_domain::audit::AuditKey::parse_hex(AUDIT_KEY_HEX).unwrap()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -127,7 +134,7 @@ pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
 
 pub async fn spawn_app_with(engine: Engine, settings: WebSettings) -> Option<TestApp> {
     let (db_url, dir, pg) = fresh_database(engine).await?;
-    let store = Store::open(&db_url).await.unwrap();
+    let store = Store::open(&db_url, audit_key()).await.unwrap();
     kasane::demo::load(&store).await.unwrap();
     let base = serve(&store, settings, Arc::new(kasane_app::SystemClock)).await;
     Some(TestApp {
