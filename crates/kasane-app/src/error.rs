@@ -51,6 +51,10 @@ pub fn page_number(page: Option<i64>) -> AppResult<i64> {
     kasane_domain::text::page_number(page).map_err(|e| AppError::Validation(vec![e]))
 }
 
+/// The 409 of a save made from a version someone has since replaced (minutes, an
+/// assessment): nothing is overwritten; the page shows both versions to reconcile.
+pub const STALE: &str = "他の職員が先に保存しました。最新の内容と見比べて、必要なら反映してからもう一度保存してください";
+
 /// Field errors as the 422 every form and the API answer.
 pub fn invalid<E: ToString>(errors: &[E]) -> AppError {
     AppError::Validation(errors.iter().map(ToString::to_string).collect())

@@ -653,23 +653,32 @@ impl Store {
     }
 
     /// Stores a new version of the case's assessment sheet; yields the version number.
+    /// Saves the sheet as the version after `from_version` (0: the first); `None` when the
+    /// newest version is no longer `from_version` — a save made from an older sheet never
+    /// hides a newer one. Two saves from the same version at once: the unique (case,
+    /// version) key refuses the second ([`StoreError::Conflict`](crate::StoreError)).
     pub async fn add_assessment(
         &self,
         municipality_id: MunicipalityId,
         case_id: i64,
+        from_version: i32,
         sheet_json: &str,
         user_id: UserId,
         agency_id: AgencyId,
-    ) -> StoreResult<i32> {
+    ) -> StoreResult<Option<i32>> {
         let at = now();
+        let version = from_version + 1;
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let (version,): (i32,) = sqlx::query_as(
-                "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS INTEGER) FROM assessment WHERE case_id = $1",
+            let (newest,): (i32,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(MAX(version), 0) AS INTEGER) FROM assessment WHERE case_id = $1",
             )
             .bind(case_id)
             .fetch_one(&mut *tx)
             .await?;
+            if newest != from_version {
+                return Ok(None);
+            }
             sqlx::query(
                 "INSERT INTO assessment (municipality_id, case_id, version, sheet, author_user_id, \
                  author_agency_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -689,7 +698,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            Ok(version)
+            Ok(Some(version))
         })
     }
 

@@ -8,6 +8,7 @@ use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
 use kasane_domain::meeting::{MeetingKind, ValidMeeting, ValidRole};
 use serde::Serialize;
+use sqlx::Connection;
 
 use crate::user::expect_one;
 use crate::{Store, StoreError, StoreResult, execute, now, on_pool};
@@ -49,6 +50,18 @@ pub struct AgendaItem {
     pub discussion: String,
     pub decisions: String,
     pub minutes_at: Option<DateTime<Utc>>,
+    /// The minutes' current version (0: none yet); a save names the one it was made from.
+    pub minutes_version: i32,
+}
+
+/// One saved version of an agenda case's minutes.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct MinutesVersion {
+    pub version: i32,
+    pub discussion: String,
+    pub decisions: String,
+    pub recorded_by_name: String,
+    pub recorded_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
@@ -86,7 +99,7 @@ macro_rules! select_agenda {
     () => {
         "SELECT ma.id, ma.meeting_id, ma.case_id, c.status AS case_status, \
          COALESCE(p.name, h.label, '') AS subject_name, ma.added_at, ma.removed_at, \
-         ma.discussion, ma.decisions, ma.minutes_at FROM meeting_agenda ma \
+         ma.discussion, ma.decisions, ma.minutes_at, ma.minutes_version FROM meeting_agenda ma \
          JOIN cases c ON c.id = ma.case_id LEFT JOIN person p ON p.id = c.person_id \
          LEFT JOIN household h ON h.id = c.household_id "
     };
@@ -303,26 +316,65 @@ impl Store {
         expect_one(done)
     }
 
+    /// Saves the minutes as the version after `from_version`, keeping the version; `None`
+    /// when the minutes are no longer at `from_version` (someone saved first): nothing is
+    /// overwritten. The conditional UPDATE is the check: on PostgreSQL a concurrent save
+    /// waits for the row and then finds the version moved on.
     pub async fn record_minutes(
         &self,
         item_id: i64,
+        from_version: i32,
         discussion: &str,
         decisions: &str,
         user_id: UserId,
-    ) -> StoreResult<()> {
-        let done = execute!(
-            self,
-            sqlx::query(
+    ) -> StoreResult<Option<i32>> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let moved: Option<(i32, i64)> = sqlx::query_as(
                 "UPDATE meeting_agenda SET discussion = $2, decisions = $3, minutes_by_user_id = $4, \
-                 minutes_at = $5 WHERE id = $1"
+                 minutes_at = $5, minutes_version = minutes_version + 1 \
+                 WHERE id = $1 AND minutes_version = $6 RETURNING minutes_version, municipality_id",
             )
             .bind(item_id)
             .bind(discussion)
             .bind(decisions)
             .bind(user_id)
-            .bind(now())
-        )?;
-        expect_one(done)
+            .bind(at)
+            .bind(from_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((version, municipality_id)) = moved else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "INSERT INTO minutes_version (municipality_id, agenda_id, version, discussion, \
+                 decisions, recorded_by_user_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(municipality_id)
+            .bind(item_id)
+            .bind(version)
+            .bind(discussion)
+            .bind(decisions)
+            .bind(user_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(version))
+        })
+    }
+
+    /// Every saved version of an agenda case's minutes, newest first.
+    pub async fn minutes_versions(&self, item_id: i64) -> StoreResult<Vec<MinutesVersion>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT v.version, v.discussion, v.decisions, u.display_name AS recorded_by_name, \
+             v.recorded_at FROM minutes_version v JOIN app_user u ON u.id = v.recorded_by_user_id \
+             WHERE v.agenda_id = $1 ORDER BY v.version DESC"
+        )
+        .bind(item_id)
+        .fetch_all(&mut *p)
+        .await)?)
     }
 
     pub async fn add_role_assignment(

@@ -3,11 +3,12 @@
 
 use kasane_domain::access::Action;
 use kasane_domain::assessment::{self, AssessmentDraft};
+use kasane_store::StoreError;
 use kasane_store::case::{AssessmentRow, Case};
 use kasane_store::household::Member;
 use kasane_store::person::Person;
 
-use crate::error::invalid;
+use crate::error::{STALE, invalid};
 use crate::guard::{Grant, case_access};
 use crate::{App, AppError, AppResult, Caller};
 
@@ -104,11 +105,13 @@ pub async fn assessment_to_print(
 }
 
 /// Saves a new version of the case's assessment (any agency with a full grant on the
-/// case). Returns the version number.
+/// case) after `from_version`, the version the form showed (0: none). Returns the version
+/// number; a save from an older version is refused with [`STALE`] (409).
 pub async fn save_assessment(
     app: &App,
     caller: &Caller,
     case_id: i64,
+    from_version: i32,
     draft: &AssessmentDraft,
 ) -> AppResult<i32> {
     app.unit(async |app| {
@@ -116,16 +119,24 @@ pub async fn save_assessment(
         let cfg = app.config(&caller.municipality)?;
         let valid = assessment::validate(draft, &cfg.issue_codes()).map_err(|e| invalid(&e))?;
         let json = serde_json::to_string(&valid.sheet).map_err(|_| AppError::Internal)?;
-        Ok(app
+        let stale = || AppError::Conflict(STALE.into());
+        match app
             .store
             .add_assessment(
                 caller.municipality.id,
                 case.id,
+                from_version,
                 &json,
                 caller.user.id,
                 caller.agency.id,
             )
-            .await?)
+            .await
+        {
+            Ok(Some(version)) => Ok(version),
+            // Another save from the same version committed first.
+            Ok(None) | Err(StoreError::Conflict(_)) => Err(stale()),
+            Err(e) => Err(e.into()),
+        }
     })
     .await
 }

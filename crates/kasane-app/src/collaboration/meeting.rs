@@ -21,10 +21,10 @@ use kasane_domain::meeting::{
     check_minutes, offer_move_to_multilayer, validate_meeting, validate_role,
 };
 use kasane_store::case::Case;
-use kasane_store::meeting::{AgendaItem, Meeting, RoleAssignment};
+use kasane_store::meeting::{AgendaItem, Meeting, MinutesVersion, RoleAssignment};
 use kasane_store::municipality::Agency;
 
-use crate::error::{already, invalid};
+use crate::error::{STALE, already, invalid};
 use crate::guard::{
     Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, listed_case,
     meeting_access, meeting_to_create, record_on, viewer,
@@ -278,12 +278,7 @@ pub async fn remove_case(
 ) -> AppResult<()> {
     app.unit(async |app| {
         let m = managed_meeting(app, caller, id).await?;
-        let item = app
-            .store
-            .agenda_item(item_id)
-            .await?
-            .filter(|i| i.meeting_id == id)
-            .ok_or(AppError::NotFound)?;
+        let item = item_of(app, id, item_id).await?;
         if item.removed_at.is_some() {
             return Err(AppError::Conflict(
                 "このケースはすでに議題から外されています".into(),
@@ -307,6 +302,15 @@ pub async fn remove_case(
     .await
 }
 
+/// Agenda item `item_id` of meeting `id` (404 for an item of another meeting).
+async fn item_of(app: &App, id: i64, item_id: i64) -> AppResult<AgendaItem> {
+    app.store
+        .agenda_item(item_id)
+        .await?
+        .filter(|i| i.meeting_id == id)
+        .ok_or(AppError::NotFound)
+}
+
 /// An agenda item of meeting `id` whose case the caller (a manager) can read: for
 /// writing minutes and roles, which are personal data.
 async fn writable_item(
@@ -316,31 +320,37 @@ async fn writable_item(
     item_id: i64,
 ) -> AppResult<(AgendaItem, Grant)> {
     managed_meeting(app, caller, id).await?;
-    let item = app
-        .store
-        .agenda_item(item_id)
-        .await?
-        .filter(|i| i.meeting_id == id)
-        .ok_or(AppError::NotFound)?;
+    let item = item_of(app, id, item_id).await?;
     let (_, grant) = case_access(app, caller, Action::Read, item.case_id).await?;
     Ok((item, grant))
 }
 
-/// Records the minutes (会議録) of one agenda case.
+/// Records the minutes (会議録) of one agenda case as the version after `from_version`
+/// (the one the form showed); returns the new version. A save from an older version is
+/// refused with [`STALE`] (409): nothing is overwritten, every version stays.
 pub async fn save_minutes(
     app: &App,
     caller: &Caller,
     id: i64,
     item_id: i64,
+    from_version: i32,
     discussion: &str,
     decisions: &str,
-) -> AppResult<()> {
+) -> AppResult<i32> {
     app.unit(async |app| {
         let (item, grant) = writable_item(app, caller, id, item_id).await?;
         check_minutes(discussion, decisions).map_err(|e| invalid(&e))?;
-        app.store
-            .record_minutes(item.id, discussion.trim(), decisions.trim(), caller.user.id)
-            .await?;
+        let version = app
+            .store
+            .record_minutes(
+                item.id,
+                from_version,
+                discussion.trim(),
+                decisions.trim(),
+                caller.user.id,
+            )
+            .await?
+            .ok_or_else(|| AppError::Conflict(STALE.into()))?;
         record_on(
             app,
             caller,
@@ -350,10 +360,43 @@ pub async fn save_minutes(
             item.id,
             "minutes",
         )
-        .await
+        .await?;
+        Ok(version)
     })
     .await
 }
+
+/// An agenda case's minutes with every saved version, newest first.
+pub struct MinutesHistory {
+    pub meeting: MeetingAccess,
+    pub item: AgendaItem,
+    pub versions: Vec<MinutesVersion>,
+}
+
+/// The minutes' history of agenda item `item_id`, for whoever may read those minutes:
+/// the meeting's rule on minutes and a read of the case (audited), as on the agenda.
+pub async fn minutes_history(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    item_id: i64,
+) -> AppResult<MinutesHistory> {
+    let meeting = load_meeting(app, caller, id).await?;
+    if !meeting.minutes_readable(app, caller) {
+        return Err(AppError::Forbidden(MINUTES_CLOSED.into()));
+    }
+    let item = item_of(app, id, item_id).await?;
+    case_access(app, caller, Action::Read, item.case_id).await?;
+    let versions = app.store.minutes_versions(item.id).await?;
+    Ok(MinutesHistory {
+        meeting,
+        item,
+        versions,
+    })
+}
+
+const MINUTES_CLOSED: &str =
+    "会議録はこの会議の構成員(守秘義務の確認済み)と主催機関のみ閲覧できます";
 
 /// Records a role assignment (役割分担) for a case on the meeting's agenda.
 pub async fn assign_role(

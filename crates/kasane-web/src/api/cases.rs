@@ -295,6 +295,17 @@ pub struct AssessmentVersionInfo {
     pub sheet: AssessmentDraft,
 }
 
+/// A new version of the sheet, made from version `version`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssessmentRequest {
+    /// The version the sheet was read at (0 when the case has none yet). A save from an
+    /// older version is refused with 409 and overwrites nothing.
+    pub version: i32,
+    #[serde(flatten)]
+    #[schema(value_type = AssessmentSheet)]
+    pub sheet: AssessmentDraft,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssessmentCreated {
     pub version: i32,
@@ -488,19 +499,20 @@ pub async fn assessments(
 /// Saves a new version of the assessment (the previous ones stay).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/assessments", tag = "assessments",
     params(("id" = i64, Path, description = "case id")),
-    request_body = AssessmentSheet,
+    request_body = AssessmentRequest,
     responses((status = 201, body = AssessmentCreated),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "saved from an older version: nothing was overwritten", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn assessment_create(
     Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
-    Body(req): Body<AssessmentDraft>,
+    Body(req): Body<AssessmentRequest>,
 ) -> Result<Response, ApiError> {
-    let version = save_assessment(&state, &ctx, id, &req).await?;
+    let version = save_assessment(&state, &ctx, id, req.version, &req.sheet).await?;
     Ok(created(AssessmentCreated { version }))
 }
 
@@ -510,7 +522,8 @@ pub async fn assessment_create(
         assessment_create),
     components(schemas(Created, Coded, CaseSummary, CasePage, NewCaseInput, CaseAgencyInfo,
         CaseEventInfo, CaseInfo, CaseEventRequest, CaseStatusInfo, AgencyRequest,
-        HandoverRequest, AssessmentSheet, AssessmentVersionInfo, AssessmentCreated)),
+        HandoverRequest, AssessmentSheet, AssessmentRequest, AssessmentVersionInfo,
+        AssessmentCreated)),
     tags((name = "cases", description = "ケース(多機関協働): 状態・関与機関・主担当・引継ぎ・終結"),
         (name = "assessments", description = "アセスメント(版を残す)"))
 )]

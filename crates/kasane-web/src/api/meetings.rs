@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_app::collaboration::meeting::{
     AgendaLine, MeetingAgenda, PAGE_SIZE, acknowledge, add_case, add_member, assign_role,
-    create_meeting, list_meetings, meeting_agenda, remove_case, save_minutes,
+    create_meeting, list_meetings, meeting_agenda, minutes_history, remove_case, save_minutes,
 };
 use kasane_domain::meeting::{MeetingDraft, MeetingKind, RoleDraft};
 use kasane_store::meeting::{Meeting, RoleAssignment};
@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}/agenda", post(agenda_add))
         .route("/meetings/{id}/agenda/{item_id}", delete(agenda_remove))
         .route("/meetings/{id}/agenda/{item_id}/minutes", put(minutes))
+        .route(
+            "/meetings/{id}/agenda/{item_id}/minutes/versions",
+            get(minutes_versions),
+        )
         .route("/meetings/{id}/roles", post(role))
 }
 
@@ -143,6 +147,8 @@ pub struct MinutesInfo {
     pub discussion: String,
     pub decisions: String,
     pub recorded_at: Option<DateTime<Utc>>,
+    /// The minutes' version (0: none yet): send it back with the next save.
+    pub version: i32,
     pub roles: Vec<RoleInfo>,
 }
 
@@ -169,6 +175,7 @@ impl From<AgendaLine> for AgendaInfo {
             discussion: l.item.discussion.clone(),
             decisions: l.item.decisions.clone(),
             recorded_at: l.item.minutes_at,
+            version: l.item.minutes_version,
             roles: l.roles.into_iter().map(RoleInfo::from).collect(),
         });
         AgendaInfo {
@@ -209,6 +216,9 @@ pub struct AgendaRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MinutesRequest {
+    /// The version the minutes were read at (`minutes.version`; 0 when none yet). A save
+    /// from an older version is refused with 409 and overwrites nothing.
+    pub version: i32,
     /// 協議の内容
     #[serde(default)]
     pub discussion: String,
@@ -386,13 +396,21 @@ pub async fn agenda_remove(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Records the minutes (会議録) of one agenda case.
+/// The saved minutes' new version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MinutesSaved {
+    pub version: i32,
+}
+
+/// Records the minutes (会議録) of one agenda case as a new version (every version stays:
+/// `GET …/minutes/versions`).
 #[utoipa::path(put, path = "/api/v1/meetings/{id}/agenda/{item_id}/minutes", tag = "meetings",
     params(("id" = i64, Path, description = "meeting id"), ("item_id" = i64, Path, description = "agenda item")),
     request_body = MinutesRequest,
-    responses((status = 204),
+    responses((status = 200, body = MinutesSaved),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "saved from an older version: nothing was overwritten", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn minutes(
@@ -400,9 +418,57 @@ pub async fn minutes(
     Api(ctx): Api,
     Path((id, item_id)): Path<(i64, i64)>,
     Body(req): Body<MinutesRequest>,
-) -> Result<Response, ApiError> {
-    save_minutes(&state, &ctx, id, item_id, &req.discussion, &req.decisions).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+) -> Result<Json<MinutesSaved>, ApiError> {
+    let version = save_minutes(
+        &state,
+        &ctx,
+        id,
+        item_id,
+        req.version,
+        &req.discussion,
+        &req.decisions,
+    )
+    .await?;
+    Ok(Json(MinutesSaved { version }))
+}
+
+/// One saved version of the minutes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MinutesVersionInfo {
+    pub version: i32,
+    pub discussion: String,
+    pub decisions: String,
+    pub recorded_by_name: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Every saved version of an agenda case's minutes, newest first (for those who may read
+/// the minutes).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/agenda/{item_id}/minutes/versions", tag = "meetings",
+    params(("id" = i64, Path, description = "meeting id"), ("item_id" = i64, Path, description = "agenda item")),
+    responses((status = 200, body = Vec<MinutesVersionInfo>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("token" = []), ("session" = [])))]
+pub async fn minutes_versions(
+    Work(state): Work,
+    Api(ctx): Api,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> Result<Json<Vec<MinutesVersionInfo>>, ApiError> {
+    let history = minutes_history(&state, &ctx, id, item_id).await?;
+    Ok(Json(
+        history
+            .versions
+            .into_iter()
+            .map(|v| MinutesVersionInfo {
+                version: v.version,
+                discussion: v.discussion,
+                decisions: v.decisions,
+                recorded_by_name: v.recorded_by_name,
+                recorded_at: v.recorded_at,
+            })
+            .collect(),
+    ))
 }
 
 /// Records a role assignment (役割分担) for a case on the agenda.
@@ -432,9 +498,11 @@ pub async fn role(
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, detail, member, acknowledge_member, agenda_add, agenda_remove, minutes, role),
+    paths(list, create, detail, member, acknowledge_member, agenda_add, agenda_remove, minutes,
+        minutes_versions, role),
     components(schemas(MeetingSummary, MeetingPage, MeetingRequest, MeetingDetail, MemberInfo,
-        AgendaInfo, MinutesInfo, RoleInfo, MemberRequest, AgendaRequest, MinutesRequest, RoleRequest)),
+        AgendaInfo, MinutesInfo, RoleInfo, MemberRequest, AgendaRequest, MinutesRequest,
+        MinutesSaved, MinutesVersionInfo, RoleRequest)),
     tags((name = "meetings", description = "支援会議(法106条の6)と重層的支援会議: 構成員・守秘義務の確認・議題・会議録・役割分担"))
 )]
 pub struct Doc;

@@ -5,6 +5,7 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, RawForm};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -39,7 +40,7 @@ use crate::pages::consents;
 use crate::ui::collaboration::{closure_label, event_label, kind_label, label_of, status_label};
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, fields, form_status, ids, submitted};
+use crate::ui::form::{field, fields, form_status, ids, reconcile, submitted};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -728,12 +729,20 @@ fn sheet_table(cfg: &MunicipalityConfig, sheet: &AssessmentDraft) -> Markup {
     }
 }
 
+/// What the assessment page shows again after a save that did not go through.
+enum Refused<'a> {
+    /// Field problems (422).
+    Invalid(&'a [String]),
+    /// Saved from an older version (409): the newest beside what was sent.
+    Stale,
+}
+
 async fn render_assessment(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
     typed: Option<&AssessmentDraft>,
-    errors: &[String],
+    refused: Option<Refused<'_>>,
 ) -> Result<Response, AppError> {
     let Assessments {
         case,
@@ -745,6 +754,11 @@ async fn render_assessment(
     let empty_sheet = AssessmentDraft::default();
     let d = typed.unwrap_or_else(|| latest.map_or(&empty_sheet, |v| &v.sheet));
     let has = |list: &[String], code: &str| list.iter().any(|c| c == code);
+    let errors = match refused {
+        Some(Refused::Invalid(errors)) => errors,
+        _ => &[],
+    };
+    let stale = matches!(refused, Some(Refused::Stale));
     let body = html! {
         p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } }
         @if let Some(v) = latest {
@@ -760,9 +774,17 @@ async fn render_assessment(
                 ul.errors { @for e in errors { li { (e) } } }
             }
         }
+        @if stale {
+            (reconcile(
+                &latest.map_or_else(String::new, |v| format!("最新の版(第{}版・{} {})", v.row.version, jst(v.row.created_at), v.row.author_name)),
+                latest.map_or_else(|| html! {}, |v| sheet_table(&cfg, &v.sheet)),
+                sheet_table(&cfg, d),
+            ))
+        }
         @if grant.view() == View::Full {
             form method="post" action={ "/cases/" (case.id) "/assessment" } {
                 input type="hidden" name="csrf" value=(ctx.csrf_token());
+                input type="hidden" name="version" value=(latest.map_or(0, |v| v.row.version));
                 section.card {
                     h2 { "アセスメントシート(保存すると新しい版になります)" }
                     @for (field, label) in SECTIONS {
@@ -788,7 +810,11 @@ async fn render_assessment(
             section.card { (sheet_table(&cfg, &v.sheet)) }
         }
     };
-    let status = form_status(errors);
+    let status = if stale {
+        StatusCode::CONFLICT
+    } else {
+        form_status(errors)
+    };
     Ok((status, page(ctx, "アセスメント", "/collaboration", body)).into_response())
 }
 
@@ -797,7 +823,7 @@ async fn assessment_page(
     Page(ctx): Page,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    Ok(render_assessment(&state, &ctx, id, None, &[]).await?)
+    Ok(render_assessment(&state, &ctx, id, None, None).await?)
 }
 
 async fn assessment_save(
@@ -808,13 +834,29 @@ async fn assessment_save(
 ) -> Result<Response, PageError> {
     let pairs = submitted(&ctx, &body)?;
     let draft = draft_from_pairs(&pairs);
-    match save_assessment(&state, &ctx, id, &draft).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/assessment/versions")).into_response()),
-        Err(kasane_app::AppError::Validation(errors)) => {
-            Ok(render_assessment(&state, &ctx, id, Some(&draft), &errors).await?)
+    // A form without its version (or a garbled one) was not made from any version: it is
+    // shown beside the newest rather than saved over it.
+    let from_version = field(&pairs, "version").parse().unwrap_or(-1);
+    let refused = match save_assessment(&state, &ctx, id, from_version, &draft).await {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/cases/{id}/assessment/versions")).into_response());
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(kasane_app::AppError::Validation(errors)) => errors,
+        Err(kasane_app::AppError::Conflict(_)) => {
+            return Ok(
+                render_assessment(&state, &ctx, id, Some(&draft), Some(Refused::Stale)).await?,
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(render_assessment(
+        &state,
+        &ctx,
+        id,
+        Some(&draft),
+        Some(Refused::Invalid(&refused)),
+    )
+    .await?)
 }
 
 async fn assessment_versions(

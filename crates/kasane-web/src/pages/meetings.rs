@@ -6,6 +6,7 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -14,8 +15,8 @@ use kasane_app::collaboration::case::record_holding;
 use kasane_app::collaboration::meeting::{
     AgendaLine, MeetingAgenda, MoveState, PAGE_SIZE, acknowledge, add_case, add_member,
     agenda_candidates, assign_role, check_meeting_role, create_meeting, hosts, list_meetings,
-    meeting_agenda, meeting_to_print, move_state, move_targets, move_to_multilayer, remove_case,
-    save_minutes,
+    meeting_agenda, meeting_to_print, minutes_history, move_state, move_targets,
+    move_to_multilayer, remove_case, save_minutes,
 };
 use kasane_app::guard::MeetingAccess;
 use kasane_domain::identity::AgencyId;
@@ -32,6 +33,7 @@ use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
+use crate::ui::form::reconcile;
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -48,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}/agenda", post(agenda_post))
         .route("/meetings/{id}/agenda/{item}/remove", post(remove_post))
         .route("/meetings/{id}/agenda/{item}/minutes", post(minutes_post))
+        .route(
+            "/meetings/{id}/agenda/{item}/minutes/versions",
+            get(minutes_versions_page),
+        )
         .route("/meetings/{id}/roles", post(role_post))
         .route(
             "/cases/{id}/move-to-multilayer",
@@ -357,10 +363,8 @@ fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]
             }
             @if l.minutes_visible {
                 @if item.minutes_at.is_some() {
-                    dl.facts {
-                        dt { "協議の内容" } dd.pre { (item.discussion) }
-                        dt { "決定事項" } dd.pre { (item.decisions) }
-                    }
+                    (minutes_facts(&item.discussion, &item.decisions))
+                    p.muted.noprint { a href={ "/meetings/" (mid) "/agenda/" (item.id) "/minutes/versions" } { "会議録の履歴(第" (item.minutes_version) "版まで)" } }
                 } @else {
                     p.muted { "会議録はまだ記録されていません。" }
                 }
@@ -377,12 +381,7 @@ fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]
             @if m.manages() && current && l.subject.is_some() {
                 details.noprint {
                     summary { "会議録・役割分担を記録する" }
-                    form method="post" action={ "/meetings/" (mid) "/agenda/" (item.id) "/minutes" } {
-                        input type="hidden" name="csrf" value=(ctx.csrf_token());
-                        label.block { "協議の内容" textarea name="discussion" rows="4" { (item.discussion) } }
-                        label.block { "決定事項" textarea name="decisions" rows="3" { (item.decisions) } }
-                        button type="submit" { "会議録を保存" }
-                    }
+                    (minutes_form(ctx, mid, item.id, item.minutes_version, &item.discussion, &item.decisions))
                     form method="post" action={ "/meetings/" (mid) "/roles" } {
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
                         input type="hidden" name="case_id" value=(item.case_id);
@@ -541,6 +540,35 @@ struct MemberForm {
     attendee_name: String,
 }
 
+/// The minutes form of one agenda case, made from `version` (sent back with the save).
+fn minutes_form(
+    ctx: &Ctx,
+    meeting_id: i64,
+    item_id: i64,
+    version: i32,
+    discussion: &str,
+    decisions: &str,
+) -> Markup {
+    html! {
+        form method="post" action={ "/meetings/" (meeting_id) "/agenda/" (item_id) "/minutes" } {
+            input type="hidden" name="csrf" value=(ctx.csrf_token());
+            input type="hidden" name="version" value=(version);
+            label.block { "協議の内容" textarea name="discussion" rows="4" { (discussion) } }
+            label.block { "決定事項" textarea name="decisions" rows="3" { (decisions) } }
+            button type="submit" { "会議録を保存" }
+        }
+    }
+}
+
+fn minutes_facts(discussion: &str, decisions: &str) -> Markup {
+    html! {
+        dl.facts {
+            dt { "協議の内容" } dd.pre { (discussion) }
+            dt { "決定事項" } dd.pre { (decisions) }
+        }
+    }
+}
+
 fn back(id: i64) -> Response {
     Redirect::to(&format!("/meetings/{id}")).into_response()
 }
@@ -611,6 +639,9 @@ async fn remove_post(
 #[derive(Debug, Deserialize)]
 struct MinutesForm {
     csrf: String,
+    /// The version the form was made from.
+    #[serde(default)]
+    version: String,
     #[serde(default)]
     discussion: String,
     #[serde(default)]
@@ -624,8 +655,65 @@ async fn minutes_post(
     Form(f): Form<MinutesForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&f.csrf)?;
-    save_minutes(&state, &ctx, id, item, &f.discussion, &f.decisions).await?;
-    Ok(back(id))
+    // A form without its version was not made from any version: shown beside the newest
+    // rather than saved over it.
+    let from_version = f.version.trim().parse().unwrap_or(-1);
+    match save_minutes(
+        &state,
+        &ctx,
+        id,
+        item,
+        from_version,
+        &f.discussion,
+        &f.decisions,
+    )
+    .await
+    {
+        Ok(_) => Ok(back(id)),
+        Err(kasane_app::AppError::Conflict(_)) => {
+            let h = minutes_history(&state, &ctx, id, item).await?;
+            let newest = &h.item;
+            let body = html! {
+                p.muted { a href={ "/meetings/" (id) } { "会議のページへ戻る" } }
+                (reconcile(
+                    &format!("最新の会議録(第{}版)", newest.minutes_version),
+                    minutes_facts(&newest.discussion, &newest.decisions),
+                    minutes_facts(&f.discussion, &f.decisions),
+                ))
+                section.card {
+                    h2 { "会議録: " (newest.subject_name) }
+                    (minutes_form(&ctx, id, item, newest.minutes_version, &f.discussion, &f.decisions))
+                }
+            };
+            Ok((
+                StatusCode::CONFLICT,
+                page(&ctx, "会議録の保存", "/meetings", body),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Every saved version of an agenda case's minutes, newest first.
+async fn minutes_versions_page(
+    Work(state): Work,
+    Page(ctx): Page,
+    Path((id, item)): Path<(i64, i64)>,
+) -> Result<Markup, PageError> {
+    let h = minutes_history(&state, &ctx, id, item).await?;
+    let body = html! {
+        p.muted { a href={ "/meetings/" (id) } { "会議のページへ戻る" } }
+        h2 { (h.item.subject_name) }
+        @if h.versions.is_empty() { (empty("まだ会議録は記録されていません。")) }
+        @for v in &h.versions {
+            section.card {
+                h3 { "第" (v.version) "版 " span.muted { (jst(v.recorded_at)) " " (v.recorded_by_name) } }
+                (minutes_facts(&v.discussion, &v.decisions))
+            }
+        }
+    };
+    Ok(page(&ctx, "会議録の履歴", "/meetings", body))
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,7 @@
 //! boxes, table rows), and the status of a form shown again with its problems.
 
 use axum::http::StatusCode;
+use maud::{Markup, html};
 
 use crate::http::auth::Ctx;
 use crate::http::error::{AppError, WebError};
@@ -51,4 +52,20 @@ pub fn submitted(ctx: &Ctx, body: &[u8]) -> Result<Vec<(String, String)>, WebErr
     let pairs = form_pairs(body)?;
     ctx.check_csrf(field(&pairs, "csrf"))?;
     Ok(pairs)
+}
+
+/// The notice of a save refused because someone saved a newer version first (409): the
+/// newest version beside what the worker sent, so they can reconcile the two and save
+/// again from the form below it (which holds what they sent, based on the newest).
+pub fn reconcile(newest_label: &str, newest: Markup, submitted: Markup) -> Markup {
+    html! {
+        section.card.alert role="alert" {
+            h2 { "保存できませんでした(他の職員が先に保存しました)" }
+            p { (kasane_app::error::STALE) "。あなたの入力は下のフォームに残っています。" }
+            div.grid.reconcile {
+                div { h3 { (newest_label) } (newest) }
+                div { h3 { "あなたが送信した内容" } (submitted) }
+            }
+        }
+    }
 }

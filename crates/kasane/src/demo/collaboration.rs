@@ -138,9 +138,23 @@ impl Records<'_> {
         let valid = assessment::validate(&draft, &cfg.issue_codes())
             .map_err(|e| invalid("アセスメント", e))?;
         let sheet = serde_json::to_string(&valid.sheet)?;
+        let newest = self
+            .store
+            .assessments(case_id)
+            .await?
+            .first()
+            .map_or(0, |a| a.version);
         self.store
-            .add_assessment(self.municipality, case_id, &sheet, by.user, by.agency)
-            .await?;
+            .add_assessment(
+                self.municipality,
+                case_id,
+                newest,
+                &sheet,
+                by.user,
+                by.agency,
+            )
+            .await?
+            .ok_or_else(|| anyhow!("アセスメントの版が進んでいます"))?;
         Ok(())
     }
 
@@ -238,9 +252,11 @@ impl Records<'_> {
             .store
             .add_to_agenda(self.municipality, meeting_id, case_id, by.user)
             .await?;
+        // A new agenda item: its minutes start at version 0.
         self.store
-            .record_minutes(item, discussion, decisions, by.user)
-            .await?;
+            .record_minutes(item, 0, discussion, decisions, by.user)
+            .await?
+            .ok_or_else(|| anyhow!("会議録の版が進んでいます"))?;
         Ok(item)
     }
 

@@ -500,7 +500,7 @@ async fn handover_needs_another_lead_and_ends_coordination(app: TestApp) {
     let (status, _) = coordinator
         .post(
             &format!("/api/v1/cases/{case}/assessments"),
-            json!({ "wishes": "x" }),
+            json!({ "version": 0, "wishes": "x" }),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -833,7 +833,7 @@ async fn assessment_versions_are_kept_and_printable(app: TestApp) {
     let (status, v) = coordinator
         .post(
             &path,
-            json!({ "housing": "持ち家", "issues": ["gambling"] }),
+            json!({ "version": 0, "housing": "持ち家", "issues": ["gambling"] }),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
@@ -842,6 +842,7 @@ async fn assessment_versions_are_kept_and_printable(app: TestApp) {
     assert!(m.contains("不明な課題の分野です: 「gambling」"), "{m}");
 
     let first = json!({
+        "version": 0,
         "wishes": "母の介護を自分でも続けたい。働けるようになりたい。",
         "household": "84歳の母と二人暮らし",
         "housing": "持ち家(築40年)",
@@ -855,11 +856,24 @@ async fn assessment_versions_are_kept_and_printable(app: TestApp) {
     let mut second = first.clone();
     second["housing"] = json!("持ち家(築40年)。冬季の雪下ろしが困難");
     second["strengths"] = json!("母を思う気持ちが強い");
+    second["version"] = json!(1);
     // An involved agency writes the next version.
     let kikan = caller(&app, KIKAN).await;
-    let (status, v) = kikan.post(&path, second).await;
+    let (status, v) = kikan.post(&path, second.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     assert_eq!(v["version"], 2);
+    // Saved again from version 1 (the coordinator's form was opened before): refused,
+    // version 2 stays as it was.
+    second["housing"] = json!("賃貸");
+    let (status, v) = coordinator.post(&path, second).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["title"]
+            .as_str()
+            .unwrap()
+            .contains("他の職員が先に保存しました"),
+        "{v}"
+    );
 
     let (status, v) = coordinator.get(&path).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -910,17 +924,43 @@ async fn assessment_versions_are_kept_and_printable(app: TestApp) {
         &app,
         &s,
         &format!("/cases/{case}/assessment"),
-        &[("housing", "公営住宅へ転居予定"), ("risks", "abuse")],
+        &[
+            ("version", "2"),
+            ("housing", "公営住宅へ転居予定"),
+            ("risks", "abuse"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("本人の思い・望みを入力してください"));
     assert!(html.contains("公営住宅へ転居予定"));
+    // From an older version: the newest beside what was sent, the form keeping what was
+    // sent and now based on the newest.
+    let (status, _, html) = submit(
+        &app,
+        &s,
+        &format!("/cases/{case}/assessment"),
+        &[
+            ("version", "1"),
+            ("wishes", "古い版から"),
+            ("housing", "賃貸"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("他の職員が先に保存しました"), "{html}");
+    assert!(html.contains("最新の版(第2版"), "{html}");
+    assert!(html.contains("冬季の雪下ろしが困難") && html.contains("古い版から"));
+    assert!(html.contains(r#"name="version" value="2""#), "{html}");
     let (status, to, _) = submit(
         &app,
         &s,
         &format!("/cases/{case}/assessment"),
-        &[("wishes", "働きたい"), ("issues", "employment")],
+        &[
+            ("version", "2"),
+            ("wishes", "働きたい"),
+            ("issues", "employment"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);

@@ -22,6 +22,8 @@ both_engines!(
     meetings_and_plans_of_another_municipality_are_not_found,
     openapi_lists_the_meetings_and_plans_api,
     pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation,
+    minutes_keep_every_version_and_refuse_a_stale_save,
+    conflicting_saves_lose_nothing_and_never_fail,
 );
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
@@ -274,10 +276,11 @@ async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app:
     let (status, v) = app.api_send(&d.coordinator,
         Method::PUT,
         &format!("/api/v1/meetings/{meeting}/agenda/{item}/minutes"),
-        Some(json!({ "discussion": "母の介護負担と長男の状況を共有", "decisions": "基幹が長男に訪問" })),
+        Some(json!({ "version": 0, "discussion": "母の介護負担と長男の状況を共有", "decisions": "基幹が長男に訪問" })),
     )
     .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["version"], 1);
     let (status, v) = post(
         &app,
         &d.coordinator,
@@ -951,6 +954,11 @@ async fn openapi_lists_the_meetings_and_plans_api(app: TestApp) {
             "put",
             "meetings",
         ),
+        (
+            "/api/v1/meetings/{id}/agenda/{item_id}/minutes/versions",
+            "get",
+            "meetings",
+        ),
         ("/api/v1/meetings/{id}/roles", "post", "meetings"),
         ("/api/v1/cases/{id}/support-plans", "get", "support-plans"),
         ("/api/v1/cases/{id}/support-plans", "post", "support-plans"),
@@ -1082,6 +1090,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         &meeting_page,
         &format!("/meetings/{meeting}/agenda/{item}/minutes"),
         &[
+            ("version", "0".into()),
             ("discussion", "長男の状況を共有".into()),
             ("decisions", "包括が母を訪問".into()),
         ],
@@ -1175,4 +1184,255 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
     let (_, page) = app.get_text(&houkatsu, &eval).await;
     assert!(page.contains("新しいプランを作成する"), "{page}");
     assert!(page.contains(&new_plan));
+}
+
+/// Two managers edit the same minutes: the second save, made from the version both read,
+/// is refused (409) and overwrites nothing; every version stays readable; the page shows
+/// the newest beside what was sent and a form to save again from the newest.
+async fn minutes_keep_every_version_and_refuse_a_stale_save(app: TestApp) {
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "版木 守").await;
+    let meeting = support_meeting(&app, &d).await;
+    let (status, v) = add_agenda(&app, &d.coordinator, meeting, case).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let item = v["id"].as_i64().unwrap();
+    let path = format!("/api/v1/meetings/{meeting}/agenda/{item}/minutes");
+    let save = |version: i64, discussion: &str| {
+        let (app, token, path) = (&app, d.coordinator.clone(), path.clone());
+        let body = json!({ "version": version, "discussion": discussion, "decisions": "継続" });
+        async move { app.api_send(&token, Method::PUT, &path, Some(body)).await }
+    };
+    let (status, v) = save(0, "第一稿").await;
+    assert_eq!((status, v["version"].as_i64()), (StatusCode::OK, Some(1)));
+    let (status, v) = save(1, "第二稿").await;
+    assert_eq!((status, v["version"].as_i64()), (StatusCode::OK, Some(2)));
+    // From version 1 again: someone's form was opened before 第二稿.
+    let (status, v) = save(1, "古い画面から").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["type"], "urn:kasane:problem:conflict");
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(m["agenda"][0]["minutes"]["discussion"], "第二稿", "{m}");
+    assert_eq!(m["agenda"][0]["minutes"]["version"], 2);
+    let (status, v) = get(&app, &d.coordinator, &format!("{path}/versions")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let texts: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["discussion"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["第二稿", "第一稿"]);
+    // An agency that is not a member reads no history (as it reads no minutes).
+    let (status, _) = get(&app, &d.houkatsu, &format!("{path}/versions")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The page: a stale save is shown beside the newest, the form based on the newest.
+    let coordinator = app.login("daisen.coordinator").await;
+    let meeting_page = format!("/meetings/{meeting}");
+    let (status, html) = submit(
+        &app,
+        &coordinator,
+        &meeting_page,
+        &format!("/meetings/{meeting}/agenda/{item}/minutes"),
+        &[
+            ("version", "1".into()),
+            ("discussion", "紙のメモから".into()),
+            ("decisions", "".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("最新の会議録(第2版)"), "{html}");
+    assert!(
+        html.contains("第二稿") && html.contains("紙のメモから"),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="version" value="2""#), "{html}");
+    let (_, html) = app
+        .get_text(
+            &coordinator,
+            &format!("/meetings/{meeting}/agenda/{item}/minutes/versions"),
+        )
+        .await;
+    assert!(html.contains("第2版") && html.contains("第1版") && html.contains("第一稿"));
+}
+
+/// Clients at once, each saving the same minutes and the same assessment from the version
+/// it last saw: 1,200 conflicting saves on each engine. Every save answers 200/201 or 409
+/// (never 5xx: SQLite's single writer queues them); every accepted save was made from the
+/// version before it and is in the history as sent — nothing was overwritten unseen.
+async fn conflicting_saves_lose_nothing_and_never_fail(app: TestApp) {
+    const CLIENTS: usize = 8;
+    const ATTEMPTS: usize = 75; // per client and record: 8 × 75 × 2 = 1,200
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "競合 試験").await;
+    let meeting = support_meeting(&app, &d).await;
+    let (_, v) = add_agenda(&app, &d.coordinator, meeting, case).await;
+    let item = v["id"].as_i64().unwrap();
+    let minutes = format!("/api/v1/meetings/{meeting}/agenda/{item}/minutes");
+    let assessments = format!("/api/v1/cases/{case}/assessments");
+    let tokens = [d.coordinator.clone(), d.houkatsu.clone()];
+
+    let mut clients = Vec::new();
+    for c in 0..CLIENTS {
+        let race = Race {
+            base: app.base.clone(),
+            store: app.store.clone(),
+            // The host manages the minutes; both the host and the lead agency assess.
+            minutes_token: d.coordinator.clone(),
+            sheet_token: tokens[c % 2].clone(),
+            minutes: minutes.clone(),
+            meeting: format!("/api/v1/meetings/{meeting}"),
+            assessments: assessments.clone(),
+            case,
+        };
+        clients.push(tokio::spawn(race.run(c, ATTEMPTS)));
+    }
+    let mut results = Vec::new();
+    for client in clients {
+        results.push(client.await.unwrap());
+    }
+    let conflicts: usize = results.iter().map(|(_, n)| n).sum();
+    let accepted: Vec<Accepted> = results.into_iter().flat_map(|(a, _)| a).collect();
+    assert_eq!(accepted.len() + conflicts, CLIENTS * ATTEMPTS * 2);
+    assert!(conflicts > 0, "the saves did conflict");
+
+    let (_, history) = get(&app, &d.coordinator, &format!("{minutes}/versions")).await;
+    let kept_minutes: std::collections::HashMap<i64, String> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_i64().unwrap(),
+                v["discussion"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let kept_sheets: std::collections::HashMap<i64, String> = app
+        .store
+        .assessments(case)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            let sheet: Value = serde_json::from_str(&a.sheet).unwrap();
+            (
+                i64::from(a.version),
+                sheet["wishes"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (record, kept) in [("minutes", &kept_minutes), ("assessment", &kept_sheets)] {
+        let mine: Vec<_> = accepted.iter().filter(|a| a.0 == record).collect();
+        // One accepted save per version, each from the one before: none saved unseen over
+        // another.
+        assert_eq!(
+            mine.len(),
+            kept.len(),
+            "{record}: every version is an accepted save"
+        );
+        for (_, from, new, text) in mine {
+            assert_eq!(*new, from + 1, "{record}: saved from the version before");
+            assert_eq!(kept.get(new), Some(text), "{record} v{new} kept as sent");
+        }
+    }
+    eprintln!(
+        "lost updates ({:?}): {} saves, {} accepted, {} refused with 409, 0 overwritten, 0 5xx",
+        app.engine,
+        CLIENTS * ATTEMPTS * 2,
+        accepted.len(),
+        conflicts
+    );
+}
+
+/// One client of [`conflicting_saves_lose_nothing_and_never_fail`].
+struct Race {
+    base: String,
+    store: kasane_store::Store,
+    minutes_token: String,
+    sheet_token: String,
+    minutes: String,
+    meeting: String,
+    assessments: String,
+    case: i64,
+}
+
+/// An accepted save: record, from version, answered version, text.
+type Accepted = (&'static str, i64, i64, String);
+
+impl Race {
+    async fn send(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let res = Client::new()
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Saves both records `attempts` times each from the version last seen; re-reads the
+    /// version after a 409. Answers the accepted saves and the number refused.
+    async fn run(self, c: usize, attempts: usize) -> (Vec<Accepted>, usize) {
+        let mut accepted = Vec::new();
+        let (mut conflicts, mut known_minutes, mut known_sheet) = (0, 0i64, 0i64);
+        for i in 0..attempts {
+            let text = format!("client {c} attempt {i}");
+            let body = json!({ "version": known_minutes, "discussion": text, "decisions": "" });
+            let (status, v) = self
+                .send(&self.minutes_token, Method::PUT, &self.minutes, body)
+                .await;
+            match status {
+                StatusCode::OK => {
+                    let new = v["version"].as_i64().unwrap();
+                    accepted.push(("minutes", known_minutes, new, text.clone()));
+                    known_minutes = new;
+                }
+                StatusCode::CONFLICT => {
+                    conflicts += 1;
+                    let res = Client::new()
+                        .get(format!("{}{}", self.base, self.meeting))
+                        .bearer_auth(&self.minutes_token)
+                        .send()
+                        .await
+                        .unwrap();
+                    let m: Value = res.json().await.unwrap();
+                    known_minutes = m["agenda"][0]["minutes"]["version"].as_i64().unwrap();
+                }
+                other => panic!("minutes save answered {other}: {v}"),
+            }
+            let body = json!({ "version": known_sheet, "wishes": text });
+            let (status, v) = self
+                .send(&self.sheet_token, Method::POST, &self.assessments, body)
+                .await;
+            match status {
+                StatusCode::CREATED => {
+                    let new = v["version"].as_i64().unwrap();
+                    accepted.push(("assessment", known_sheet, new, text));
+                    known_sheet = new;
+                }
+                StatusCode::CONFLICT => {
+                    conflicts += 1;
+                    known_sheet = self
+                        .store
+                        .assessments(self.case)
+                        .await
+                        .unwrap()
+                        .first()
+                        .map_or(0, |a| i64::from(a.version));
+                }
+                other => panic!("assessment save answered {other}: {v}"),
+            }
+        }
+        (accepted, conflicts)
+    }
 }
