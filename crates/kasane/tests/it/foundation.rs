@@ -644,6 +644,41 @@ async fn openapi_document_describes_the_api(app: TestApp) {
         schemas[entry]["properties"]["action_id"].is_object(),
         "{entry}"
     );
+    // Codes are enums, taken from the domain's lists.
+    let channel = &schemas["IntakeRequest"]["properties"]["channel"]["enum"];
+    let expected: Vec<&str> = kasane_domain::intake::Channel::ALL
+        .iter()
+        .map(|c| c.code())
+        .collect();
+    assert_eq!(channel, &serde_json::json!(expected));
+    assert!(schemas["AssessmentSheet"]["properties"]["risks"]["items"]["enum"].is_array());
+    assert!(
+        schemas["IntakeRequest"]["properties"]["most_pressing"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::Null),
+        "an optional code may be null"
+    );
+    // Every operation documents what any operation can answer.
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = &op["responses"];
+            for status in ["401", "403", "500", "503"] {
+                assert!(responses[status].is_object(), "{method} {path}: {status}");
+            }
+            if path.contains('{') {
+                assert!(responses["404"].is_object(), "{method} {path}: 404");
+            }
+            if op["requestBody"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses[status].is_object(), "{method} {path}: {status}");
+                }
+            }
+        }
+    }
+    assert!(operations > 50, "{operations} operations");
 }
 
 async fn pages_carry_security_headers_and_work_offline(app: TestApp) {
