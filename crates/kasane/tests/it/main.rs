@@ -18,6 +18,7 @@ mod clock;
 mod collaboration_cases;
 mod collaboration_meetings;
 mod consultation;
+mod crash;
 mod demo_data;
 mod denials;
 mod foundation;
