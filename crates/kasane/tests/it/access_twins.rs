@@ -3,15 +3,20 @@
 //! and closed, household cases, consents in force and not, 支援会議 agendas current and
 //! left), for every staff user of both municipalities, a person is in the search list
 //! exactly when `access::decide` lets the user read them — whichever plan the search reads
-//! its rows by — and likewise a case in the case list, whichever plan it reads by.
+//! its rows by — and likewise a case in the case list, whichever plan it reads by. Then the
+//! same over generated situations: the demo's consents in force, withdrawn or expired, its
+//! agenda lines current or left, its cases and referrals in every status, at random.
 
-use crate::common::TestApp;
+use crate::common::{Engine, TestApp};
 use kasane_domain::access::{Action, Subject, decide, may_see_person_data};
 use kasane_domain::identity::{Actor, Role};
 use kasane_store::case::CasePlan;
 use kasane_store::person::{PersonSearch, SearchPlan, Viewer};
 
-both_engines!(search_lists_and_the_rule_agree);
+both_engines!(
+    search_lists_and_the_rule_agree,
+    generated_situations_and_the_rule_agree
+);
 
 /// Ids from 1 up, while records keep turning up (ids are dense in a fresh database).
 /// The actor the rule judges for `user`, and the viewer its SQL twins filter by, as the app
@@ -80,6 +85,14 @@ where
 }
 
 async fn search_lists_and_the_rule_agree(app: TestApp) {
+    let checked = agree(&app).await;
+    assert!(checked > 200, "{checked} pairs checked");
+}
+
+/// For every staff user of both municipalities: each person is in the search list, and
+/// each case in the case list, exactly when the rule lets the user read them. Answers the
+/// number of (user, record) pairs checked.
+async fn agree(app: &TestApp) -> usize {
     let store = &app.store;
     let today = kasane_app::Clock::today(&kasane_app::SystemClock);
     let person_ids = all_ids(|id| async move {
@@ -148,5 +161,108 @@ async fn search_lists_and_the_rule_agree(app: TestApp) {
             checked += 1;
         }
     }
-    assert!(checked > 200, "{checked} pairs checked");
+    checked
+}
+
+/// Where a consent stands in a generated situation.
+#[derive(Debug, Clone, Copy)]
+enum ConsentState {
+    InForce,
+    InForceUntil,
+    Withdrawn,
+    Expired,
+}
+
+impl ConsentState {
+    fn sql(self, id: i64) -> String {
+        let set = match self {
+            ConsentState::InForce => "withdrawn_at = NULL, expires_on = NULL",
+            ConsentState::InForceUntil => "withdrawn_at = NULL, expires_on = '2999-03-31'",
+            ConsentState::Withdrawn => "withdrawn_at = created_at, expires_on = NULL",
+            ConsentState::Expired => "withdrawn_at = NULL, expires_on = '2001-03-31'",
+        };
+        format!("UPDATE consent SET {set} WHERE id = {id};")
+    }
+}
+
+/// Every id of a table, as someone with database access reads them.
+async fn ids(app: &TestApp, table: &str) -> Vec<i64> {
+    let sql = format!("SELECT id FROM {table} ORDER BY id");
+    on_test_db!(app, |pool| sqlx::query_scalar(&sql)
+        .fetch_all(&pool)
+        .await
+        .unwrap())
+}
+
+/// Situations the demo does not hold (a withdrawn or expired consent on a listed person, a
+/// closed case on an agenda, a referral declined after its case opened…) made by setting
+/// the demo's own rows at random — `KASANE_TWIN_CASES` situations (default 8), each checked
+/// like the demo: the SQL twins and the rule must agree for every staff user.
+async fn generated_situations_and_the_rule_agree(app: TestApp) {
+    use kasane_domain::case::CaseStatus;
+    use kasane_domain::referral::ReferralStatus;
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    let consents = ids(&app, "consent").await;
+    let agenda = ids(&app, "meeting_agenda").await;
+    let cases = ids(&app, "cases").await;
+    let referrals = ids(&app, "referral").await;
+    assert!(!consents.is_empty() && !agenda.is_empty() && !referrals.is_empty());
+    let consent_state = proptest::sample::select(vec![
+        ConsentState::InForce,
+        ConsentState::InForceUntil,
+        ConsentState::Withdrawn,
+        ConsentState::Expired,
+    ]);
+    let situation = (
+        proptest::collection::vec(consent_state, consents.len()),
+        proptest::collection::vec(proptest::bool::ANY, agenda.len()),
+        proptest::collection::vec(
+            proptest::sample::select(CaseStatus::ALL.to_vec()),
+            cases.len(),
+        ),
+        proptest::collection::vec(
+            proptest::sample::select(ReferralStatus::ALL.to_vec()),
+            referrals.len(),
+        ),
+    );
+    // A fixed seed: a failure names its situation and recurs.
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[10; 32]),
+    );
+    let rounds: usize = std::env::var("KASANE_TWIN_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8);
+    let mut checked = 0;
+    for round in 0..rounds {
+        let (c, a, k, r) = situation.new_tree(&mut runner).unwrap().current();
+        let mut sql = String::new();
+        for (id, state) in consents.iter().zip(&c) {
+            sql += &state.sql(*id);
+        }
+        for (id, left) in agenda.iter().zip(&a) {
+            let removed = if *left { "added_at" } else { "NULL" };
+            sql += &format!("UPDATE meeting_agenda SET removed_at = {removed} WHERE id = {id};");
+        }
+        for (id, status) in cases.iter().zip(&k) {
+            sql += &format!(
+                "UPDATE cases SET status = '{}' WHERE id = {id};",
+                status.code()
+            );
+        }
+        for (id, status) in referrals.iter().zip(&r) {
+            sql += &format!(
+                "UPDATE referral SET status = '{}' WHERE id = {id};",
+                status.code()
+            );
+        }
+        app.raw_sql(&sql).await;
+        let n = agree(&app).await;
+        eprintln!("twins {:?}: situation {round}: {n} pairs agree", app.engine);
+        checked += n;
+    }
+    assert!(checked > 200 * rounds, "{checked} pairs checked");
 }
