@@ -9,6 +9,7 @@ mod common;
 mod access_twins;
 mod api_consultation;
 mod audit_trail;
+mod authorisation_matrix;
 mod bad_input;
 mod browser;
 mod browser_collaboration;

@@ -1,0 +1,577 @@
+//! The authorisation matrix, generated from the router (both engines): every route the
+//! router answers — found in kasane-web's route declarations and confirmed, with its
+//! methods, by the router's own `Allow` header — must be listed in [`MATRIX`] with what it
+//! touches, so no later route can skip this test. Then every listed route is requested by
+//! every role (admin, auditor, community worker, a window's staff, the coordinator) against
+//! the rule's table:
+//! - without a login: every route but the open ones answers 401 (API) or goes to the login;
+//! - another municipality's record is answered exactly like a record that does not exist
+//!   (same status, never a success), and a refused read leaves one `denied` entry in the
+//!   caller's chain — and, for another municipality's record, one in the operator's chain;
+//! - admin and auditor never read personal data (refused and audited);
+//! - the audit log is the auditor's only; configuration is every user's.
+
+use std::collections::BTreeSet;
+
+use kasane_store::audit::AuditFilter;
+use reqwest::{Client, Method, StatusCode};
+
+use crate::common::TestApp;
+
+both_engines!(every_route_answers_as_the_rule_says);
+
+/// What a route touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum On {
+    /// No login needed (the login form, health, assets, the OpenAPI document).
+    Open,
+    /// The caller's own lists, forms and worklists (their rows filtered by the rule).
+    Caller,
+    /// The municipality's configuration: every user of it reads.
+    Config,
+    /// The audit log: the auditor only.
+    Audit,
+    /// One record of this table: the path's `{id}`.
+    Record(&'static str),
+}
+
+use On::{Audit, Caller, Config, Open, Record};
+
+/// Every route (method, path) the router answers, and what it touches. HEAD goes with GET.
+const MATRIX: &[(&str, &str, On)] = &[
+    ("GET", "/", Caller),
+    ("GET", "/agencies/{id}", Record("agency")),
+    ("GET", "/api/openapi.json", Open),
+    ("GET", "/api/v1/agencies", Config),
+    ("GET", "/api/v1/agencies/{id}", Record("agency")),
+    ("GET", "/api/v1/audit", Audit),
+    ("GET", "/api/v1/cases", Caller),
+    ("POST", "/api/v1/cases", Caller),
+    ("GET", "/api/v1/cases/{id}", Record("cases")),
+    ("POST", "/api/v1/cases/{id}/agencies", Record("cases")),
+    (
+        "DELETE",
+        "/api/v1/cases/{id}/agencies/{agency_id}",
+        Record("cases"),
+    ),
+    ("GET", "/api/v1/cases/{id}/assessments", Record("cases")),
+    ("POST", "/api/v1/cases/{id}/assessments", Record("cases")),
+    ("GET", "/api/v1/cases/{id}/consents", Record("cases")),
+    ("POST", "/api/v1/cases/{id}/consents", Record("cases")),
+    ("POST", "/api/v1/cases/{id}/events", Record("cases")),
+    ("POST", "/api/v1/cases/{id}/handover", Record("cases")),
+    ("PUT", "/api/v1/cases/{id}/lead", Record("cases")),
+    ("GET", "/api/v1/cases/{id}/support-plans", Record("cases")),
+    ("POST", "/api/v1/cases/{id}/support-plans", Record("cases")),
+    ("GET", "/api/v1/consents/{id}", Record("consent")),
+    ("POST", "/api/v1/consents/{id}/withdraw", Record("consent")),
+    ("POST", "/api/v1/households", Caller),
+    ("GET", "/api/v1/households/{id}", Record("household")),
+    (
+        "POST",
+        "/api/v1/households/{id}/members",
+        Record("household"),
+    ),
+    ("POST", "/api/v1/intakes", Caller),
+    ("GET", "/api/v1/intakes/{id}", Record("intake")),
+    ("GET", "/api/v1/me", Caller),
+    ("GET", "/api/v1/meetings", Caller),
+    ("POST", "/api/v1/meetings", Caller),
+    ("GET", "/api/v1/meetings/{id}", Record("meeting")),
+    ("POST", "/api/v1/meetings/{id}/agenda", Record("meeting")),
+    (
+        "DELETE",
+        "/api/v1/meetings/{id}/agenda/{item_id}",
+        Record("meeting"),
+    ),
+    (
+        "PUT",
+        "/api/v1/meetings/{id}/agenda/{item_id}/minutes",
+        Record("meeting"),
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/agenda/{item_id}/minutes/versions",
+        Record("meeting"),
+    ),
+    ("POST", "/api/v1/meetings/{id}/members", Record("meeting")),
+    (
+        "POST",
+        "/api/v1/meetings/{id}/members/{agency_id}/acknowledge",
+        Record("meeting"),
+    ),
+    ("POST", "/api/v1/meetings/{id}/roles", Record("meeting")),
+    ("GET", "/api/v1/monitoring/due", Caller),
+    ("POST", "/api/v1/monitoring/{id}", Record("monitoring")),
+    ("GET", "/api/v1/municipality", Config),
+    ("GET", "/api/v1/persons", Caller),
+    ("GET", "/api/v1/persons/{id}", Record("person")),
+    ("GET", "/api/v1/persons/{id}/consents", Record("person")),
+    ("POST", "/api/v1/persons/{id}/consents", Record("person")),
+    ("POST", "/api/v1/persons/{id}/links", Record("person")),
+    (
+        "DELETE",
+        "/api/v1/persons/{id}/links/{other_id}",
+        Record("person"),
+    ),
+    ("POST", "/api/v1/persons/{id}/referrals", Record("person")),
+    ("GET", "/api/v1/persons/{id}/timeline", Record("person")),
+    ("GET", "/api/v1/referrals/{id}", Record("referral")),
+    ("POST", "/api/v1/referrals/{id}/accept", Record("referral")),
+    (
+        "POST",
+        "/api/v1/referrals/{id}/acknowledge",
+        Record("referral"),
+    ),
+    (
+        "POST",
+        "/api/v1/referrals/{id}/complete",
+        Record("referral"),
+    ),
+    ("POST", "/api/v1/referrals/{id}/decline", Record("referral")),
+    ("POST", "/api/v1/support-logs", Caller),
+    ("GET", "/api/v1/support-logs/{id}", Record("support_log")),
+    ("PUT", "/api/v1/support-logs/{id}", Record("support_log")),
+    ("GET", "/api/v1/support-plans/{id}", Record("support_plan")),
+    (
+        "POST",
+        "/api/v1/support-plans/{id}/approve",
+        Record("support_plan"),
+    ),
+    (
+        "POST",
+        "/api/v1/support-plans/{id}/evaluation",
+        Record("support_plan"),
+    ),
+    (
+        "GET",
+        "/api/v1/support-plans/{id}/monitoring",
+        Record("support_plan"),
+    ),
+    ("GET", "/api/v1/worklist", Caller),
+    ("GET", "/assets/kasane.css", Open),
+    ("GET", "/assets/kasane.js", Open),
+    ("GET", "/audit", Audit),
+    ("GET", "/cases/new", Caller),
+    ("POST", "/cases/new", Caller),
+    ("GET", "/cases/{id}", Record("cases")),
+    ("POST", "/cases/{id}/agencies", Record("cases")),
+    (
+        "POST",
+        "/cases/{id}/agencies/{agency_id}/end",
+        Record("cases"),
+    ),
+    ("GET", "/cases/{id}/assessment", Record("cases")),
+    ("POST", "/cases/{id}/assessment", Record("cases")),
+    ("GET", "/cases/{id}/assessment/print", Record("cases")),
+    ("GET", "/cases/{id}/assessment/versions", Record("cases")),
+    ("GET", "/cases/{id}/consents/new", Record("cases")),
+    ("POST", "/cases/{id}/consents/new", Record("cases")),
+    ("POST", "/cases/{id}/events", Record("cases")),
+    ("POST", "/cases/{id}/handover", Record("cases")),
+    ("POST", "/cases/{id}/lead", Record("cases")),
+    ("GET", "/cases/{id}/move-to-multilayer", Record("cases")),
+    ("POST", "/cases/{id}/move-to-multilayer", Record("cases")),
+    ("GET", "/cases/{id}/support-plans", Record("cases")),
+    ("GET", "/cases/{id}/support-plans/new", Record("cases")),
+    ("POST", "/cases/{id}/support-plans/new", Record("cases")),
+    ("GET", "/collaboration", Caller),
+    ("GET", "/community", Caller),
+    ("GET", "/consents/{id}/print", Record("consent")),
+    ("POST", "/consents/{id}/withdraw", Record("consent")),
+    ("GET", "/consultation", Caller),
+    ("GET", "/healthz", Open),
+    ("POST", "/households", Caller),
+    ("GET", "/households/{id}", Record("household")),
+    ("POST", "/households/{id}/members", Record("household")),
+    ("GET", "/intakes/new", Caller),
+    ("POST", "/intakes/new", Caller),
+    ("GET", "/intakes/{id}", Record("intake")),
+    ("GET", "/login", Open),
+    ("POST", "/login", Open),
+    ("POST", "/logout", Caller),
+    ("GET", "/meetings", Caller),
+    ("GET", "/meetings/new", Caller),
+    ("POST", "/meetings/new", Caller),
+    ("GET", "/meetings/{id}", Record("meeting")),
+    ("POST", "/meetings/{id}/agenda", Record("meeting")),
+    (
+        "POST",
+        "/meetings/{id}/agenda/{item}/minutes",
+        Record("meeting"),
+    ),
+    (
+        "GET",
+        "/meetings/{id}/agenda/{item}/minutes/versions",
+        Record("meeting"),
+    ),
+    (
+        "POST",
+        "/meetings/{id}/agenda/{item}/remove",
+        Record("meeting"),
+    ),
+    ("POST", "/meetings/{id}/members", Record("meeting")),
+    (
+        "POST",
+        "/meetings/{id}/members/{agency_id}/acknowledge",
+        Record("meeting"),
+    ),
+    ("GET", "/meetings/{id}/print", Record("meeting")),
+    ("POST", "/meetings/{id}/roles", Record("meeting")),
+    ("GET", "/monitoring/{id}", Record("monitoring")),
+    ("POST", "/monitoring/{id}", Record("monitoring")),
+    ("GET", "/municipality", Config),
+    ("GET", "/outreach", Caller),
+    ("GET", "/participation", Caller),
+    ("GET", "/persons", Caller),
+    ("GET", "/persons/{id}", Record("person")),
+    ("GET", "/persons/{id}/consents/new", Record("person")),
+    ("POST", "/persons/{id}/consents/new", Record("person")),
+    ("POST", "/persons/{id}/link", Record("person")),
+    ("POST", "/persons/{id}/referrals", Record("person")),
+    ("POST", "/persons/{id}/split", Record("person")),
+    ("GET", "/referrals/{id}", Record("referral")),
+    ("POST", "/referrals/{id}/accept", Record("referral")),
+    ("POST", "/referrals/{id}/acknowledge", Record("referral")),
+    ("POST", "/referrals/{id}/complete", Record("referral")),
+    ("POST", "/referrals/{id}/decline", Record("referral")),
+    ("GET", "/statistics", Caller),
+    ("POST", "/support-logs", Caller),
+    ("GET", "/support-logs/{id}", Record("support_log")),
+    ("POST", "/support-logs/{id}", Record("support_log")),
+    ("GET", "/support-plans/{id}", Record("support_plan")),
+    (
+        "POST",
+        "/support-plans/{id}/approve",
+        Record("support_plan"),
+    ),
+    (
+        "GET",
+        "/support-plans/{id}/evaluation",
+        Record("support_plan"),
+    ),
+    (
+        "POST",
+        "/support-plans/{id}/evaluation",
+        Record("support_plan"),
+    ),
+    ("GET", "/support-plans/{id}/print", Record("support_plan")),
+    ("GET", "/worklist/{list}", Caller),
+];
+
+/// The roles, one user each (大仙市).
+const USERS: [&str; 5] = [
+    "daisen.admin",
+    "daisen.auditor",
+    "daisen.community",
+    "daisen.houkatsu",
+    "daisen.coordinator",
+];
+
+/// A record that does not exist.
+const NONE: i64 = 999_999;
+
+/// Paths declared in kasane-web (`.route("…"`), with the API's prefix.
+fn declared_paths() -> BTreeSet<String> {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../kasane-web/src");
+    let mut paths = BTreeSet::new();
+    let mut dirs = vec![std::path::PathBuf::from(src)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let in_api =
+                path.components().any(|c| c.as_os_str() == "api") && !path.ends_with("openapi.rs");
+            for part in text.split(".route(").skip(1) {
+                let literal = part.trim_start().trim_start_matches('"');
+                let route = literal.split('"').next().unwrap();
+                paths.insert(if in_api {
+                    format!("/api/v1{route}")
+                } else {
+                    route.to_string()
+                });
+            }
+        }
+    }
+    paths
+}
+
+/// `path` with every `{param}` replaced by `id` (the first) or 1 (the others).
+fn concrete(path: &str, id: i64) -> String {
+    let mut out = String::new();
+    let mut first = true;
+    for part in path.split('{') {
+        match part.split_once('}') {
+            Some((_, rest)) => {
+                out += &if first { id.to_string() } else { "1".into() };
+                first = false;
+                out += rest;
+            }
+            None => out += part,
+        }
+    }
+    out
+}
+
+/// The methods the router answers on `path`, from its 405's `Allow` header.
+async fn allowed(app: &TestApp, path: &str) -> BTreeSet<String> {
+    let res = Client::new()
+        .request(Method::TRACE, app.url(&concrete(path, 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    res.headers()["allow"]
+        .to_str()
+        .unwrap()
+        .split(',')
+        .map(|m| m.trim().to_string())
+        .filter(|m| m != "HEAD")
+        .collect()
+}
+
+/// A user's sessions: a page client with its CSRF token, and an API token.
+struct Who {
+    name: &'static str,
+    page: Client,
+    csrf: String,
+    token: String,
+}
+
+impl Who {
+    async fn send(&self, app: &TestApp, method: &str, path: &str) -> StatusCode {
+        let method: Method = method.parse().unwrap();
+        let url = app.url(path);
+        let req = if path.starts_with("/api/") {
+            let req = Client::new()
+                .request(method.clone(), url)
+                .bearer_auth(&self.token);
+            if method == Method::POST || method == Method::PUT {
+                req.json(&serde_json::json!({}))
+            } else {
+                req
+            }
+        } else {
+            let req = self.page.request(method.clone(), url);
+            if method == Method::POST {
+                req.form(&[("csrf", self.csrf.as_str())])
+            } else {
+                req
+            }
+        };
+        req.send().await.unwrap().status()
+    }
+}
+
+/// The caller's `denied` entries, and the operator chain's length.
+async fn denials(app: &TestApp, username: &str, municipality_id: i64) -> (i64, i64) {
+    let (_, mine) = app
+        .store
+        .audit_entries(&AuditFilter {
+            municipality_id,
+            username: Some(username.into()),
+            action: Some("denied".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let operator = app
+        .store
+        .operator_audit_entries(1)
+        .await
+        .unwrap()
+        .first()
+        .map_or(0, |e| e.seq);
+    (mine, operator)
+}
+
+fn success(status: StatusCode) -> bool {
+    status.is_success() || status == StatusCode::SEE_OTHER
+}
+
+async fn every_route_answers_as_the_rule_says(app: TestApp) {
+    // The router and the matrix list the same routes.
+    let mut answered = BTreeSet::new();
+    for path in declared_paths() {
+        for method in allowed(&app, &path).await {
+            answered.insert((method, path.clone()));
+        }
+    }
+    let listed: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        answered.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "routes the matrix does not list"
+    );
+    assert_eq!(
+        listed.difference(&answered).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "listed routes the router does not answer"
+    );
+
+    let daisen = app.store.municipality_by_code("daisen").await.unwrap().id;
+    let yuzawa = app.store.municipality_by_code("yuzawa").await.unwrap().id;
+    // One record of each table per municipality, read once.
+    let mut records = std::collections::HashMap::new();
+    for &(_, _, on) in MATRIX {
+        if let Record(table) = on {
+            for m in [daisen, yuzawa] {
+                let sql =
+                    format!("SELECT COALESCE(MIN(id), 0) FROM {table} WHERE municipality_id = {m}");
+                let id = app.scalar(&sql).await;
+                records.insert((table, m), id);
+            }
+        }
+    }
+    let record_of = |table: &'static str, m: i64| records[&(table, m)];
+    let mut who = Vec::new();
+    for name in USERS {
+        let page = app.login(name).await;
+        let csrf = app.page_csrf(&page, "/").await;
+        let token = app.token(name).await;
+        who.push(Who {
+            name,
+            page,
+            csrf,
+            token,
+        });
+    }
+    let anonymous = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let mut probes = 0;
+    for &(method, path, on) in MATRIX {
+        // Without a login.
+        let status = anonymous
+            .request(method.parse().unwrap(), app.url(&concrete(path, 1)))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        probes += 1;
+        if on == Open {
+            assert!(!status.is_server_error(), "{method} {path}: {status}");
+            continue;
+        }
+        if path.starts_with("/api/") {
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} without a login"
+            );
+        } else {
+            assert!(
+                status == StatusCode::SEE_OTHER || status == StatusCode::FORBIDDEN,
+                "{method} {path} without a login: {status}"
+            );
+        }
+        // Logging out ends the sessions the other probes use (foundation.rs tests it).
+        if path == "/logout" {
+            continue;
+        }
+        for w in &who {
+            match on {
+                Open => {}
+                Caller | Config => {
+                    let status = w.send(&app, method, &concrete(path, 1)).await;
+                    probes += 1;
+                    assert!(
+                        !status.is_server_error(),
+                        "{} {method} {path}: {status}",
+                        w.name
+                    );
+                    if on == Config && method == "GET" {
+                        assert_eq!(status, StatusCode::OK, "{} {method} {path}", w.name);
+                    }
+                }
+                Audit => {
+                    let status = w.send(&app, method, path).await;
+                    probes += 1;
+                    let auditor = w.name == "daisen.auditor";
+                    assert_eq!(
+                        status == StatusCode::OK,
+                        auditor,
+                        "{} {method} {path}: {status}",
+                        w.name
+                    );
+                }
+                Record(table) => {
+                    let theirs = record_of(table, yuzawa);
+                    assert!(theirs > 0, "湯沢市 has a {table}");
+                    let before = denials(&app, w.name, daisen).await;
+                    let other = w.send(&app, method, &concrete(path, theirs)).await;
+                    let after_other = denials(&app, w.name, daisen).await;
+                    let missing = w.send(&app, method, &concrete(path, NONE)).await;
+                    let after_missing = denials(&app, w.name, daisen).await;
+                    probes += 2;
+                    let what = format!("{} {method} {path}", w.name);
+                    assert_eq!(
+                        other, missing,
+                        "{what}: another municipality's record is answered like a missing one"
+                    );
+                    assert!(
+                        !success(other) && !other.is_server_error(),
+                        "{what}: {other}"
+                    );
+                    if method == "GET" {
+                        assert_eq!(other, StatusCode::NOT_FOUND, "{what}");
+                    }
+                    if other == StatusCode::NOT_FOUND {
+                        assert_eq!(
+                            after_other.0 - before.0,
+                            1,
+                            "{what}: the refusal is audited"
+                        );
+                        assert_eq!(
+                            after_other.1 - before.1,
+                            1,
+                            "{what}: and in the operator's chain"
+                        );
+                        assert_eq!(
+                            after_missing.0 - after_other.0,
+                            1,
+                            "{what}: a missing record's refusal is audited"
+                        );
+                        assert_eq!(
+                            after_missing.1, after_other.1,
+                            "{what}: not in the operator's chain"
+                        );
+                    }
+                    // Admin and auditor never read personal data, the configuration aside.
+                    let no_person_data = matches!(w.name, "daisen.admin" | "daisen.auditor");
+                    if method == "GET" && table != "agency" && no_person_data {
+                        let ours = record_of(table, daisen);
+                        let status = w.send(&app, method, &concrete(path, ours)).await;
+                        let after = denials(&app, w.name, daisen).await;
+                        probes += 1;
+                        assert!(
+                            status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+                            "{what} on 大仙市's own {table} {ours}: {status}"
+                        );
+                        assert_eq!(
+                            after.0 - after_missing.0,
+                            1,
+                            "{what}: the refusal is audited"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "authorisation matrix ({:?}): {} routes × {} roles (+ no login), {probes} requests",
+        app.engine,
+        MATRIX.len(),
+        USERS.len()
+    );
+}
