@@ -14,6 +14,7 @@ use crate::consultation::household::{NewHead, start_household};
 use crate::consultation::person::PersonDraft;
 use crate::guard::{
     Object, PersonAccess, authorize, household_access, may_read, not_found, person_access, record,
+    record_on,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -283,6 +284,9 @@ async fn save_intake(
                     &fields,
                 )
                 .await?;
+            // The authorisation above names no id yet: the new record's own entry does, so
+            // an auditor finds how the person came to be recorded.
+            record_on(app, caller, &grant, AuditAction::Create, "person", id, "").await?;
             let household_id = match household.0 {
                 HouseholdChoice::New => {
                     let head = NewHead {

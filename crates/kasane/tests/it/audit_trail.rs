@@ -15,6 +15,7 @@ both_engines!(
     a_chain_deleted_with_its_head_is_detected,
     a_chain_rewritten_from_an_entry_on_is_detected,
     truncate_delete_and_rewind_are_refused_and_detected,
+    a_new_person_is_audited_by_its_own_id,
 );
 
 /// daisen's chain: its id is the municipality's.
@@ -309,4 +310,44 @@ async fn truncate_delete_and_rewind_are_refused_and_detected(app: TestApp) {
         verify(&app, Some(&taken)).await,
         Err(ChainBreak::Truncated { found: 0, .. })
     ));
+}
+
+/// A person recorded by an intake has an entry with the new record's own id (the
+/// authorisation before it could name none), so an auditor finds how they came to be.
+async fn a_new_person_is_audited_by_its_own_id(app: TestApp) {
+    let token = app.token("daisen.houkatsu").await;
+    let (status, v) = app
+        .api_send(
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/intakes",
+            Some(serde_json::json!({
+                "channel": "visit_in", "consulter_kind": "person", "summary": "来所相談。",
+                "urgency": "normal", "outcome": "handled", "issues": ["care"],
+                "consent_to_share": false, "new_household": true,
+                "person": { "name": "監査 新子", "furigana": "カンサ シンコ",
+                            "birth_date": "S50.5.5", "district": "omagari" },
+            })),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{v}");
+    let person = v["person_id"].as_i64().unwrap().to_string();
+    let m = app.store.municipality_by_code("daisen").await.unwrap();
+    let (entries, _) = app
+        .store
+        .audit_entries(&kasane_store::audit::AuditFilter {
+            municipality_id: m.id,
+            object_type: Some("person".into()),
+            object_id: Some(person.clone()),
+            limit: 20,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        entries.iter().any(|e| e.action == "create"
+            && e.username == "daisen.houkatsu"
+            && !e.basis.is_empty()),
+        "person {person}: {entries:?}"
+    );
 }
