@@ -10,7 +10,6 @@ use axum::Json;
 use chrono::NaiveDate;
 use kasane_app::collaboration::case::{NewCaseInput, parse_event};
 use kasane_app::consultation::person::PersonDraft;
-use kasane_domain::assessment::AssessmentDraft;
 use kasane_domain::intake::{IntakeDraft, IntakeRules};
 use kasane_domain::meeting::{
     MeetingDraft, RoleDraft, check_minutes, validate_meeting, validate_role,
@@ -109,8 +108,8 @@ fuzz_target!(|data: &[u8]| {
         2 => drop(body::<cases::AgencyRequest>(bytes)),
         3 => drop(body::<cases::HandoverRequest>(bytes)),
         4 => {
-            if let Some(d) = body::<AssessmentDraft>(bytes) {
-                let _ = assessment::validate(&d, &["hikikomori", "isolation"]);
+            if let Some(r) = body::<cases::AssessmentRequest>(bytes) {
+                let _ = assessment::validate(&r.sheet, &["hikikomori", "isolation"]);
             }
         }
         5 => drop(body::<NewCaseInput>(bytes)),
