@@ -3,11 +3,12 @@
 # database, then as a window's staff and as a coordinator, each for SECONDS (default 60):
 # no 5xx, no undocumented status, no response outside its schema. Exits non-zero on any.
 #   bash scripts/schemathesis.sh [SECONDS]
-# KASANE_BIN: the binary (default target/debug/kasane, built by the README test command).
+# KASANE_BIN: the binary (default $CARGO_TARGET_DIR/debug/kasane, built by the README test
+# command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-kasane=${KASANE_BIN:-target/debug/kasane}
+kasane=${KASANE_BIN:-${CARGO_TARGET_DIR:-target}/debug/kasane}
 venv=target/schemathesis-venv
 if [ ! -x "$venv/bin/st" ]; then
   python3 -m venv "$venv"
