@@ -28,7 +28,8 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 export RUSTC_BOOTSTRAP=1
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# Its own target directory, whatever the workspace uses: the sanitizer flags differ.
+export CARGO_TARGET_DIR="${KASANE_FUZZ_TARGET_DIR:-$PWD/target}"
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --version 0.13.2
 fi
