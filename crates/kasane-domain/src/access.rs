@@ -2293,6 +2293,72 @@ mod tests {
         assert_eq!(Basis::from_code("nonsense"), None);
     }
 
+    /// The guard audits every allowed access to a personal subject, reads included, and
+    /// of the rest only writes and exports: which subjects are personal decides whether a
+    /// read of a person, a meeting or its minutes leaves a trace.
+    #[test]
+    fn personal_subjects_are_the_ones_whose_reads_are_audited() {
+        let p = PersonFacts::new(M);
+        let m = meeting_of(MeetingKind::Support, A, &[], None);
+        let h = holding(A, false, false, None);
+        let table = [
+            (Subject::MunicipalityConfig { municipality_id: M }, false),
+            (Subject::Users { municipality_id: M }, false),
+            (Subject::AuditLog { municipality_id: M }, false),
+            (Subject::Community { municipality_id: M }, false),
+            (Subject::Statistics { municipality_id: M }, false),
+            (Subject::Person(&p), true),
+            (Subject::NewPerson { municipality_id: M }, true),
+            (Subject::Meeting(&m), true),
+            (Subject::MeetingMinutes(&m), true),
+            (case(&p, &h, CaseRight::Manage), true),
+        ];
+        for (subject, personal) in table {
+            assert_eq!(subject.is_personal(), personal, "{subject:?}");
+        }
+    }
+
+    /// A role basis allows only non-personal subjects; the eight others are the bases for
+    /// personal data (the property tests lean on this to check personal grants).
+    #[test]
+    fn only_role_bases_are_not_personal() {
+        let personal = [
+            Basis::Involvement,
+            Basis::ReferralPending,
+            Basis::Consent,
+            Basis::SupportMeeting,
+            Basis::Coordination,
+            Basis::Emergency,
+            Basis::MeetingHost,
+            Basis::MeetingMember,
+        ];
+        for basis in personal {
+            assert!(basis.is_personal(), "{basis:?}");
+        }
+        for role in Role::ALL {
+            assert!(!Basis::Role(role).is_personal(), "{role:?}");
+        }
+    }
+
+    /// The view's code goes out in the API's `view` field and its label on the record's
+    /// page: pinned, so that a rename is a visible change for the clients.
+    #[test]
+    fn views_have_stable_codes_and_labels() {
+        let table = [
+            (View::Full, "full", "すべての項目"),
+            (
+                View::ReferralSheet,
+                "referral_sheet",
+                "つなぐシートの項目のみ",
+            ),
+            (View::ReadOnly, "read_only", "閲覧のみ"),
+        ];
+        for (view, code, label) in table {
+            assert_eq!(view.code(), code);
+            assert_eq!(view.label(), label);
+        }
+    }
+
     #[test]
     fn denials_carry_japanese_reasons() {
         let d = decide(
@@ -2308,6 +2374,24 @@ mod tests {
         assert_eq!(d.basis(), None);
         assert_eq!(d.view(), None);
         assert!(!d.is_allowed());
+    }
+
+    /// An allowed decision hands back the basis the guard audits and the view it shows.
+    #[test]
+    fn an_allowed_decision_carries_its_basis_and_view() {
+        let d = decide(
+            &actor(&[Role::Staff]),
+            Action::Read,
+            &Subject::Person(&facts(|p| {
+                p.involvements
+                    .push(involvement(A, InvolvementKind::Intake, true));
+            })),
+            today(),
+        );
+        assert!(d.is_allowed());
+        assert_eq!(d.basis(), Some(Basis::Involvement));
+        assert_eq!(d.view(), Some(View::Full));
+        assert_eq!(d.denial(), None);
     }
 
     #[test]

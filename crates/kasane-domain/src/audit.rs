@@ -720,12 +720,42 @@ mod tests {
         assert_eq!(AuditKey::parse_hex("abc"), Err(AuditKeyError));
         assert_eq!(AuditKey::parse_hex(&"zz".repeat(32)), Err(AuditKeyError));
         assert!(!format!("{k:?}").contains("ab"));
+        // A placeholder, not nothing: a config printed with {:?} still shows a key is set.
+        assert_eq!(format!("{k:?}"), "AuditKey(..)");
     }
 
     #[test]
     fn action_codes_round_trip() {
         for a in AuditAction::ALL {
             assert_eq!(a.code().parse::<AuditAction>(), Ok(a));
+        }
+    }
+
+    /// The code is what every stored entry says, so old entries must keep parsing; the
+    /// label is what the audit page shows. Pinned, so that renaming either is a visible
+    /// change, and `Display` writes the stored code, never the label.
+    #[test]
+    fn actions_store_their_code_and_show_their_label() {
+        let table = [
+            (AuditAction::View, "view", "閲覧"),
+            (AuditAction::Create, "create", "作成"),
+            (AuditAction::Update, "update", "更新"),
+            (AuditAction::Delete, "delete", "削除"),
+            (AuditAction::Export, "export", "出力"),
+            (AuditAction::Login, "login", "ログイン"),
+            (AuditAction::LoginFailed, "login_failed", "ログイン失敗"),
+            (AuditAction::Logout, "logout", "ログアウト"),
+            (AuditAction::Denied, "denied", "拒否"),
+        ];
+        assert_eq!(
+            table.map(|(a, _, _)| a),
+            AuditAction::ALL,
+            "every action, once"
+        );
+        for (a, code, label) in table {
+            assert_eq!(a.code(), code);
+            assert_eq!(a.to_string(), code, "{a:?} displays as its code");
+            assert_eq!(a.label(), label);
         }
     }
 }
