@@ -99,30 +99,6 @@ impl Action {
         Action::EmergencyRead,
     ];
 
-    /// The code stored in the audit log.
-    pub fn code(self) -> &'static str {
-        match self {
-            Action::Read => "read",
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Delete => "delete",
-            Action::Export => "export",
-            Action::EmergencyRead => "emergency_read",
-        }
-    }
-
-    /// The Japanese label shown in the UI.
-    pub fn label(self) -> &'static str {
-        match self {
-            Action::Read => "閲覧",
-            Action::Create => "作成",
-            Action::Update => "更新",
-            Action::Delete => "削除",
-            Action::Export => "出力",
-            Action::EmergencyRead => "緊急時の閲覧",
-        }
-    }
-
     /// Create, Update or Delete.
     pub fn is_write(self) -> bool {
         matches!(self, Action::Create | Action::Update | Action::Delete)
@@ -143,28 +119,6 @@ pub enum InvolvementKind {
     CaseLead,
     /// Involved agency (関与機関) on the person's case.
     CaseInvolved,
-}
-
-impl InvolvementKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            InvolvementKind::Registered => "registered",
-            InvolvementKind::Intake => "intake",
-            InvolvementKind::ReferralAccepted => "referral_accepted",
-            InvolvementKind::CaseLead => "case_lead",
-            InvolvementKind::CaseInvolved => "case_involved",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            InvolvementKind::Registered => "登録機関",
-            InvolvementKind::Intake => "相談受付",
-            InvolvementKind::ReferralAccepted => "つなぎ受諾",
-            InvolvementKind::CaseLead => "主担当機関",
-            InvolvementKind::CaseInvolved => "関与機関",
-        }
-    }
 }
 
 /// One agency's involvement with a person.
