@@ -28,7 +28,8 @@ base="http://127.0.0.1:$port"
 "$kasane" demo --database "$db" --bind "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
-  curl -fs "$base/healthz" > /dev/null 2>&1 && break
+  python3 -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    "$base/healthz" > /dev/null 2>&1 && break
   sleep 0.2
 done
 
