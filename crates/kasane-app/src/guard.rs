@@ -268,6 +268,32 @@ async fn missing<T>(app: &App, caller: &Caller, object: Object<'_>) -> AppResult
     .await
 }
 
+/// Why what lies beyond the つなぐシート is refused.
+const BEYOND_SHEET: &str = "つなぐシートで共有される範囲の外です";
+
+/// What lies beyond the つなぐシート (the intake, the support log, the timeline, the
+/// household record, the consents) for a caller whose only basis is a referral pending at
+/// their agency: not found, and audited as a denial like every other refusal.
+pub async fn within_sheet(
+    app: &App,
+    caller: &Caller,
+    grant: &Grant,
+    kind: &str,
+    id: i64,
+) -> AppResult<()> {
+    if grant.view() != View::ReferralSheet {
+        return Ok(());
+    }
+    let oid = id.to_string();
+    refuse(
+        app,
+        caller,
+        Object { kind, id: &oid },
+        Denial::NotFound(BEYOND_SHEET),
+    )
+    .await
+}
+
 /// [`missing`] for a record the use case looked up itself (a plan, a monitoring round, a
 /// referral, an agenda line…) before deciding on the case or person it belongs to: the
 /// error to answer, once the probe is audited.

@@ -3,12 +3,13 @@
 //! its items with one line here (相談支援: intakes, referrals, support log entries).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
-use kasane_domain::access::{Action, View};
+use kasane_domain::access::Action;
 
 use crate::consultation;
 use crate::consultation::household::HouseholdView;
+use crate::guard::within_sheet;
 use crate::guard::{PersonAccess, person_access};
-use crate::{App, AppError, AppResult, Caller};
+use crate::{App, AppResult, Caller};
 
 #[derive(Debug, Clone)]
 pub struct TimelineItem {
@@ -41,16 +42,21 @@ pub async fn person_timeline(
     id: i64,
 ) -> AppResult<(PersonAccess, Timeline)> {
     let access = person_access(app, caller, Action::Read, id).await?;
+    within_sheet(
+        app,
+        caller,
+        &access.grant,
+        "person_timeline",
+        access.person.id,
+    )
+    .await?;
     let timeline = of_person(app, &access).await?;
     Ok((access, timeline))
 }
 
-/// The timeline of a person the caller was granted. Not part of the つなぐシート: the
-/// `referral_sheet` view is answered as not found.
+/// The timeline of a person the caller was granted beyond the つなぐシート (see
+/// [`person_timeline`]).
 pub async fn of_person(app: &App, access: &PersonAccess) -> AppResult<Timeline> {
-    if access.grant.view() == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
     let mut items = person_items(app, access.person.id).await?;
     items.sort_by_key(|i| std::cmp::Reverse(i.at));
     Ok(Timeline(items))

@@ -3,7 +3,7 @@
 //! access that rested on it ends with the next request). Access to a consent is access to
 //! its person (`guard::person_access`).
 
-use kasane_domain::access::{Action, View};
+use kasane_domain::access::Action;
 use kasane_domain::audit::AuditAction;
 use kasane_domain::consent::{self, ConsentDraft};
 use kasane_domain::meeting::MeetingKind;
@@ -15,6 +15,7 @@ use kasane_store::municipality::Agency;
 use kasane_store::person::Person;
 
 use crate::error::invalid;
+use crate::guard::within_sheet;
 use crate::guard::{Grant, PersonAccess, case_access, not_found, person_access, record_on};
 use crate::{App, AppError, AppResult, Caller};
 
@@ -191,9 +192,7 @@ pub async fn consent_access(
         return Err(not_found(app, caller, "consent", id).await);
     };
     let access = person_access(app, caller, action, c.person_id).await?;
-    if access.grant.view() == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
+    within_sheet(app, caller, &access.grant, "consent", c.id).await?;
     Ok((c, access))
 }
 
@@ -241,9 +240,14 @@ pub async fn person_consents(
     person_id: i64,
 ) -> AppResult<Vec<Consent>> {
     let access = person_access(app, caller, Action::Read, person_id).await?;
-    if access.grant.view() == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
+    within_sheet(
+        app,
+        caller,
+        &access.grant,
+        "person_consents",
+        access.person.id,
+    )
+    .await?;
     Ok(app.store.consents_of_person(access.person.id).await?)
 }
 

@@ -1,7 +1,7 @@
 //! Households (世帯): members with 続柄 and history, and the derived signals (8050,
 //! ヤングケアラー, 高齢独居/高齢夫婦のみ: computed, never typed).
 
-use kasane_domain::access::{Action, View};
+use kasane_domain::access::Action;
 use kasane_domain::audit::AuditAction;
 use kasane_domain::household::{
     MemberFacts, Relationship, SignalEvidence, UnknownRelationship, signals,
@@ -10,6 +10,7 @@ use kasane_domain::person::BirthDate;
 use kasane_domain::wareki::parse_date;
 use kasane_store::household::{Household, Member, NewMember};
 
+use crate::guard::within_sheet;
 use crate::guard::{Grant, Object, household_access, members_in_full, person_access, record};
 use crate::{App, AppError, AppResult, Caller};
 
@@ -214,9 +215,7 @@ pub struct MemberView {
 /// outline on the sheet, not the household record).
 pub async fn load_household(app: &App, caller: &Caller, id: i64) -> AppResult<HouseholdView> {
     let (household, grant) = household_access(app, caller, Action::Read, id).await?;
-    if grant.view() == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
+    within_sheet(app, caller, &grant, "household", household.id).await?;
     let (past, current): (Vec<Member>, Vec<Member>) = app
         .store
         .household_members(id, false)

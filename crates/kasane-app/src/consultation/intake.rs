@@ -2,7 +2,7 @@
 //! new person, the household it is recorded on, and the つなぎ an outcome of つなぎ sends.
 
 use chrono::TimeDelta;
-use kasane_domain::access::{Action, Subject, View};
+use kasane_domain::access::{Action, Subject};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::intake::{IntakeDraft, IntakeRules, ValidIntake, validate};
 use kasane_domain::person_match::{MatchInput, is_candidate, reasons_label, score};
@@ -12,6 +12,7 @@ use kasane_store::person::{Person, PersonFields};
 
 use crate::consultation::household::{NewHead, start_household};
 use crate::consultation::person::PersonDraft;
+use crate::guard::within_sheet;
 use crate::guard::{
     Object, PersonAccess, authorize, household_access, may_read, not_found, person_access, record,
     record_on,
@@ -441,9 +442,7 @@ pub async fn read_intake(app: &App, caller: &Caller, id: i64) -> AppResult<Intak
         return Err(not_found(app, caller, "intake", id).await);
     };
     let access = person_access(app, caller, Action::Read, intake.person_id).await?;
-    if access.grant.view() == View::ReferralSheet {
-        return Err(AppError::NotFound);
-    }
+    within_sheet(app, caller, &access.grant, "intake", intake.id).await?;
     let (issues, concerns) = app.store.intake_tags(id).await?;
     Ok(IntakeRead {
         intake,

@@ -11,6 +11,7 @@ use kasane_store::municipality::Agency;
 use kasane_store::referral::{Referral, ReferralMove};
 
 use crate::error::invalid;
+use crate::guard::within_sheet;
 use crate::guard::{Object, PersonAccess, not_found, person_access, record};
 use crate::{App, AppError, AppResult, Caller};
 
@@ -88,8 +89,8 @@ async fn referral_access(
     let access = person_access(app, caller, Action::Read, referral.person_id).await?;
     // A つなぐシート view rests on a referral to the caller's agency: it shows that
     // referral, not the person's other ones.
-    if access.grant.view() == View::ReferralSheet && referral.to_agency_id != caller.agency.id {
-        return Err(AppError::NotFound);
+    if referral.to_agency_id != caller.agency.id {
+        within_sheet(app, caller, &access.grant, "referral", referral.id).await?;
     }
     Ok((referral, access))
 }

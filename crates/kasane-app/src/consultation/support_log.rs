@@ -1,12 +1,13 @@
 //! 支援経過記録: dated entries by an agency on a person and/or household. An edit adds a
 //! version; every version stays readable (who changed what, when).
 
-use kasane_domain::access::{Action, View};
+use kasane_domain::access::Action;
 use kasane_domain::audit::AuditAction;
 use kasane_domain::support_log::{EntryDraft, ValidEntry, check_edit, field_label, validate};
 use kasane_store::support_log::{EntryContent, SupportLogEntry, SupportLogVersion};
 
 use crate::error::invalid;
+use crate::guard::within_sheet;
 use crate::guard::{Grant, Object, household_access, not_found, person_access, record};
 use crate::{App, AppError, AppResult, Caller};
 
@@ -37,7 +38,8 @@ async fn authorize_subject(
     caller: &Caller,
     v: &ValidEntry,
     action: Action,
-) -> AppResult<(Grant, bool)> {
+    entry_id: Option<i64>,
+) -> AppResult<Grant> {
     let mut grants = Vec::with_capacity(2);
     if let Some(p) = v.person_id {
         grants.push(person_access(app, caller, action, p).await?.grant);
@@ -45,17 +47,19 @@ async fn authorize_subject(
     if let Some(h) = v.household_id {
         grants.push(household_access(app, caller, action, h).await?.1);
     }
-    let sheet_only = grants.iter().any(|g| g.view() == View::ReferralSheet);
+    // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
+    for g in &grants {
+        within_sheet(app, caller, g, "support_log", entry_id.unwrap_or(0)).await?;
+    }
     // The domain refuses an entry on neither a person nor a household.
-    let grant = grants.pop().ok_or(AppError::Internal)?;
-    Ok((grant, sheet_only))
+    grants.pop().ok_or(AppError::Internal)
 }
 
 /// Records an entry by the caller's agency. Returns its id.
 pub async fn create_entry(app: &App, caller: &Caller, draft: &EntryDraft) -> AppResult<i64> {
     app.unit(async |app| {
         let v = validate(draft, app.today()).map_err(|e| invalid(&e))?;
-        let (grant, _) = authorize_subject(app, caller, &v, Action::Create).await?;
+        let grant = authorize_subject(app, caller, &v, Action::Create, None).await?;
         let id = app
             .store
             .create_support_log(
@@ -95,11 +99,7 @@ async fn entry_access(
     let Some(e) = app.store.support_log_any(id).await? else {
         return Err(not_found(app, caller, "support_log", id).await);
     };
-    let (grant, sheet_only) = authorize_subject(app, caller, &valid(&e)?, action).await?;
-    if sheet_only {
-        // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
-        return Err(AppError::NotFound);
-    }
+    let grant = authorize_subject(app, caller, &valid(&e)?, action, Some(e.id)).await?;
     Ok((e, grant))
 }
 
