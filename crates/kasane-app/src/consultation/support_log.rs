@@ -31,8 +31,8 @@ fn valid(e: &SupportLogEntry) -> AppResult<ValidEntry> {
 }
 
 /// Writing on a person or household needs the full view of it. Returns the grant (of the
-/// household when the entry names one), and whether a grant was only the つなぐシート view
-/// (which shows no support log).
+/// household when the entry names one); a grant of the つなぐシート view only is refused
+/// (entry `entry_id`, or a new one when `None`).
 async fn authorize_subject(
     app: &App,
     caller: &Caller,
@@ -42,17 +42,29 @@ async fn authorize_subject(
 ) -> AppResult<Grant> {
     let mut grants = Vec::with_capacity(2);
     if let Some(p) = v.person_id {
-        grants.push(person_access(app, caller, action, p).await?.grant);
+        grants.push((
+            person_access(app, caller, action, p).await?.grant,
+            "person",
+            p,
+        ));
     }
     if let Some(h) = v.household_id {
-        grants.push(household_access(app, caller, action, h).await?.1);
+        grants.push((
+            household_access(app, caller, action, h).await?.1,
+            "household",
+            h,
+        ));
     }
-    // A つなぎ not yet accepted shows the つなぐシート only, never the support log.
-    for g in &grants {
-        within_sheet(app, caller, g, "support_log", entry_id.unwrap_or(0)).await?;
+    // A つなぎ not yet accepted shows the つなぐシート only, never the support log: the
+    // refusal names the entry read, or the person or household written on.
+    for (g, kind, id) in &grants {
+        match entry_id {
+            Some(e) => within_sheet(app, caller, g, "support_log", e).await?,
+            None => within_sheet(app, caller, g, kind, *id).await?,
+        }
     }
     // The domain refuses an entry on neither a person nor a household.
-    grants.pop().ok_or(AppError::Internal)
+    grants.pop().map(|(g, _, _)| g).ok_or(AppError::Internal)
 }
 
 /// Records an entry by the caller's agency. Returns its id.
