@@ -1,6 +1,6 @@
 //! The API's JSON request bodies: each body type read as `api::Body` reads it
 //! (`axum::Json::from_bytes`, whose rejection text becomes the problem+json), then the
-//! pure domain validation its handler runs next, with the handler's own field mapping.
+//! pure domain validation its handler runs next, through the handler's own conversion.
 //! Never panics; a rejection always has words for the caller.
 #![no_main]
 
@@ -10,11 +10,11 @@ use axum::Json;
 use chrono::NaiveDate;
 use kasane_app::collaboration::case::{NewCaseInput, parse_event};
 use kasane_app::consultation::person::PersonDraft;
-use kasane_domain::intake::{IntakeDraft, IntakeRules};
+use kasane_domain::intake::IntakeRules;
 use kasane_domain::meeting::{
     MeetingDraft, RoleDraft, check_minutes, validate_meeting, validate_role,
 };
-use kasane_domain::plan::{ActionDraft, EvaluationDraft, MonitoringDraft, PlanDraft};
+use kasane_domain::plan::{EvaluationDraft, PlanDraft};
 use kasane_domain::support_log::EntryDraft;
 use kasane_domain::wareki::parse_date;
 use kasane_domain::{assessment, consent, intake, plan, support_log};
@@ -41,21 +41,8 @@ fn body<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     }
 }
 
-fn entry(
-    occurred_on: String,
-    kind: String,
-    body: String,
-    person_id: Option<i64>,
-    household_id: Option<i64>,
-) {
+fn entry(draft: EntryDraft) {
     let Some(today) = today() else { return };
-    let draft = EntryDraft {
-        occurred_on,
-        kind,
-        body,
-        person_id,
-        household_id,
-    };
     let _ = support_log::validate(&draft, today);
 }
 
@@ -66,24 +53,7 @@ fn intake_request(req: intakes::IntakeRequest) {
     if let Some(person) = &req.person {
         let _ = person.parse(&["omagari"], now.date());
     }
-    // As `IntakeRequest::draft` (private) maps it.
-    let draft = IntakeDraft {
-        received_at: req.received_at,
-        receiving_agency_id: req.receiving_agency_id,
-        channel: req.channel,
-        consulter_kind: req.consulter_kind,
-        consulter_name: req.consulter_name,
-        consulter_relation: req.consulter_relation,
-        issues: req.issues,
-        concerns: req.concerns,
-        most_pressing: req.most_pressing,
-        consent_to_share: req.consent_to_share,
-        summary: req.summary,
-        urgency: req.urgency,
-        outcome: req.outcome,
-        referred_to_agency_id: req.referred_to_agency_id,
-        immediate_action: req.immediate_action,
-    };
+    let draft = req.draft();
     let rules = IntakeRules::new(["hikikomori", "isolation", "care"], now, 1);
     let _ = intake::validate(&draft, &rules);
     let _: BTreeSet<String> = rules.issue_codes;
@@ -118,24 +88,17 @@ fuzz_target!(|data: &[u8]| {
         8 => drop(body::<referrals::CompleteRequest>(bytes)),
         9 => {
             if let Some(r) = body::<support_logs::EntryRequest>(bytes) {
-                entry(r.occurred_on, r.kind, r.body, r.person_id, r.household_id);
+                entry(r.into());
             }
         }
         10 => {
             if let Some(r) = body::<support_logs::EditRequest>(bytes) {
-                entry(r.occurred_on, r.kind, r.body, None, None);
+                entry(r.into());
             }
         }
         11 => {
             if let Some(r) = body::<meetings::MeetingRequest>(bytes) {
-                let _ = validate_meeting(&MeetingDraft {
-                    kind: r.kind,
-                    held_on: r.held_on,
-                    host_agency_id: r.host_agency_id,
-                    place: r.place,
-                    next_review_on: r.next_review_on,
-                    note: r.note,
-                });
+                let _ = validate_meeting(&MeetingDraft::from(r));
             }
         }
         12 => drop(body::<meetings::MemberRequest>(bytes)),
@@ -147,13 +110,7 @@ fuzz_target!(|data: &[u8]| {
         }
         15 => {
             if let Some(r) = body::<meetings::RoleRequest>(bytes) {
-                let draft = RoleDraft {
-                    agency_id: r.agency_id,
-                    staff_name: r.staff_name,
-                    task: r.task,
-                    due_on: r.due_on,
-                };
-                let _ = validate_role(&draft, &AGENCIES);
+                let _ = validate_role(&RoleDraft::from(r), &AGENCIES);
             }
         }
         16 => drop(body::<households::HouseholdRequest>(bytes)),
@@ -179,53 +136,19 @@ fuzz_target!(|data: &[u8]| {
         }
         21 => {
             if let Some(r) = body::<support_plans::PlanRequest>(bytes) {
-                let draft = PlanDraft {
-                    person_goal: r.person_goal,
-                    long_term_goal: r.long_term_goal,
-                    short_term_goal: r.short_term_goal,
-                    period_start: r.period_start,
-                    period_end: r.period_end,
-                    monitoring_dates: r.monitoring_dates,
-                    actions: r
-                        .actions
-                        .into_iter()
-                        .map(|a| ActionDraft {
-                            what: a.what,
-                            agency_id: a.agency_id,
-                            staff_name: a.staff_name,
-                            staff_user_id: a.staff_user_id,
-                            by_when: a.by_when,
-                            frequency: a.frequency,
-                        })
-                        .collect(),
-                };
+                let draft = PlanDraft::from(r);
                 let _ = plan::validate(&draft, &AGENCIES);
             }
         }
         22 => drop(body::<support_plans::ApproveRequest>(bytes)),
         23 => {
             if let Some(r) = body::<support_plans::MonitoringRequest>(bytes) {
-                let entries: Vec<MonitoringDraft> = r
-                    .entries
-                    .into_iter()
-                    .map(|e| MonitoringDraft {
-                        action_id: e.action_id,
-                        progress: e.progress,
-                        note: e.note,
-                    })
-                    .collect();
-                let _ = plan::validate_monitoring(&entries, &[1, 2]);
+                let _ = plan::validate_monitoring(&r.drafts(), &[1, 2]);
             }
         }
         24 => {
             if let Some(r) = body::<support_plans::EvaluationRequest>(bytes) {
-                let _ = plan::validate_evaluation(&EvaluationDraft {
-                    person_goal: r.person_goal,
-                    long_term_goal: r.long_term_goal,
-                    short_term_goal: r.short_term_goal,
-                    note: r.note,
-                    next_step: r.next_step,
-                });
+                let _ = plan::validate_evaluation(&EvaluationDraft::from(r));
             }
         }
         25 => {

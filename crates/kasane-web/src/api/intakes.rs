@@ -98,7 +98,8 @@ pub struct IntakeRequest {
 }
 
 impl IntakeRequest {
-    fn draft(&self) -> IntakeDraft {
+    /// The intake fields as the domain validates them (the person is parsed apart).
+    pub fn draft(&self) -> IntakeDraft {
         IntakeDraft {
             received_at: self.received_at.clone(),
             receiving_agency_id: self.receiving_agency_id,

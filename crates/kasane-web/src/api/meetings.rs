@@ -278,15 +278,7 @@ pub async fn create(
     Api(ctx): Api,
     Body(req): Body<MeetingRequest>,
 ) -> Result<Response, ApiError> {
-    let draft = MeetingDraft {
-        kind: req.kind,
-        held_on: req.held_on,
-        host_agency_id: req.host_agency_id,
-        place: req.place,
-        next_review_on: req.next_review_on,
-        note: req.note,
-    };
-    let id = create_meeting(&state, &ctx, draft).await?;
+    let id = create_meeting(&state, &ctx, req.into()).await?;
     Ok(created(Created { id }))
 }
 
@@ -486,14 +478,34 @@ pub async fn role(
     Path(id): Path<i64>,
     Body(req): Body<RoleRequest>,
 ) -> Result<Response, ApiError> {
-    let draft = RoleDraft {
-        agency_id: req.agency_id,
-        staff_name: req.staff_name,
-        task: req.task,
-        due_on: req.due_on,
-    };
-    let rid = assign_role(&state, &ctx, id, req.case_id, &draft).await?;
+    let case_id = req.case_id;
+    let rid = assign_role(&state, &ctx, id, case_id, &req.into()).await?;
     Ok(created(Created { id: rid }))
+}
+
+impl From<MeetingRequest> for MeetingDraft {
+    fn from(req: MeetingRequest) -> Self {
+        MeetingDraft {
+            kind: req.kind,
+            held_on: req.held_on,
+            host_agency_id: req.host_agency_id,
+            place: req.place,
+            next_review_on: req.next_review_on,
+            note: req.note,
+        }
+    }
+}
+
+/// The role itself; the case it is for (`case_id`) is the use case's argument.
+impl From<RoleRequest> for RoleDraft {
+    fn from(req: RoleRequest) -> Self {
+        RoleDraft {
+            agency_id: req.agency_id,
+            staff_name: req.staff_name,
+            task: req.task,
+            due_on: req.due_on,
+        }
+    }
 }
 
 #[derive(OpenApi)]

@@ -129,14 +129,7 @@ pub async fn create(
     Api(ctx): Api,
     Body(req): Body<EntryRequest>,
 ) -> Result<Response, ApiError> {
-    let draft = EntryDraft {
-        occurred_on: req.occurred_on,
-        kind: req.kind,
-        body: req.body,
-        person_id: req.person_id,
-        household_id: req.household_id,
-    };
-    let id = create_entry(&state, &ctx, &draft).await?;
+    let id = create_entry(&state, &ctx, &req.into()).await?;
     Ok(created(Created { id }))
 }
 
@@ -172,16 +165,34 @@ pub async fn edit(
     Path(id): Path<i64>,
     Body(req): Body<EditRequest>,
 ) -> Result<Json<EntryDetail>, ApiError> {
-    let draft = EntryDraft {
-        occurred_on: req.occurred_on,
-        kind: req.kind,
-        body: req.body,
-        // The entry keeps its person and household; `edit_entry` takes them from the record.
-        person_id: None,
-        household_id: None,
-    };
-    edit_entry(&state, &ctx, id, req.version, &draft).await?;
+    let version = req.version;
+    edit_entry(&state, &ctx, id, version, &req.into()).await?;
     Ok(Json(detail(&state, &ctx, id).await?))
+}
+
+impl From<EntryRequest> for EntryDraft {
+    fn from(req: EntryRequest) -> Self {
+        EntryDraft {
+            occurred_on: req.occurred_on,
+            kind: req.kind,
+            body: req.body,
+            person_id: req.person_id,
+            household_id: req.household_id,
+        }
+    }
+}
+
+impl From<EditRequest> for EntryDraft {
+    fn from(req: EditRequest) -> Self {
+        EntryDraft {
+            occurred_on: req.occurred_on,
+            kind: req.kind,
+            body: req.body,
+            // The entry keeps its person and household; `edit_entry` takes them from the record.
+            person_id: None,
+            household_id: None,
+        }
+    }
 }
 
 #[derive(OpenApi)]

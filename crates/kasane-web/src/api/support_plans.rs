@@ -322,27 +322,7 @@ pub async fn create(
     Path(case_id): Path<i64>,
     Body(req): Body<PlanRequest>,
 ) -> Result<Response, ApiError> {
-    let draft = PlanDraft {
-        person_goal: req.person_goal,
-        long_term_goal: req.long_term_goal,
-        short_term_goal: req.short_term_goal,
-        period_start: req.period_start,
-        period_end: req.period_end,
-        monitoring_dates: req.monitoring_dates,
-        actions: req
-            .actions
-            .into_iter()
-            .map(|a| ActionDraft {
-                what: a.what,
-                agency_id: a.agency_id,
-                staff_name: a.staff_name,
-                staff_user_id: a.staff_user_id,
-                by_when: a.by_when,
-                frequency: a.frequency,
-            })
-            .collect(),
-    };
-    let id = create_plan(&state, &ctx, case_id, &draft).await?;
+    let id = create_plan(&state, &ctx, case_id, &req.into()).await?;
     Ok(created(Created { id }))
 }
 
@@ -438,16 +418,7 @@ pub async fn record(
     Path(id): Path<i64>,
     Body(req): Body<MonitoringRequest>,
 ) -> Result<Response, ApiError> {
-    let entries: Vec<MonitoringDraft> = req
-        .entries
-        .into_iter()
-        .map(|e| MonitoringDraft {
-            action_id: e.action_id,
-            progress: e.progress,
-            note: e.note,
-        })
-        .collect();
-    record_monitoring(&state, &ctx, id, &entries).await?;
+    record_monitoring(&state, &ctx, id, &req.drafts()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -467,15 +438,59 @@ pub async fn evaluation(
     Path(id): Path<i64>,
     Body(req): Body<EvaluationRequest>,
 ) -> Result<Response, ApiError> {
-    let draft = EvaluationDraft {
-        person_goal: req.person_goal,
-        long_term_goal: req.long_term_goal,
-        short_term_goal: req.short_term_goal,
-        note: req.note,
-        next_step: req.next_step,
-    };
-    let id = evaluate(&state, &ctx, id, &draft).await?;
+    let id = evaluate(&state, &ctx, id, &req.into()).await?;
     Ok(created(Created { id }))
+}
+
+impl From<PlanRequest> for PlanDraft {
+    fn from(req: PlanRequest) -> Self {
+        PlanDraft {
+            person_goal: req.person_goal,
+            long_term_goal: req.long_term_goal,
+            short_term_goal: req.short_term_goal,
+            period_start: req.period_start,
+            period_end: req.period_end,
+            monitoring_dates: req.monitoring_dates,
+            actions: req
+                .actions
+                .into_iter()
+                .map(|a| ActionDraft {
+                    what: a.what,
+                    agency_id: a.agency_id,
+                    staff_name: a.staff_name,
+                    staff_user_id: a.staff_user_id,
+                    by_when: a.by_when,
+                    frequency: a.frequency,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl MonitoringRequest {
+    /// The round's entries as the domain validates them.
+    pub fn drafts(self) -> Vec<MonitoringDraft> {
+        self.entries
+            .into_iter()
+            .map(|e| MonitoringDraft {
+                action_id: e.action_id,
+                progress: e.progress,
+                note: e.note,
+            })
+            .collect()
+    }
+}
+
+impl From<EvaluationRequest> for EvaluationDraft {
+    fn from(req: EvaluationRequest) -> Self {
+        EvaluationDraft {
+            person_goal: req.person_goal,
+            long_term_goal: req.long_term_goal,
+            short_term_goal: req.short_term_goal,
+            note: req.note,
+            next_step: req.next_step,
+        }
+    }
 }
 
 /// `?page=…` of the monitoring due (1-based).
