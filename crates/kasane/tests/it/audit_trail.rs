@@ -324,21 +324,9 @@ async fn truncate_delete_and_rewind_are_refused_and_detected(app: TestApp) {
 /// authorisation before it could name none), so an auditor finds how they came to be.
 async fn a_new_person_is_audited_by_its_own_id(app: TestApp) {
     let token = app.token("daisen.houkatsu").await;
-    let (status, v) = app
-        .api_send(
-            &token,
-            reqwest::Method::POST,
-            "/api/v1/intakes",
-            Some(serde_json::json!({
-                "channel": "visit_in", "consulter_kind": "person", "summary": "来所相談。",
-                "urgency": "normal", "outcome": "handled", "issues": ["care"],
-                "consent_to_share": false, "new_household": true,
-                "person": { "name": "監査 新子", "furigana": "カンサ シンコ",
-                            "birth_date": "S50.5.5", "district": "omagari" },
-            })),
-        )
+    let v = app
+        .intake_of_new_person(&token, "監査 新子", "カンサ シンコ")
         .await;
-    assert_eq!(status, reqwest::StatusCode::CREATED, "{v}");
     let person = v["person_id"].as_i64().unwrap().to_string();
     let m = app.store.municipality_by_code("daisen").await.unwrap();
     let (entries, _) = app

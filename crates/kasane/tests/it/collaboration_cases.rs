@@ -865,8 +865,14 @@ async fn assessment_versions_are_kept_and_printable(app: TestApp) {
     // Saved again from version 1 (the coordinator's form was opened before): refused,
     // version 2 stays as it was.
     second["housing"] = json!("賃貸");
-    let (status, v) = coordinator.post(&path, second).await;
+    let (status, v) = coordinator.post(&path, second.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    // Nor from a version that does not exist yet (or a garbled one): no gap, no version 0.
+    for version in [7, -1] {
+        second["version"] = json!(version);
+        let (status, _) = coordinator.post(&path, second.clone()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "from version {version}");
+    }
     assert!(
         v["title"]
             .as_str()

@@ -136,21 +136,9 @@ async fn every_refused_read_leaves_one_denied_entry(app: TestApp) {
     // A new person of 大仙市 whom only the 高齢者包括支援センター has seen: the 自立相談支援
     // window of the same city has no basis for the person, their household or the intake.
     let token = app.token("daisen.houkatsu").await;
-    let (status, v) = app
-        .api_send(
-            &token,
-            reqwest::Method::POST,
-            "/api/v1/intakes",
-            Some(serde_json::json!({
-                "channel": "visit_in", "consulter_kind": "person", "summary": "来所相談。",
-                "urgency": "normal", "outcome": "handled", "issues": ["care"],
-                "consent_to_share": false, "new_household": true,
-                "person": { "name": "根拠 無子", "furigana": "コンキョ ナイコ",
-                            "birth_date": "S50.5.5", "district": "omagari" },
-            })),
-        )
+    let v = app
+        .intake_of_new_person(&token, "根拠 無子", "コンキョ ナイコ")
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
     let fresh = |t: &str| match t {
         "person" => v["person_id"].as_i64(),
         "household" => v["household_id"].as_i64(),

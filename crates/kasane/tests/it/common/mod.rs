@@ -374,6 +374,27 @@ impl TestApp {
         })
     }
 
+    /// An intake handled at the caller's window for a new person of 大仙市 (大曲 district)
+    /// with a new household: the answer (`person_id`, `intake_id`, `household_id`).
+    pub async fn intake_of_new_person(&self, token: &str, name: &str, furigana: &str) -> Value {
+        let (status, v) = self
+            .api_send(
+                token,
+                Method::POST,
+                "/api/v1/intakes",
+                Some(serde_json::json!({
+                    "channel": "visit_in", "consulter_kind": "person", "summary": "来所相談。",
+                    "urgency": "normal", "outcome": "handled", "issues": ["care"],
+                    "consent_to_share": false, "new_household": true,
+                    "person": { "name": name, "furigana": furigana,
+                                "birth_date": "S50.5.5", "district": "omagari" },
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v
+    }
+
     /// One number from raw SQL (a count, an id), as someone with database access reads it.
     pub async fn scalar(&self, sql: &str) -> i64 {
         on_test_db!(self, |pool| sqlx::query_scalar(sql)
