@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod audit;
 pub mod case;
 pub mod consent;
+pub mod correction;
 pub mod early_warning;
 pub mod fiscal_year;
 pub mod household;

@@ -32,6 +32,11 @@ pub struct Member {
     pub is_carer: bool,
     pub joined_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
+    /// Why the member left (a `LeaveReason` code) and the note, once they have.
+    pub left_reason: Option<String>,
+    pub left_note: String,
+    /// The current version; ending the membership names the one it was made from.
+    pub version: i32,
 }
 
 pub struct NewMember<'a> {
@@ -46,7 +51,7 @@ pub struct NewMember<'a> {
 macro_rules! select_member {
     () => {
         "SELECT m.id, m.household_id, m.person_id, p.name, p.birth_date, m.relationship, \
-         m.is_head, m.is_carer, m.joined_on, m.left_on \
+         m.is_head, m.is_carer, m.joined_on, m.left_on, m.left_reason, m.left_note, m.version \
          FROM household_member m JOIN person p ON p.id = m.person_id "
     };
 }

@@ -37,6 +37,8 @@ pub struct Intake {
     pub immediate_action: String,
     pub most_pressing: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The current version; a correction names the one it was made from.
+    pub version: i32,
 }
 
 /// An intake as validated by the domain.
@@ -68,10 +70,34 @@ macro_rules! select_intake {
          i.receiving_agency_id, a.name AS receiving_agency_name, i.recorded_by_user_id, \
          i.channel, i.consulter_kind, i.consulter_name, i.consulter_relation, \
          i.consent_to_share, i.summary, i.urgency, i.outcome, i.referred_to_agency_id, \
-         i.immediate_action, i.most_pressing, i.created_at \
+         i.immediate_action, i.most_pressing, i.created_at, i.version \
          FROM intake i JOIN agency a ON a.id = i.receiving_agency_id "
     };
 }
+
+/// Inserts an intake's 課題 and checklist items (on a new intake, and on a correction after
+/// the old ones are deleted).
+macro_rules! insert_intake_tags {
+    ($conn:expr, $intake_id:expr, $municipality_id:expr, $issues:expr, $concerns:expr) => {
+        let issues = $issues.iter().map(|c| {
+            let c: &str = c.as_ref();
+            ("INSERT INTO intake_issue (intake_id, municipality_id, issue_code) VALUES ($1, $2, $3)", c)
+        });
+        let concerns = $concerns.iter().map(|c| {
+            let c: &str = c.as_ref();
+            ("INSERT INTO intake_concern (intake_id, municipality_id, concern_code) VALUES ($1, $2, $3)", c)
+        });
+        for (sql, code) in issues.chain(concerns) {
+            sqlx::query(sql)
+                .bind($intake_id)
+                .bind($municipality_id)
+                .bind(code)
+                .execute($conn)
+                .await?;
+        }
+    };
+}
+pub(crate) use insert_intake_tags;
 
 impl Store {
     /// Records an intake; with outcome `referred`, also sends the referral. Returns the
@@ -125,28 +151,7 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
-            for code in &n.issues {
-                sqlx::query(
-                    "INSERT INTO intake_issue (intake_id, municipality_id, issue_code) \
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(municipality_id)
-                .bind(code)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for code in &n.concerns {
-                sqlx::query(
-                    "INSERT INTO intake_concern (intake_id, municipality_id, concern_code) \
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(municipality_id)
-                .bind(code)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_intake_tags!(&mut *tx, id, municipality_id, &n.issues, &n.concerns);
             let referral = match n.referred_to_agency_id {
                 Some(to) if n.outcome == Outcome::Referred => Some(insert_referral!(
                     &mut *tx,

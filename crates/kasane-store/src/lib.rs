@@ -21,6 +21,7 @@ pub mod audit;
 pub mod bulk;
 pub mod case;
 pub mod consent;
+pub mod correction;
 pub mod facts;
 pub mod household;
 pub mod import;

@@ -37,6 +37,8 @@ pub struct Person {
     pub created_by_agency_id: AgencyId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The current version; a correction names the one it was made from.
+    pub version: i32,
 }
 
 /// The fields of a person as validated by the domain, with their 名寄せ keys.
@@ -228,7 +230,7 @@ macro_rules! select_person {
         "SELECT p.id, p.municipality_id, p.name, p.furigana, p.name_key, p.kana_key, \
          p.given_key, p.given_kana_key, p.birth_date, p.sex, p.address, p.district_code, p.phone, p.phone_digits, p.note, \
          p.external_id, p.linked_to_person_id, p.created_by_agency_id, p.created_at, \
-         p.updated_at FROM person p "
+         p.updated_at, p.version FROM person p "
     };
 }
 
@@ -555,35 +557,6 @@ impl Store {
             }
             batch.commit().await?;
         }
-    }
-
-    pub async fn update_person(&self, id: i64, f: &PersonFields) -> StoreResult<()> {
-        let done = execute!(
-            self,
-            sqlx::query(
-                "UPDATE person SET name = $2, furigana = $3, name_key = $4, kana_key = $5, \
-                 birth_date = $6, sex = $7, address = $8, district_code = $9, phone = $10, \
-                 phone_digits = $11, note = $12, external_id = $13, updated_at = $14, \
-                 given_key = $15, given_kana_key = $16 WHERE id = $1"
-            )
-            .bind(id)
-            .bind(&f.name)
-            .bind(&f.furigana)
-            .bind(&f.name_key)
-            .bind(&f.kana_key)
-            .bind(f.birth_date)
-            .bind(&f.sex)
-            .bind(&f.address)
-            .bind(&f.district_code)
-            .bind(&f.phone)
-            .bind(&f.phone_digits)
-            .bind(&f.note)
-            .bind(&f.external_id)
-            .bind(now())
-            .bind(&f.given_key)
-            .bind(&f.given_kana_key)
-        )?;
-        expect_one(done)
     }
 
     /// A person by id whatever its municipality; the caller must put it through the access

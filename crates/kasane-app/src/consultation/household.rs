@@ -237,6 +237,8 @@ pub async fn load_household(app: &App, caller: &Caller, id: i64) -> AppResult<Ho
                     .map(|b| b.age_on(today));
                 if !in_full {
                     member.birth_date = None;
+                    member.left_reason = None;
+                    member.left_note.clear();
                 }
                 MemberView {
                     member,

@@ -2,6 +2,7 @@
 //! support log, one timeline per person and household, and consultation's sections of the
 //! worklist.
 
+pub mod correction;
 pub mod household;
 pub mod import;
 pub mod intake;

@@ -52,6 +52,8 @@ pub struct HouseholdMemberRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdMemberInfo {
+    /// The membership (ending it names this id and `version`).
+    pub id: i64,
     pub person_id: i64,
     pub name: String,
     /// Only for a member the caller may read in full; the outline shows the age.
@@ -65,6 +67,12 @@ pub struct HouseholdMemberInfo {
     pub is_carer: bool,
     pub joined_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
+    /// Why the member left (death, moved_out, separated, other); only for a member the
+    /// caller may read in full.
+    pub left_reason: Option<String>,
+    pub left_note: String,
+    /// The membership's version: ending it from an older one is refused with 409.
+    pub version: i32,
 }
 
 impl From<MemberView> for HouseholdMemberInfo {
@@ -76,6 +84,7 @@ impl From<MemberView> for HouseholdMemberInfo {
         }: MemberView,
     ) -> Self {
         HouseholdMemberInfo {
+            id: m.id,
             person_id: m.person_id,
             name: m.name,
             birth_date: m.birth_date,
@@ -86,6 +95,9 @@ impl From<MemberView> for HouseholdMemberInfo {
             is_carer: m.is_carer,
             joined_on: m.joined_on,
             left_on: m.left_on,
+            left_reason: m.left_reason,
+            left_note: m.left_note,
+            version: m.version,
         }
     }
 }

@@ -224,6 +224,8 @@ pub struct IntakeDetail {
     pub outcome: String,
     pub referred_to_agency_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The record's version: a correction (`PUT`) names it; an older one gets 409.
+    pub version: i32,
 }
 
 /// Records an intake (creating the person if new; sending the つなぎ when the outcome is
@@ -305,6 +307,7 @@ pub async fn intake(
         outcome: i.outcome.code().to_string(),
         referred_to_agency_id: i.referred_to_agency_id,
         created_at: i.created_at,
+        version: i.version,
     }))
 }
 

@@ -13,6 +13,7 @@ use crate::http::error::{ApiError, AppError, WebError};
 
 pub mod cases;
 pub mod consents;
+pub mod corrections;
 pub mod households;
 pub mod intakes;
 pub mod meetings;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(consents::routes())
         .merge(meetings::routes())
         .merge(support_plans::routes())
+        .merge(corrections::routes())
         .merge(worklist::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }

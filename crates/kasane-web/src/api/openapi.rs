@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
 use crate::api::{
-    cases, consents, households, intakes, meetings, persons, referrals, support_logs,
+    cases, consents, corrections, households, intakes, meetings, persons, referrals, support_logs,
     support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
@@ -63,6 +63,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     doc.merge(intakes::Doc::openapi());
     doc.merge(referrals::Doc::openapi());
     doc.merge(households::Doc::openapi());
+    doc.merge(corrections::Doc::openapi());
     doc.merge(support_logs::Doc::openapi());
     doc.merge(cases::Doc::openapi());
     doc.merge(consents::Doc::openapi());
@@ -87,6 +88,7 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
     use kasane_domain::audit::AuditAction;
     use kasane_domain::case::{CaseStatus, ClosureReason};
     use kasane_domain::consent::ConsentMethod;
+    use kasane_domain::correction::LeaveReason;
     use kasane_domain::household::Relationship;
     use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, Outcome, Urgency};
     use kasane_domain::meeting::MeetingKind;
@@ -95,7 +97,7 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
     use kasane_domain::plan::Progress;
     use kasane_domain::referral::{Helpfulness, ReferralStatus};
     use kasane_domain::support_log::EntryKind;
-    let intake: &[&str] = &["IntakeRequest", "IntakeDetail"];
+    let intake: &[&str] = &["IntakeRequest", "IntakeDetail", "IntakeCorrectionRequest"];
     vec![
         (intake, "channel", codes(&Channel::ALL, Channel::code)),
         (
@@ -111,7 +113,7 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
             codes(&ConcernItem::ALL, ConcernItem::code),
         ),
         (
-            &["IntakeRequest", "IntakeDetail"],
+            intake,
             "concerns",
             codes(&ConcernItem::ALL, ConcernItem::code),
         ),
@@ -179,6 +181,16 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
             &["CaseEventRequest"],
             "reason",
             codes(&ClosureReason::ALL, ClosureReason::code),
+        ),
+        (
+            &["MembershipEndRequest"],
+            "reason",
+            codes(&LeaveReason::ALL, LeaveReason::code),
+        ),
+        (
+            &["HouseholdMemberInfo"],
+            "left_reason",
+            codes(&LeaveReason::ALL, LeaveReason::code),
         ),
         (
             &["AgencyInfo"],

@@ -105,6 +105,8 @@ pub struct PersonRecord {
     pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The record's version: a correction (`PUT`) names it; an older one gets 409.
+    pub version: i32,
     pub households: Vec<MembershipInfo>,
     pub linked_records: Vec<LinkedRecord>,
 }
@@ -241,6 +243,7 @@ pub async fn person(
                 external_id: person.external_id.clone(),
                 created_at: person.created_at,
                 updated_at: person.updated_at,
+                version: person.version,
                 households,
                 linked_records,
             };

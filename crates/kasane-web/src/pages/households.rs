@@ -2,7 +2,7 @@
 //! ヤングケアラー, 高齢独居/高齢夫婦のみ: computed, never typed), and one timeline.
 
 use axum::Router;
-use axum::extract::{Form, Path};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_app::consultation::household::{
@@ -10,6 +10,7 @@ use kasane_app::consultation::household::{
 };
 use kasane_app::timeline;
 use kasane_domain::access::View;
+use kasane_domain::correction::LeaveReason;
 use kasane_domain::household::Relationship;
 use kasane_domain::wareki::format_wareki;
 use maud::{Markup, html};
@@ -21,6 +22,7 @@ use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
+use crate::ui::form::Saved;
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -88,10 +90,10 @@ async fn add_member(
 
 /// Members with 続柄 and age; a member the caller has no basis of their own on is shown in
 /// outline (no link to a record the caller may not open).
-fn member_rows(members: &[MemberView]) -> Markup {
+fn member_rows(members: &[MemberView], end_in: Option<i64>) -> Markup {
     html! {
         table {
-            thead { tr { th { "氏名" } th { "続柄" } th { "年齢" } th { "介護・世話" } th { "期間" } } }
+            thead { tr { th { "氏名" } th { "続柄" } th { "年齢" } th { "介護・世話" } th { "期間" } @if end_in.is_some() { th { "" } } } }
             tbody {
                 @for MemberView { member: m, age, in_full } in members {
                     tr {
@@ -103,7 +105,13 @@ fn member_rows(members: &[MemberView]) -> Markup {
                         td { (m.relationship.parse::<Relationship>().map_or(m.relationship.as_str(), |r| r.label())) }
                         td { @if let Some(age) = age { (age) "歳" } }
                         td { @if m.is_carer { "している" } }
-                        td { (format_wareki(m.joined_on)) "〜" @if let Some(l) = m.left_on { (format_wareki(l)) } }
+                        td {
+                            (format_wareki(m.joined_on)) "〜" @if let Some(l) = m.left_on { (format_wareki(l)) }
+                            @if let Some(r) = m.left_reason.as_deref().and_then(|r| r.parse::<LeaveReason>().ok()) {
+                                "(" (r.label()) @if !m.left_note.is_empty() { ": " (m.left_note) } ")"
+                            }
+                        }
+                        @if let Some(h) = end_in { td { a href={ "/households/" (h) "/members/" (m.id) "/end" } { "世帯から外す" } } }
                     }
                 }
             }
@@ -115,6 +123,7 @@ async fn household_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
     let view = load_household(&state, &ctx, id).await?;
     let timeline = timeline::of_household(&state, &view).await?;
@@ -128,6 +137,7 @@ async fn household_page(
     let writable = grant.view() == View::Full;
     let cases = sections::household(&state, &ctx, household.id, grant).await?;
     let body = html! {
+        (saved.notice())
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
             h2 { "世帯の状況(記録から自動判定)" }
@@ -137,8 +147,8 @@ async fn household_page(
         section.card {
             h2 { "世帯員" }
             dl.facts { dt { "住所" } dd { (household.address) } }
-            @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current)) }
-            @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past)) }
+            @if current.is_empty() { (empty("現在の世帯員はいません。")) } @else { (member_rows(&current, writable.then_some(household.id))) }
+            @if !past.is_empty() { h3 { "転出した世帯員(履歴)" } (member_rows(&past, None)) }
         }
         (cases)
         @if writable {

@@ -14,6 +14,8 @@ use kasane_app::consultation::intake::{
 use kasane_app::consultation::person::PersonDraft;
 use kasane_app::consultation::referral::referral_targets;
 use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, IntakeDraft, Outcome, Urgency};
+use kasane_domain::municipality::MunicipalityConfig;
+use kasane_domain::person::Sex;
 use kasane_store::person::Person;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -25,6 +27,7 @@ use crate::http::work::Work;
 use crate::pages::sections;
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
+use crate::ui::form::Saved;
 use crate::ui::layout::page;
 
 pub fn routes() -> Router<AppState> {
@@ -243,65 +246,13 @@ async fn render_form(
                 }
                 section.card {
                     h2 { "本人" }
-                    div.grid {
-                        label { "氏名(必須)" input type="text" name="name" value=(p.name) required autocomplete="off"; }
-                        label { "フリガナ" input type="text" name="furigana" value=(p.furigana) autocomplete="off"; }
-                        label { "生年月日(例: S47.3.5)" input type="text" name="birth_date" value=(p.birth_date); }
-                        label { "性別"
-                            select name="sex" {
-                                option value="" { "未記入" }
-                                @for s in kasane_domain::person::Sex::ALL { option value=(s.code()) selected[p.sex == s.code()] { (s.label()) } }
-                            }
-                        }
-                        label { "電話" input type="tel" name="phone" value=(p.phone); }
-                        label { "住所" input type="text" name="address" value=(p.address); }
-                        label { "地区"
-                            select name="district" {
-                                option value="" { "未記入" }
-                                @for dd in &cfg.districts { option value=(dd.code) selected[p.district == dd.code] { (dd.name) } }
-                            }
-                        }
-                        label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
-                        label { "備考" input type="text" name="note" value=(p.note); }
-                    }
+                    (person_fields(&cfg, p))
                     label.check { input type="checkbox" name="new_household" value="1" checked[form.new_household]; "この方を世帯主として新しい世帯を作る" }
                 }
             }
             section.card {
                 h2 { "相談受付" }
-                div.grid {
-                    label { "受付日時(空欄は現在)" input type="datetime-local" name="received_at" value=(d.received_at); }
-                    label { "受付機関" input type="text" value=(ctx.agency.name) disabled; }
-                    label { "相談経路"
-                        select name="channel" { @for c in Channel::ALL { option value=(c.code()) selected[d.channel == c.code()] { (c.label()) } } }
-                    }
-                    label { "相談者"
-                        select name="consulter_kind" { @for c in ConsulterKind::ALL { option value=(c.code()) selected[d.consulter_kind == c.code()] { (c.label()) } } }
-                    }
-                    label { "相談者氏名" input type="text" name="consulter_name" value=(d.consulter_name); }
-                    label { "本人との関係" input type="text" name="consulter_relation" value=(d.consulter_relation); }
-                }
-                fieldset {
-                    legend { "課題(複数選択)" }
-                    @for c in &cfg.issue_categories {
-                        label.check { input type="checkbox" name="issues" value=(c.code) checked[checked(&d.issues, &c.code)]; (c.name) }
-                    }
-                }
-                fieldset {
-                    legend { "相談内容(チェック、最も困っていることに◎)" }
-                    table.checklist {
-                        thead { tr { th { "該当" } th { "◎" } th { "項目" } } }
-                        tbody {
-                            @for c in ConcernItem::ALL {
-                                tr {
-                                    td { input type="checkbox" name="concerns" value=(c.code()) checked[checked(&d.concerns, c.code())] aria-label=(c.label()); }
-                                    td { input type="radio" name="most_pressing" value=(c.code()) checked[d.most_pressing.as_deref() == Some(c.code())] aria-label={ (c.label()) "を最も困っていることにする" }; }
-                                    td { (c.label()) }
-                                }
-                            }
-                        }
-                    }
-                }
+                (record_fields(ctx, &cfg, d))
                 fieldset {
                     legend { "関係機関との情報共有への本人同意(必須)" }
                     label.check { input type="radio" name="consent_to_share" value="yes" checked[d.consent_to_share == Some(true)] required; "同意あり" }
@@ -333,17 +284,87 @@ async fn render_form(
     Ok(page(ctx, "相談を受け付ける", "/consultation", body))
 }
 
+/// A person's fields as typed: the new person on the intake form, and a correction.
+pub fn person_fields(cfg: &MunicipalityConfig, p: &PersonDraft) -> Markup {
+    html! {
+        div.grid {
+            label { "氏名(必須)" input type="text" name="name" value=(p.name) required autocomplete="off"; }
+            label { "フリガナ" input type="text" name="furigana" value=(p.furigana) autocomplete="off"; }
+            label { "生年月日(例: S47.3.5)" input type="text" name="birth_date" value=(p.birth_date); }
+            label { "性別"
+                select name="sex" {
+                    option value="" { "未記入" }
+                    @for s in Sex::ALL { option value=(s.code()) selected[p.sex == s.code()] { (s.label()) } }
+                }
+            }
+            label { "電話" input type="tel" name="phone" value=(p.phone); }
+            label { "住所" input type="text" name="address" value=(p.address); }
+            label { "地区"
+                select name="district" {
+                    option value="" { "未記入" }
+                    @for dd in &cfg.districts { option value=(dd.code) selected[p.district == dd.code] { (dd.name) } }
+                }
+            }
+            label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
+            label { "備考" input type="text" name="note" value=(p.note); }
+        }
+    }
+}
+
+/// The fields that describe what the window recorded (when, how, who consulted, 課題, the
+/// 標準様式 checklist with ◎): the intake form's and its correction's.
+pub fn record_fields(ctx: &Ctx, cfg: &MunicipalityConfig, d: &IntakeDraft) -> Markup {
+    html! {
+        div.grid {
+            label { "受付日時(空欄は現在)" input type="datetime-local" name="received_at" value=(d.received_at); }
+            label { "受付機関" input type="text" value=(ctx.agency.name) disabled; }
+            label { "相談経路"
+                select name="channel" { @for c in Channel::ALL { option value=(c.code()) selected[d.channel == c.code()] { (c.label()) } } }
+            }
+            label { "相談者"
+                select name="consulter_kind" { @for c in ConsulterKind::ALL { option value=(c.code()) selected[d.consulter_kind == c.code()] { (c.label()) } } }
+            }
+            label { "相談者氏名" input type="text" name="consulter_name" value=(d.consulter_name); }
+            label { "本人との関係" input type="text" name="consulter_relation" value=(d.consulter_relation); }
+        }
+        fieldset {
+            legend { "課題(複数選択)" }
+            @for c in &cfg.issue_categories {
+                label.check { input type="checkbox" name="issues" value=(c.code) checked[checked(&d.issues, &c.code)]; (c.name) }
+            }
+        }
+        fieldset {
+            legend { "相談内容(チェック、最も困っていることに◎)" }
+            table.checklist {
+                thead { tr { th { "該当" } th { "◎" } th { "項目" } } }
+                tbody {
+                    @for c in ConcernItem::ALL {
+                        tr {
+                            td { input type="checkbox" name="concerns" value=(c.code()) checked[checked(&d.concerns, c.code())] aria-label=(c.label()); }
+                            td { input type="radio" name="most_pressing" value=(c.code()) checked[d.most_pressing.as_deref() == Some(c.code())] aria-label={ (c.label()) "を最も困っていることにする" }; }
+                            td { (c.label()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 async fn intake_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
+    let read = read_intake(&state, &ctx, id).await?;
+    let corrections = sections::intake(&state, &ctx, &read).await?;
     let IntakeRead {
         intake,
         access,
         issues,
         concerns,
-    } = read_intake(&state, &ctx, id).await?;
+    } = read;
     let cfg = state.config(&ctx.municipality)?;
     let issue_names: BTreeMap<&str, &str> = cfg
         .issue_categories
@@ -355,6 +376,7 @@ async fn intake_page(
     };
     let case_link = sections::intake_outcome(&state, &ctx, &intake, &access).await?;
     let body = html! {
+        (saved.notice())
         section.card {
             dl.facts {
                 dt { "本人" } dd { a href={ "/persons/" (access.person.id) } { (access.person.name) } }
@@ -374,8 +396,10 @@ async fn intake_page(
                 @if !intake.immediate_action.is_empty() { dt { "緊急対応" } dd.pre { (intake.immediate_action) } }
                 dt { "緊急度" } dd { (intake.urgency.label()) }
                 dt { "対応結果" } dd { (intake.outcome.label()) " " (case_link) }
+                dt { "版" } dd { "第" (intake.version) "版" }
             }
         }
+        (corrections)
     };
     Ok(page(&ctx, "相談受付の記録", "/consultation", body))
 }

@@ -15,6 +15,7 @@ use crate::http::error::{AppError, PageError};
 pub mod audit;
 pub mod cases;
 pub mod consents;
+pub mod corrections;
 pub mod home;
 pub mod households;
 pub mod intakes;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(consents::routes())
         .merge(meetings::routes())
         .merge(support_plans::routes())
+        .merge(corrections::routes())
         .fallback(not_found)
 }
 

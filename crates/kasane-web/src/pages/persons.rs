@@ -26,6 +26,7 @@ use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
 use crate::ui::fmt::{birth_label, jst};
+use crate::ui::form::Saved;
 use crate::ui::layout::{empty, page};
 use crate::ui::search::SearchQuery;
 
@@ -139,8 +140,9 @@ async fn person_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Response, PageError> {
-    Ok(render_person(&state, &ctx, id, None).await?)
+    Ok(render_person(&state, &ctx, id, None, &saved).await?)
 }
 
 /// A link the coordinator asked for that needs confirming (the pair was split before):
@@ -156,6 +158,7 @@ async fn render_person(
     ctx: &Ctx,
     id: i64,
     retry: Option<&LinkRetry<'_>>,
+    saved: &Saved,
 ) -> Result<Response, AppError> {
     let PersonRead { access, shown } = read_person(state, ctx, id).await?;
     let (person, grant) = (&access.person, access.grant);
@@ -177,8 +180,9 @@ async fn render_person(
     let targets = referral_targets(state, ctx).await?;
     let writable = grant.view() == View::Full;
     let coordinator = ctx.actor.has(Role::Coordinator);
-    let others = sections::person(state, ctx, person, grant).await?;
+    let others = sections::person(state, ctx, &access).await?;
     let body = html! {
+        (saved.notice())
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         section.card {
             h2 { "基本情報" }
@@ -192,11 +196,14 @@ async fn render_person(
                 dt { "電話" } dd { (person.phone.as_deref().unwrap_or("")) }
                 dt { "住民宛名番号" } dd { (person.external_id.as_deref().unwrap_or("")) }
                 dt { "備考" } dd { (person.note) }
+                dt { "版" } dd { "第" (person.version) "版" @if person.version > 1 { "(" a href="#history" { "修正履歴" } ")" } }
             }
         }
         @if writable {
             section.card.actions {
                 a.button href={ "/intakes/new?person_id=" (person.id) } { "この方の相談を受け付ける" }
+                " "
+                a.button href={ "/persons/" (person.id) "/edit" } { "基本情報を修正" }
                 " "
                 a.button href={ "/persons/" (person.id) "#refer" } { "つなぐ" }
                 " "
@@ -313,7 +320,7 @@ async fn link(
                 reason: &form.reason,
                 message,
             };
-            Ok(render_person(&state, &ctx, id, Some(&retry)).await?)
+            Ok(render_person(&state, &ctx, id, Some(&retry), &Saved::default()).await?)
         }
         Err(e) => Err(e.into()),
     }

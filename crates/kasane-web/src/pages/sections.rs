@@ -3,25 +3,28 @@
 //! module calls these instead of importing another area's page, so a later capability adds
 //! its section here.
 
+use kasane_app::consultation::intake::IntakeRead;
 use kasane_app::guard::{Grant, PersonAccess};
 use kasane_store::intake::Intake;
 use kasane_store::municipality::Agency;
-use kasane_store::person::Person;
 use maud::{Markup, html};
 
 use crate::AppState;
 use crate::http::auth::Ctx;
 use crate::http::error::AppError;
-use crate::pages::{cases, referrals, support_logs};
+use crate::pages::{cases, corrections, referrals, support_logs};
 
-/// The person page's sections after the timeline: 多機関協働's cases of the person.
+/// The person page's sections after the timeline: 多機関協働's cases of the person, and
+/// the record's 修正履歴.
 pub async fn person(
     state: &AppState,
     ctx: &Ctx,
-    person: &Person,
-    grant: Grant,
+    access: &PersonAccess,
 ) -> Result<Markup, AppError> {
-    cases::person_section(state, ctx, person, grant).await
+    Ok(html! {
+        (cases::person_section(state, ctx, &access.person, access.grant).await?)
+        (corrections::person_section(state, ctx, access).await?)
+    })
 }
 
 /// The person page's forms (full view only): つなぐ to `targets`, and 支援経過を記録.
@@ -45,6 +48,11 @@ pub async fn household(
 /// The household page's forms (full view only): 支援経過を記録.
 pub fn household_forms(ctx: &Ctx, household_id: i64) -> Markup {
     support_logs::entry_form(ctx, None, Some(household_id))
+}
+
+/// The intake page's sections after the record: its 修正履歴 and the way to correct it.
+pub async fn intake(state: &AppState, ctx: &Ctx, read: &IntakeRead) -> Result<Markup, AppError> {
+    corrections::intake_section(state, ctx, read).await
 }
 
 /// Beside an escalated intake's outcome: the case opened from it, or the way to open one.

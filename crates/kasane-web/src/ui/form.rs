@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use crate::http::auth::Ctx;
 use crate::http::error::{AppError, WebError};
@@ -66,6 +67,21 @@ pub fn reconcile(newest_label: &str, newest: Markup, submitted: Markup) -> Marku
                 div { h3 { (newest_label) } (newest) }
                 div { h3 { "あなたが送信した内容" } (submitted) }
             }
+        }
+    }
+}
+
+/// `?saved=1`, where a save redirects to: the page then confirms 「記録しました」.
+#[derive(Debug, Default, Deserialize)]
+pub struct Saved {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+impl Saved {
+    pub fn notice(&self) -> Markup {
+        html! {
+            @if self.saved.is_some() { p.notice role="status" { "記録しました。" } }
         }
     }
 }

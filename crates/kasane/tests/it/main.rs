@@ -19,6 +19,7 @@ mod clock;
 mod collaboration_cases;
 mod collaboration_meetings;
 mod consultation;
+mod corrections;
 mod crash;
 mod demo_data;
 mod denials;
