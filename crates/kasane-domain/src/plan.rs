@@ -48,6 +48,9 @@ pub struct PlanDraft {
     /// ISO or 和暦 dates.
     pub monitoring_dates: Vec<String>,
     pub actions: Vec<ActionDraft>,
+    /// The version this draft revises (the case's newest when the form was opened);
+    /// `None` for a case's first plan. A revision of an older one is refused (409).
+    pub revises: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -166,6 +166,7 @@ pub async fn new_plan_draft(app: &App, form: &PlanStart) -> AppResult<PlanDraft>
     let monitorings = app.store.monitorings(plan.id).await?;
     let today = app.today();
     Ok(PlanDraft {
+        revises: Some(plan.version),
         person_goal: plan.person_goal.clone(),
         long_term_goal: plan.long_term_goal.clone(),
         short_term_goal: plan.short_term_goal.clone(),
@@ -215,6 +216,11 @@ pub async fn create_plan_for(
 ) -> AppResult<i64> {
     app.unit(async |app| {
         let case = &form.case;
+        // Saved from the newest version only: a revision of an older one would hide the
+        // one saved since (the versions' UNIQUE constraint stops two at once).
+        if draft.revises != form.newest.as_ref().map(|p| p.version) {
+            return Err(AppError::Conflict(crate::error::STALE.into()));
+        }
         let agencies: Vec<i64> = form.agencies.iter().map(|a| a.id).collect();
         let valid = validate(draft, &agencies);
         let users = &form.users;

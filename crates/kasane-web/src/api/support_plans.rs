@@ -76,6 +76,10 @@ pub struct PlanRequest {
     pub monitoring_dates: Vec<String>,
     #[serde(default)]
     pub actions: Vec<ActionRequest>,
+    /// The version this revises (the case's newest plan's `version`); absent for the
+    /// case's first plan. 409 when the case's newest plan is another one.
+    #[serde(default)]
+    pub revises: Option<i32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -307,13 +311,15 @@ pub async fn versions(
     }))
 }
 
-/// Stores a new version of the case's plan (a revision keeps the older versions).
+/// Stores a new version of the case's plan (a revision keeps the older versions). 409
+/// when `revises` is not the case's newest version (someone revised it first).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/support-plans", tag = "support-plans",
     params(("id" = i64, Path, description = "case id")),
     request_body = PlanRequest,
     responses((status = 201, body = Created),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn create(
@@ -445,6 +451,7 @@ pub async fn evaluation(
 impl From<PlanRequest> for PlanDraft {
     fn from(req: PlanRequest) -> Self {
         PlanDraft {
+            revises: req.revises,
             person_goal: req.person_goal,
             long_term_goal: req.long_term_goal,
             short_term_goal: req.short_term_goal,

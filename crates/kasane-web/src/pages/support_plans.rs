@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, RawForm};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_app::collaboration::case::record_holding;
@@ -96,6 +97,7 @@ impl PlanForm {
                 "short_term_goal" => f.draft.short_term_goal = v,
                 "period_start" => f.draft.period_start = v,
                 "period_end" => f.draft.period_end = v,
+                "revises" => f.draft.revises = v.trim().parse().ok(),
                 "monitoring_dates" => f.draft.monitoring_dates.push(v),
                 k if k.starts_with("a_") => cols.entry(k.to_string()).or_default().push(v),
                 _ => {}
@@ -149,6 +151,7 @@ fn plan_form(
         }
         form method="post" action={ "/cases/" (case.id) "/support-plans/new" } {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
+            @if let Some(v) = d.revises { input type="hidden" name="revises" value=(v); }
             label.block { "本人の望み(本人の言葉で)" textarea name="person_goal" rows="2" required { (d.person_goal) } }
             label.block { "長期目標" textarea name="long_term_goal" rows="2" required { (d.long_term_goal) } }
             label.block { "短期目標" textarea name="short_term_goal" rows="2" required { (d.short_term_goal) } }
@@ -236,6 +239,26 @@ async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/support-plans/{id}")).into_response()),
         Err(kasane_app::AppError::Validation(errors)) => {
             Ok(form_page(&ctx, &start, &form.draft, &errors).into_response())
+        }
+        // Someone saved a version since: the form again on the newest, with what was
+        // typed, and the newest one a click away.
+        Err(kasane_app::AppError::Conflict(m)) if m == kasane_app::error::STALE => {
+            let draft = PlanDraft {
+                revises: start.newest.as_ref().map(|p| p.version),
+                ..form.draft
+            };
+            let newest = start.newest.as_ref().map_or_else(String::new, |p| {
+                format!(
+                    "最新の版(第{}版)は「プランの版の一覧」で確認できます。",
+                    p.version
+                )
+            });
+            let problems = [m, newest];
+            Ok((
+                StatusCode::CONFLICT,
+                form_page(&ctx, &start, &draft, &problems),
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -315,6 +315,7 @@ impl Records<'_> {
                     frequency: frequency.into(),
                 })
                 .collect(),
+            revises: None,
         };
         let valid = plan::validate(&draft, &known).map_err(|e| invalid("支援プラン", e))?;
         Ok(self

@@ -534,19 +534,34 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
         plan_body("母と家で暮らしたい", &start, &end, &[&mon], actions.clone()),
     )
     .await;
-    let v2 = create_plan(
-        &app,
-        &d.houkatsu,
-        case,
-        plan_body(
-            "母と家で暮らし続けたい(見直し)",
-            &start,
-            &end,
-            &[&mon],
-            actions,
-        ),
-    )
-    .await;
+    // A revision names the version it revises; one of an older version is refused.
+    let mut revision = plan_body(
+        "母と家で暮らし続けたい(見直し)",
+        &start,
+        &end,
+        &[&mon],
+        actions,
+    );
+    let (status, v) = app
+        .api_send(
+            &d.houkatsu,
+            Method::POST,
+            &format!("/api/v1/cases/{case}/support-plans"),
+            Some(revision.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a revision must name its version: {v}");
+    revision["revises"] = json!(1);
+    let v2 = create_plan(&app, &d.houkatsu, case, revision.clone()).await;
+    let (status, _) = app
+        .api_send(
+            &d.houkatsu,
+            Method::POST,
+            &format!("/api/v1/cases/{case}/support-plans"),
+            Some(revision),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "version 1 was revised already");
     let (_, list) = get(
         &app,
         &d.houkatsu,
