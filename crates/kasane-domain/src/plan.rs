@@ -412,6 +412,7 @@ mod tests {
 
     fn draft() -> PlanDraft {
         PlanDraft {
+            revises: None,
             person_goal: "母と一緒に家で暮らし続けたい".into(),
             long_term_goal: "本人が外出できる場所を持つ".into(),
             short_term_goal: "母の介護サービスを整える".into(),
