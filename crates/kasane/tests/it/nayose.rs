@@ -80,9 +80,9 @@ async fn bulk(app: &TestApp, username: &str, people: &[(&str, &str, &str)]) {
 }
 
 /// 600 people share 雄物 川子's birth date, half of them registered after her, and 250
-/// namesakes born years apart follow her too: both her name's and her birth date's blocks
-/// hold more newer records than their bound, yet the exact duplicate is offered first, as
-/// 有力候補, before the 参考候補 sorted by score.
+/// namesakes of the same reading born years apart follow her too: her name's, her
+/// reading's and her birth date's blocks all hold more newer records than their bound, yet
+/// the exact duplicate is offered first, as 有力候補, before the 参考候補 sorted by score.
 async fn the_best_candidate_comes_first_among_hundreds_sharing_its_keys(app: TestApp) {
     let houkatsu = app.token("daisen.houkatsu").await;
     let surnames = [
@@ -110,7 +110,7 @@ async fn the_best_candidate_comes_first_among_hundreds_sharing_its_keys(app: Tes
         .collect();
     let namesakes: Vec<(&str, &str, &str)> = years
         .iter()
-        .map(|y| ("雄物 川子", "", y.as_str()))
+        .map(|y| ("雄物 川子", "オモノ カワコ", y.as_str()))
         .collect();
     assert!(namesakes.len() > BLOCK && older.len() > BLOCK);
     bulk(&app, "daisen.houkatsu", &namesakes).await;
