@@ -16,6 +16,7 @@ pub mod municipality;
 pub mod name;
 pub mod person;
 pub mod person_match;
+pub mod person_search;
 pub mod plan;
 pub mod referral;
 pub mod support_log;

@@ -5,20 +5,29 @@
 //!
 //! 1. `゛` `゜` typed as separate characters become combining marks, so `ウ゛` reads as `ヴ`.
 //! 2. NFKC: half-width katakana → full-width (`ｻｲﾄｳ` → `サイトウ`, `ｶﾞ` → `ガ`), full-width
-//!    ASCII → ASCII, CJK compatibility ideographs → unified (see [`VARIANT_GROUPS`]).
+//!    ASCII → ASCII, CJK compatibility ideographs → unified (see [`ITAIJI`]).
 //! 3. Whitespace, invisible characters, variation selectors (IVS: `辻󠄀` → `辻`) and name
 //!    separators (`・` `·` `=`) are removed — before composing, so `ｳ ﾞ` is `ヴ` as well.
 //! 4. Hiragana → katakana; small kana → large (`ァ`→`ア`, `ッ`→`ツ`, `ャ`→`ヤ`, `ヵ`→`カ`,
 //!    `ヶ`→`ケ` …): legacy systems could not store small kana, so `キヨウコ` is `キョウコ`.
-//! 5. Sounds kana spell two ways: `ヴ`→`ブ`, `ヂ`→`ジ`, `ヅ`→`ズ`, `ヲ`→`オ`, and the old
+//! 5. Sounds kana spell two ways: `ヴァ` `ヴィ` `ヴェ` `ヴォ` → `バ` `ビ` `ベ` `ボ` and any
+//!    other `ヴ`→`ブ` (`ヴィクトル` / `ビクトル`), `ヂ`→`ジ`, `ヅ`→`ズ`, `ヲ`→`オ`, and the old
 //!    `ヰ`→`イ`, `ヱ`→`エ` (elderly people's names: `スヱ` / `スエ`).
-//! 6. `ー` is KEPT (`ヨーコ` and `ヨコ` are different names); its lookalikes (`-` `－` `‐`
-//!    `−` `―` `─` `ｰ`) become `ー`. Dakuten are kept: `サイトウ` and `サイドウ` differ.
+//! 6. A long vowel written `ー`, `ウ` or `ウー` after an o- or u-row kana is one sound:
+//!    `イチロー` / `イチロウ` / `イチロウー` → `イチロウ`, `ユーコ` → `ユウコ`. Any other `ー`
+//!    is kept (`ヨーコ` and `ヨコ`, `マリー` and `マリ` differ); its lookalikes (`-` `－` `‐`
+//!    `−` `―` `─` `ｰ`) are `ー`. Dakuten are kept: `サイトウ` and `サイドウ` differ.
 //! 7. ASCII letters are upper-cased.
 //! 8. Iteration marks are spelled out: `佐々木` → `佐佐木`, `みすゞ` → `ミスズ`.
-//! 9. 異体字・旧字体 → one canonical character ([`canonical_char`]).
+//! 9. 異体字・旧字体 → one canonical character ([`canonical_char`]), from the table in
+//!    `data/itaiji.txt` ([`variant_groups`]).
+//!
+//! The keys are stored (`person.name_key` …): a change to any rule here bumps
+//! [`KEY_VERSION`], and the store recomputes the stored keys when it migrates.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -179,6 +188,12 @@ impl fmt::Display for Furigana {
     }
 }
 
+/// The version of the key rules ([`match_key`], [`kana_key`], the 異体字 table). Keys stored
+/// under another version are recomputed (`Store::migrate`); bump it with any change that
+/// can change a key. 1: the rules before versions were kept; 2: ヴァ/バ, long vowels and
+/// the Unihan table.
+pub const KEY_VERSION: i64 = 2;
+
 /// The 名寄せ key of a name: two names with the same key are the same name written
 /// differently (異体字, kana, width, spaces). See the module docs for the rules.
 pub fn match_key(s: &str) -> String {
@@ -189,6 +204,21 @@ pub fn match_key(s: &str) -> String {
 /// kana folded, dakuten kept) without the kanji table, since a フリガナ holds no kanji.
 pub fn kana_key(furigana: &str) -> String {
     fold_to_fixed_point(furigana, false)
+}
+
+/// The reading of a name written in kana only (`わたなべ さちこ`, `ﾜﾀﾅﾍﾞ`): its
+/// [`kana_key`], to compare with a フリガナ. `None` for a name with any other character.
+pub fn reading_of_name(name: &str) -> Option<String> {
+    let normalised: String = name.chars().map(spacing_to_combining_mark).nfkc().collect();
+    let kana_only = normalised.chars().all(|c| {
+        let c = hiragana_to_katakana(c);
+        c.is_whitespace()
+            || is_separator(c)
+            || is_long_vowel_lookalike(c)
+            || is_furigana_katakana(c)
+    });
+    let key = kana_key(name);
+    (kana_only && !key.is_empty()).then_some(key)
 }
 
 /// The search key of the given name (名) of a stored name: the [`match_key`] of what follows
@@ -208,108 +238,57 @@ pub fn given_kana_key(furigana: &str) -> Option<String> {
         .filter(|k| !k.is_empty())
 }
 
-/// Groups of 異体字・旧字体 that are the same character in a surname or given name. The
-/// first member is the canonical form [`canonical_char`] returns.
+/// The 異体字・旧字体 groups, one per line with the canonical form first: built by
+/// `scripts/unihan-itaiji.py` from Unihan (kZVariant, kSemanticVariant, kSpoofingVariant and
+/// the 人名用漢字 旧字体 pairs, filtered to characters with a Japanese source) merged with
+/// the hand-kept `data/itaiji-curated.txt`. Unihan is under the Unicode License v3
+/// (`data/LICENSE-UNICODE`).
 ///
-/// Only variants NFKC leaves apart are listed. NFKC already folds the CJK compatibility
+/// Only variants NFKC leaves apart matter. NFKC already folds the CJK compatibility
 /// ideographs (U+F900–FAFF, U+2F800–2FA1F), e.g. 塚 U+FA10 → 塚, 都 U+FA26 → 都,
-/// 隆 U+F9DC → 隆, 祐 U+FA4F → 祐, 神 U+FA19 → 神, 福 U+FA1B → 福, 晴 U+FA12 → 晴,
-/// 猪 U+FA16 → 猪, 礼 U+FA18 → 礼, 海 U+FA45 → 海, 朗 U+F929 → 朗; [`canonical_char`]
-/// applies that folding too. The exception is 﨑 U+FA11, one of the twelve unified
-/// ideographs in that block, which NFKC keeps and this table maps.
+/// 隆 U+F9DC → 隆, 祐 U+FA4F → 祐; [`canonical_char`] applies that folding too. The
+/// exception is 﨑 U+FA11, one of the twelve unified ideographs in that block, which NFKC
+/// keeps and the table maps.
 ///
 /// 斉 and 斎 are distinct characters in a dictionary, but in サイトウ they are the classic
 /// 表記ゆれ: a false candidate costs a reviewer a glance, a missed one splits a person's
-/// record. Look-alikes that are different characters stay apart: 籐≠藤, 萩≠荻, 管≠菅,
-/// 杮≠柿, and 阪≠坂 (separate family lines use each).
-pub const VARIANT_GROUPS: &[&[char]] = &[
-    &['斎', '齋', '斉', '齊'],
-    &['辺', '邊', '邉'],
-    &['高', '髙'],
-    &['崎', '\u{FA11}', '嵜'],
-    &['沢', '澤'],
-    &['広', '廣'],
-    &['島', '嶋', '嶌'],
-    &['桜', '櫻'],
-    &['浜', '濱', '濵'],
-    &['徳', '德'],
-    &['吉', '𠮷'],
-    &['国', '國', '圀'],
-    &['竜', '龍'],
-    &['富', '冨'],
-    &['恵', '惠'],
-    &['栄', '榮'],
-    &['真', '眞'],
-    &['条', '條'],
-    &['関', '關'],
-    &['瀬', '瀨'],
-    &['柳', '栁', '桺'],
-    &['槙', '槇'],
-    &['剣', '劍', '劔', '劒', '釼'],
-    &['峰', '峯'],
-    &['黒', '黑'],
-    &['桑', '桒'],
-    &['曽', '曾'],
-    &['巌', '巖'],
-    &['亀', '龜'],
-    &['館', '舘'],
-    &['祢', '禰'],
-    &['鉄', '鐵', '銕'],
-    &['実', '實'],
-    &['寿', '壽'],
-    &['晋', '晉'],
-    &['礼', '禮'],
-    &['万', '萬'],
-    &['弥', '彌'],
-    &['与', '與'],
-    &['来', '來'],
-    &['芦', '蘆'],
-    &['園', '薗'],
-    &['穂', '穗'],
-    &['野', '埜'],
-    &['桧', '檜'],
-    &['籠', '篭'],
-    &['塩', '鹽'],
-    &['村', '邨'],
-    &['涼', '凉'],
-    &['淵', '渕'],
-    &['沖', '冲'],
-    &['恒', '恆'],
-    &['遥', '遙'],
-    &['増', '增'],
-    &['蔵', '藏'],
-    &['渋', '澁', '澀'],
-    &['滝', '瀧'],
-    &['会', '會'],
-    &['清', '淸'],
-    &['青', '靑'],
-    &['鴎', '鷗'],
-    &['船', '舩'],
-    &['団', '團'],
-    &['児', '兒'],
-    &['岳', '嶽'],
-    &['聡', '聰'],
-    &['円', '圓'],
-    &['荘', '莊'],
-    &['経', '經'],
-    &['豊', '豐'],
-    &['県', '縣'],
-    &['藪', '薮'],
-    &['鶴', '靏', '靍'],
-    &['磯', '礒'],
-    &['郷', '鄕', '鄉'],
-    &['栃', '杤'],
-    &['秋', '穐', '龝'],
-    &['内', '內'],
-    &['歩', '步'],
-    &['彦', '彥'],
-    &['博', '愽'],
-    &['達', '逹'],
-    &['顕', '顯'],
-];
+/// record. Look-alikes that are different characters stay apart
+/// (`data/itaiji-distinct.txt`): 籐≠藤, 萩≠荻, 管≠菅, 杮≠柿, and 阪≠坂 (separate family
+/// lines use each).
+pub const ITAIJI: &str = include_str!("../data/itaiji.txt");
+
+struct Variants {
+    groups: Vec<Vec<char>>,
+    group_of: HashMap<char, usize>,
+}
+
+/// [`ITAIJI`] read once; a character listed twice stays in its first group.
+static VARIANTS: LazyLock<Variants> = LazyLock::new(|| {
+    let mut groups: Vec<Vec<char>> = Vec::new();
+    let mut group_of = HashMap::new();
+    for line in ITAIJI.lines().filter(|l| !l.starts_with('#')) {
+        let group: Vec<char> = line
+            .chars()
+            .filter(|c| !c.is_whitespace() && !group_of.contains_key(c))
+            .collect();
+        if group.len() < 2 {
+            continue;
+        }
+        for &c in &group {
+            group_of.insert(c, groups.len());
+        }
+        groups.push(group);
+    }
+    Variants { groups, group_of }
+});
+
+/// The 異体字 groups of [`ITAIJI`], the canonical form first.
+pub fn variant_groups() -> &'static [Vec<char>] {
+    &VARIANTS.groups
+}
 
 /// The canonical form of a kanji: compatibility ideographs folded as NFKC does, then
-/// [`VARIANT_GROUPS`] applied. Any other character is returned unchanged.
+/// [`variant_groups`] applied. Any other character is returned unchanged.
 pub fn canonical_char(c: char) -> char {
     variant_group(c)
         .and_then(|group| group.first().copied())
@@ -323,10 +302,12 @@ pub fn variant_group(c: char) -> Option<&'static [char]> {
     if !is_ideograph(c) {
         return None;
     }
-    VARIANT_GROUPS
-        .iter()
-        .copied()
-        .find(|group| group.contains(&c))
+    let variants = &*VARIANTS;
+    variants
+        .group_of
+        .get(&c)
+        .and_then(|&i| variants.groups.get(i))
+        .map(Vec::as_slice)
 }
 
 // Spaces go before composing, so `ｦ ﾞ` composes to `ヺ` exactly as `ｦﾞ` does: NFKD exposes
@@ -358,9 +339,35 @@ fn fold_once(s: &str, kanji: bool) -> String {
         .nfkd()
         .filter(|&c| !is_dropped_from_key(c))
         .nfc();
+    let mut after_vu = false;
     for c in composed {
-        let c = fold_katakana(hiragana_to_katakana(c));
+        let c = hiragana_to_katakana(c);
+        // ヴァ: the ヴ already written (as ブ) becomes the one sound, ヴュ keeps its ユ.
+        if after_vu {
+            after_vu = false;
+            if let Some((sound, rest)) = vu_sound(c) {
+                out.pop();
+                out.push(sound);
+                prev = Some(sound);
+                if let Some(rest) = rest {
+                    out.push(rest);
+                    prev = Some(rest);
+                }
+                continue;
+            }
+        }
+        after_vu = c == 'ヴ';
+        let c = fold_katakana(c);
         let c = if is_long_vowel_lookalike(c) { 'ー' } else { c };
+        // The long vowel of an o- or u-row kana is ウ, however written (ロー, ロウ, ロウー).
+        let lengthened = prev.filter(|&p| c == 'ー' && is_o_or_u_row(p));
+        if let Some(p) = lengthened {
+            if p != 'ウ' {
+                out.push('ウ');
+                prev = Some('ウ');
+            }
+            continue;
+        }
         let c = c.to_ascii_uppercase();
         let c = if kanji { canonical_char(c) } else { c };
         let c = match (c, prev) {
@@ -449,6 +456,23 @@ fn fold_katakana(c: char) -> char {
         'ヺ' => 'ボ',
         _ => c,
     }
+}
+
+/// ヴ followed by a small vowel: the sound it makes, and what is left to write.
+fn vu_sound(small: char) -> Option<(char, Option<char>)> {
+    match small {
+        'ァ' => Some(('バ', None)),
+        'ィ' => Some(('ビ', None)),
+        'ェ' => Some(('ベ', None)),
+        'ォ' => Some(('ボ', None)),
+        'ュ' => Some(('ビ', Some('ユ'))),
+        _ => None,
+    }
+}
+
+/// A katakana (as [`fold_katakana`] leaves it) whose vowel is o or u: its long vowel is ウ.
+fn is_o_or_u_row(c: char) -> bool {
+    "ウクグスズツヌフブプムユルオコゴソゾトドノホボポモヨロ".contains(c)
 }
 
 fn is_long_vowel_lookalike(c: char) -> bool {
@@ -722,7 +746,21 @@ mod tests {
         ("ﾁﾂﾞｺ", "チズコ"),
         ("ちぢわ", "チジワ"),
         ("みすゞ", "ミスズ"),
-        ("ヴィクトル", "ブィクトル"),
+        ("ヴィクトル", "ビクトル"),
+        ("ヴァイオリン", "バイオリン"),
+        ("ヴェール", "ベール"),
+        ("ヴォルフ", "ボルフ"),
+        ("ヴュー", "ビュー"),
+        ("ヴ", "ブ"),
+        ("イチロー", "イチロウ"),
+        ("いちろう", "イチロー"),
+        ("イチロウー", "イチロウ"),
+        ("ユーコ", "ユウコ"),
+        ("ヨーコ", "ヨウコ"),
+        ("サトー", "サトウ"),
+        ("キョーコ", "キョウコ"),
+        ("ｼｭｰｲﾁ", "シュウイチ"),
+        ("ユウ", "ユー"),
         ("ウ゛ィクトル", "ヴィクトル"),
         ("ｳﾞｨｸﾄﾙ", "ヴィクトル"),
         ("一ヶ谷", "一ケ谷"),
@@ -745,8 +783,12 @@ mod tests {
         ("太田", "大田"),
         ("小野", "大野"),
         ("サイトウ", "サイドウ"),
-        ("サトウ", "サトー"),
-        ("ヨウコ", "ヨーコ"),
+        ("ヨーコ", "ヨコ"),
+        ("マリー", "マリ"),
+        ("マリー", "マリイ"),
+        ("ケーコ", "ケイコ"),
+        ("オーノ", "オオノ"),
+        ("ビクトル", "ブイクトル"),
         ("カトウ", "ガトウ"),
         ("ハナコ", "パナコ"),
         ("菅野", "管野"),
@@ -800,7 +842,10 @@ mod tests {
         assert_eq!(kana_key("ジョン・スミス"), kana_key("ｼﾞｮﾝ ｽﾐｽ"));
         assert_ne!(kana_key("サイトウ"), kana_key("サイドウ"));
         assert_ne!(kana_key("ハナコ"), kana_key("パナコ"));
-        assert_ne!(kana_key("ヨーコ"), kana_key("ヨウコ"));
+        assert_eq!(kana_key("ヨーコ"), kana_key("ヨウコ"));
+        assert_eq!(kana_key("イチロー"), "イチロウ");
+        assert_eq!(kana_key("ヴィクトル"), "ビクトル");
+        assert_ne!(kana_key("ヨーコ"), kana_key("ヨコ"));
         // A フリガナ has no kanji, so the kanji table is not applied.
         assert_eq!(kana_key("齋"), "齋");
         let f = Furigana::parse("ｻｲﾄｳ ﾊﾅｺ").unwrap();
@@ -809,19 +854,75 @@ mod tests {
 
     #[test]
     fn variant_table_is_well_formed() {
-        assert!(VARIANT_GROUPS.len() >= 40);
+        let groups = variant_groups();
+        assert!(groups.len() >= 500, "{} groups", groups.len());
+        let listed: usize = ITAIJI
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.chars().count())
+            .sum();
         let mut seen = std::collections::BTreeSet::new();
-        for group in VARIANT_GROUPS {
+        for group in groups {
             assert!(group.len() >= 2, "{group:?}");
-            for &c in *group {
+            for &c in group {
                 assert!(seen.insert(c), "{c} is in two groups");
                 assert!(is_ideograph(c), "{c}");
                 assert_eq!(canonical_char(c), group[0], "{c}");
-                assert_eq!(variant_group(c), Some(*group));
+                assert_eq!(variant_group(c), Some(group.as_slice()));
             }
             // The canonical form must survive NFKC, or a key would change on a second pass.
             let canonical: String = group[..1].iter().collect();
             assert_eq!(canonical.nfkc().collect::<String>(), canonical);
+        }
+        assert_eq!(seen.len(), listed, "every listed character is in one group");
+    }
+
+    /// The table loaded from the data file joins the known 表記ゆれ of names, keeps the
+    /// hand-kept groups whole with their canonical forms, and never joins a pair listed as
+    /// distinct.
+    #[test]
+    fn variant_table_holds_known_pairs_and_the_hand_kept_lists() {
+        for (variant, canonical) in [
+            ('齋', '斎'),
+            ('齊', '斎'),
+            ('斉', '斎'),
+            ('邉', '辺'),
+            ('邊', '辺'),
+            ('髙', '高'),
+            ('\u{FA11}', '崎'),
+            ('濵', '浜'),
+            // From Unihan, beyond the hand-kept groups.
+            ('惡', '悪'),
+            ('戰', '戦'),
+            ('澤', '沢'),
+            ('嶋', '島'),
+            ('鷄', '鶏'),
+            ('𠮟', '叱'),
+        ] {
+            assert_eq!(canonical_char(variant), canonical, "{variant}");
+        }
+        assert_eq!(match_key("佐々木"), match_key("佐佐木"));
+        let data = |text: &'static str| {
+            text.lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .map(|l| l.trim().chars().collect::<Vec<char>>())
+        };
+        for group in data(include_str!("../data/itaiji-curated.txt")) {
+            for &c in &group {
+                assert_eq!(canonical_char(c), group[0], "hand-kept group of {c}");
+            }
+        }
+        for pair in data(include_str!("../data/itaiji-distinct.txt")) {
+            assert_ne!(canonical_char(pair[0]), canonical_char(pair[1]), "{pair:?}");
+        }
+        for (a, b) in [
+            ('暦', '歴'),
+            ('子', '只'),
+            ('佑', '祐'),
+            ('咲', '笑'),
+            ('荘', '庄'),
+        ] {
+            assert_ne!(canonical_char(a), canonical_char(b), "{a} / {b}");
         }
     }
 
@@ -851,8 +952,9 @@ mod tests {
 
     /// Characters a Japanese name (and its mistakes) is made of.
     fn name_alphabet() -> Vec<char> {
-        let mut chars: Vec<char> = VARIANT_GROUPS
+        let mut chars: Vec<char> = variant_groups()
             .iter()
+            .take(120)
             .flat_map(|g| g.iter().copied())
             .collect();
         chars.extend("佐藤田中山川木本井上子花一郎太辻塚都隆祐".chars());
@@ -903,7 +1005,7 @@ mod tests {
         fn every_variant_gives_the_same_key(
             before in name_like(),
             after in name_like(),
-            group in proptest::sample::select(VARIANT_GROUPS.to_vec()),
+            group in proptest::sample::select(variant_groups().to_vec()),
             index in any::<proptest::sample::Index>(),
         ) {
             let variant = group[index.index(group.len())];

@@ -10,19 +10,24 @@
 //! |---|---|---|
 //! | 氏名一致 (same after trimming) | +55 | a name alone is worth a look, even without a birth date |
 //! | 異体字・表記ゆれ (same [`match_key`]) | +50 | still a candidate on its own: 表記ゆれ is what 名寄せ is for |
+//! | 氏名(かな)とフリガナ一致 | +45 | a name typed in kana (`わたなべ さちこ`) read as the other's フリガナ (渡邉 幸子, ワタナベ サチコ): with the birth date, as strong as the name |
 //! | フリガナ一致 (same [`kana_key`]) | +25 | catches 斉藤/西藤 read サイトウ, but many people share a reading |
 //! | 生年月日一致 | +35 | with the reading, makes a candidate despite different kanji |
-//! | 生年月日不一致 (both known) | −70 | same name, different birthday: different people |
+//! | 生年月日が近い ([`birth_dates_near`]) | +5 | a typing slip (03-21/03-12, 10-01/01-10, one day): never a strong candidate (at most [`NEAR_MISS_MAX`]) |
+//! | 生年月日不一致 (both known, not near) | −70 | same name, different birthday: different people |
 //! | 電話番号一致 | +15 | with the birthday, makes a candidate: a new surname after 婚姻, or twins — either way worth a look |
 //!
 //! Missing data on either side counts neither way. Different フリガナ or phone numbers
 //! cost nothing: readings of one name vary (ヤマサキ/ヤマザキ) and numbers change.
+//!
+//! A candidate is 有力候補 from [`STRONG_THRESHOLD`] (the name and the birth date agree, or
+//! the number decides), else 参考候補 from [`CANDIDATE_THRESHOLD`] ([`MatchLevel`]).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::name::{kana_key, match_key};
+use crate::name::{kana_key, match_key, reading_of_name};
 
 /// What is known of one person, for comparison. Blank strings count as unknown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,8 +50,12 @@ pub enum MatchReason {
     NameSame,
     /// The names differ only by 異体字, kana, width or spaces.
     NameVariant,
+    /// One name is written in kana only and reads as the other's フリガナ.
+    NameKana,
     FuriganaSame,
     BirthDateSame,
+    /// The birth dates differ by a typing slip ([`birth_dates_near`]).
+    BirthDateNear,
     BirthDateDiffers,
     PhoneSame,
 }
@@ -59,8 +68,10 @@ impl MatchReason {
             MatchReason::ExternalIdDiffers => "住民宛名番号不一致",
             MatchReason::NameSame => "氏名一致",
             MatchReason::NameVariant => "異体字・表記ゆれ",
+            MatchReason::NameKana => "氏名(かな)とフリガナ一致",
             MatchReason::FuriganaSame => "フリガナ一致",
             MatchReason::BirthDateSame => "生年月日一致",
+            MatchReason::BirthDateNear => "生年月日が近い",
             MatchReason::BirthDateDiffers => "生年月日不一致",
             MatchReason::PhoneSame => "電話番号一致",
         }
@@ -72,8 +83,10 @@ impl MatchReason {
             MatchReason::ExternalIdSame | MatchReason::ExternalIdDiffers => 0,
             MatchReason::NameSame => 55,
             MatchReason::NameVariant => 50,
+            MatchReason::NameKana => 45,
             MatchReason::FuriganaSame => 25,
             MatchReason::BirthDateSame => 35,
+            MatchReason::BirthDateNear => 5,
             MatchReason::BirthDateDiffers => -70,
             MatchReason::PhoneSame => 15,
         }
@@ -90,8 +103,46 @@ pub struct MatchScore {
     pub decisive: bool,
 }
 
-/// The score from which a record is offered as a possible match.
+/// The score from which a record is offered as a possible match (参考候補).
 pub const CANDIDATE_THRESHOLD: u8 = 50;
+
+/// The score from which a candidate is 有力候補.
+pub const STRONG_THRESHOLD: u8 = 80;
+
+/// The highest score with a near-miss birth date: a slip is to be checked, never strong.
+pub const NEAR_MISS_MAX: u8 = STRONG_THRESHOLD - 1;
+
+/// How strongly a candidate is offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchLevel {
+    /// 有力候補: most likely the same person.
+    Strong,
+    /// 参考候補: worth a look.
+    Reference,
+}
+
+impl MatchLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchLevel::Strong => "有力候補",
+            MatchLevel::Reference => "参考候補",
+        }
+    }
+}
+
+impl MatchScore {
+    /// The level the record is offered at; `None` when it is not a candidate.
+    pub fn level(&self) -> Option<MatchLevel> {
+        if self.score >= STRONG_THRESHOLD {
+            Some(MatchLevel::Strong)
+        } else if self.score >= CANDIDATE_THRESHOLD {
+            Some(MatchLevel::Reference)
+        } else {
+            None
+        }
+    }
+}
 
 /// The highest score evidence other than the 住民宛名番号 can reach.
 const UNDECIDED_MAX: i32 = 99;
@@ -124,6 +175,9 @@ pub fn score(new: &MatchInput, existing: &MatchInput) -> MatchScore {
         } else {
             MatchReason::NameVariant
         });
+    } else if name_read_as(new.name, existing.furigana) || name_read_as(existing.name, new.furigana)
+    {
+        reasons.push(MatchReason::NameKana);
     }
 
     if let (Some(a), Some(b)) = (new.furigana, existing.furigana) {
@@ -136,6 +190,8 @@ pub fn score(new: &MatchInput, existing: &MatchInput) -> MatchScore {
     if let (Some(a), Some(b)) = (new.birth_date, existing.birth_date) {
         reasons.push(if a == b {
             MatchReason::BirthDateSame
+        } else if birth_dates_near(a, b) {
+            MatchReason::BirthDateNear
         } else {
             MatchReason::BirthDateDiffers
         });
@@ -153,10 +209,12 @@ pub fn score(new: &MatchInput, existing: &MatchInput) -> MatchScore {
         Some(false) => (0, true),
         None => {
             let points: i32 = reasons.iter().map(|r| r.points()).sum();
-            (
-                u8::try_from(points.clamp(0, UNDECIDED_MAX)).unwrap_or(0),
-                false,
-            )
+            let max = if reasons.contains(&MatchReason::BirthDateNear) {
+                i32::from(NEAR_MISS_MAX)
+            } else {
+                UNDECIDED_MAX
+            };
+            (u8::try_from(points.clamp(0, max)).unwrap_or(0), false)
         }
     };
     MatchScore {
@@ -164,6 +222,46 @@ pub fn score(new: &MatchInput, existing: &MatchInput) -> MatchScore {
         reasons,
         decisive,
     }
+}
+
+/// Whether `name` is written in kana only and reads as `furigana`.
+fn name_read_as(name: &str, furigana: Option<&str>) -> bool {
+    match (reading_of_name(name), furigana.map(kana_key)) {
+        (Some(reading), Some(f)) => !reading.is_empty() && reading == f,
+        _ => false,
+    }
+}
+
+/// The birth dates a typing slip makes of `d`: one day either side, two neighbouring digits
+/// of `YYYYMMDD` swapped (03-21 / 03-12, 1947 / 1974), and day and month swapped
+/// (10-01 / 01-10); only real dates, never `d` itself. The relation is symmetric.
+pub fn near_birth_dates(d: NaiveDate) -> Vec<NaiveDate> {
+    let mut out: Vec<NaiveDate> = [d.pred_opt(), d.succ_opt()].into_iter().flatten().collect();
+    let digits: Vec<u32> = d
+        .format("%Y%m%d")
+        .to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    if digits.len() == 8 {
+        for i in 0..7 {
+            let mut s = digits.clone();
+            s.swap(i, i + 1);
+            let number = |range: std::ops::Range<usize>| s[range].iter().fold(0, |n, d| n * 10 + d);
+            let year = i32::try_from(number(0..4)).unwrap_or(0);
+            out.extend(NaiveDate::from_ymd_opt(year, number(4..6), number(6..8)));
+        }
+    }
+    out.extend(NaiveDate::from_ymd_opt(d.year(), d.day(), d.month()));
+    out.retain(|&n| n != d);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether two different birth dates differ by a typing slip ([`near_birth_dates`]).
+pub fn birth_dates_near(a: NaiveDate, b: NaiveDate) -> bool {
+    a != b && near_birth_dates(a).contains(&b)
 }
 
 /// Whether to offer the record as a possible match.
@@ -485,6 +583,155 @@ mod tests {
         }
     }
 
+    /// What is compared, the level expected and the reasons.
+    type LevelCase = (
+        &'static str,
+        MatchInput<'static>,
+        MatchInput<'static>,
+        Option<MatchLevel>,
+        &'static [MatchReason],
+    );
+
+    /// The two levels, the name typed in kana and the near-miss birth dates (#11).
+    #[test]
+    fn candidates_come_in_two_levels_with_their_reasons() {
+        let with = |name: &'static str, furigana: Option<&'static str>, birth: &str| MatchInput {
+            name,
+            furigana,
+            birth_date: Some(date(birth)),
+            ..MatchInput::default()
+        };
+        let sachiko = with("渡邉 幸子", Some("ワタナベ サチコ"), "1952-03-21");
+        let table: &[LevelCase] = &[
+            (
+                "同姓同名・生年月日一致は有力候補",
+                with("佐藤 花子", None, "1952-03-21"),
+                with("佐藤 花子", None, "1952-03-21"),
+                Some(MatchLevel::Strong),
+                &[NameSame, BirthDateSame],
+            ),
+            (
+                "かなで入力した氏名はフリガナと比べる",
+                with("わたなべ さちこ", None, "1952-03-21"),
+                sachiko,
+                Some(MatchLevel::Strong),
+                &[NameKana, BirthDateSame],
+            ),
+            (
+                "半角カナの氏名も(逆向きでも)",
+                sachiko,
+                with("ﾜﾀﾅﾍﾞ ｻﾁｺ", None, "1952-03-21"),
+                Some(MatchLevel::Strong),
+                &[NameKana, BirthDateSame],
+            ),
+            (
+                "かなの氏名・生年月日が近い",
+                with("わたなべ さちこ", None, "1952-03-12"),
+                sachiko,
+                Some(MatchLevel::Reference),
+                &[NameKana, BirthDateNear],
+            ),
+            (
+                "日の数字の入れ違い(03-21/03-12)は参考候補",
+                with("渡邉 幸子", Some("ワタナベ サチコ"), "1952-03-12"),
+                sachiko,
+                Some(MatchLevel::Reference),
+                &[NameSame, FuriganaSame, BirthDateNear],
+            ),
+            (
+                "月と日の入れ違い(10-01/01-10)",
+                with("佐藤 花子", None, "1960-10-01"),
+                with("佐藤 花子", None, "1960-01-10"),
+                Some(MatchLevel::Reference),
+                &[NameSame, BirthDateNear],
+            ),
+            (
+                "1日違い",
+                with("齋藤 一郎", None, "1960-12-31"),
+                with("斎藤 一郎", None, "1961-01-01"),
+                Some(MatchLevel::Reference),
+                &[NameVariant, BirthDateNear],
+            ),
+            (
+                "年の数字の入れ違い(1947/1974)",
+                with("佐藤 花子", None, "1947-05-06"),
+                with("佐藤 花子", None, "1974-05-06"),
+                Some(MatchLevel::Reference),
+                &[NameSame, BirthDateNear],
+            ),
+            (
+                "近くない生年月日は別人",
+                with("佐藤 花子", None, "1952-03-23"),
+                with("佐藤 花子", None, "1952-03-21"),
+                None,
+                &[NameSame, BirthDateDiffers],
+            ),
+            (
+                "氏名だけの一致は参考候補",
+                MatchInput {
+                    birth_date: None,
+                    ..with("佐藤 花子", None, "1952-03-21")
+                },
+                with("佐藤 花子", None, "1952-03-21"),
+                Some(MatchLevel::Reference),
+                &[NameSame],
+            ),
+            (
+                "漢字の氏名はフリガナと比べない",
+                with("渡辺 幸子", None, "1952-03-21"),
+                with("渡部 幸子", Some("ワタナベ サチコ"), "1952-03-21"),
+                None,
+                &[BirthDateSame],
+            ),
+            (
+                "読みが違えば一致にしない",
+                with("わたべ さちこ", None, "1952-03-21"),
+                sachiko,
+                None,
+                &[BirthDateSame],
+            ),
+        ];
+        for (what, new, existing, level, reasons) in table {
+            let got = score(new, existing);
+            assert_eq!(got.reasons, *reasons, "{what}");
+            assert_eq!(got.level(), *level, "{what}: score {}", got.score);
+            assert_eq!(is_candidate(&got), level.is_some(), "{what}");
+            if got.reasons.contains(&BirthDateNear) {
+                assert!(got.score <= NEAR_MISS_MAX, "{what}");
+            }
+        }
+        assert_eq!(MatchLevel::Strong.label(), "有力候補");
+        assert_eq!(BirthDateNear.label(), "生年月日が近い");
+    }
+
+    #[test]
+    fn near_birth_dates_are_typing_slips() {
+        let near = |a: &str, b: &str| birth_dates_near(date(a), date(b));
+        for (a, b) in [
+            ("1952-03-21", "1952-03-12"),
+            ("1960-10-01", "1960-01-10"),
+            ("1960-12-31", "1961-01-01"),
+            ("1947-05-06", "1974-05-06"),
+            ("1952-03-14", "1952-03-15"),
+            ("1952-03-14", "1952-03-13"),
+            ("1952-11-03", "1952-03-11"),
+        ] {
+            assert!(near(a, b) && near(b, a), "{a} / {b}");
+        }
+        for (a, b) in [
+            ("1952-03-21", "1952-03-21"),
+            ("1952-03-21", "1952-03-23"),
+            ("1952-03-21", "1953-03-21"),
+            ("1960-10-01", "1961-01-10"),
+        ] {
+            assert!(!near(a, b), "{a} / {b}");
+        }
+        // Only real dates: 1952-03-31 swaps to 03-13, never to a month 31 or 13.
+        let d = date("1952-03-31");
+        assert!(near_birth_dates(d).iter().all(|&n| n != d));
+        assert!(near_birth_dates(d).contains(&date("1952-03-13")));
+    }
+
     #[test]
     fn same_external_id_decides_even_against_the_other_evidence() {
         let new = MatchInput {
@@ -495,7 +742,7 @@ mod tests {
         };
         let existing = MatchInput {
             name: "佐藤 花子",
-            birth_date: Some(date("1952-03-15")),
+            birth_date: Some(date("1952-05-15")),
             external_id: Some("1234567"),
             ..MatchInput::default()
         };
@@ -654,6 +901,15 @@ mod tests {
             sorted.sort();
             sorted.dedup();
             prop_assert_eq!(sorted, ab.reasons);
+        }
+
+        #[test]
+        fn nearness_is_symmetric(days in 0i64..60_000, pick in any::<proptest::sample::Index>()) {
+            let a = date("1900-01-01") + chrono::TimeDelta::days(days);
+            let near = near_birth_dates(a);
+            prop_assert!(!near.is_empty());
+            let b = near[pick.index(near.len())];
+            prop_assert!(birth_dates_near(b, a));
         }
 
         #[test]

@@ -343,6 +343,7 @@ impl Store {
         // Before the key filling below, which reads by one of them.
         self.bulk_restore_indexes().await?;
         self.fill_search_keys().await?;
+        self.rekey_persons().await?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_domain::identity::{AgencyId, MunicipalityId, UserId};
-use kasane_domain::name::{given_kana_key, given_key};
+use kasane_domain::name::{KEY_VERSION, given_kana_key, given_key, kana_key, match_key};
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -151,8 +151,9 @@ macro_rules! visible_person {
 }
 pub(crate) use visible_person;
 
-/// One key of the 名寄せ prefilter: the newest 200 unlinked persons of municipality `$1`
-/// matching `$cond`.
+/// One blocking key of the 名寄せ prefilter: the newest [`BLOCK`] unlinked persons of
+/// municipality `$1` matching `$cond`. Each key has its own bound, so no common key (a
+/// birth date 500 people share) crowds out the records another key finds.
 macro_rules! prefilter_key {
     ($cond:literal) => {
         concat!(
@@ -163,6 +164,13 @@ macro_rules! prefilter_key {
         )
     };
 }
+
+/// The bound of each blocking key ([`prefilter_key`]).
+pub const BLOCK: usize = 200;
+
+/// The near-miss birth dates the prefilter binds (`near_birth_dates` gives at most 10;
+/// the rest are bound NULL).
+const NEAR_DATES: usize = 10;
 
 /// One person record, as the form and the import write it: binds $1 municipality, the
 /// fields in [`PersonFields`] order, $14 agency, $15 user, $16 time, $17–$18 given keys.
@@ -213,16 +221,26 @@ macro_rules! name_range {
     };
 }
 
-/// Binds [`PREFILTER`]'s parameters: $1 municipality, $2–$6 the keys.
+/// Binds [`PREFILTER`]'s parameters: $1 municipality, $2–$6 the keys, $7–$16 the
+/// near-miss birth dates.
 macro_rules! bind_prefilter {
-    ($q:expr, $municipality:expr, $f:expr) => {
-        $q.bind($municipality)
+    ($q:expr, $municipality:expr, $f:expr) => {{
+        let near = $f
+            .birth_date
+            .map(kasane_domain::person_match::near_birth_dates)
+            .unwrap_or_default();
+        let mut q = $q
+            .bind($municipality)
             .bind(&$f.name_key)
             .bind(&$f.kana_key)
             .bind($f.birth_date)
             .bind(&$f.external_id)
-            .bind(&$f.phone_digits)
-    };
+            .bind(&$f.phone_digits);
+        for i in 0..NEAR_DATES {
+            q = q.bind(near.get(i).copied());
+        }
+        q
+    }};
 }
 
 macro_rules! select_person {
@@ -246,6 +264,18 @@ pub struct PersonSearch {
     pub district_code: Option<String>,
     pub limit: i64,
     pub offset: i64,
+}
+
+type StoredKeys = (String, (Option<String>, Option<String>, Option<String>));
+
+/// The keys a person's stored name and フリガナ have under the current rules: name_key, then
+/// kana_key, given_key and given_kana_key. A given part that folds to nothing is an empty
+/// key, as [`Store::fill_search_keys`] writes it (so that its partial index lets go).
+fn stored_keys(name: &str, furigana: Option<&str>) -> StoredKeys {
+    let given = given_key(name).or_else(|| name.contains(' ').then(String::new));
+    let given_kana =
+        furigana.and_then(|f| given_kana_key(f).or_else(|| f.contains(' ').then(String::new)));
+    (match_key(name), (furigana.map(kana_key), given, given_kana))
 }
 
 /// Escapes LIKE wildcards in user input; `\` is the escape character.
@@ -273,25 +303,41 @@ fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_string(), format!("{prefix}{}", char::MAX))
 }
 
-/// The 名寄せ prefilter ([`Store::match_prefilter`]).
+/// The 名寄せ prefilter ([`Store::match_prefilter`]): the blocking keys, each bounded on
+/// its own, unioned. A name typed in kana is compared with the フリガナ on file (`kana_key =
+/// $2`: a kana name's `name_key` is its `kana_key`), and a フリガナ with a name on file
+/// written in kana (`name_key = $3`). The pairs with the birth date come first, so that a
+/// name hundreds share still finds the one born that day.
 const PREFILTER: &str = concat!(
     select_person!(),
     "WHERE p.id IN (",
+    prefilter_key!("name_key = $2 AND birth_date = $4"),
+    " UNION ",
+    prefilter_key!("kana_key = $3 AND birth_date = $4"),
+    " UNION ",
     prefilter_key!("name_key = $2"),
     " UNION ",
     prefilter_key!("kana_key = $3"),
     " UNION ",
-    prefilter_key!("birth_date = $4"),
+    prefilter_key!("kana_key = $2"),
+    " UNION ",
+    prefilter_key!("name_key = $3"),
     " UNION ",
     prefilter_key!("external_id = $5"),
     " UNION ",
     prefilter_key!("phone_digits = $6"),
+    " UNION ",
+    prefilter_key!("birth_date = $4"),
+    " UNION ",
+    prefilter_key!(
+        "birth_date IN ($7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         AND (name_key = $2 OR kana_key = $3 OR kana_key = $2 OR name_key = $3)"
+    ),
     ") ORDER BY (CASE WHEN p.name_key = $2 THEN 1 ELSE 0 END) \
                + (CASE WHEN p.kana_key = $3 THEN 1 ELSE 0 END) \
                + (CASE WHEN p.birth_date = $4 THEN 1 ELSE 0 END) \
                + (CASE WHEN p.external_id = $5 THEN 1 ELSE 0 END) \
-               + (CASE WHEN p.phone_digits = $6 THEN 1 ELSE 0 END) DESC, p.id DESC \
-             LIMIT 200"
+               + (CASE WHEN p.phone_digits = $6 THEN 1 ELSE 0 END) DESC, p.id DESC"
 );
 
 /// How a search finds its rows. The access filter and the criteria are the same in every
@@ -412,7 +458,7 @@ macro_rules! criteria {
 fn search_sql(plan: SearchPlan, prefix: &str) -> String {
     const FILTER: &str = "AND ($9 IS NULL OR p.phone_digits LIKE $9 ESCAPE '\\') \
          AND ($10 IS NULL OR p.birth_date = $10) \
-         AND ($11 IS NULL OR p.address LIKE $11 ESCAPE '\\') \
+         AND ($11 IS NULL OR p.address LIKE $11 ESCAPE '\\' OR p.address LIKE $15 ESCAPE '\\') \
          AND ($12 IS NULL OR p.district_code = $12) \
          ORDER BY p.updated_at DESC, p.id DESC LIMIT $13 OFFSET $14";
     let source = match plan {
@@ -441,7 +487,8 @@ fn search_sql(plan: SearchPlan, prefix: &str) -> String {
 
 /// Binds the search's parameters: $1–$4 the viewer (as `visible_person!`), $5–$8 the name
 /// and kana ranges (NULL without a name), $9–$12 the other parts, $13 the page size plus
-/// one (to tell whether another page follows) and $14 the offset.
+/// one (to tell whether another page follows), $14 the offset and $15 the address in
+/// 全角 (addresses are stored as written: either width is found).
 macro_rules! bind_search {
     ($q:expr, $viewer:expr, $s:expr, $ranges:expr) => {{
         let (name_from, name_to, kana_from, kana_to) = $ranges;
@@ -459,6 +506,11 @@ macro_rules! bind_search {
             .bind($s.district_code.as_deref())
             .bind($s.limit + 1)
             .bind($s.offset)
+            .bind(
+                $s.address
+                    .as_deref()
+                    .map(|a| like_contains(&kasane_domain::person_search::full_width(a))),
+            )
     }};
 }
 
@@ -557,6 +609,79 @@ impl Store {
             }
             batch.commit().await?;
         }
+    }
+
+    /// Recomputes the stored 名寄せ keys of every person when they were computed under other
+    /// rules than [`KEY_VERSION`] (a change to `match_key`, `kana_key` or the 異体字 table),
+    /// a batch at a time in id order, then records the version; a run cut short starts
+    /// again at the next migrate. Only rows whose keys change are written. Returns how
+    /// many were.
+    pub async fn rekey_persons(&self) -> StoreResult<u64> {
+        let (version,): (i64,) = on_pool!(self, |p| sqlx::query_as(
+            "SELECT version FROM person_key_version"
+        )
+        .fetch_one(&mut *p)
+        .await)?;
+        if version == KEY_VERSION {
+            return Ok(0);
+        }
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let mut after = 0;
+        let mut changed = 0;
+        loop {
+            let rows: Vec<Row> = on_pool!(self, |p| sqlx::query_as(
+                "SELECT id, name, furigana, name_key, kana_key, given_key, given_kana_key \
+                     FROM person WHERE id > $1 ORDER BY id LIMIT 1000"
+            )
+            .bind(after)
+            .fetch_all(&mut *p)
+            .await)?;
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            after = last;
+            let stale: Vec<(i64, StoredKeys)> = rows
+                .into_iter()
+                .filter_map(|(id, name, furigana, name_key, kana, given, given_kana)| {
+                    let fresh = stored_keys(&name, furigana.as_deref());
+                    let is_stale = fresh.0 != name_key || fresh.1 != (kana, given, given_kana);
+                    is_stale.then_some((id, fresh))
+                })
+                .collect();
+            if stale.is_empty() {
+                continue;
+            }
+            let batch = self.begin().await?;
+            for (id, (name_key, (kana, given, given_kana))) in stale {
+                execute!(
+                    batch,
+                    sqlx::query(
+                        "UPDATE person SET name_key = $2, kana_key = $3, given_key = $4, \
+                         given_kana_key = $5 WHERE id = $1"
+                    )
+                    .bind(id)
+                    .bind(name_key)
+                    .bind(kana)
+                    .bind(given)
+                    .bind(given_kana)
+                )?;
+                changed += 1;
+            }
+            batch.commit().await?;
+        }
+        execute!(
+            self,
+            sqlx::query("UPDATE person_key_version SET version = $1").bind(KEY_VERSION)
+        )?;
+        Ok(changed)
     }
 
     /// A person by id whatever its municipality; the caller must put it through the access
@@ -692,10 +817,11 @@ impl Store {
         Ok(rows)
     }
 
-    /// Prefilter for 名寄せ: unlinked persons of the municipality sharing any key with the
-    /// new record, those sharing the most keys first. Each key is looked up on its own and
-    /// bounded (newest first), so that many people sharing one common key (a birth date)
-    /// cannot crowd out a record that shares several. Scoring is the domain's
+    /// Prefilter for 名寄せ: unlinked persons of the municipality sharing a blocking key
+    /// with the new record ([`PREFILTER`]), those sharing the most keys first. Each key is
+    /// looked up on its own and bounded by [`BLOCK`] (newest first), so that many people
+    /// sharing one common key (a birth date) cannot crowd out a record that shares
+    /// another; the caller scores and sorts them. Scoring is the domain's
     /// (`person_match`); visibility is not applied here — the caller shows a candidate it
     /// may not see only as "known to another window".
     pub async fn match_prefilter(

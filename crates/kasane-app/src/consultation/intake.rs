@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 use kasane_domain::access::{Action, Subject};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::intake::{IntakeDraft, IntakeRules, ValidIntake, validate};
-use kasane_domain::person_match::{MatchInput, is_candidate, reasons_label, score};
+use kasane_domain::person_match::{MatchInput, MatchLevel, reasons_label, score};
 use kasane_store::household::Household;
 use kasane_store::intake::{Intake, NewIntake};
 use kasane_store::person::{Person, PersonFields};
@@ -118,10 +118,23 @@ pub enum Candidate {
     Visible {
         person: Box<Person>,
         score: u8,
+        level: MatchLevel,
         reasons: String,
     },
     /// Known to another window only: never the record, only which window.
-    Elsewhere { agency: String, reasons: String },
+    Elsewhere {
+        agency: String,
+        level: MatchLevel,
+        reasons: String,
+    },
+}
+
+impl Candidate {
+    pub fn level(&self) -> MatchLevel {
+        match self {
+            Candidate::Visible { level, .. } | Candidate::Elsewhere { level, .. } => *level,
+        }
+    }
 }
 
 /// An intake as submitted through the page or the API.
@@ -380,8 +393,9 @@ fn new_intake(
     }
 }
 
-/// Scores the municipality's records against a new person. Candidates the worker may not
-/// see are reduced to the window that knows them.
+/// Scores the municipality's records against a new person, best first (有力候補, then
+/// 参考候補; by score, the newest record first among equals). Candidates the worker may
+/// not see are reduced to the window that knows them.
 async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<Vec<Candidate>> {
     let new = MatchInput {
         name: &f.name,
@@ -390,7 +404,7 @@ async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<V
         external_id: f.external_id.as_deref(),
         phone: f.phone.as_deref(),
     };
-    let mut out = Vec::new();
+    let mut scored = Vec::new();
     for p in app.store.match_prefilter(caller.municipality.id, f).await? {
         let s = score(
             &new,
@@ -402,9 +416,13 @@ async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<V
                 phone: p.phone.as_deref(),
             },
         );
-        if !is_candidate(&s) {
-            continue;
+        if let Some(level) = s.level() {
+            scored.push((s, level, p));
         }
+    }
+    scored.sort_by(|(a, _, p), (b, _, q)| b.score.cmp(&a.score).then(q.id.cmp(&p.id)));
+    let mut out = Vec::with_capacity(scored.len());
+    for (s, level, p) in scored {
         let reasons = reasons_label(&s.reasons);
         let facts = app.store.person_facts(p.municipality_id, p.id).await?;
         let visible = may_read(app, caller, &facts);
@@ -412,6 +430,7 @@ async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<V
             out.push(Candidate::Visible {
                 person: Box::new(p),
                 score: s.score,
+                level,
                 reasons,
             });
         } else {
@@ -420,7 +439,11 @@ async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<V
                 .agency(caller.municipality.id, p.created_by_agency_id)
                 .await?
                 .name;
-            out.push(Candidate::Elsewhere { agency, reasons });
+            out.push(Candidate::Elsewhere {
+                agency,
+                level,
+                reasons,
+            });
         }
     }
     Ok(out)

@@ -8,6 +8,7 @@ use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::Role;
 use kasane_domain::name::{Furigana, PersonName, given_kana_key, given_key, kana_key, match_key};
 use kasane_domain::person::{FieldError, PersonFieldsInput, validate_person_fields};
+use kasane_domain::person_search;
 use kasane_domain::referral::ReferralStatus;
 use kasane_domain::wareki::parse_date;
 use kasane_store::household::Member;
@@ -116,28 +117,37 @@ pub struct Criteria<'a> {
 }
 
 impl Criteria<'_> {
-    /// The store search, or the input problems.
+    /// The store search, or the input problems. Every field is folded first
+    /// (`person_search::fold`: 全角 digits and symbols as typed with the IME on), and a
+    /// field that cannot be read is reported, never dropped (a phone with no digit would
+    /// otherwise list everyone).
     fn to_search(self, limit: i64) -> Result<PersonSearch, Vec<String>> {
-        let text = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
-        let birth_date = match text(self.birth_date) {
+        let mut problems = Vec::new();
+        let birth_date = match person_search::fold(self.birth_date) {
             None => None,
-            Some(s) => Some(parse_date(&s).map_err(|e| vec![format!("生年月日: {e}")])?),
+            Some(s) => parse_date(&s)
+                .map_err(|e| problems.push(format!("生年月日: {e}")))
+                .ok(),
         };
-        let digits: String = self
-            .phone
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .map(|d| char::from(b'0' + d as u8))
-            .collect();
+        let phone_digits = person_search::phone_digits(self.phone)
+            .map_err(|e| problems.push(e.to_string()))
+            .unwrap_or_default();
+        let name = person_search::fold(self.name);
+        let page = kasane_domain::text::page_number(self.page)
+            .map_err(|e| problems.push(e))
+            .unwrap_or(1);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(PersonSearch {
-            name_key: text(self.name).map(|q| match_key(&q)),
-            kana_key: text(self.name).map(|q| kana_key(&q)),
-            phone_digits: Some(digits).filter(|d| !d.is_empty()),
+            name_key: name.as_deref().map(match_key),
+            kana_key: name.as_deref().map(kana_key),
+            phone_digits,
             birth_date,
-            address: text(self.address),
-            district_code: text(self.district),
+            address: person_search::fold(self.address),
+            district_code: person_search::fold(self.district),
             limit,
-            offset: (kasane_domain::text::page_number(self.page).map_err(|e| vec![e])? - 1) * limit,
+            offset: (page - 1) * limit,
         })
     }
 }

@@ -14,6 +14,7 @@ use kasane_app::consultation::intake::{
 };
 use kasane_app::consultation::person::PersonDraft;
 use kasane_domain::intake::IntakeDraft;
+use kasane_domain::person_match::MatchLevel;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -128,7 +129,27 @@ pub struct IntakeCreated {
     pub household_id: Option<i64>,
 }
 
-/// A 名寄せ candidate, as the caller may see it.
+/// How strongly a 名寄せ candidate is offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateLevel {
+    /// 有力候補: the name and the birth date agree (or the 住民宛名番号).
+    Strong,
+    /// 参考候補: worth a look (the name only, a near-miss birth date, the reading only…).
+    Reference,
+}
+
+impl From<MatchLevel> for CandidateLevel {
+    fn from(l: MatchLevel) -> Self {
+        match l {
+            MatchLevel::Strong => CandidateLevel::Strong,
+            MatchLevel::Reference => CandidateLevel::Reference,
+        }
+    }
+}
+
+/// A 名寄せ candidate, as the caller may see it. Candidates come best first: 有力候補,
+/// then 参考候補, each by score.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CandidateInfo {
@@ -139,11 +160,16 @@ pub enum CandidateInfo {
         furigana: Option<String>,
         birth_date: Option<NaiveDate>,
         score: u8,
-        /// e.g. フリガナ一致・生年月日一致・異体字
+        level: CandidateLevel,
+        /// e.g. フリガナ一致・生年月日一致・異体字・表記ゆれ・生年月日が近い
         reasons: String,
     },
     /// Known to another window only: which window, never the record.
-    Elsewhere { agency: String, reasons: String },
+    Elsewhere {
+        agency: String,
+        level: CandidateLevel,
+        reasons: String,
+    },
 }
 
 impl From<Candidate> for CandidateInfo {
@@ -152,6 +178,7 @@ impl From<Candidate> for CandidateInfo {
             Candidate::Visible {
                 person,
                 score,
+                level,
                 reasons,
             } => CandidateInfo::Visible {
                 id: person.id,
@@ -159,11 +186,18 @@ impl From<Candidate> for CandidateInfo {
                 furigana: person.furigana,
                 birth_date: person.birth_date,
                 score,
+                level: level.into(),
                 reasons,
             },
-            Candidate::Elsewhere { agency, reasons } => {
-                CandidateInfo::Elsewhere { agency, reasons }
-            }
+            Candidate::Elsewhere {
+                agency,
+                level,
+                reasons,
+            } => CandidateInfo::Elsewhere {
+                agency,
+                level: level.into(),
+                reasons,
+            },
         }
     }
 }
@@ -314,7 +348,7 @@ pub async fn intake(
 #[derive(OpenApi)]
 #[openapi(
     paths(create, intake),
-    components(schemas(IntakeRequest, PersonDraft, IntakeCreated, CandidateInfo,
+    components(schemas(IntakeRequest, PersonDraft, IntakeCreated, CandidateInfo, CandidateLevel,
         CandidatesProblem, IntakeDetail)),
     tags((name = "intakes", description = "相談受付(名寄せの候補つき)"))
 )]

@@ -13,6 +13,7 @@ use kasane_app::consultation::person::{
     split_records,
 };
 use kasane_app::timeline::person_timeline;
+use kasane_domain::person_search::address_area;
 use kasane_store::person::Person;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -44,6 +45,8 @@ pub struct PersonSummary {
     pub furigana: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub district_code: Option<String>,
+    /// The address up to the 町名 (no 丁目・番地), to tell namesakes apart.
+    pub address_area: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -55,6 +58,7 @@ impl From<Person> for PersonSummary {
             furigana: p.furigana,
             birth_date: p.birth_date,
             district_code: p.district_code,
+            address_area: address_area(&p.address),
             updated_at: p.updated_at,
         }
     }

@@ -16,6 +16,7 @@ use kasane_app::consultation::referral::referral_targets;
 use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, IntakeDraft, Outcome, Urgency};
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::person::Sex;
+use kasane_domain::person_match::MatchLevel;
 use kasane_store::person::Person;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -111,9 +112,18 @@ impl IntakeForm {
     }
 }
 
+/// The form's query: the person it is started for, or what the search had typed.
 #[derive(Deserialize)]
 struct NewQuery {
     person_id: Option<i64>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    furigana: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    phone: String,
 }
 
 async fn new_page(
@@ -126,6 +136,10 @@ async fn new_page(
     form.draft.consulter_kind = ConsulterKind::Person.code().to_string();
     form.draft.urgency = Urgency::Normal.code().to_string();
     form.draft.outcome = Outcome::Handled.code().to_string();
+    form.person.name = q.name;
+    form.person.furigana = q.furigana;
+    form.person.birth_date = q.birth_date;
+    form.person.phone = q.phone;
     let known = match q.person_id {
         Some(id) => Some(known_person(&state, &ctx, id).await?),
         None => None,
@@ -169,6 +183,23 @@ async fn submit(
             Ok(render_form(&state, &ctx, &form, None, &[], &candidates)
                 .await?
                 .into_response())
+        }
+    }
+}
+
+/// One 名寄せ candidate on the form: a choice when the worker may see the record.
+fn candidate_choice(c: &Candidate, ctx: &Ctx) -> Markup {
+    html! {
+        @match c {
+            Candidate::Visible { person, score, reasons, .. } => label.candidate {
+                input type="radio" name="person_choice" value=(person.id) required;
+                " " strong { (person.name) } " " (person.furigana.as_deref().unwrap_or("")) " " (birth_label(person, ctx.today))
+                " — 一致度 " (score) "(" (reasons) ")"
+            },
+            Candidate::Elsewhere { agency, reasons, .. } => p.elsewhere {
+                "他の窓口(" (agency) ")で把握されている方の可能性があります(" (reasons) ")。"
+                "詳細は表示できません。必要に応じて" (agency) "または相談支援包括化推進員に確認してください。"
+            },
         }
     }
 }
@@ -227,18 +258,12 @@ async fn render_form(
                 @if !candidates.is_empty() {
                     section.card.candidates {
                         h2 { "同じ方かもしれない記録があります(名寄せ)" }
-                        p { "同じ方であれば選んでください。違う場合は「新しい方として登録」を選んでください。" }
-                        @for c in candidates {
-                            @match c {
-                                Candidate::Visible { person, score, reasons } => label.candidate {
-                                    input type="radio" name="person_choice" value=(person.id) required;
-                                    " " strong { (person.name) } " " (person.furigana.as_deref().unwrap_or("")) " " (birth_label(person, ctx.today))
-                                    " — 一致度 " (score) "(" (reasons) ")"
-                                },
-                                Candidate::Elsewhere { agency, reasons } => p.elsewhere {
-                                    "他の窓口(" (agency) ")で把握されている方の可能性があります(" (reasons) ")。"
-                                    "詳細は表示できません。必要に応じて" (agency) "または相談支援包括化推進員に確認してください。"
-                                },
+                        p { "同じ方であれば選んでください。違う場合は「新しい方として登録」を選んでください。有力候補は氏名と生年月日が一致する記録、参考候補は一部だけが一致する記録(生年月日が近いなど)です。" }
+                        @for level in [MatchLevel::Strong, MatchLevel::Reference] {
+                            @let shown: Vec<&Candidate> = candidates.iter().filter(|c| c.level() == level).collect();
+                            @if !shown.is_empty() {
+                                h3.candidate-level { (level.label()) }
+                                @for c in shown { (candidate_choice(c, ctx)) }
                             }
                         }
                         label.candidate { input type="radio" name="person_choice" value="new" required; " 新しい方として登録" }

@@ -13,6 +13,8 @@ use kasane_app::consultation::referral::referral_targets;
 use kasane_app::timeline;
 use kasane_domain::access::View;
 use kasane_domain::identity::Role;
+use kasane_domain::name::Furigana;
+use kasane_domain::person_search::address_area;
 use kasane_domain::wareki::format_wareki;
 use kasane_store::person::Person;
 use kasane_store::referral::Referral;
@@ -67,16 +69,16 @@ async fn search_page(
             }
             button type="submit" { "検索" }
         }
-        p { a.button href="/intakes/new" { "新しい相談を受け付ける" } }
+        p { a.button href=(new_intake_link(&q)) { "新しい相談を受け付ける" } }
         @if !problems.is_empty() { ul.errors role="alert" { @for p in &problems { li { (p) } } } }
         @match &results {
-            None => @if problems.is_empty() { (empty("氏名(漢字・カナ。姓または名の最初の何文字かでも可)、電話番号、生年月日、住所、地区で検索できます。表記ゆれ(斎藤/齋藤、全角/半角)も見つかります。")) },
+            None => @if problems.is_empty() { (empty("氏名(漢字・カナ。姓または名の最初の何文字かでも可)、電話番号、生年月日、住所、地区で検索できます。表記ゆれ(斎藤/齋藤、全角/半角、イチロー/イチロウ)も見つかります。")) },
             Some((rows, more)) => {
                 @if rows.is_empty() {
                     (empty("該当する方は見つかりません(閲覧できる方のみ表示しています)。"))
                 } @else {
                     table {
-                        thead { tr { th { "氏名" } th { "フリガナ" } th { "生年月日" } th { "地区" } th { "更新" } } }
+                        thead { tr { th { "氏名" } th { "フリガナ" } th { "生年月日" } th { "地区" } th { "住所(町名まで)" } th { "記録番号" } th { "更新" } } }
                         tbody {
                             @for p in rows {
                                 tr {
@@ -84,6 +86,8 @@ async fn search_page(
                                     td { (p.furigana.as_deref().unwrap_or("")) }
                                     td { (birth_label(p, ctx.today)) }
                                     td { (district_name(&districts, p.district_code.as_deref())) }
+                                    td.address-area { (address_area(&p.address).unwrap_or_default()) }
+                                    td.record-number { (p.id) }
                                     td { (jst(p.updated_at)) }
                                 }
                             }
@@ -95,6 +99,25 @@ async fn search_page(
         }
     };
     Ok(page(&ctx, "本人を探す", "/consultation", body))
+}
+
+/// 「新しい相談を受け付ける」 with what was typed in the search: the name (also as the
+/// フリガナ when it was typed in kana), the birth date and the phone.
+fn new_intake_link(q: &SearchQuery) -> String {
+    let furigana = Furigana::parse(&q.q)
+        .map(|f| f.as_str().to_string())
+        .unwrap_or_default();
+    let fields = [
+        ("name", q.q.trim()),
+        ("furigana", furigana.as_str()),
+        ("birth_date", q.birth_date.trim()),
+        ("phone", q.phone.trim()),
+    ];
+    let typed: Vec<(&str, &str)> = fields.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    match serde_urlencoded::to_string(&typed) {
+        Ok(qs) if !qs.is_empty() => format!("/intakes/new?{qs}"),
+        _ => "/intakes/new".to_string(),
+    }
 }
 
 /// The range shown and links to the neighbouring pages; the matches are not counted (a

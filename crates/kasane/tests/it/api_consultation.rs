@@ -243,7 +243,7 @@ async fn intake_offers_candidates_until_the_caller_chooses(app: TestApp) {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["agency", "kind", "reasons"]);
+    assert_eq!(keys, ["agency", "kind", "level", "reasons"]);
     assert!(!v.to_string().contains("澄江"), "{v}");
 
     // Choosing the candidate records the intake on that person.

@@ -27,5 +27,6 @@ mod foundation;
 mod generate;
 mod import;
 mod layering;
+mod nayose;
 mod search_plans;
 mod unit_of_work;
