@@ -14,6 +14,7 @@ use crate::http::error::{ApiError, AppError, WebError};
 pub mod cases;
 pub mod consents;
 pub mod households;
+pub mod intake_list;
 pub mod intakes;
 pub mod meetings;
 pub mod openapi;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
     v1::router()
         .merge(persons::routes())
         .merge(intakes::routes())
+        .merge(intake_list::routes())
         .merge(referrals::routes())
         .merge(households::routes())
         .merge(support_logs::routes())

@@ -25,6 +25,7 @@ mod denials;
 mod foundation;
 mod generate;
 mod import;
+mod intake_list;
 mod layering;
 mod search_plans;
 mod unit_of_work;
