@@ -5,6 +5,7 @@
 pub mod household;
 pub mod import;
 pub mod intake;
+pub mod intake_consent;
 pub mod intake_list;
 pub mod person;
 pub mod referral;

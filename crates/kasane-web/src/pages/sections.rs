@@ -3,6 +3,7 @@
 //! module calls these instead of importing another area's page, so a later capability adds
 //! its section here.
 
+use kasane_app::consultation::intake_consent::latest_intake_consent;
 use kasane_app::guard::{Grant, PersonAccess};
 use kasane_store::intake::Intake;
 use kasane_store::municipality::Agency;
@@ -13,15 +14,33 @@ use crate::AppState;
 use crate::http::auth::Ctx;
 use crate::http::error::AppError;
 use crate::pages::{cases, referrals, support_logs};
+use crate::ui::fmt::jst;
 
-/// The person page's sections after the timeline: 多機関協働's cases of the person.
+/// The person page's sections after the timeline: 多機関協働's cases of the person (and
+/// their formal 本人同意), then the consent to share asked at the latest intake — apart,
+/// since it is not a 本人同意.
 pub async fn person(
     state: &AppState,
     ctx: &Ctx,
     person: &Person,
     grant: Grant,
 ) -> Result<Markup, AppError> {
-    cases::person_section(state, ctx, person, grant).await
+    let cases = cases::person_section(state, ctx, person, grant).await?;
+    let consent = latest_intake_consent(state, &grant, person.id).await?;
+    Ok(html! {
+        (cases)
+        @if let Some(c) = consent {
+            section.card #intake-consent {
+                h2 { "相談受付時の情報共有への同意" }
+                p {
+                    strong { @if c.consent_to_share { "同意あり" } @else { "同意なし" } }
+                    "(" (jst(c.received_at)) " " (c.agency_name) "の相談受付 "
+                    a href={ "/intakes/" (c.intake_id) } { "受付 #" (c.intake_id) } ")"
+                }
+                p.muted { "相談受付の際に確認したものです。共有する機関・範囲・期限を定めた正式な本人同意(上の「本人同意」)とは別の記録です。" }
+            }
+        }
+    })
 }
 
 /// The person page's forms (full view only): つなぐ to `targets`, and 支援経過を記録.

@@ -27,5 +27,6 @@ mod generate;
 mod import;
 mod intake_list;
 mod layering;
+mod referral_sheet;
 mod search_plans;
 mod unit_of_work;
