@@ -233,6 +233,40 @@ async fn intake_list_filters_pages_and_orders(app: TestApp) {
         .await;
     assert!(html.contains("1〜50件目(続きがあります)") && html.contains("page=2"));
 
+    // The served OpenAPI document describes the list and both exports with their types.
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = &doc["paths"];
+    let params: Vec<&str> = paths["/api/v1/intakes"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        params,
+        [
+            "from", "to", "agency", "channel", "issue", "outcome", "page"
+        ]
+    );
+    let ok = |path: &str| paths[path]["get"]["responses"]["200"]["content"].clone();
+    assert!(
+        ok("/api/v1/intakes/export.csv")["text/csv"].is_object(),
+        "{doc}"
+    );
+    assert!(
+        ok("/api/v1/intakes/export.xlsx")
+            ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+            .is_object()
+    );
+    for status in ["403", "422"] {
+        assert!(paths["/api/v1/intakes/export.csv"]["get"]["responses"][status].is_object());
+    }
+
     // Roles without person data: the pillar's page, no list; an empty API list.
     let community = app.login("daisen.community").await;
     let (status, html) = app.get_text(&community, "/consultation").await;
