@@ -506,29 +506,35 @@ pub async fn listed_case(
     case: &Case,
 ) -> AppResult<Option<(Grant, PersonFacts)>> {
     let facts = app.store.case_facts(case).await?;
-    let Some(grant) = decide(
-        &caller.actor,
-        Action::Read,
-        &Subject::Person(&facts),
-        app.today(),
-    )
-    .grant() else {
+    let grant = row_grant(app, caller, Action::Read, &facts, "case", case.id).await?;
+    Ok(grant.map(|g| (g, facts)))
+}
+
+/// `action` on a list's row (record `kind` `id`, decided on `facts`): the grant, audited
+/// with its basis; `None` when the rule denies — the row is left out, no denial audited.
+async fn row_grant(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    facts: &PersonFacts,
+    kind: &str,
+    id: i64,
+) -> AppResult<Option<Grant>> {
+    let Some(grant) = decide(&caller.actor, action, &Subject::Person(facts), app.today()).grant()
+    else {
         return Ok(None);
     };
-    let oid = case.id.to_string();
+    let oid = id.to_string();
     audit(
         app,
         caller,
-        AuditAction::View,
-        Object {
-            kind: "case",
-            id: &oid,
-        },
+        audit_action(action),
+        Object { kind, id: &oid },
         grant.basis.code(),
         "",
     )
     .await?;
-    Ok(Some((Grant::of(grant), facts)))
+    Ok(Some(Grant::of(grant)))
 }
 
 /// A meeting as the caller may see it, with the facts and grant it was decided on.
@@ -651,5 +657,43 @@ pub async fn meeting_to_create(
             };
             refuse(app, caller, object, denial).await
         }
+    }
+}
+
+/// Export of one person's rows in a list the rule's SQL twin chose (the 相談受付一覧):
+/// decided on the person's facts and, when the view permits export, audited as an export
+/// with its basis. `None` when it does not (a read-only basis: 本人同意, 支援会議): the rows
+/// are left out of the file, like the rows a list filters out, with no denial entry.
+pub async fn exported_person(
+    app: &App,
+    caller: &Caller,
+    municipality_id: kasane_domain::identity::MunicipalityId,
+    person_id: i64,
+) -> AppResult<Option<Grant>> {
+    let facts = app.store.person_facts(municipality_id, person_id).await?;
+    row_grant(app, caller, Action::Export, &facts, "person", person_id).await
+}
+
+/// Records the export of a list as a whole (`reason`: what was asked, how many rows),
+/// beside the entry [`exported_person`] made for each person in it.
+pub async fn record_export(app: &App, caller: &Caller, kind: &str, reason: &str) -> AppResult<()> {
+    audit(
+        app,
+        caller,
+        AuditAction::Export,
+        Object { kind, id: "" },
+        "",
+        reason,
+    )
+    .await
+}
+
+/// Refuses a list export to a caller whose roles see no person data (admin, auditor,
+/// community worker): 403, audited as a denial.
+pub async fn refuse_export(app: &App, caller: &Caller, kind: &str) -> AppError {
+    let denial = Denial::Forbidden("個人情報を出力できる役割ではありません");
+    match refuse::<()>(app, caller, Object { kind, id: "" }, denial).await {
+        Err(e) => e,
+        Ok(()) => AppError::Forbidden(denial.reason().to_string()),
     }
 }

@@ -26,6 +26,7 @@ pub mod facts;
 pub mod household;
 pub mod import;
 pub mod intake;
+pub mod intake_list;
 pub mod meeting;
 pub mod municipality;
 pub mod person;

@@ -6,6 +6,8 @@ pub mod correction;
 pub mod household;
 pub mod import;
 pub mod intake;
+pub mod intake_consent;
+pub mod intake_list;
 pub mod person;
 pub mod referral;
 pub mod support_log;

@@ -3,10 +3,12 @@
 
 use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
+use kasane_domain::intake::ConcernItem;
 use kasane_domain::referral::{
     ReferralDraft, ReferralEvent, is_overdue, may_act, transition, validate_new,
 };
 use kasane_store::household::Member;
+use kasane_store::intake::Intake;
 use kasane_store::municipality::Agency;
 use kasane_store::referral::{Referral, ReferralMove};
 
@@ -101,39 +103,66 @@ pub struct Sheet {
     pub access: PersonAccess,
     /// Not acknowledged within the municipality's days.
     pub overdue: bool,
-    /// Issue codes and checklist codes of the intake the referral came from.
+    /// The intake the sheet carries (see [`sheet_intake`]), if any.
+    pub intake_id: Option<i64>,
+    /// Issue codes and checklist codes of that intake; the checklist's ◎ first.
     pub issues: Vec<String>,
     pub concerns: Vec<String>,
-    /// The intake's 本人同意; `None` without an intake.
+    /// The checklist item marked ◎ (most pressing).
+    pub most_pressing: Option<String>,
+    /// The consent to share given at that intake (相談受付時の情報共有への同意) — not the
+    /// formal 本人同意, which is recorded with its scope on its own; `None` without an intake.
     pub consent: Option<bool>,
-    /// The current household's members (outline: 続柄 and age).
+    /// The household's members (outline: 続柄 and age): the person's current household,
+    /// else the one the intake was recorded on.
     pub members: Vec<Member>,
     pub events: Vec<kasane_store::referral::ReferralEvent>,
+}
+
+/// The intake a つなぐシート carries: the one the referral came from, else what the sender
+/// recorded last about the person (its latest intake at the sending agency received
+/// before the つなぎ was sent) — a つなぎ sent from the person's page has no intake of its
+/// own, and the receiver still needs the sender's 課題 and お困りごと.
+async fn sheet_intake(app: &App, r: &Referral, canonical_id: i64) -> AppResult<Option<Intake>> {
+    if let Some(id) = r.intake_id
+        && let Some(intake) = app.store.intake_any(id).await?
+    {
+        return Ok(Some(intake));
+    }
+    Ok(app
+        .store
+        .intakes_of(canonical_id)
+        .await?
+        .into_iter()
+        .find(|i| i.receiving_agency_id == r.from_agency_id && i.received_at <= r.sent_at))
 }
 
 /// Loads the つなぐシート of a referral the caller may see.
 pub async fn load_sheet(app: &App, caller: &Caller, id: i64) -> AppResult<Sheet> {
     let (r, access) = referral_access(app, caller, id).await?;
-    let (issues, concerns, consent) = match r.intake_id {
-        Some(intake_id) => {
-            let (issues, concerns) = app.store.intake_tags(intake_id).await?;
-            let consent = app
-                .store
-                .intake_any(intake_id)
-                .await?
-                .map(|i| i.consent_to_share);
-            (issues, concerns, consent)
-        }
-        None => (Vec::new(), Vec::new(), None),
+    let intake = sheet_intake(app, &r, access.person.id).await?;
+    let (issues, mut concerns) = match &intake {
+        Some(i) => app.store.intake_tags(i.id).await?,
+        None => (Vec::new(), Vec::new()),
     };
-    let household = app
+    let most_pressing = intake.as_ref().and_then(|i| i.most_pressing.clone());
+    // ◎ first, the rest in the checklist's (標準様式) order.
+    let position = |c: &String| {
+        ConcernItem::ALL
+            .iter()
+            .position(|k| k.code() == c)
+            .unwrap_or(usize::MAX)
+    };
+    concerns.sort_by_key(|c| (Some(c) != most_pressing.as_ref(), position(c)));
+    let current = app
         .store
         .memberships_of(access.person.id)
         .await?
         .into_iter()
-        .find(|m| m.left_on.is_none());
-    let members = match &household {
-        Some(h) => app.store.household_members(h.household_id, true).await?,
+        .find(|m| m.left_on.is_none())
+        .map(|m| m.household_id);
+    let members = match current.or(intake.as_ref().and_then(|i| i.household_id)) {
+        Some(h) => app.store.household_members(h, true).await?,
         None => Vec::new(),
     };
     let events = app.store.referral_events(r.id).await?;
@@ -142,9 +171,11 @@ pub async fn load_sheet(app: &App, caller: &Caller, id: i64) -> AppResult<Sheet>
         referral: r,
         access,
         overdue,
+        intake_id: intake.as_ref().map(|i| i.id),
         issues,
         concerns,
-        consent,
+        most_pressing,
+        consent: intake.map(|i| i.consent_to_share),
         members,
         events,
     })

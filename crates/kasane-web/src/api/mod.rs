@@ -15,6 +15,7 @@ pub mod cases;
 pub mod consents;
 pub mod corrections;
 pub mod households;
+pub mod intake_list;
 pub mod intakes;
 pub mod meetings;
 pub mod openapi;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
     v1::router()
         .merge(persons::routes())
         .merge(intakes::routes())
+        .merge(intake_list::routes())
         .merge(referrals::routes())
         .merge(households::routes())
         .merge(support_logs::routes())

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
 use crate::api::{
-    cases, consents, corrections, households, intakes, meetings, persons, referrals, support_logs,
-    support_plans, v1, worklist,
+    cases, consents, corrections, households, intake_list, intakes, meetings, persons, referrals,
+    support_logs, support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -61,6 +61,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(persons::Doc::openapi());
     doc.merge(intakes::Doc::openapi());
+    doc.merge(intake_list::Doc::openapi());
     doc.merge(referrals::Doc::openapi());
     doc.merge(households::Doc::openapi());
     doc.merge(corrections::Doc::openapi());
@@ -97,7 +98,12 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
     use kasane_domain::plan::Progress;
     use kasane_domain::referral::{Helpfulness, ReferralStatus};
     use kasane_domain::support_log::EntryKind;
-    let intake: &[&str] = &["IntakeRequest", "IntakeDetail", "IntakeCorrectionRequest"];
+    let intake: &[&str] = &[
+        "IntakeRequest",
+        "IntakeDetail",
+        "IntakeCorrectionRequest",
+        "IntakeListItem",
+    ];
     vec![
         (intake, "channel", codes(&Channel::ALL, Channel::code)),
         (

@@ -108,10 +108,12 @@ pub struct ReferralSheet {
     pub view: String,
     pub basis: String,
     pub person: SheetPerson,
-    /// お困りごと: issue tags of the intake.
+    /// お困りごと: issue tags of the intake the sheet carries (`sheet_intake_id`).
     pub issues: Vec<Coded>,
-    /// お困りごと: checklist items of the intake.
+    /// お困りごと: checklist items of that intake, the most pressing (◎) first.
     pub concerns: Vec<Coded>,
+    /// The checklist item marked ◎.
+    pub most_pressing: Option<String>,
     /// 世帯構成
     pub household: Vec<HouseholdOutlineMember>,
     pub from_agency_id: i64,
@@ -120,9 +122,14 @@ pub struct ReferralSheet {
     pub to_agency_name: String,
     pub sent_at: DateTime<Utc>,
     pub reason: String,
-    /// 本人同意 at intake; absent without an intake.
+    /// 相談受付時の情報共有への同意: the consent to share given at that intake — not the
+    /// formal 本人同意 (`/api/v1/persons/{id}/consents`); absent without an intake.
     pub consent_to_share: Option<bool>,
+    /// The intake the referral was sent from, if it was.
     pub intake_id: Option<i64>,
+    /// The intake the sheet carries: the referral's own, else the sender's latest intake
+    /// about the person before it was sent.
+    pub sheet_intake_id: Option<i64>,
     pub decline_reason: String,
     pub provided: String,
     /// yes, partly, no, unknown
@@ -210,8 +217,10 @@ pub async fn sheet(
         referral: r,
         access,
         overdue,
+        intake_id,
         issues,
         concerns,
+        most_pressing,
         consent,
         members,
         events,
@@ -267,6 +276,8 @@ pub async fn sheet(
         reason: r.reason,
         consent_to_share: consent,
         intake_id: r.intake_id,
+        sheet_intake_id: intake_id,
+        most_pressing,
         decline_reason: r.decline_reason,
         provided: r.provided,
         helped: r.helped,

@@ -2,6 +2,7 @@
 
 pub mod admission;
 pub mod auth;
+pub mod download;
 pub mod error;
 pub mod input;
 pub mod middleware;

@@ -29,6 +29,13 @@ fn worklist_markup(w: &Worklist, reading: &Reading) -> Markup {
     }
 }
 
+/// 相談支援's section of the caller's worklist, as on the home page (the 相談支援 tab shows
+/// it under the intake list).
+pub(crate) fn consultation_section(w: &Worklist) -> Markup {
+    let foot = |code: &str, shown: usize, more: bool| list_foot(&Reading::Home, code, shown, more);
+    consultation_markup(&w.consultation, &foot)
+}
+
 /// Under a list: on the home page a link to the whole list when more rows follow; on the
 /// list's own page the range shown and the neighbouring pages (not counted: the last page
 /// is the one without a next).

@@ -15,6 +15,7 @@ use crate::http::error::{AppError, PageError};
 pub mod audit;
 pub mod cases;
 pub mod consents;
+pub mod consultation;
 pub mod corrections;
 pub mod home;
 pub mod households;
@@ -55,13 +56,13 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/municipality", get(municipality::municipality_page))
         .route("/agencies/{id}", get(municipality::agency_page))
-        .route("/consultation", get(consultation))
         .route("/collaboration", get(cases::case_list_page))
         .route("/outreach", get(outreach))
         .route("/participation", get(participation))
         .route("/community", get(community))
         .route("/statistics", get(municipality::statistics_page))
         .route("/audit", get(audit::audit_page))
+        .merge(consultation::routes())
         .merge(persons::routes())
         .merge(intakes::routes())
         .merge(referrals::routes())
@@ -84,7 +85,6 @@ macro_rules! pillar_handlers {
 }
 
 pillar_handlers! {
-    consultation => Pillar::Consultation, "/consultation";
     outreach => Pillar::Outreach, "/outreach";
     participation => Pillar::Participation, "/participation";
     community => Pillar::Community, "/community";

@@ -146,7 +146,18 @@ pub async fn pillar_page(
     pillar: Pillar,
     path: &'static str,
 ) -> Result<Markup, PageError> {
-    let cfg = config(&state, &ctx).await?;
+    let configured = pillar_body(&state, &ctx, pillar).await?;
+    let body = html! {
+        (configured)
+        p.muted { "この分野の個別記録の機能は、今後のステップで追加されます。" }
+    };
+    Ok(page(&ctx, pillar.label(), path, body))
+}
+
+/// What the municipality has configured for a pillar (its windows, figures and plan
+/// items): the body of its page, and the foot of the 相談支援 tab.
+pub async fn pillar_body(state: &AppState, ctx: &Ctx, pillar: Pillar) -> Result<Markup, PageError> {
+    let cfg = config(state, ctx).await?;
     let figures: Vec<_> = cfg
         .seed_figures
         .iter()
@@ -182,9 +193,8 @@ pub async fn pillar_page(
                 ul { @for i in &schedule { li { (i.item) "(" (fiscal_year(i.from_fiscal_year)) "〜" (fiscal_year(i.to_fiscal_year)) ")" } } }
             }
         }
-        p.muted { "この分野の個別記録の機能は、今後のステップで追加されます。" }
     };
-    Ok(page(&ctx, pillar.label(), path, body))
+    Ok(body)
 }
 
 fn figure_table(figures: &[&kasane_domain::municipality::SeedFigure]) -> Markup {

@@ -87,8 +87,10 @@ async fn sheet(
         referral: r,
         access,
         overdue,
+        intake_id: _,
         issues,
         concerns,
+        most_pressing,
         consent,
         members,
         events,
@@ -113,7 +115,10 @@ async fn sheet(
                 dt { "連絡先" } dd { (person.phone.as_deref().unwrap_or("")) " " (person.address) }
                 dt { "お困りごと" } dd {
                     @for i in &issues { span.badge { (issue_name(i)) } " " }
-                    @for c in &concerns { span.badge { (c.parse::<ConcernItem>().map_or(c.as_str(), |c| c.label())) } " " }
+                    @for c in &concerns {
+                        span.badge { @if most_pressing.as_ref() == Some(c) { "◎ " } (c.parse::<ConcernItem>().map_or(c.as_str(), |c| c.label())) } " "
+                    }
+                    @if issues.is_empty() && concerns.is_empty() { "相談受付の記録なし" }
                 }
                 dt { "世帯構成" } dd {
                     @if members.is_empty() { "未登録" }
@@ -125,7 +130,10 @@ async fn sheet(
                 dt { "紹介元" } dd { (r.from_agency_name) "(" (jst(r.sent_at)) ")" }
                 dt { "紹介先" } dd { (r.to_agency_name) }
                 dt { "理由" } dd.pre { (r.reason) }
-                dt { "本人同意" } dd { @match consent { Some(true) => "関係機関との情報共有に同意あり", Some(false) => "同意なし(共有は必要最小限に)", None => "相談受付の記録なし" } }
+                dt { "相談受付時の情報共有への同意" } dd {
+                    @match consent { Some(true) => "関係機関との情報共有に同意あり", Some(false) => "同意なし(共有は必要最小限に)", None => "相談受付の記録なし" }
+                    br; span.muted { "相談受付の際に確認したもので、正式な本人同意(範囲・期限つきの記録)とは別です。" }
+                }
                 @if !r.decline_reason.is_empty() { dt { "辞退の理由" } dd.pre { (r.decline_reason) } }
                 @if !r.provided.is_empty() {
                     dt { "提供した支援" } dd.pre { (r.provided) }

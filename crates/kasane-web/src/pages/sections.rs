@@ -4,6 +4,7 @@
 //! its section here.
 
 use kasane_app::consultation::intake::IntakeRead;
+use kasane_app::consultation::intake_consent::latest_intake_consent;
 use kasane_app::guard::{Grant, PersonAccess};
 use kasane_store::intake::Intake;
 use kasane_store::municipality::Agency;
@@ -13,17 +14,34 @@ use crate::AppState;
 use crate::http::auth::Ctx;
 use crate::http::error::AppError;
 use crate::pages::{cases, corrections, referrals, support_logs};
+use crate::ui::fmt::jst;
 
-/// The person page's sections after the timeline: 多機関協働's cases of the person, and
-/// the record's 修正履歴.
+/// The person page's sections after the timeline: 多機関協働's cases of the person (and
+/// their formal 本人同意), the consent to share asked at the latest intake — apart, since
+/// it is not a 本人同意 — and the record's 修正履歴.
 pub async fn person(
     state: &AppState,
     ctx: &Ctx,
     access: &PersonAccess,
 ) -> Result<Markup, AppError> {
+    let (person, grant) = (&access.person, access.grant);
+    let cases = cases::person_section(state, ctx, person, grant).await?;
+    let consent = latest_intake_consent(state, &grant, person.id).await?;
+    let corrections = corrections::person_section(state, ctx, access).await?;
     Ok(html! {
-        (cases::person_section(state, ctx, &access.person, access.grant).await?)
-        (corrections::person_section(state, ctx, access).await?)
+        (cases)
+        @if let Some(c) = consent {
+            section.card #intake-consent {
+                h2 { "相談受付時の情報共有への同意" }
+                p {
+                    strong { @if c.consent_to_share { "同意あり" } @else { "同意なし" } }
+                    "(" (jst(c.received_at)) " " (c.agency_name) "の相談受付 "
+                    a href={ "/intakes/" (c.intake_id) } { "受付 #" (c.intake_id) } ")"
+                }
+                p.muted { "相談受付の際に確認したものです。共有する機関・範囲・期限を定めた正式な本人同意(上の「本人同意」)とは別の記録です。" }
+            }
+        }
+        (corrections)
     })
 }
 

@@ -5,5 +5,6 @@
 pub mod collaboration;
 pub mod fmt;
 pub mod form;
+pub mod intake_list;
 pub mod layout;
 pub mod search;

@@ -161,6 +161,57 @@ async fn agree(app: &TestApp) -> usize {
             checked += 1;
         }
     }
+    checked + intake_list_agrees(app).await
+}
+
+/// For every staff user of both municipalities: each intake is in the 相談受付一覧 exactly
+/// when its record opens (`read_intake`: the rule lets the user read its person beyond a
+/// つなぐシート). Answers the number of (user, intake) pairs checked.
+pub(crate) async fn intake_list_agrees(app: &TestApp) -> usize {
+    use kasane_domain::access::View;
+    let store = &app.store;
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
+    let intake_ids =
+        all_ids(|id| async move { store.intake_any(id).await.unwrap().is_some() }).await;
+    assert!(intake_ids.len() > 10, "{} intakes", intake_ids.len());
+    // Each intake's person's facts, read once (they do not depend on the user).
+    let mut facts = Vec::new();
+    for &id in &intake_ids {
+        let intake = store.intake_any(id).await.unwrap().unwrap();
+        let person = store.person_any(intake.person_id).await.unwrap().unwrap();
+        let root = person.linked_to_person_id.unwrap_or(person.id);
+        facts.push((
+            id,
+            store
+                .person_facts(person.municipality_id, root)
+                .await
+                .unwrap(),
+        ));
+    }
+    let mut checked = 0;
+    for user in store.users(None).await.unwrap() {
+        let (viewer, actor) = viewer_and_actor(store, &user, today).await;
+        if !may_see_person_data(&actor) {
+            continue;
+        }
+        let everything = kasane_store::intake_list::IntakeFilter {
+            limit: 10_000,
+            ..Default::default()
+        };
+        let (listed, _) = store.list_intakes(viewer, &everything).await.unwrap();
+        for (id, facts) in &facts {
+            let opens = decide(&actor, Action::Read, &Subject::Person(facts), today)
+                .view()
+                .is_some_and(|v| v != View::ReferralSheet);
+            let in_list = listed.iter().any(|i| i.id == *id);
+            assert_eq!(
+                in_list, opens,
+                "{}: intake {id} listed {in_list}, opens {opens} ({facts:?})",
+                user.username
+            );
+            checked += 1;
+        }
+    }
     checked
 }
 

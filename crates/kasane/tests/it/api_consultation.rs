@@ -387,11 +387,11 @@ async fn referral_shows_the_sheet_until_accepted_and_a_decline_returns(app: Test
     assert_eq!(sheet["status"], "sent");
     assert_eq!(sheet["person"]["name"], "齋藤 澄江");
     assert_eq!(sheet["to_agency_name"], "基幹相談支援センター");
-    assert_eq!(
-        sheet["consent_to_share"],
-        Value::Null,
-        "no intake behind this one"
-    );
+    // Sent from the person's page: no intake of its own, so the sheet carries the
+    // sender's latest intake about the person (its consent to share, its 課題).
+    assert_eq!(sheet["intake_id"], Value::Null);
+    assert_eq!(sheet["sheet_intake_id"], i1);
+    assert_eq!(sheet["consent_to_share"], true);
     assert_eq!(sheet["events"].as_array().unwrap().len(), 1);
     let (_, w) = get_json(&app, &kikan, "/api/v1/worklist").await;
     assert!(

@@ -550,7 +550,11 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
             Some(revision.clone()),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "a revision must name its version: {v}");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a revision must name its version: {v}"
+    );
     revision["revises"] = json!(1);
     let v2 = create_plan(&app, &d.houkatsu, case, revision.clone()).await;
     let (status, _) = app
@@ -561,7 +565,11 @@ async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestAp
             Some(revision),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "version 1 was revised already");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "version 1 was revised already"
+    );
     let (_, list) = get(
         &app,
         &d.houkatsu,
