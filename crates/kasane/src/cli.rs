@@ -168,7 +168,13 @@ pub enum UserCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
-    /// 個人用アクセストークンを失効させる / Revoke a personal access token
+    /// 職員のトークンの一覧(番号・用途・発行・最終利用・失効)/ List a user's tokens, with the ids revoke-token takes
+    Tokens {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+    /// 個人用アクセストークンを失効させる(番号は tokens で表示)/ Revoke a personal access token
     RevokeToken {
         #[command(flatten)]
         db: DbArgs,
@@ -557,6 +563,28 @@ async fn user(cmd: UserCommand) -> Result<()> {
             let token = store.create_token(&u, &name).await?;
             println!("{token}");
             eprintln!("このトークンは二度と表示されません。安全な場所に保管してください。");
+            eprintln!(
+                "一覧と番号: kasane user tokens {username}(失効は revoke-token {username} 番号)"
+            );
+            Ok(())
+        }
+        UserCommand::Tokens { db, username } => {
+            let store = db.open().await?;
+            let u = find_user(&store, &username).await?;
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(|| "-".to_string(), |t| t.to_rfc3339())
+            };
+            println!("番号\t用途\t発行\t最終利用\t失効");
+            for t in store.tokens(u.id).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.name,
+                    t.created_at.to_rfc3339(),
+                    time(t.last_used_at),
+                    time(t.revoked_at)
+                );
+            }
             Ok(())
         }
         UserCommand::RevokeToken {

@@ -97,6 +97,30 @@ fn import_user_token_and_audit_verify(db: &str) {
     let out = kasane(&["user", "token", "cli.user", "--name", "script"], db);
     assert!(out.status.success());
     assert!(text(&out).0.trim().starts_with("ksn_"));
+    // The token's id, which revoke-token takes, is listed; revoked, it shows when.
+    let (tokens, _) = text(&kasane(&["user", "tokens", "cli.user"], db));
+    let row = tokens
+        .lines()
+        .find(|l| l.contains("\tscript\t"))
+        .expect(&tokens);
+    let id = row.split('\t').next().unwrap().to_string();
+    assert!(row.ends_with("\t-"), "not revoked yet: {row}");
+    assert!(
+        kasane(&["user", "revoke-token", "cli.user", &id], db)
+            .status
+            .success()
+    );
+    let (tokens, _) = text(&kasane(&["user", "tokens", "cli.user"], db));
+    let row = tokens
+        .lines()
+        .find(|l| l.starts_with(&format!("{id}\t")))
+        .expect(&tokens);
+    assert!(!row.ends_with("\t-"), "revoked: {row}");
+    assert!(
+        !kasane(&["user", "revoke-token", "cli.user", &id], db)
+            .status
+            .success()
+    );
     assert!(
         kasane(&["user", "disable", "cli.user"], db)
             .status
@@ -526,6 +550,7 @@ fn every_subcommand_has_help() {
         vec!["user", "--help"],
         vec!["user", "add", "--help"],
         vec!["user", "token", "--help"],
+        vec!["user", "tokens", "--help"],
         vec!["municipality", "import", "--help"],
         vec!["audit", "verify", "--help"],
     ] {
