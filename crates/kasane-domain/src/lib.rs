@@ -7,6 +7,7 @@ pub mod case;
 pub mod consent;
 pub mod correction;
 pub mod early_warning;
+pub mod escalation;
 pub mod fiscal_year;
 pub mod household;
 pub mod identity;

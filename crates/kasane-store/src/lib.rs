@@ -22,6 +22,7 @@ pub mod bulk;
 pub mod case;
 pub mod consent;
 pub mod correction;
+pub mod escalation;
 pub mod facts;
 pub mod household;
 pub mod import;

@@ -15,11 +15,10 @@ use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::person::Sex;
 use kasane_domain::wareki::{format_wareki, format_wareki_datetime};
 use kasane_store::correction::{RecordVersion, Snapshots};
-use kasane_store::intake::Intake;
 use kasane_store::person::{Person, PersonFields};
 use serde::{Deserialize, Serialize};
 
-use crate::consultation::intake::{IntakeRead, read_intake};
+use crate::consultation::intake::{IntakeRead, own_intake, read_intake};
 use crate::consultation::person::PersonDraft;
 use crate::error::STALE;
 use crate::guard::{
@@ -340,18 +339,8 @@ pub fn intake_draft(r: &IntakeRead) -> IntakeDraft {
 /// (a window corrects its own records, like support-log entries).
 pub async fn intake_to_correct(app: &App, caller: &Caller, id: i64) -> AppResult<IntakeRead> {
     let read = read_intake(app, caller, id).await?;
-    own_intake(caller, &read.intake)?;
+    own_intake(caller, &read.intake, "修正できます")?;
     Ok(read)
-}
-
-fn own_intake(caller: &Caller, intake: &Intake) -> AppResult<()> {
-    if intake.receiving_agency_id == caller.agency.id {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "相談受付は受け付けた機関のみ修正できます".into(),
-        ))
-    }
 }
 
 /// Saves a correction of intake `id` made from `from_version`: the receiving agency, the
@@ -367,7 +356,7 @@ pub async fn correct_intake(
     app.unit(async |app| {
         let read = read_intake(app, caller, id).await?;
         let access = person_access(app, caller, Action::Update, read.intake.person_id).await?;
-        own_intake(caller, &read.intake)?;
+        own_intake(caller, &read.intake, "修正できます")?;
         let kept = intake_draft(&read);
         let draft = IntakeDraft {
             receiving_agency_id: kept.receiving_agency_id,

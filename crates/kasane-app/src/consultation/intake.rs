@@ -458,6 +458,18 @@ pub struct IntakeRead {
     pub concerns: Vec<String>,
 }
 
+/// What only the receiving agency may do to its intake (correct it, escalate it): the
+/// record is its own. `may` completes the refusal (「相談受付は受け付けた機関のみ{may}」).
+pub(crate) fn own_intake(caller: &Caller, intake: &Intake, may: &str) -> AppResult<()> {
+    if intake.receiving_agency_id == caller.agency.id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "相談受付は受け付けた機関のみ{may}"
+        )))
+    }
+}
+
 /// Reads an intake the caller may read in full, through its person: a つなぐシート view
 /// does not extend to the intake record.
 pub async fn read_intake(app: &App, caller: &Caller, id: i64) -> AppResult<IntakeRead> {

@@ -3,6 +3,7 @@
 //! worklist.
 
 pub mod correction;
+pub mod escalation;
 pub mod household;
 pub mod import;
 pub mod intake;

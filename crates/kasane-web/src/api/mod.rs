@@ -14,6 +14,7 @@ use crate::http::error::{ApiError, AppError, WebError};
 pub mod cases;
 pub mod consents;
 pub mod corrections;
+pub mod escalations;
 pub mod households;
 pub mod intake_list;
 pub mod intakes;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(corrections::routes())
+        .merge(escalations::routes())
         .merge(worklist::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
 use crate::api::{
-    cases, consents, corrections, households, intake_list, intakes, meetings, persons, referrals,
-    support_logs, support_plans, v1, worklist,
+    cases, consents, corrections, escalations, households, intake_list, intakes, meetings, persons,
+    referrals, support_logs, support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -65,6 +65,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     doc.merge(referrals::Doc::openapi());
     doc.merge(households::Doc::openapi());
     doc.merge(corrections::Doc::openapi());
+    doc.merge(escalations::Doc::openapi());
     doc.merge(support_logs::Doc::openapi());
     doc.merge(cases::Doc::openapi());
     doc.merge(consents::Doc::openapi());
@@ -113,6 +114,11 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
         ),
         (intake, "urgency", codes(&Urgency::ALL, Urgency::code)),
         (intake, "outcome", codes(&Outcome::ALL, Outcome::code)),
+        (
+            &["EscalationInfo"],
+            "previous_outcome",
+            codes(&Outcome::ALL, Outcome::code),
+        ),
         (
             intake,
             "most_pressing",

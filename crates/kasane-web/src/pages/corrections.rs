@@ -29,7 +29,7 @@ use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::pages::intakes::{IntakeForm, person_fields, record_fields};
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, form_status, reconcile, submitted};
+use crate::ui::form::{field, form_status, problems, reconcile, submitted};
 use crate::ui::layout::page;
 
 pub fn routes() -> Router<AppState> {
@@ -99,17 +99,6 @@ pub async fn intake_section(
         }
         (history_section(&versions))
     })
-}
-
-fn problems(errors: &[String]) -> Markup {
-    html! {
-        @if !errors.is_empty() {
-            section.card.alert role="alert" {
-                h2 { "入力内容を確認してください(入力した内容は残っています)" }
-                ul.errors { @for e in errors { li { (e) } } }
-            }
-        }
-    }
 }
 
 /// What a correction form is shown with after a refused save: the problems (422), or the

@@ -17,6 +17,7 @@ pub mod cases;
 pub mod consents;
 pub mod consultation;
 pub mod corrections;
+pub mod escalation;
 pub mod home;
 pub mod households;
 pub mod intakes;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(corrections::routes())
+        .merge(escalation::routes())
         .fallback(not_found)
 }
 

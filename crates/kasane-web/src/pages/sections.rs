@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::Ctx;
 use crate::http::error::AppError;
-use crate::pages::{cases, corrections, referrals, support_logs};
+use crate::pages::{cases, corrections, escalation, referrals, support_logs};
 use crate::ui::fmt::jst;
 
 /// The person page's sections after the timeline: 多機関協働's cases of the person (and
@@ -28,7 +28,9 @@ pub async fn person(
     let cases = cases::person_section(state, ctx, person, grant).await?;
     let consent = latest_intake_consent(state, &grant, person.id).await?;
     let corrections = corrections::person_section(state, ctx, access).await?;
+    let escalation = escalation::person_section(state, ctx, access).await?;
     Ok(html! {
+        (escalation)
         (cases)
         @if let Some(c) = consent {
             section.card #intake-consent {
@@ -68,9 +70,12 @@ pub fn household_forms(ctx: &Ctx, household_id: i64) -> Markup {
     support_logs::entry_form(ctx, None, Some(household_id))
 }
 
-/// The intake page's sections after the record: its 修正履歴 and the way to correct it.
+/// The intake page's sections after the record: its later escalation (or the way to
+/// escalate it), its 修正履歴 and the way to correct it.
 pub async fn intake(state: &AppState, ctx: &Ctx, read: &IntakeRead) -> Result<Markup, AppError> {
-    corrections::intake_section(state, ctx, read).await
+    let escalation = escalation::intake_section(state, ctx, read).await?;
+    let corrections = corrections::intake_section(state, ctx, read).await?;
+    Ok(html! { (escalation) (corrections) })
 }
 
 /// Beside an escalated intake's outcome: the case opened from it, or the way to open one.

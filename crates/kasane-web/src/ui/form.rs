@@ -55,6 +55,18 @@ pub fn submitted(ctx: &Ctx, body: &[u8]) -> Result<Vec<(String, String)>, WebErr
     Ok(pairs)
 }
 
+/// A refused form's problems (422), above the form that still holds what was typed.
+pub fn problems(errors: &[String]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            section.card.alert role="alert" {
+                h2 { "入力内容を確認してください(入力した内容は残っています)" }
+                ul.errors { @for e in errors { li { (e) } } }
+            }
+        }
+    }
+}
+
 /// The notice of a save refused because someone saved a newer version first (409): the
 /// newest version beside what the worker sent, so they can reconcile the two and save
 /// again from the form below it (which holds what they sent, based on the newest).

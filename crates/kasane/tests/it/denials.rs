@@ -22,6 +22,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/households/{}", "household"),
     ("/intakes/{}", "intake"),
     ("/api/v1/intakes/{}", "intake"),
+    ("/intakes/{}/escalate", "intake"),
+    ("/api/v1/intakes/{}/escalation", "intake"),
     ("/referrals/{}", "referral"),
     ("/api/v1/referrals/{}", "referral"),
     ("/support-logs/{}", "support_log"),

@@ -23,6 +23,7 @@ mod corrections;
 mod crash;
 mod demo_data;
 mod denials;
+mod escalation;
 mod foundation;
 mod generate;
 mod import;
