@@ -33,6 +33,7 @@ pub mod municipality;
 pub mod person;
 pub mod plan;
 pub mod referral;
+pub mod role_holder;
 pub mod schema;
 pub mod session;
 pub mod support_log;

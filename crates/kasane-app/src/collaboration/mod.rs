@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod case;
 pub mod consent;
 pub mod meeting;
+pub mod role_holder;
 pub mod support_plan;
 
 /// The caller's municipality's agencies (not personal data), for the forms to choose from.

@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Why the consultation goes to 多機関協働.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct EscalationRequest {
+pub struct IntakeEscalationRequest {
     /// Required, at most 2,000 characters.
     #[serde(default)]
     pub reason: String,
@@ -33,7 +33,7 @@ pub struct EscalationRequest {
 
 /// How an intake was escalated after it was recorded.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EscalationInfo {
+pub struct IntakeEscalation {
     pub intake_id: i64,
     /// The 対応結果 the intake had before.
     pub previous_outcome: String,
@@ -42,9 +42,9 @@ pub struct EscalationInfo {
     pub escalated_at: DateTime<Utc>,
 }
 
-impl From<Escalation> for EscalationInfo {
-    fn from(e: Escalation) -> EscalationInfo {
-        EscalationInfo {
+impl From<Escalation> for IntakeEscalation {
+    fn from(e: Escalation) -> IntakeEscalation {
+        IntakeEscalation {
             intake_id: e.intake_id,
             previous_outcome: e.previous_outcome,
             reason: e.reason,
@@ -58,8 +58,8 @@ impl From<Escalation> for EscalationInfo {
 /// already escalated or the person is in an open case; 403 for another agency's intake.
 #[utoipa::path(post, path = "/api/v1/intakes/{id}/escalation", tag = "escalations",
     params(("id" = i64, Path, description = "intake id")),
-    request_body = EscalationRequest,
-    responses((status = 201, body = EscalationInfo, description = "escalated"),
+    request_body = IntakeEscalationRequest,
+    responses((status = 201, body = IntakeEscalation, description = "escalated"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -69,8 +69,8 @@ pub async fn create(
     Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
-    Body(req): Body<EscalationRequest>,
-) -> Result<(StatusCode, Json<EscalationInfo>), ApiError> {
+    Body(req): Body<IntakeEscalationRequest>,
+) -> Result<(StatusCode, Json<IntakeEscalation>), ApiError> {
     escalate(&state, &ctx, id, &req.reason).await?;
     let read = read_intake(&state, &ctx, id).await?;
     let e = escalation_of(&state, &read.intake)
@@ -82,14 +82,14 @@ pub async fn create(
 /// How intake `id` was escalated after it was recorded; 404 if it was not.
 #[utoipa::path(get, path = "/api/v1/intakes/{id}/escalation", tag = "escalations",
     params(("id" = i64, Path, description = "intake id")),
-    responses((status = 200, body = EscalationInfo),
+    responses((status = 200, body = IntakeEscalation),
         (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn show(
     Work(state): Work,
     Api(ctx): Api,
     Path(id): Path<i64>,
-) -> Result<Json<EscalationInfo>, ApiError> {
+) -> Result<Json<IntakeEscalation>, ApiError> {
     let read = read_intake(&state, &ctx, id).await?;
     let e = escalation_of(&state, &read.intake)
         .await?
@@ -100,7 +100,7 @@ pub async fn show(
 #[derive(OpenApi)]
 #[openapi(
     paths(create, show),
-    components(schemas(EscalationRequest, EscalationInfo)),
+    components(schemas(IntakeEscalationRequest, IntakeEscalation)),
     tags((name = "escalations", description = "継続中の相談を多機関協働へつなぐ"))
 )]
 pub struct Doc;

@@ -114,8 +114,9 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
         ),
         (intake, "urgency", codes(&Urgency::ALL, Urgency::code)),
         (intake, "outcome", codes(&Outcome::ALL, Outcome::code)),
+        (&["BasisLostInfo"], "source", vec!["role", "plan_action"]),
         (
-            &["EscalationInfo"],
+            &["IntakeEscalation"],
             "previous_outcome",
             codes(&Outcome::ALL, Outcome::code),
         ),

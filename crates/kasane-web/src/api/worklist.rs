@@ -96,13 +96,15 @@ pub struct WorklistMore {
     pub warnings: bool,
     pub monitoring: bool,
     pub escalations: bool,
+    pub basis_lost: bool,
 }
 
 /// `?list=…&page=…`: one list, 50 a page; absent: the first 10 rows of every list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorklistQuery {
-    /// incoming, to_complete, returned, overdue_all, warnings, monitoring, escalations
+    /// incoming, to_complete, returned, overdue_all, warnings, monitoring, escalations,
+    /// basis_lost
     pub list: Option<String>,
     /// 1-based; with `list` only.
     pub page: Option<i64>,
@@ -126,6 +128,20 @@ pub struct WorklistInfo {
     pub monitoring: Vec<DueMonitoringInfo>,
     /// The coordinating agency's coordinators: escalated intakes waiting for a case.
     pub escalations: Vec<EscalationInfo>,
+    /// Coordinator only: roles and plan actions whose agency can no longer read the case.
+    pub basis_lost: Vec<BasisLostInfo>,
+}
+
+/// A role (役割分担) or plan action whose agency lost the basis it read the case on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BasisLostInfo {
+    pub case_id: i64,
+    pub subject_name: String,
+    pub agency_id: i64,
+    pub agency_name: String,
+    /// `role` or `plan_action`.
+    pub source: String,
+    pub task: String,
 }
 
 /// An escalated intake (多機関協働へ) no case has been opened from yet.
@@ -159,7 +175,11 @@ pub async fn worklist(
         None => Reading::Home,
     };
     let worklist = read_worklist(&state, &ctx, &reading).await?;
-    let (w, monitoring) = (worklist.consultation, worklist.monitoring);
+    let (w, monitoring, basis_lost) = (
+        worklist.consultation,
+        worklist.monitoring,
+        worklist.basis_lost,
+    );
     Ok(Json(WorklistInfo {
         has_more: WorklistMore {
             incoming: w.incoming.more,
@@ -169,6 +189,7 @@ pub async fn worklist(
             warnings: w.warnings.more,
             monitoring: monitoring.more,
             escalations: w.escalations.more,
+            basis_lost: basis_lost.more,
         },
         incoming: w
             .incoming
@@ -248,6 +269,18 @@ pub async fn worklist(
                 received_at: e.received_at,
             })
             .collect(),
+        basis_lost: basis_lost
+            .items
+            .into_iter()
+            .map(|r| BasisLostInfo {
+                case_id: r.case_id,
+                subject_name: r.subject_name,
+                agency_id: r.agency_id,
+                agency_name: r.agency_name,
+                source: r.source,
+                task: r.task,
+            })
+            .collect(),
     }))
 }
 
@@ -255,7 +288,7 @@ pub async fn worklist(
 #[openapi(
     paths(worklist),
     components(schemas(WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo,
-        WorklistInfo, WorklistMore, EscalationInfo, DueMonitoringInfo)),
+        WorklistInfo, WorklistMore, EscalationInfo, DueMonitoringInfo, BasisLostInfo)),
     tags((name = "worklist", description = "ワークリスト(対応が必要な項目)"))
 )]
 pub struct Doc;

@@ -1036,3 +1036,23 @@ pub async fn intake_case_link(
         }
     })
 }
+
+/// The coordinator's worklist list of roles and plan actions whose agency can no longer
+/// read the case (its 本人同意 or 支援会議 basis lapsed).
+pub fn basis_lost_markup(rows: &[kasane_store::role_holder::RoleHolder], foot: Markup) -> Markup {
+    html! {
+        @if !rows.is_empty() {
+            h3 { "担当機関が閲覧できなくなった役割・支援内容" }
+            p.muted { "本人同意の撤回・期限切れや支援会議の議題から外れたことで、担当の機関がケースを閲覧できなくなっています。役割分担の見直しか、本人同意の取り直しを検討してください。" }
+            ul.basis-lost { @for r in rows {
+                li {
+                    a href={ "/cases/" (r.case_id) } { (r.subject_name) "さんのケース" }
+                    " — " (r.agency_name) "("
+                    @if r.source == "role" { "役割分担" } @else { "支援プランの支援内容" }
+                    ": " (r.task) ")"
+                }
+            } }
+            (foot)
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! and each list a page at a time under `/worklist/{list}`.
 
 use axum::extract::{Path, Query};
+use kasane_app::collaboration::role_holder;
 use kasane_app::consultation::worklist::{LIST_ROWS, Reading, Section};
 use kasane_app::worklist::{Worklist, read_worklist};
 use maud::{Markup, html};
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::PageError;
 use crate::http::work::Work;
-use crate::pages::support_plans;
+use crate::pages::{cases, support_plans};
 use crate::ui::fmt::jst;
 use crate::ui::layout::{empty, page};
 
@@ -25,6 +26,7 @@ fn worklist_markup(w: &Worklist, reading: &Reading) -> Markup {
     let foot = |code: &str, shown: usize, more: bool| list_foot(reading, code, shown, more);
     html! {
         (support_plans::worklist_markup(&w.monitoring.items, foot("monitoring", w.monitoring.items.len(), w.monitoring.more)))
+        (cases::basis_lost_markup(&w.basis_lost.items, foot(role_holder::LIST, w.basis_lost.items.len(), w.basis_lost.more)))
         (consultation_markup(&w.consultation, &foot))
     }
 }

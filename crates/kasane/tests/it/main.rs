@@ -11,6 +11,7 @@ mod api_consultation;
 mod audit_trail;
 mod authorisation_matrix;
 mod bad_input;
+mod basis_lost;
 mod browser;
 mod browser_collaboration;
 mod browser_consultation;
