@@ -183,6 +183,20 @@ pub fn apply(
     Ok(to)
 }
 
+/// The trimmed reason an involved agency's involvement ends with (関与を終了): required,
+/// since the agency stops acting on the case and others will ask why.
+pub fn agency_end_reason(reason: &str) -> Result<String, FieldError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(FieldError::new(
+            "reason",
+            "関与を終了する理由を入力してください",
+        ));
+    }
+    max_chars("reason", "理由", reason, MOVE_NOTE_MAX_CHARS)?;
+    Ok(reason.to_string())
+}
+
 /// Why a hand-over (多機関協働の関与終了) was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HandoverError {
@@ -401,5 +415,13 @@ mod tests {
             check_handover(S::Active, false, other, Some(coord), " "),
             Err(HandoverError::NoNote)
         );
+    }
+
+    #[test]
+    fn an_agency_end_needs_a_reason() {
+        assert_eq!(agency_end_reason(" 支援終了 ").as_deref(), Ok("支援終了"));
+        assert!(agency_end_reason(" \n ").is_err());
+        assert!(agency_end_reason(&"あ".repeat(MOVE_NOTE_MAX_CHARS + 1)).is_err());
+        assert!(agency_end_reason(&"あ".repeat(MOVE_NOTE_MAX_CHARS)).is_ok());
     }
 }

@@ -521,14 +521,15 @@ impl Store {
         })
     }
 
-    /// Ends an agency's involvement; its history stays readable to it.
+    /// Ends an agency's involvement; its history stays readable to it. The event's note is
+    /// the agency's id and the reason (`"{id} {reason}"`, as a closure's is `"[code] note"`).
     pub async fn end_case_agency(
         &self,
         municipality_id: MunicipalityId,
         case_id: i64,
         agency_id: AgencyId,
-        user_id: UserId,
-        actor_agency: AgencyId,
+        reason: &str,
+        (user_id, actor_agency): (UserId, AgencyId),
     ) -> StoreResult<()> {
         let at = now();
         on_pool!(self, |p| {
@@ -549,7 +550,7 @@ impl Store {
                 "agency_left",
                 None::<&str>,
                 None::<&str>,
-                agency_id.to_string(),
+                format!("{agency_id} {reason}"),
                 user_id,
                 actor_agency,
                 at

@@ -5,7 +5,7 @@
 
 use kasane_domain::access::{Action, CaseRight, View, may_see_person_data};
 use kasane_domain::audit::AuditAction;
-use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus};
+use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, agency_end_reason};
 use kasane_domain::identity::{AgencyId, Role};
 use kasane_domain::intake::Outcome;
 use kasane_domain::meeting::{MeetingKind, offer_move_to_multilayer};
@@ -461,17 +461,25 @@ pub async fn add_agency(app: &App, caller: &Caller, id: i64, agency_id: AgencyId
     .await
 }
 
-/// Ends an agency's involvement; its history stays readable to it.
-pub async fn end_agency(app: &App, caller: &Caller, id: i64, agency_id: AgencyId) -> AppResult<()> {
+/// Ends an agency's involvement with a reason (kept in the case's history); its history
+/// stays readable to it.
+pub async fn end_agency(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    agency_id: AgencyId,
+    reason: &str,
+) -> AppResult<()> {
     app.unit(async |app| {
         let (case, _) = case_to_manage(app, caller, CaseRight::Manage, id).await?;
+        let reason = agency_end_reason(reason).map_err(|e| invalid(&[e]))?;
         app.store
             .end_case_agency(
                 caller.municipality.id,
                 case.id,
                 agency_id,
-                caller.user.id,
-                caller.agency.id,
+                &reason,
+                (caller.user.id, caller.agency.id),
             )
             .await?;
         Ok(())

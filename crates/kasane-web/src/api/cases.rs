@@ -411,20 +411,31 @@ pub async fn agency_add(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Ends an agency's involvement (its history stays readable to it).
+/// Why an involved agency's involvement ends (kept in the case's history).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AgencyEndRequest {
+    /// Required.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Ends an agency's involvement with a reason (its history stays readable to it).
 #[utoipa::path(delete, path = "/api/v1/cases/{id}/agencies/{agency_id}", tag = "cases",
     params(("id" = i64, Path, description = "case id"),
         ("agency_id" = i64, Path, description = "the involved agency")),
+    request_body = AgencyEndRequest,
     responses((status = 204, description = "involvement ended"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn agency_end(
     Work(state): Work,
     Api(ctx): Api,
     Path((id, agency_id)): Path<(i64, AgencyId)>,
+    Body(req): Body<AgencyEndRequest>,
 ) -> Result<Response, ApiError> {
-    end_agency(&state, &ctx, id, agency_id).await?;
+    end_agency(&state, &ctx, id, agency_id, &req.reason).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -521,7 +532,7 @@ pub async fn assessment_create(
     paths(list, create, detail, event, agency_add, agency_end, lead, handover, assessments,
         assessment_create),
     components(schemas(Created, Coded, CaseSummary, CasePage, NewCaseInput, CaseAgencyInfo,
-        CaseEventInfo, CaseInfo, CaseEventRequest, CaseStatusInfo, AgencyRequest,
+        CaseEventInfo, CaseInfo, CaseEventRequest, CaseStatusInfo, AgencyRequest, AgencyEndRequest,
         HandoverRequest, AssessmentSheet, AssessmentRequest, AssessmentVersionInfo,
         AssessmentCreated)),
     tags((name = "cases", description = "ケース(多機関協働): 状態・関与機関・主担当・引継ぎ・終結"),

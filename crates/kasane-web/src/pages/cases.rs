@@ -15,7 +15,8 @@ use kasane_app::collaboration::assessment::{
 use kasane_app::collaboration::case::{
     CASE_PAGE_SIZE, CaseDetail, CaseOverview, CaseSubject, NewCaseInput, PersonCases, add_agency,
     case_overview, case_subject, change_lead, end_agency, hand_over, household_cases, intake_case,
-    list_cases, may_open_case, move_case, open_case_for, parse_event, person_cases, record_holding,
+    list_cases, load_case, may_open_case, move_case, open_case_for, parse_event, person_cases,
+    record_holding,
 };
 use kasane_app::error::invalid;
 use kasane_app::guard::Grant;
@@ -40,7 +41,7 @@ use crate::pages::consents;
 use crate::ui::collaboration::{closure_label, event_label, kind_label, label_of, status_label};
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, fields, form_status, ids, reconcile, submitted};
+use crate::ui::form::{Saved, field, fields, form_status, ids, problems, reconcile, submitted};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -49,7 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/events", post(event))
         .route("/cases/{id}/agencies", post(agency_add))
-        .route("/cases/{id}/agencies/{agency_id}/end", post(agency_end))
+        .route(
+            "/cases/{id}/agencies/{agency_id}/end",
+            get(agency_end_form).post(agency_end),
+        )
         .route("/cases/{id}/lead", post(lead))
         .route("/cases/{id}/handover", post(handover))
         .route(
@@ -300,6 +304,8 @@ struct Retry {
     form: &'static str,
     messages: Vec<String>,
     note: String,
+    /// Back from a save (`?saved=1`): 「記録しました」.
+    saved: Saved,
 }
 
 impl Retry {
@@ -315,10 +321,14 @@ fn agency_name(agencies: &[Agency], id: &str) -> String {
         .map_or_else(|| id.to_string(), |a| a.name.clone())
 }
 
-/// The text of a history row: agency events carry the agency's id.
+/// The text of a history row: agency events carry the agency's id (an end also its reason).
 fn event_text(e: &CaseEventRow, agencies: &[Agency]) -> String {
     match e.event.as_str() {
-        "agency_added" | "agency_left" | "lead_changed" => agency_name(agencies, &e.note),
+        "agency_left" => match e.note.split_once(' ') {
+            Some((id, reason)) => format!("{}(理由: {reason})", agency_name(agencies, id)),
+            None => agency_name(agencies, &e.note),
+        },
+        "agency_added" | "lead_changed" => agency_name(agencies, &e.note),
         "close" => match e.note.strip_prefix('[').and_then(|s| s.split_once("] ")) {
             Some((code, note)) => format!("【{}】{note}", closure_label(code)),
             None => e.note.clone(),
@@ -368,6 +378,7 @@ async fn render_case(
     let active: Vec<&CaseAgency> = involved.iter().filter(|a| a.left_at.is_none()).collect();
     let cfg = state.config(&ctx.municipality)?;
     let body = html! {
+        (retry.saved.notice())
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
         @if !retry.messages.is_empty() {
             section.card.alert role="alert" {
@@ -423,10 +434,7 @@ async fn render_case(
                                 td { @if let Some(l) = a.left_at { (jst(l)) } }
                                 @if may_manage {
                                     td { @if a.left_at.is_none() {
-                                        form.inline method="post" action={ "/cases/" (case.id) "/agencies/" (a.agency_id) "/end" } {
-                                            input type="hidden" name="csrf" value=(ctx.csrf_token());
-                                            button type="submit" { "関与を終了" }
-                                        }
+                                        a.button href={ "/cases/" (case.id) "/agencies/" (a.agency_id) "/end" } { "関与を終了…" }
                                     } }
                                 }
                             }
@@ -562,8 +570,13 @@ async fn case_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Response, PageError> {
-    Ok(render_case(&state, &ctx, id, &Retry::default()).await?)
+    let retry = Retry {
+        saved,
+        ..Retry::default()
+    };
+    Ok(render_case(&state, &ctx, id, &retry).await?)
 }
 
 /// After a form on the case page: back to the page, or the page again with the messages.
@@ -576,12 +589,13 @@ async fn answer(
     result: kasane_app::AppResult<()>,
 ) -> Result<Response, PageError> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?saved=1")).into_response()),
         Err(kasane_app::AppError::Validation(messages)) => {
             let retry = Retry {
                 form,
                 messages,
                 note: note.to_string(),
+                ..Retry::default()
             };
             Ok(render_case(state, ctx, id, &retry).await?)
         }
@@ -657,20 +671,67 @@ async fn lead(
     change_agency(state, ctx, id, form, AgencyChange::Lead).await
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+/// The confirmation step of 関与を終了: what it means, and the reason it is ended with.
+async fn render_agency_end(
+    state: &AppState,
+    ctx: &Ctx,
+    (id, agency_id): (i64, AgencyId),
+    reason: &str,
+    errors: &[String],
+) -> Result<Response, AppError> {
+    let detail = load_case(state, ctx, id).await?;
+    let Some(a) = detail
+        .agencies
+        .iter()
+        .find(|a| a.agency_id == agency_id && a.left_at.is_none())
+    else {
+        return Err(AppError::NotFound);
+    };
+    let body = html! {
+        (problems(errors))
+        section.card {
+            h2 { (a.agency_name) "の関与を終了する" }
+            p { "この機関はケースの関与機関から外れ、以後このケースの記録を追加できなくなります(これまでの記録は残り、その機関も閲覧できます)。終了の理由はケースの経過に残ります。" }
+            form method="post" action={ "/cases/" (id) "/agencies/" (agency_id) "/end" } {
+                input type="hidden" name="csrf" value=(ctx.csrf_token());
+                label.block { "関与を終了する理由(必須)" textarea name="reason" rows="3" required { (reason) } }
+                div.actions {
+                    button type="submit" { "関与を終了する" }
+                    " " a href={ "/cases/" (id) } { "やめる" }
+                }
+            }
+        }
+    };
+    Ok((
+        form_status(errors),
+        page(ctx, "関与を終了する", "/collaboration", body),
+    )
+        .into_response())
+}
+
+async fn agency_end_form(
+    Work(state): Work,
+    Page(ctx): Page,
+    Path(ids): Path<(i64, AgencyId)>,
+) -> Result<Response, PageError> {
+    Ok(render_agency_end(&state, &ctx, ids, "", &[]).await?)
 }
 
 async fn agency_end(
     Work(state): Work,
     Page(ctx): Page,
     Path((id, agency_id)): Path<(i64, AgencyId)>,
-    Form(form): Form<CsrfForm>,
+    RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
-    let result = end_agency(&state, &ctx, id, agency_id).await;
-    answer(&state, &ctx, id, "agency", "", result).await
+    let pairs = submitted(&ctx, &body)?;
+    let reason = field(&pairs, "reason");
+    match end_agency(&state, &ctx, id, agency_id, reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?saved=1")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            Ok(render_agency_end(&state, &ctx, (id, agency_id), reason, &errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

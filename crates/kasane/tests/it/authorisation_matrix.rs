@@ -178,6 +178,11 @@ const MATRIX: &[(&str, &str, On)] = &[
     ("GET", "/cases/{id}", Record("cases")),
     ("POST", "/cases/{id}/agencies", Record("cases")),
     (
+        "GET",
+        "/cases/{id}/agencies/{agency_id}/end",
+        Record("cases"),
+    ),
+    (
         "POST",
         "/cases/{id}/agencies/{agency_id}/end",
         Record("cases"),

@@ -4,7 +4,7 @@
 //! agencies; consent naming an agency, until it is withdrawn; nobody else, nor another
 //! municipality), assessment versions and the printable sheets.
 
-use crate::common::{TestApp, location};
+use crate::common::{TestApp, hidden_csrf, location};
 use kasane_store::audit::AuditFilter;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -22,6 +22,7 @@ both_engines!(
     escalated_intake_waits_on_the_coordinators_worklist,
     a_persons_consent_outside_a_case,
     an_expired_consent_gives_nothing,
+    ending_an_involvement_asks_for_confirmation_and_a_reason,
 );
 
 const COORDINATOR: &str = "daisen.coordinator";
@@ -444,7 +445,16 @@ async fn handover_needs_another_lead_and_ends_coordination(app: TestApp) {
         .call(
             Method::DELETE,
             &format!("/api/v1/cases/{case}/agencies/{shakyo}"),
-            None,
+            Some(json!({ "reason": " " })),
+        )
+        .await;
+    // A reason is required: nothing ends without one.
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (status, v) = houkatsu
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/cases/{case}/agencies/{shakyo}"),
+            Some(json!({ "reason": "役割分担に合意し包括が主担当" })),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
@@ -1089,7 +1099,7 @@ async fn case_pages_open_a_case_and_keep_a_refused_move(app: TestApp) {
     assert!(html.contains("転居のため"));
     let (status, to, _) = submit(&app, &s, &path, &[("event", "advance:assessment")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to, format!("/cases/{case}"));
+    assert_eq!(to, format!("/cases/{case}?saved=1"));
     let (status, _, _) = submit(&app, &s, &path, &[("event", "advance:planning")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
@@ -1252,4 +1262,80 @@ async fn an_expired_consent_gives_nothing(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     let (_, found) = app.get_text(&page, "/persons?q=仙北 拓也").await;
     assert!(found.contains(&format!("/persons/{person}")), "{found}");
+}
+
+/// 関与を終了 is a page of its own (the case page links to it, no button acts at once); it
+/// asks for the reason, refuses none (422, nothing ended), and the case's history keeps it.
+async fn ending_an_involvement_asks_for_confirmation_and_a_reason(app: TestApp) {
+    let houkatsu = caller(&app, HOUKATSU).await;
+    let coordinator = caller(&app, COORDINATOR).await;
+    let (_, intake) = escalated_intake(&houkatsu, son()).await;
+    let (status, v) = coordinator
+        .post(
+            "/api/v1/cases",
+            json!({ "intake_id": intake, "summary": "8050" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let case = v["id"].as_i64().unwrap();
+    let kikan = app.agency_id("daisen", "kikan_sodan").await;
+    let (status, v) = coordinator
+        .post(
+            &format!("/api/v1/cases/{case}/agencies"),
+            json!({ "agency_id": kikan }),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {v}");
+    let involved = |v: &Value| {
+        v["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["agency_id"] == kikan && a["left_at"].is_null())
+    };
+
+    let client = app.login(COORDINATOR).await;
+    let path = format!("/cases/{case}/agencies/{kikan}/end");
+    let (_, page) = app.get_text(&client, &format!("/cases/{case}")).await;
+    assert!(page.contains(&format!("href=\"{path}\"")), "{page}");
+    assert!(!page.contains(&format!("action=\"{path}\"")), "{page}");
+    let (status, confirm) = app.get_text(&client, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        confirm.contains("基幹相談支援センターの関与を終了する"),
+        "{confirm}"
+    );
+
+    let csrf = hidden_csrf(&confirm);
+    let res = app
+        .post_form(&client, &path, &csrf, &[("reason", " ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("関与を終了する理由を入力してください")
+    );
+    assert!(involved(&coordinator.case(case).await.1));
+
+    let res = app
+        .post_form(
+            &client,
+            &path,
+            &csrf,
+            &[("reason", "障害福祉サービスの利用が終わった")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/cases/{case}?saved=1"));
+    assert!(!involved(&coordinator.case(case).await.1));
+    let (_, page) = app
+        .get_text(&client, &format!("/cases/{case}?saved=1"))
+        .await;
+    assert!(page.contains("記録しました"), "{page}");
+    assert!(
+        page.contains("理由: 障害福祉サービスの利用が終わった"),
+        "{page}"
+    );
 }
