@@ -925,6 +925,37 @@ async fn load_daisen(store: &Store) -> Result<()> {
     )
     .await?;
 
+    // 包括に届いたばかりのつなぎ(未受理): README の最初のログイン例のワークリストに出る。
+    let tome = r
+        .person(
+            shakyo,
+            Someone {
+                name: "刈和野 トメ",
+                furigana: "カリワノ トメ",
+                age: 86,
+                birthday: (2, 14),
+                sex: "female",
+                address: "大仙市刈和野字見本4-2",
+                district: "kyowa",
+                phone: "0187-00-0402",
+            },
+        )
+        .await?;
+    r.refer(
+        shakyo,
+        NewIntake {
+            summary: "近所の民生委員から、一人暮らしで最近外出が減り、物忘れもあるようだと相談があった。".into(),
+            issues: codes(&["care", "isolation"]),
+            concerns: codes(&["care", "community_relations"]),
+            most_pressing: Some("care".into()),
+            outcome: Outcome::Referred,
+            referred_to_agency_id: Some(houkatsu.agency),
+            referral_reason: "物忘れと閉じこもりが心配。介護保険の申請と見守りについて相談したい。".into(),
+            ..r.intake(shakyo, tome, None, r.at(1, 9, 30))
+        },
+    )
+    .await?;
+
     // 名寄せ: 同じ方が二つの窓口で、異体字(渡邉/渡辺)と半角カナで記録されている。結び付けていないので、
     // 推進員が記録番号で結び付けを試せる(包括の記録は多機関協働へ上げてあるので推進員にも見える)。
     let sachiko = r
