@@ -944,13 +944,16 @@ async fn load_daisen(store: &Store) -> Result<()> {
     r.refer(
         shakyo,
         NewIntake {
-            summary: "近所の民生委員から、一人暮らしで最近外出が減り、物忘れもあるようだと相談があった。".into(),
+            summary:
+                "近所の民生委員から、一人暮らしで最近外出が減り、物忘れもあるようだと相談があった。"
+                    .into(),
             issues: codes(&["care", "isolation"]),
             concerns: codes(&["care", "community_relations"]),
             most_pressing: Some("care".into()),
             outcome: Outcome::Referred,
             referred_to_agency_id: Some(houkatsu.agency),
-            referral_reason: "物忘れと閉じこもりが心配。介護保険の申請と見守りについて相談したい。".into(),
+            referral_reason: "物忘れと閉じこもりが心配。介護保険の申請と見守りについて相談したい。"
+                .into(),
             ..r.intake(shakyo, tome, None, r.at(1, 9, 30))
         },
     )

@@ -41,7 +41,9 @@ use crate::pages::consents;
 use crate::ui::collaboration::{closure_label, event_label, kind_label, label_of, status_label};
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::{Saved, field, fields, form_status, ids, problems, reconcile, submitted};
+use crate::ui::form::{
+    Saved, confirmation, confirmed, field, fields, form_status, ids, problems, reconcile, submitted,
+};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -615,10 +617,46 @@ async fn event(
     let note = field(&pairs, "note");
     let form = if name == "close" { "close" } else { "events" };
     let result = match parse_event(name, to, field(&pairs, "reason")) {
+        // 中断 and 終結 stop the work on the case: a step to confirm, once the reason is
+        // there (without one, the move is refused below with its message).
+        Ok(e @ (CaseEvent::Suspend | CaseEvent::Close { .. }))
+            if !confirmed(&pairs) && !note.trim().is_empty() =>
+        {
+            return Ok(confirm_move(&ctx, id, &e, &pairs).into_response());
+        }
         Ok(e) => move_case(&state, &ctx, id, &e, note).await.map(|_| ()),
         Err(e) => Err(e),
     };
     answer(&state, &ctx, id, form, note, result).await
+}
+
+/// The confirmation step of 中断 or 終結, with what was sent.
+fn confirm_move(ctx: &Ctx, id: i64, e: &CaseEvent, pairs: &[(String, String)]) -> Markup {
+    let path = format!("/cases/{id}");
+    let consequence = match e {
+        CaseEvent::Close { .. } => {
+            "終結すると、関与機関はこのケースに記録を追加できなくなります(記録は残り、理由を記録して再開できます)。"
+        }
+        _ => "中断すると、支援の記録とモニタリングが止まります(理由を記録して再開できます)。",
+    };
+    let fields = html! {
+        @for (k, v) in pairs.iter().filter(|(k, _)| k != "csrf" && k != "confirm") {
+            input type="hidden" name=(k) value=(v);
+        }
+        dl.facts { dt { "理由・経緯" } dd.pre { (field(pairs, "note")) } }
+    };
+    page(
+        ctx,
+        e.label(),
+        "/collaboration",
+        confirmation(
+            ctx,
+            (&format!("{path}/events"), &path),
+            e.label(),
+            consequence,
+            fields,
+        ),
+    )
 }
 
 #[derive(Deserialize)]

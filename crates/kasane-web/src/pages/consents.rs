@@ -4,7 +4,7 @@
 //! cases are `kasane_app::collaboration::consent`; these pages render them.
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, RawForm};
+use axum::extract::{Path, Query, RawForm};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -28,7 +28,9 @@ use crate::http::work::Work;
 use crate::ui::collaboration::consent_state;
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, fields, form_pairs, form_status, ids};
+use crate::ui::form::{
+    confirmation, confirmed, field, fields, form_pairs, form_status, ids, problems, submitted,
+};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -297,26 +299,49 @@ async fn person_submit(
     submit(&state, &ctx, None, Some(id), &body).await
 }
 
-#[derive(Deserialize)]
-struct WithdrawForm {
-    csrf: String,
-    #[serde(default)]
-    note: String,
-}
-
+/// 同意の撤回 takes effect at once: a confirmation step with the 経緯 to record (required),
+/// shown again with the problem when it is missing.
 async fn withdraw_submit(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
-    Form(form): Form<WithdrawForm>,
+    RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form.csrf)?;
-    let c = withdraw(&state, &ctx, id, &form.note).await?;
+    let pairs = submitted(&ctx, &body)?;
+    let note = field(&pairs, "note");
+    let errors = if confirmed(&pairs) {
+        match withdraw(&state, &ctx, id, note).await {
+            Ok(c) => {
+                let back = match c.case_id {
+                    Some(case_id) => format!("/cases/{case_id}?saved=1#consents"),
+                    None => format!("/persons/{}?saved=1#consents", c.person_id),
+                };
+                return Ok(Redirect::to(&back).into_response());
+            }
+            Err(AppError::Validation(errors)) => errors,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    let (c, _) = consent_access(&state, &ctx, Action::Read, id).await?;
     let back = match c.case_id {
         Some(case_id) => format!("/cases/{case_id}#consents"),
         None => format!("/persons/{}#consents", c.person_id),
     };
-    Ok(Redirect::to(&back).into_response())
+    let fields = html! {
+        label.block { "撤回の経緯(必須。例: 本人から電話で撤回の申出)" textarea name="note" rows="2" required { (note) } }
+    };
+    let body = html! {
+        (problems(&errors))
+        (confirmation(&ctx, (&format!("/consents/{id}/withdraw"), &back), "同意の撤回を記録",
+            "撤回は直ちに有効になり、この同意を根拠にしていた機関はその時から記録を閲覧できなくなります。", fields))
+    };
+    Ok((
+        form_status(&errors),
+        page(&ctx, "同意の撤回", "/collaboration", body),
+    )
+        .into_response())
 }
 
 /// The 同意書 to sign: printing is an export of personal data (full grant, audited).

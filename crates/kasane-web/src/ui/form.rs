@@ -67,6 +67,38 @@ pub fn problems(errors: &[String]) -> Markup {
     }
 }
 
+/// Whether an action that cannot be taken back was confirmed on its confirmation step.
+pub fn confirmed(pairs: &[(String, String)]) -> bool {
+    field(pairs, "confirm") == "1"
+}
+
+/// The confirmation step of an action that cannot be taken back (中断, 終結, 同意の撤回):
+/// what it will do, the worker's input (`fields`: what was sent, hidden or to edit), and
+/// the button that sends it to `action` again with `confirm=1`; 「やめる」 goes `back`.
+pub fn confirmation(
+    ctx: &Ctx,
+    (action, back): (&str, &str),
+    what: &str,
+    consequence: &str,
+    fields: Markup,
+) -> Markup {
+    html! {
+        section.card.alert role="alert" {
+            h2 { (what) "してよろしいですか" }
+            p { (consequence) }
+            form method="post" action=(action) {
+                input type="hidden" name="csrf" value=(ctx.csrf_token());
+                input type="hidden" name="confirm" value="1";
+                (fields)
+                div.actions {
+                    button type="submit" { (what) "する" }
+                    " " a href=(back) { "やめる" }
+                }
+            }
+        }
+    }
+}
+
 /// The notice of a save refused because someone saved a newer version first (409): the
 /// newest version beside what the worker sent, so they can reconcile the two and save
 /// again from the form below it (which holds what they sent, based on the newest).

@@ -1006,6 +1006,10 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
         "form:has(input[name=event][value=close]) button[type=submit]",
     )
     .await;
+    // 終結 cannot be taken back lightly: a confirmation step with what was sent.
+    wait_css(&client, "form:has(input[name=confirm]) button[type=submit]").await;
+    assert!(body_text(&client).await.contains("終結してよろしいですか"));
+    click(&client, "form:has(input[name=confirm]) button[type=submit]").await;
     wait_xpath(
         &client,
         "//dt[.='状態']/following-sibling::dd[1]/strong[.='終結']",

@@ -23,6 +23,7 @@ both_engines!(
     a_persons_consent_outside_a_case,
     an_expired_consent_gives_nothing,
     ending_an_involvement_asks_for_confirmation_and_a_reason,
+    suspending_and_withdrawing_a_consent_are_confirmed_first,
 );
 
 const COORDINATOR: &str = "daisen.coordinator";
@@ -1338,4 +1339,85 @@ async fn ending_an_involvement_asks_for_confirmation_and_a_reason(app: TestApp) 
         page.contains("理由: 障害福祉サービスの利用が終わった"),
         "{page}"
     );
+}
+
+/// 中断 and 同意の撤回 on the pages: the first post only asks to confirm (nothing changes),
+/// the confirmed one acts; a withdrawal without its 経緯 is asked again (422).
+async fn suspending_and_withdrawing_a_consent_are_confirmed_first(app: TestApp) {
+    let houkatsu = caller(&app, HOUKATSU).await;
+    let coordinator = caller(&app, COORDINATOR).await;
+    let (_, intake) = escalated_intake(&houkatsu, son()).await;
+    let (_, v) = coordinator
+        .post(
+            "/api/v1/cases",
+            json!({ "intake_id": intake, "summary": "8050" }),
+        )
+        .await;
+    let case = v["id"].as_i64().unwrap();
+    let kikan = app.agency_id("daisen", "kikan_sodan").await;
+    let (status, v) = coordinator
+        .post(
+            &format!("/api/v1/cases/{case}/consents"),
+            consent_body(&[kikan]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let consent = v["id"].as_i64().unwrap();
+    let client = app.login(COORDINATOR).await;
+    let csrf = app.page_csrf(&client, &format!("/cases/{case}")).await;
+    let status_of = async |c: &Caller<'_>| c.case(case).await.1["status"]["code"].clone();
+
+    let events = format!("/cases/{case}/events");
+    let sent = [("event", "suspend"), ("note", "母の入院のため")];
+    let res = app.post_form(&client, &events, &csrf, &sent).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("中断してよろしいですか"), "{html}");
+    assert!(html.contains("母の入院のため"), "{html}");
+    assert_eq!(status_of(&coordinator).await, "intake");
+    let mut confirmed = sent.to_vec();
+    confirmed.push(("confirm", "1"));
+    let res = app.post_form(&client, &events, &csrf, &confirmed).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&coordinator).await, "suspended");
+
+    let withdraw = format!("/consents/{consent}/withdraw");
+    let in_force = async || {
+        coordinator
+            .get(&format!("/api/v1/consents/{consent}"))
+            .await
+            .1["withdrawn_at"]
+            .is_null()
+    };
+    let res = app
+        .post_form(&client, &withdraw, &csrf, &[("note", "本人から電話")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("同意の撤回を記録してよろしいですか"),
+        "{html}"
+    );
+    assert!(in_force().await);
+    let res = app
+        .post_form(
+            &client,
+            &withdraw,
+            &csrf,
+            &[("note", " "), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(in_force().await);
+    let res = app
+        .post_form(
+            &client,
+            &withdraw,
+            &csrf,
+            &[("note", "本人から電話"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/cases/{case}?saved=1#consents"));
+    assert!(!in_force().await);
 }

@@ -117,7 +117,10 @@ async fn demo_worklists_show_warnings_and_referrals_in_every_state(app: TestApp)
     // The README's first example login finds work waiting, not an empty worklist.
     let houkatsu = app.login("daisen.houkatsu").await;
     let (_, home) = app.get_text(&houkatsu, "/").await;
-    assert!(!home.contains("現在、対応が必要な項目はありません"), "{home}");
+    assert!(
+        !home.contains("現在、対応が必要な項目はありません"),
+        "{home}"
+    );
 
     // 湯沢市 has its own: an overdue referral and a declined one back with 包括.
     let yuzawa = app.login("yuzawa.houkatsu").await;
