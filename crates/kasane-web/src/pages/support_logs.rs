@@ -13,9 +13,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
-use crate::http::error::PageError;
+use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::ui::fmt::jst;
+use crate::ui::form::{form_status, problems};
 use crate::ui::layout::page;
 
 pub fn routes() -> Router<AppState> {
@@ -26,14 +27,26 @@ pub fn routes() -> Router<AppState> {
 
 /// The "支援経過を記録" form on a person's or household's page.
 pub fn entry_form(ctx: &Ctx, person_id: Option<i64>, household_id: Option<i64>) -> Markup {
+    let draft = EntryDraft {
+        occurred_on: format_wareki(ctx.today),
+        kind: EntryKind::Visit.code().into(),
+        body: String::new(),
+        person_id,
+        household_id,
+    };
+    filled_entry_form(ctx, &draft)
+}
+
+/// The new-entry form holding `d` (the defaults, or what a refused save sent).
+fn filled_entry_form(ctx: &Ctx, d: &EntryDraft) -> Markup {
     html! {
         section.card #log {
             h2 { "支援経過を記録する" }
             form method="post" action="/support-logs" {
                 input type="hidden" name="csrf" value=(ctx.csrf_token());
-                @if let Some(p) = person_id { input type="hidden" name="person_id" value=(p); }
-                @if let Some(h) = household_id { input type="hidden" name="household_id" value=(h); }
-                (fields(&format_wareki(ctx.today), EntryKind::Visit.code(), ""))
+                @if let Some(p) = d.person_id { input type="hidden" name="person_id" value=(p); }
+                @if let Some(h) = d.household_id { input type="hidden" name="household_id" value=(h); }
+                (fields(&d.occurred_on, &d.kind, &d.body))
                 button type="submit" { "記録する" }
             }
         }
@@ -82,13 +95,29 @@ async fn create(
     Form(form): Form<EntryForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    create_entry(&state, &ctx, &form.draft()).await?;
+    let draft = form.draft();
     let back = match (form.person_id, form.household_id) {
         (Some(p), _) => format!("/persons/{p}"),
         (None, Some(h)) => format!("/households/{h}"),
         (None, None) => "/".to_string(),
     };
-    Ok(Redirect::to(&back).into_response())
+    match create_entry(&state, &ctx, &draft).await {
+        Ok(_) => Ok(Redirect::to(&format!("{back}?saved=1")).into_response()),
+        // The form again, holding what was typed, with the problems above it.
+        Err(AppError::Validation(errors)) => {
+            let body = html! {
+                (problems(&errors))
+                (filled_entry_form(&ctx, &draft))
+                p { a href=(back) { "記録せずに戻る" } }
+            };
+            Ok((
+                form_status(&errors),
+                page(&ctx, "支援経過を記録する", "/consultation", body),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn edit(

@@ -1155,9 +1155,28 @@ async fn support_log_edits_keep_every_version(app: TestApp) {
         ],
     )
     .await;
-    assert_eq!(redirected(res).await, format!("/persons/{person}"));
+    assert_eq!(redirected(res).await, format!("/persons/{person}?saved=1"));
     let entries = app.store.support_logs_of_person(person).await.unwrap();
     assert_eq!(entries.len(), 1);
+    // A refused entry comes back as the form holding what was typed, not an error page.
+    let res = post(
+        &app,
+        &houkatsu,
+        "/support-logs",
+        &[
+            ("person_id", &person.to_string()),
+            ("occurred_on", "来週"),
+            ("kind", "visit"),
+            ("body", "再訪問の予定を伝えた"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("入力内容を確認してください"), "{html}");
+    assert!(html.contains("再訪問の予定を伝えた"), "{html}");
+    assert!(html.contains("action=\"/support-logs\""), "{html}");
+    assert_eq!(app.store.support_logs_of_person(person).await.unwrap().len(), 1);
     let id = entries[0].id;
     let (_, page) = app.get_text(&houkatsu, &format!("/persons/{person}")).await;
     assert!(page.contains("自宅を訪問。室内は片付いている"), "{page}");
