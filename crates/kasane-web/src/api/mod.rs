@@ -21,6 +21,7 @@ pub mod meetings;
 pub mod openapi;
 pub mod persons;
 pub mod referrals;
+pub mod staff;
 pub mod support_logs;
 pub mod support_plans;
 pub mod v1;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(support_plans::routes())
         .merge(corrections::routes())
         .merge(worklist::routes())
+        .merge(staff::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }
 

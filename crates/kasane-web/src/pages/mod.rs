@@ -26,6 +26,7 @@ pub mod municipality;
 pub mod persons;
 pub mod referrals;
 pub mod sections;
+pub mod staff;
 pub mod support_logs;
 pub mod support_plans;
 pub mod timeline;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/worklist/{list}", get(home::worklist_list))
         .route("/login", get(login::login_page))
         .route("/logout", post(login::logout))
+        .route("/session/extend", post(login::extend))
         .route("/municipality", get(municipality::municipality_page))
         .route("/agencies/{id}", get(municipality::agency_page))
         .route("/collaboration", get(cases::case_list_page))
@@ -73,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(corrections::routes())
+        .merge(staff::routes())
         .fallback(not_found)
 }
 

@@ -320,10 +320,10 @@ async fn idle_session_expires(app: TestApp) {
         .await;
     let res = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], "/login");
+    assert_eq!(res.headers()["location"], "/login?reason=idle");
     // And the expired session is gone for good.
     let res = client.get(app.url("/")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/login");
+    assert_eq!(res.headers()["location"], "/login?reason=ended");
 }
 
 async fn daisen_user_sees_daisen_and_nothing_of_yuzawa(app: TestApp) {
@@ -502,7 +502,7 @@ async fn token_works_until_revoked_or_user_disabled(app: TestApp) {
     let res = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(
         res.headers()["location"],
-        "/login",
+        "/login?reason=ended",
         "session ended with the account"
     );
     let res = app
