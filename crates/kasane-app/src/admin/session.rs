@@ -321,3 +321,40 @@ pub async fn log_out(app: &App, caller: &Caller, secret: Option<&str>) -> AppRes
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(idle_min: u64, absolute_h: u64) -> SessionLimits {
+        SessionLimits {
+            idle: Duration::from_secs(idle_min * 60),
+            absolute: Duration::from_secs(absolute_h * 3600),
+        }
+    }
+
+    #[test]
+    fn the_warning_comes_five_minutes_before_the_nearer_limit() {
+        let start = DateTime::UNIX_EPOCH;
+        let at = |min: i64| start + TimeDelta::minutes(min);
+        // Idle: used 10 minutes ago, 30 minutes allowed.
+        let t = limits(30, 10).times(start, at(50), at(60));
+        assert_eq!(t.expires_in, 20 * 60);
+        assert_eq!(t.warn_in, 15 * 60);
+        assert!(t.extendable);
+        // The absolute limit comes first: using it no longer helps.
+        let t = limits(30, 10).times(start, at(590), at(590));
+        assert_eq!(t.expires_in, 10 * 60);
+        assert!(!t.extendable);
+        // Past either limit: nothing left, warned at once.
+        let t = limits(30, 10).times(start, at(0), at(45));
+        assert_eq!((t.expires_in, t.warn_in), (0, 0));
+        // A short idle limit is warned of a quarter ahead.
+        let t = SessionLimits {
+            idle: Duration::from_secs(16),
+            absolute: Duration::from_secs(3600),
+        }
+        .times(start, start, start);
+        assert_eq!((t.expires_in, t.warn_in), (16, 12));
+    }
+}

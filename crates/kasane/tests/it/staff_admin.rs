@@ -110,17 +110,56 @@ async fn the_admin_adds_changes_disables_and_resets_staff(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a username in use");
 
-    // The list shows them, a page at a time.
+    // The list shows them, a page at a time (50 a page), and only this municipality's.
+    let m = app.store.municipality_by_code("daisen").await.unwrap().id;
+    for n in 0..60 {
+        let username =
+            kasane_domain::identity::Username::parse(&format!("zz.filler{n:02}")).unwrap();
+        let display_name = kasane_domain::identity::DisplayName::parse("頁 送り").unwrap();
+        let roles = kasane_domain::identity::Roles::new([kasane_domain::identity::Role::Staff]);
+        app.store
+            .create_user(kasane_store::user::NewUser {
+                municipality_id: m,
+                agency_id: houkatsu,
+                username: &username,
+                display_name: &display_name,
+                password_hash: "not a hash",
+                roles: &roles,
+            })
+            .await
+            .unwrap();
+    }
+    let total = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM app_user WHERE municipality_id = {m}"
+        ))
+        .await;
     let (status, v) = app
         .api_send(&admin, Method::GET, "/api/v1/staff", None)
         .await;
     assert_eq!(status, StatusCode::OK);
     let listed = v["items"].as_array().unwrap();
+    assert_eq!((listed.len(), v["has_more"].clone()), (50, json!(true)));
     assert!(listed.iter().any(|u| u["username"] == "daisen.new"));
     assert!(listed.iter().all(|u| u.get("password_hash").is_none()));
+    assert!(
+        listed
+            .iter()
+            .all(|u| !u["username"].as_str().unwrap().starts_with("yuzawa."))
+    );
+    let (_, v) = app
+        .api_send(&admin, Method::GET, "/api/v1/staff?page=2", None)
+        .await;
+    let rest = v["items"].as_array().unwrap().len() as i64;
+    assert_eq!((rest, v["has_more"].clone()), (total - 50, json!(false)));
+    let (status, _) = app
+        .api_send(&admin, Method::GET, "/api/v1/staff?page=0", None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = app.login("daisen.admin").await;
     let (status, html) = app.get_text(&page, "/staff").await;
     assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("href=\"/staff?page=2\""), "{html}");
     assert!(
         html.contains("daisen.new") && html.contains("新任 職員"),
         "{html}"
