@@ -454,3 +454,77 @@ async fn only_the_municipalitys_admin_manages_its_staff(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 }
+
+/// In Chromium: the admin adds a member of staff through the form (a field error first,
+/// the form shown again with what was typed), reads the one-time password once, and
+/// disables them — the browser itself holds the button until the confirmation is ticked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_manages_staff_in_the_browser() {
+    use crate::common::browser::{
+        Field, assert_all, body_text, browser, click, fill_form, screenshot_full, text_of,
+        wait_css, wait_for_title,
+    };
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = crate::common::spawn_app(crate::common::Engine::Sqlite)
+        .await
+        .unwrap();
+    let houkatsu = app.agency_id("daisen", "houkatsu").await;
+    // The admin's home has no worklist; log in through the form and open 職員管理.
+    client.goto(&app.url("/login")).await.unwrap();
+    crate::common::browser::fill(&client, "#username", "daisen.admin").await;
+    crate::common::browser::fill(&client, "#password", crate::common::PASSWORD).await;
+    click(&client, "form.login button[type=submit]").await;
+    wait_css(&client, "nav.pillars a[href='/staff']").await;
+    click(&client, "nav.pillars a[href='/staff']").await;
+    wait_for_title(&client, "職員管理").await;
+    screenshot_full(&client, "staff-list.png").await;
+    click(&client, "a[href='/staff/new']").await;
+    wait_for_title(&client, "職員を追加").await;
+    fill_form(
+        &client,
+        &[
+            Field::Text("username", "daisen.browser"),
+            Field::Text("display_name", "画面 太郎"),
+            Field::Select("agency_id", &houkatsu.to_string()),
+            Field::Tick("roles", "staff"),
+            Field::Text("password", "short"),
+        ],
+    )
+    .await;
+    click(&client, "form.stack button[type=submit]").await;
+    wait_css(&client, "ul.errors").await;
+    assert_all(
+        &text_of(&client, "ul.errors").await,
+        &["初期パスワード: パスワードは12文字以上で入力してください"],
+    );
+    // What was typed is still there (the password aside).
+    let kept = client
+        .find(fantoccini::Locator::Css("input[name=display_name]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("画面 太郎"));
+    click(&client, "form.stack button[type=submit]").await;
+    wait_css(&client, "code.password").await;
+    assert_all(
+        &body_text(&client).await,
+        &["記録しました。", "この画面でのみ表示します"],
+    );
+    let password = text_of(&client, "code.password").await;
+    assert_eq!(password.chars().count(), 20);
+    click(&client, "a[href^='/staff/']").await;
+    wait_css(&client, "form[action$='/disable']").await;
+    screenshot_full(&client, "staff-member.png").await;
+    // Unticked, the browser does not send the disable.
+    click(&client, "form[action$='/disable'] button").await;
+    assert!(!app.user("daisen.browser").await.disabled);
+    click(&client, "form[action$='/disable'] input[name=confirm]").await;
+    click(&client, "form[action$='/disable'] button").await;
+    wait_css(&client, "form[action$='/enable']").await;
+    assert_all(&body_text(&client).await, &["記録しました。", "無効"]);
+    assert!(app.user("daisen.browser").await.disabled);
+}
