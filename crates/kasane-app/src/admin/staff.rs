@@ -37,8 +37,7 @@ pub struct StaffMember {
 
 /// What an admin types to add a member of staff. An empty password asks for a one-time
 /// initial password.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct StaffDraft {
     pub username: String,
     pub display_name: String,
@@ -48,8 +47,7 @@ pub struct StaffDraft {
 }
 
 /// A change of a member of staff's name, agency and roles.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct StaffChange {
     pub display_name: String,
     pub agency_id: Option<AgencyId>,

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The state of an account, as the list and the page show it.
-pub fn account_state(user: &User, now: chrono::DateTime<chrono::Utc>) -> &'static str {
+fn account_state(user: &User, now: chrono::DateTime<chrono::Utc>) -> &'static str {
     if user.disabled {
         "無効"
     } else if user.locked_until.is_some_and(|t| t > now) {
