@@ -14,6 +14,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("ログインが必要です")]
     Unauthorized,
+    /// The session ended by its idle or absolute limit: the login page says which.
+    #[error("ログインの有効期限が切れました")]
+    SessionExpired(crate::admin::session::SessionEnd),
     /// A request the use case cannot read (not a field problem).
     #[error("{0}")]
     BadRequest(String),
@@ -40,7 +43,10 @@ impl AppError {
     pub fn keeps_work(&self) -> bool {
         matches!(
             self,
-            AppError::NotFound | AppError::Forbidden(_) | AppError::Unauthorized
+            AppError::NotFound
+                | AppError::Forbidden(_)
+                | AppError::Unauthorized
+                | AppError::SessionExpired(_)
         )
     }
 }

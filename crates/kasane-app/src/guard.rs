@@ -660,6 +660,25 @@ pub async fn meeting_to_create(
     }
 }
 
+/// Decides `action` on the users (職員) of municipality `of` (`Subject::Users`: its admin
+/// only). A refusal is audited here; the use case records what it did, with what changed,
+/// once it is done in the same unit of work.
+pub async fn users_grant(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    of: kasane_domain::identity::MunicipalityId,
+    object: Object<'_>,
+) -> AppResult<Grant> {
+    let subject = Subject::Users {
+        municipality_id: of,
+    };
+    match decide(&caller.actor, action, &subject, app.today()) {
+        Decision::Allow(g) => Ok(Grant::of(g)),
+        Decision::Deny(denial) => refuse(app, caller, object, denial).await,
+    }
+}
+
 /// Export of one person's rows in a list the rule's SQL twin chose (the 相談受付一覧):
 /// decided on the person's facts and, when the view permits export, audited as an export
 /// with its basis. `None` when it does not (a read-only basis: 本人同意, 支援会議): the rows

@@ -102,6 +102,14 @@ impl Roles {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// The roles, refused when there is none: every account holds at least one.
+    pub fn required(self) -> Result<Roles, IdentityError> {
+        if self.is_empty() {
+            Err(IdentityError::NoRole)
+        } else {
+            Ok(self)
+        }
+    }
     /// The storage form: `staff,coordinator`.
     pub fn to_codes(&self) -> String {
         self.iter().map(Role::code).collect::<Vec<_>>().join(",")
@@ -147,6 +155,8 @@ pub enum IdentityError {
     PasswordTooShort,
     #[error("表示名を入力してください(100文字以内)")]
     BadDisplayName,
+    #[error("役割を1つ以上選んでください")]
+    NoRole,
     #[error("パスワードの処理に失敗しました")]
     Hashing,
 }
@@ -214,6 +224,16 @@ impl NewPassword {
             return Err(IdentityError::PasswordTooShort);
         }
         Ok(NewPassword(s.to_string()))
+    }
+
+    /// A one-time initial password (shown once, to be handed over and changed): 20
+    /// characters from 80 random bits, with the text to show.
+    pub fn generate() -> (NewPassword, String) {
+        use argon2::password_hash::rand_core::RngCore;
+        let mut bytes = [0u8; 10];
+        rand_core::OsRng.fill_bytes(&mut bytes);
+        let text = hex::encode(bytes);
+        (NewPassword(text.clone()), text)
     }
 
     /// The argon2id PHC string to store.
@@ -295,6 +315,17 @@ mod tests {
         let lockout = Lockout::at(now);
         assert_eq!(lockout.after_failures, 5);
         assert_eq!(lockout.until - now, chrono::TimeDelta::minutes(15));
+    }
+
+    #[test]
+    fn generated_passwords_meet_the_policy_and_differ() {
+        let (a, shown) = NewPassword::generate();
+        assert!(NewPassword::parse(&shown).is_ok());
+        assert_eq!(shown.chars().count(), 20);
+        assert!(verify_password(&shown, &a.hash().unwrap()));
+        assert_ne!(NewPassword::generate().1, shown);
+        assert_eq!(Roles::default().required(), Err(IdentityError::NoRole));
+        assert!(Roles::new([Role::Staff]).required().is_ok());
     }
 
     #[test]

@@ -108,16 +108,85 @@ impl Store {
         .await)?)
     }
 
-    /// Sets a new password hash and lifts any lockout.
-    pub async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
-        let done =
-            execute!(self, sqlx::query(
-            "UPDATE app_user SET password_hash = $2, failed_logins = 0, locked_until = NULL \
-             WHERE id = $1"
-        )
+    /// User `id` whatever its municipality (the caller's rule judges it), if it exists.
+    pub async fn user_any(&self, id: UserId) -> StoreResult<Option<User>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_user!(),
+            "WHERE id = $1"
+        ))
         .bind(id)
-        .bind(password_hash))?;
-        expect_one(done)
+        .fetch_optional(&mut *p)
+        .await)?)
+    }
+
+    /// One page of a municipality's users by username: `limit` rows from `offset`.
+    pub async fn users_page(
+        &self,
+        municipality_id: MunicipalityId,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<User>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_user!(),
+            "WHERE municipality_id = $1 ORDER BY username LIMIT $2 OFFSET $3"
+        ))
+        .bind(municipality_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *p)
+        .await)?)
+    }
+
+    /// Changes a user's display name, agency and roles; the agency must be one of the
+    /// user's municipality (checked inside the update, like [`Store::create_user`]).
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        agency_id: AgencyId,
+        display_name: &DisplayName,
+        roles: &Roles,
+    ) -> StoreResult<()> {
+        let done = execute!(
+            self,
+            sqlx::query(
+                "UPDATE app_user SET agency_id = $2, display_name = $3, roles = $4 \
+                 WHERE id = $1 AND EXISTS (SELECT 1 FROM agency a \
+                 WHERE a.id = $2 AND a.municipality_id = app_user.municipality_id)"
+            )
+            .bind(id)
+            .bind(agency_id)
+            .bind(display_name.as_str())
+            .bind(roles.to_codes())
+        )?;
+        if done == 0 {
+            return Err(StoreError::Invalid(
+                "所属機関がその自治体にありません".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sets a new password hash, lifts any lockout and ends the user's sessions (whoever
+    /// held the old password is logged out).
+    pub async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE app_user SET password_hash = $2, failed_logins = 0, locked_until = NULL \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+            expect_one(done.rows_affected())?;
+            sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Disables a user and ends their sessions and tokens at once.

@@ -68,7 +68,8 @@ pub fn app(state: AppState) -> Router {
         .merge(
             pages::router()
                 .layer(work.clone())
-                .layer(admit_page.clone()),
+                .layer(admit_page.clone())
+                .layer(axum::middleware::from_fn(http::auth::return_after_login)),
         )
         .merge(pages::own_units_router().layer(admit_page))
         .nest(

@@ -453,8 +453,8 @@ fn read_password(from_stdin: bool) -> Result<(NewPassword, Option<String>)> {
         let pw = NewPassword::parse(line.trim_end_matches(['\r', '\n']))?;
         Ok((pw, None))
     } else {
-        let generated = kasane_store::session::new_secret()[..20].to_string();
-        Ok((NewPassword::parse(&generated)?, Some(generated)))
+        let (password, shown) = NewPassword::generate();
+        Ok((password, Some(shown)))
     }
 }
 
@@ -479,10 +479,7 @@ async fn user(cmd: UserCommand) -> Result<()> {
         } => {
             let username = Username::parse(&username)?;
             let display_name = DisplayName::parse(&display_name)?;
-            let roles: Roles = roles.parse()?;
-            if roles.is_empty() {
-                bail!("役割を1つ以上指定してください");
-            }
+            let roles = roles.parse::<Roles>()?.required()?;
             let (password, generated) = read_password(password_stdin)?;
             let store = db.open().await?;
             let m = store
@@ -518,7 +515,9 @@ async fn user(cmd: UserCommand) -> Result<()> {
             let store = db.open().await?;
             let u = find_user(&store, &username).await?;
             store.set_password(u.id, &password.hash()?).await?;
-            println!("{username} のパスワードを変更しました。");
+            println!(
+                "{username} のパスワードを変更しました(ログイン中のセッションも終了しました)。"
+            );
             if let Some(pw) = generated {
                 println!("新しいパスワード: {pw}");
             }

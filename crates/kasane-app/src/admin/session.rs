@@ -4,6 +4,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
+
 use kasane_domain::audit::AuditAction;
 use kasane_domain::identity::{Lockout, NewPassword, secret_digest, verify_password};
 use kasane_store::audit::NewAuditEntry;
@@ -29,19 +31,76 @@ pub enum Credential<'a> {
     Token(&'a str),
 }
 
-/// An authenticated request: the caller, and the session's CSRF token (none for a token:
-/// no cookie, so no cross-site forgery to defend against).
+impl SessionLimits {
+    /// When a session last used at `last_seen_at` and begun at `created_at` ends, seen at
+    /// `now`, and when its page should warn of it.
+    pub fn times(
+        &self,
+        created_at: DateTime<Utc>,
+        last_seen_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> SessionTimes {
+        let span = |d: Duration| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+        let idle_end = last_seen_at + span(self.idle);
+        let absolute_end = created_at + span(self.absolute);
+        let expires_in = (idle_end.min(absolute_end) - now).num_seconds().max(0);
+        // Five minutes ahead, or a quarter of a short idle limit.
+        let lead = WARN_AHEAD_SECS.min(span(self.idle).num_seconds() / 4);
+        SessionTimes {
+            expires_in,
+            warn_in: (expires_in - lead).max(0),
+            extendable: idle_end < absolute_end,
+        }
+    }
+}
+
+/// The warning before idle expiry comes this long ahead at most.
+const WARN_AHEAD_SECS: i64 = 5 * 60;
+
+/// A session's remaining time, in seconds, as its page tells the script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SessionTimes {
+    /// Until the session ends unless it is used again.
+    pub expires_in: i64,
+    /// Until the page warns that it will end.
+    pub warn_in: i64,
+    /// Whether using it puts the end off (false once the absolute limit comes first).
+    pub extendable: bool,
+}
+
+/// Why a session ended: what the login page tells the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Unused for longer than the idle limit.
+    Idle,
+    /// Begun longer ago than the absolute limit.
+    Absolute,
+}
+
+impl SessionEnd {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionEnd::Idle => "idle",
+            SessionEnd::Absolute => "absolute",
+        }
+    }
+}
+
+/// An authenticated request: the caller, and the session's CSRF token and remaining time
+/// (none for a token: no cookie, so no cross-site forgery to defend against, and no expiry
+/// to warn of).
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub caller: Caller,
     pub csrf: Option<String>,
+    pub session: Option<SessionTimes>,
 }
 
 /// Sessions are touched at most this often, so reads do not each cost a write.
 const TOUCH_EVERY_SECS: i64 = 60;
 
-/// Who presents `credential`: `Unauthorized` for an unknown, expired or disabled one (an
-/// expired session is deleted).
+/// Who presents `credential`: `Unauthorized` for an unknown or disabled one,
+/// `SessionExpired` with the reason for an expired session (which is deleted).
 pub async fn authenticate(
     app: &App,
     credential: Credential<'_>,
@@ -49,14 +108,14 @@ pub async fn authenticate(
     request_id: &str,
 ) -> AppResult<Authenticated> {
     app.unit(async |app| {
-        let (user, csrf) = match credential {
+        let (user, csrf, times) = match credential {
             Credential::Token(token) => {
                 let user = app
                     .store
                     .user_by_token(token)
                     .await?
                     .ok_or(AppError::Unauthorized)?;
-                (user, None)
+                (user, None, None)
             }
             Credential::Session(secret) => {
                 let session = app
@@ -67,16 +126,26 @@ pub async fn authenticate(
                 let now = app.now();
                 let idle = now.signed_duration_since(session.last_seen_at);
                 let age = now.signed_duration_since(session.created_at);
-                let expired = idle.to_std().is_ok_and(|d| d > limits.idle)
-                    || age.to_std().is_ok_and(|d| d > limits.absolute);
-                if expired || session.user.disabled {
+                let ended = if age.to_std().is_ok_and(|d| d > limits.absolute) {
+                    Some(AppError::SessionExpired(SessionEnd::Absolute))
+                } else if idle.to_std().is_ok_and(|d| d > limits.idle) {
+                    Some(AppError::SessionExpired(SessionEnd::Idle))
+                } else if session.user.disabled {
+                    Some(AppError::Unauthorized)
+                } else {
+                    None
+                };
+                if let Some(ended) = ended {
                     app.store.delete_session(&session.id_digest).await?;
-                    return Err(AppError::Unauthorized);
+                    return Err(ended);
                 }
+                let mut last_seen_at = session.last_seen_at;
                 if idle.num_seconds() >= TOUCH_EVERY_SECS {
                     app.store.touch_session(&session.id_digest).await?;
+                    last_seen_at = now;
                 }
-                (session.user, Some(session.csrf_token))
+                let times = limits.times(session.created_at, last_seen_at, now);
+                (session.user, Some(session.csrf_token), Some(times))
             }
         };
         if user.disabled {
@@ -85,7 +154,24 @@ pub async fn authenticate(
         Ok(Authenticated {
             caller: app.caller(user, request_id.to_string()).await?,
             csrf,
+            session: times,
         })
+    })
+    .await
+}
+
+/// Marks the session whose cookie secret is `secret` used now (「延長する」), whenever it
+/// was last touched: its idle limit starts again. The request authenticated it first.
+pub async fn extend(app: &App, secret: &str, limits: SessionLimits) -> AppResult<SessionTimes> {
+    app.unit(async |app| {
+        let session = app
+            .store
+            .session(secret)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        app.store.touch_session(&session.id_digest).await?;
+        let now = app.now();
+        Ok(limits.times(session.created_at, now, now))
     })
     .await
 }
@@ -234,4 +320,41 @@ pub async fn log_out(app: &App, caller: &Caller, secret: Option<&str>) -> AppRes
         .await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(idle_min: u64, absolute_h: u64) -> SessionLimits {
+        SessionLimits {
+            idle: Duration::from_secs(idle_min * 60),
+            absolute: Duration::from_secs(absolute_h * 3600),
+        }
+    }
+
+    #[test]
+    fn the_warning_comes_five_minutes_before_the_nearer_limit() {
+        let start = DateTime::UNIX_EPOCH;
+        let at = |min: i64| start + TimeDelta::minutes(min);
+        // Idle: used 10 minutes ago, 30 minutes allowed.
+        let t = limits(30, 10).times(start, at(50), at(60));
+        assert_eq!(t.expires_in, 20 * 60);
+        assert_eq!(t.warn_in, 15 * 60);
+        assert!(t.extendable);
+        // The absolute limit comes first: using it no longer helps.
+        let t = limits(30, 10).times(start, at(590), at(590));
+        assert_eq!(t.expires_in, 10 * 60);
+        assert!(!t.extendable);
+        // Past either limit: nothing left, warned at once.
+        let t = limits(30, 10).times(start, at(0), at(45));
+        assert_eq!((t.expires_in, t.warn_in), (0, 0));
+        // A short idle limit is warned of a quarter ahead.
+        let t = SessionLimits {
+            idle: Duration::from_secs(16),
+            absolute: Duration::from_secs(3600),
+        }
+        .times(start, start, start);
+        assert_eq!((t.expires_in, t.warn_in), (16, 12));
+    }
 }

@@ -22,6 +22,7 @@ pub mod meetings;
 pub mod openapi;
 pub mod persons;
 pub mod referrals;
+pub mod staff;
 pub mod support_logs;
 pub mod support_plans;
 pub mod v1;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(corrections::routes())
         .merge(escalations::routes())
         .merge(worklist::routes())
+        .merge(staff::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }
 

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::AppState;
 use crate::api::{
     cases, consents, corrections, escalations, households, intake_list, intakes, meetings, persons,
-    referrals, support_logs, support_plans, v1, worklist,
+    referrals, staff, support_logs, support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -72,6 +72,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     doc.merge(meetings::Doc::openapi());
     doc.merge(support_plans::Doc::openapi());
     doc.merge(worklist::Doc::openapi());
+    doc.merge(staff::Doc::openapi());
     doc
 }
 
@@ -92,6 +93,7 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
     use kasane_domain::consent::ConsentMethod;
     use kasane_domain::correction::LeaveReason;
     use kasane_domain::household::Relationship;
+    use kasane_domain::identity::Role;
     use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, Outcome, Urgency};
     use kasane_domain::meeting::MeetingKind;
     use kasane_domain::municipality::AgencyKind;
@@ -209,6 +211,11 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
             &["AgencyInfo"],
             "kind",
             codes(&AgencyKind::ALL, |k| k.code()),
+        ),
+        (
+            &["StaffInfo", "StaffRequest", "StaffChangeRequest"],
+            "roles",
+            codes(&Role::ALL, Role::code),
         ),
         (
             &["AuditEntryInfo"],

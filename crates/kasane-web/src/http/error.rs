@@ -3,7 +3,7 @@
 //! as a Japanese page or as `application/problem+json`, depending on where it was raised.
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 pub use kasane_app::AppError;
 use kasane_store::StoreError;
 use serde::Serialize;
@@ -57,7 +57,7 @@ impl WebError {
             WebError::App(e) => match e {
                 AppError::NotFound => StatusCode::NOT_FOUND,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+                AppError::Unauthorized | AppError::SessionExpired(_) => StatusCode::UNAUTHORIZED,
                 AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -81,7 +81,7 @@ impl WebError {
             WebError::App(e) => match e {
                 AppError::NotFound => "not-found",
                 AppError::Forbidden(_) => "forbidden",
-                AppError::Unauthorized => "unauthorized",
+                AppError::Unauthorized | AppError::SessionExpired(_) => "unauthorized",
                 AppError::BadRequest(_) => "bad-request",
                 AppError::Validation(_) => "validation",
                 AppError::Conflict(_) => "conflict",
@@ -142,8 +142,14 @@ impl<E: Into<WebError>> From<E> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if matches!(self.0, WebError::App(AppError::Unauthorized)) {
-            return Redirect::to("/login").into_response();
+        match self.0 {
+            WebError::App(AppError::Unauthorized) => {
+                return crate::http::auth::to_login(None);
+            }
+            WebError::App(AppError::SessionExpired(end)) => {
+                return crate::http::auth::to_login(Some(end));
+            }
+            _ => {}
         }
         let markup = crate::ui::layout::error_page(&self.0);
         self.0.mark((self.0.status(), markup).into_response())

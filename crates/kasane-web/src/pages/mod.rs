@@ -27,6 +27,7 @@ pub mod municipality;
 pub mod persons;
 pub mod referrals;
 pub mod sections;
+pub mod staff;
 pub mod support_logs;
 pub mod support_plans;
 pub mod timeline;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/worklist/{list}", get(home::worklist_list))
         .route("/login", get(login::login_page))
         .route("/logout", post(login::logout))
+        .route("/session/extend", post(login::extend))
         .route("/municipality", get(municipality::municipality_page))
         .route("/agencies/{id}", get(municipality::agency_page))
         .route("/collaboration", get(cases::case_list_page))
@@ -75,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .merge(support_plans::routes())
         .merge(corrections::routes())
         .merge(escalation::routes())
+        .merge(staff::routes())
         .fallback(not_found)
 }
 

@@ -28,12 +28,18 @@ fn head(title: &str) -> Markup {
 }
 
 /// A page for a logged-in user. `current` is the path of the active navigation entry.
+/// The body tells the script who is logged in (a form kept across a login is given back
+/// only to the same user) and when the session ends (the warning before idle expiry).
 pub fn page(ctx: &Ctx, title: &str, current: &str, body: Markup) -> Markup {
+    let session = ctx.session;
     html! {
         (DOCTYPE)
         html lang="ja" {
             (head(title))
-            body {
+            body data-user=(ctx.user.id)
+                data-session-expires-in=[session.map(|s| s.expires_in)]
+                data-session-warn-in=[session.map(|s| s.warn_in)]
+                data-session-extendable=[session.map(|s| s.extendable)] {
                 header.site {
                     a.brand href="/" { "kasane " span.brand-ja { "重ね" } }
                     span.tenant { (ctx.municipality.prefecture) " " (ctx.municipality.name) }
@@ -52,6 +58,9 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, body: Markup) -> Markup {
                             li { a href=(href) aria-current=[(current == href).then_some("page")] { (label) } }
                         }
                         li { a href="/municipality" aria-current=[(current == "/municipality").then_some("page")] { "自治体情報" } }
+                        @if ctx.actor.has(kasane_domain::identity::Role::Admin) {
+                            li { a href="/staff" aria-current=[(current == "/staff").then_some("page")] { "職員管理" } }
+                        }
                         @if ctx.actor.has(kasane_domain::identity::Role::Auditor) {
                             li { a href="/audit" aria-current=[(current == "/audit").then_some("page")] { "監査ログ" } }
                         }

@@ -1176,7 +1176,14 @@ async fn support_log_edits_keep_every_version(app: TestApp) {
     assert!(html.contains("入力内容を確認してください"), "{html}");
     assert!(html.contains("再訪問の予定を伝えた"), "{html}");
     assert!(html.contains("action=\"/support-logs\""), "{html}");
-    assert_eq!(app.store.support_logs_of_person(person).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .support_logs_of_person(person)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let id = entries[0].id;
     let (_, page) = app.get_text(&houkatsu, &format!("/persons/{person}")).await;
     assert!(page.contains("自宅を訪問。室内は片付いている"), "{page}");

@@ -33,4 +33,6 @@ mod layering;
 mod nayose;
 mod referral_sheet;
 mod search_plans;
+mod session_expiry;
+mod staff_admin;
 mod unit_of_work;
