@@ -34,6 +34,7 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, body: Markup) -> Markup {
         html lang="ja" {
             (head(title))
             body {
+                a.skip href="#main" { "本文へ移動" }
                 header.site {
                     a.brand href="/" { "kasane " span.brand-ja { "重ね" } }
                     span.tenant { (ctx.municipality.prefecture) " " (ctx.municipality.name) }
@@ -74,6 +75,7 @@ pub fn bare(title: &str, body: Markup) -> Markup {
         html lang="ja" {
             (head(title))
             body.bare {
+                a.skip href="#main" { "本文へ移動" }
                 main id="main" {
                     p.brand-large { "kasane " span.brand-ja { "重ね" } }
                     h1 { (title) }

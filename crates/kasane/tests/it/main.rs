@@ -14,6 +14,7 @@ mod bad_input;
 mod browser;
 mod browser_collaboration;
 mod browser_consultation;
+mod browser_layout;
 mod cli;
 mod clock;
 mod collaboration_cases;
