@@ -13,6 +13,7 @@ use reqwest::{Client, Response, StatusCode};
 both_engines!(
     intake_of_a_new_person_shows_on_the_person_page,
     invalid_intake_keeps_what_was_typed,
+    received_at_is_wareki_text_defaulting_to_now,
     abuse_or_suicide_needs_the_immediate_action,
     intake_form_records_the_household,
     variant_at_another_window_is_only_known_elsewhere,
@@ -335,6 +336,48 @@ async fn intake_of_a_new_person_shows_on_the_person_page(app: TestApp) {
             intake.contains(shown),
             "intake page lacks {shown}: {intake}"
         );
+    }
+}
+
+/// 受付日時 is typed as 和暦 text, prefilled with now; ISO is still read; a time that cannot
+/// be read is a 422 with the field's Japanese message and nothing lost.
+async fn received_at_is_wareki_text_defaulting_to_now(app: TestApp) {
+    let houkatsu = app.login(HOUKATSU).await;
+    let (_, form) = app.get_text(&houkatsu, "/intakes/new").await;
+    assert!(
+        form.contains(r#"type="text" name="received_at" value="令和"#),
+        "{form}"
+    );
+    let bad = with(
+        &SAITO,
+        &[("received_at", "R7.4.1 25:00"), ("issues", "care")],
+    );
+    let res = post_intake(&app, &houkatsu, &bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("「R7.4.1 25:00」を受付日時として読み取れません"),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="summary""#) && html.contains("斎藤 雪江"));
+    // Yesterday at 10:00 (JST), in 和暦 and in ISO.
+    let yesterday = (chrono::Utc::now() + chrono::TimeDelta::hours(9)).date_naive()
+        - chrono::TimeDelta::days(1);
+    let wareki = format!(
+        "{} 10:00",
+        kasane_domain::wareki::format_wareki_short(yesterday)
+    );
+    let iso = format!("{yesterday}T10:00");
+    for (name, at) in [("和暦 太郎", wareki.as_str()), ("西暦 次郎", iso.as_str())] {
+        let person = new_person(
+            &app,
+            &houkatsu,
+            &[("name", name), ("received_at", at), ("issues", "care")],
+        )
+        .await;
+        let intakes = app.store.intakes_of(person).await.unwrap();
+        let jst = intakes[0].received_at + chrono::TimeDelta::hours(9);
+        assert_eq!(jst.date_naive(), yesterday, "{at}");
     }
 }
 
