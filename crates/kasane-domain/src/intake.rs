@@ -237,6 +237,101 @@ pub fn requires_immediate_action<'a>(
         || concerns.into_iter().any(|c| c == ConcernItem::DvAbuse)
 }
 
+/// One row of the intake form's single checklist: a 課題 of the municipality's taxonomy
+/// (ticking it ticks its 標準様式 item, [`checklist_concern`]), or a 標準様式 item that no 課題
+/// of the taxonomy covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecklistRow<'a> {
+    Issue {
+        code: &'a str,
+        name: &'a str,
+        concern: ConcernItem,
+    },
+    Concern(ConcernItem),
+}
+
+impl ChecklistRow<'_> {
+    pub fn concern(self) -> ConcernItem {
+        match self {
+            ChecklistRow::Issue { concern, .. } => concern,
+            ChecklistRow::Concern(c) => c,
+        }
+    }
+
+    /// The value its ◎ sends as `most_pressing` (read back by [`most_pressing_of_row`]).
+    pub fn key(self) -> String {
+        match self {
+            ChecklistRow::Issue { code, .. } => format!("{ISSUE_ROW_PREFIX}{code}"),
+            ChecklistRow::Concern(c) => c.code().to_string(),
+        }
+    }
+}
+
+const ISSUE_ROW_PREFIX: &str = "issue-";
+
+/// The 標準様式 item a 課題 ticks on the single checklist: its [`concern_for_issue`], or
+/// その他 for a municipality's own tag.
+pub fn checklist_concern(issue_code: &str) -> ConcernItem {
+    concern_for_issue(issue_code).unwrap_or(ConcernItem::Other)
+}
+
+/// The single checklist: the 標準様式 items in the form's order, each shown as the
+/// municipality's 課題 that map onto it (a municipality's own tags at その他), so no item
+/// appears twice. An item covered by 課題 is still shown on its own when `ticked` has it
+/// without any of those 課題 (an intake recorded through the API), so a correction keeps it.
+pub fn checklist<'a>(
+    config: &'a MunicipalityConfig,
+    issues: &[String],
+    concerns: &[String],
+) -> Vec<ChecklistRow<'a>> {
+    let mut rows = Vec::new();
+    for item in ConcernItem::ALL {
+        let covering: Vec<ChecklistRow<'a>> = config
+            .issue_categories
+            .iter()
+            .filter(|c| checklist_concern(&c.code) == item)
+            .map(|c| ChecklistRow::Issue {
+                code: &c.code,
+                name: &c.name,
+                concern: item,
+            })
+            .collect();
+        let covering_ticked = covering.iter().any(|r| match r {
+            ChecklistRow::Issue { code, .. } => issues.iter().any(|i| i.trim() == *code),
+            ChecklistRow::Concern(_) => false,
+        });
+        let item_ticked = concerns.iter().any(|c| c.trim() == item.code());
+        let own_row =
+            covering.is_empty() || item == ConcernItem::Other || (item_ticked && !covering_ticked);
+        rows.extend(covering);
+        if own_row {
+            rows.push(ChecklistRow::Concern(item));
+        }
+    }
+    rows
+}
+
+/// A ◎ as the checklist sends it (a row's [`ChecklistRow::key`]) as a 相談内容 code; any
+/// other value is passed on unchanged for [`validate`] to judge.
+pub fn most_pressing_of_row(value: &str) -> String {
+    match value.trim().strip_prefix(ISSUE_ROW_PREFIX) {
+        Some(issue) => checklist_concern(issue).code().to_string(),
+        None => value.trim().to_string(),
+    }
+}
+
+impl IntakeDraft {
+    /// Ticks the 標準様式 item of every ticked 課題 (the single checklist ticks both at once).
+    pub fn tick_concerns_of_issues(&mut self) {
+        for issue in &self.issues {
+            let code = checklist_concern(issue).code();
+            if !issue.trim().is_empty() && !self.concerns.iter().any(|c| c == code) {
+                self.concerns.push(code.to_string());
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The form and its validation
 // ---------------------------------------------------------------------------
@@ -677,6 +772,74 @@ impl fmt::Display for ValidIntake {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    fn daisen() -> MunicipalityConfig {
+        crate::municipality::parse_config(include_str!("../../../data/municipalities/daisen.toml"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_single_checklist_shows_every_item_once() {
+        let cfg = daisen();
+        let rows = checklist(&cfg, &[], &[]);
+        // Every 課題 once, and every 標準様式 item either as its own row or through 課題.
+        for c in &cfg.issue_categories {
+            let n = rows
+                .iter()
+                .filter(|r| matches!(r, ChecklistRow::Issue { code, .. } if *code == c.code))
+                .count();
+            assert_eq!(n, 1, "{}", c.code);
+        }
+        for item in ConcernItem::ALL {
+            let own = rows
+                .iter()
+                .filter(|r| **r == ChecklistRow::Concern(item))
+                .count();
+            let through_issues = rows
+                .iter()
+                .any(|r| matches!(r, ChecklistRow::Issue { concern, .. } if *concern == item));
+            assert!(own + usize::from(through_issues) >= 1, "{item:?}");
+            assert!(own <= 1, "{item:?}");
+            // 介護, 子育て, 住まい, 債務, ひきこもり: the 課題 only, not a second box.
+            if item != ConcernItem::Other {
+                assert!(!(own == 1 && through_issues), "{item:?} twice");
+            }
+        }
+        // In the 標準様式 order: 病気・健康・障害 (as 障がい, 健康, 自殺) first.
+        assert_eq!(rows[0].concern(), ConcernItem::HealthDisability);
+        assert_eq!(
+            rows.last(),
+            Some(&ChecklistRow::Concern(ConcernItem::Other))
+        );
+    }
+
+    #[test]
+    fn an_item_ticked_without_its_issue_keeps_its_own_row() {
+        let cfg = daisen();
+        let rows = checklist(&cfg, &[], &["housing".into()]);
+        assert!(rows.contains(&ChecklistRow::Concern(ConcernItem::Housing)));
+        let rows = checklist(&cfg, &["housing".into()], &["housing".into()]);
+        assert!(!rows.contains(&ChecklistRow::Concern(ConcernItem::Housing)));
+    }
+
+    #[test]
+    fn a_ticked_issue_ticks_its_item_and_its_main_mark_reads_back() {
+        let mut d = IntakeDraft {
+            issues: vec!["care".into(), "young_carer".into(), "local_tag".into()],
+            concerns: vec!["family_relations".into()],
+            ..IntakeDraft::default()
+        };
+        d.tick_concerns_of_issues();
+        assert_eq!(d.concerns, ["family_relations", "care", "other"]);
+        let row = ChecklistRow::Issue {
+            code: "isolation",
+            name: "社会的孤立",
+            concern: ConcernItem::CommunityRelations,
+        };
+        assert_eq!(most_pressing_of_row(&row.key()), "community_relations");
+        assert_eq!(most_pressing_of_row("family_relations"), "family_relations");
+        assert_eq!(most_pressing_of_row("bogus"), "bogus");
+    }
 
     fn now() -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2025, 6, 2)

@@ -3,6 +3,7 @@
 //! a person, household or intake page shows. Every read and write goes through the guard
 //! (`case_access`, `case_to_manage`, `person_access`), audited with its basis.
 
+use chrono::NaiveDate;
 use kasane_domain::access::{Action, CaseRight, View, may_see_person_data};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::case::{self, CaseEvent, CaseKind, CaseStatus, agency_end_reason};
@@ -17,6 +18,7 @@ use kasane_store::intake::Intake;
 use kasane_store::meeting::CaseAgenda;
 use kasane_store::municipality::Agency;
 use kasane_store::person::Person;
+use kasane_store::plan::{Plan, PlanAction};
 use serde::Deserialize;
 
 use crate::error::{already, invalid};
@@ -552,6 +554,19 @@ pub struct CaseOverview {
     /// The case is on a 支援会議's agenda and a consent now covers the 重層的支援会議: the
     /// page offers the move.
     pub offer_move: bool,
+    /// What the case page shows first: the newest plan's goals, roles and next monitoring
+    /// (with the full view only, as on the plan's own page).
+    pub plan: Option<PlanOutline>,
+}
+
+/// The newest version of a case's plan, in outline.
+#[derive(Debug, Clone)]
+pub struct PlanOutline {
+    pub plan: Plan,
+    /// 役割分担: who does what.
+    pub actions: Vec<PlanAction>,
+    /// The earliest monitoring not yet done.
+    pub next_monitoring: Option<NaiveDate>,
 }
 
 pub async fn case_overview(app: &App, caller: &Caller, id: i64) -> AppResult<CaseOverview> {
@@ -566,7 +581,37 @@ pub async fn case_overview(app: &App, caller: &Caller, id: i64) -> AppResult<Cas
     let meeting_consent = consents
         .iter()
         .any(|c| c.in_force(today) && c.covers_multilayer_meeting);
+    // Decided with the case above (the same rule as the plan's page): no second decision.
+    let newest = match detail.grant.view() {
+        View::Full => app
+            .store
+            .plans_of_case(detail.case.id)
+            .await?
+            .into_iter()
+            .next(),
+        _ => None,
+    };
+    let plan = match newest {
+        Some(plan) => {
+            let actions = app.store.plan_actions(plan.id).await?;
+            let next_monitoring = app
+                .store
+                .monitorings(plan.id)
+                .await?
+                .iter()
+                .filter(|m| m.done_at.is_none())
+                .map(|m| m.due_on)
+                .min();
+            Some(PlanOutline {
+                plan,
+                actions,
+                next_monitoring,
+            })
+        }
+        None => None,
+    };
     Ok(CaseOverview {
+        plan,
         offer_move: offer_move_to_multilayer(on_support_agenda, meeting_consent),
         detail,
         agencies,

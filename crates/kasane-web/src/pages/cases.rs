@@ -13,9 +13,10 @@ use kasane_app::collaboration::assessment::{
     Assessments, assessment_to_print, assessments, save_assessment,
 };
 use kasane_app::collaboration::case::{
-    CASE_PAGE_SIZE, CaseDetail, CaseOverview, CaseSubject, NewCaseInput, PersonCases, add_agency,
-    case_overview, case_subject, change_lead, end_agency, hand_over, household_cases, intake_case,
-    list_cases, load_case, may_open_case, move_case, open_case_for, parse_event, person_cases,
+    CASE_PAGE_SIZE, CaseDetail, CaseOverview, CaseSubject, NewCaseInput, PersonCases, PlanOutline,
+    add_agency, case_overview, case_subject, change_lead, end_agency, hand_over, household_cases,
+    intake_case, list_cases, load_case, may_open_case, move_case, open_case_for, parse_event,
+    person_cases,
     record_holding,
 };
 use kasane_app::error::invalid;
@@ -353,6 +354,42 @@ fn event_button(e: &CaseEvent) -> String {
     }
 }
 
+/// The newest plan's goals, roles (支援内容 by agency) and next monitoring date: what a
+/// worker opening the case needs first.
+fn plan_outline(case_id: i64, outline: Option<&PlanOutline>, today: NaiveDate) -> Markup {
+    html! {
+        section.card #plan {
+            h2 { "支援プラン" }
+            @match outline {
+                None => { (empty("支援プランはまだありません。")) p.noprint { a href={ "/cases/" (case_id) "/support-plans" } { "支援プラン" } } }
+                Some(o) => {
+                    dl.facts {
+                        dt { "本人の望み" } dd.pre { (o.plan.person_goal) }
+                        dt { "長期目標" } dd.pre { (o.plan.long_term_goal) }
+                        dt { "短期目標" } dd.pre { (o.plan.short_term_goal) }
+                        dt { "次回モニタリング" } dd {
+                            @match o.next_monitoring {
+                                Some(d) => { strong { (format_wareki(d)) } @if d < today { " " span.badge.warn { "予定日を過ぎています" } } },
+                                None => "予定なし",
+                            }
+                        }
+                    }
+                    h3 { "役割分担" }
+                    @if o.actions.is_empty() { (empty("支援内容はまだありません。")) }
+                    @else {
+                        ul.roles {
+                            @for a in &o.actions {
+                                li { strong { (a.agency_name) } @if !a.staff_name.is_empty() { "(" (a.staff_name) ")" } ": " (a.what) }
+                            }
+                        }
+                    }
+                    p.noprint { a href={ "/support-plans/" (o.plan.id) } { "支援プラン 第" (o.plan.version) "版を開く" } }
+                }
+            }
+        }
+    }
+}
+
 async fn render_case(
     state: &AppState,
     ctx: &Ctx,
@@ -374,6 +411,7 @@ async fn render_case(
         consents,
         agendas,
         offer_move,
+        plan,
     } = case_overview(state, ctx, id).await?;
     let writable = grant.view() == View::Full;
     let open = case.status.is_open();
@@ -395,6 +433,7 @@ async fn render_case(
                     a.button href={ "/cases/" (case.id) "/move-to-multilayer" } { "重層的支援会議へ移す" } }
             }
         }
+        (plan_outline(case.id, plan.as_ref(), ctx.today))
         section.card {
             h2 { "ケースの概要" }
             dl.facts {
@@ -467,6 +506,28 @@ async fn render_case(
                 }
             }
         }
+        (consents::consent_list(ctx, &consents, &cfg, writable, &format!("/cases/{}/consents/new", case.id)))
+        section.card {
+            h2 { "経過(状態の変更・関与機関・引継ぎ)" }
+            table {
+                thead { tr { th { "日時" } th { "操作" } th { "状態" } th { "理由・内容" } th { "記録者" } } }
+                tbody {
+                    @for e in &events {
+                        tr {
+                            td { (jst(e.occurred_at)) }
+                            td { (event_label(&e.event)) }
+                            td {
+                                @if let Some(f) = &e.from_status { (status_label(f)) " → " }
+                                @if let Some(t) = &e.to_status { (status_label(t)) }
+                            }
+                            td.pre { (event_text(e, &agencies)) }
+                            td { (e.user_name) "(" (e.agency_name) ")" }
+                        }
+                    }
+                }
+            }
+        }
+        // The action forms come after what the case is about (a tablet shows that first).
         @if may_reopen && !may_manage {
             section.card.noprint #status {
                 h2 { "ケースを再開する(終結の取消し)" }
@@ -537,27 +598,6 @@ async fn render_case(
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
                         label.block { "引継ぎの内容(役割分担の合意など・必須)" textarea name="note" rows="2" required { (retry.note("handover")) } }
                         button type="submit" { "引継ぎを記録する" }
-                    }
-                }
-            }
-        }
-        (consents::consent_list(ctx, &consents, &cfg, writable, &format!("/cases/{}/consents/new", case.id)))
-        section.card {
-            h2 { "経過(状態の変更・関与機関・引継ぎ)" }
-            table {
-                thead { tr { th { "日時" } th { "操作" } th { "状態" } th { "理由・内容" } th { "記録者" } } }
-                tbody {
-                    @for e in &events {
-                        tr {
-                            td { (jst(e.occurred_at)) }
-                            td { (event_label(&e.event)) }
-                            td {
-                                @if let Some(f) = &e.from_status { (status_label(f)) " → " }
-                                @if let Some(t) = &e.to_status { (status_label(t)) }
-                            }
-                            td.pre { (event_text(e, &agencies)) }
-                            td { (e.user_name) "(" (e.agency_name) ")" }
-                        }
                     }
                 }
             }

@@ -13,7 +13,10 @@ use kasane_app::consultation::intake::{
 };
 use kasane_app::consultation::person::PersonDraft;
 use kasane_app::consultation::referral::referral_targets;
-use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, IntakeDraft, Outcome, Urgency};
+use kasane_domain::intake::{
+    Channel, ChecklistRow, ConcernItem, ConsulterKind, IntakeDraft, Outcome, Urgency, checklist,
+    most_pressing_of_row,
+};
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::person::Sex;
 use kasane_domain::person_match::MatchLevel;
@@ -28,7 +31,7 @@ use crate::http::work::Work;
 use crate::pages::sections;
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::Saved;
+use crate::ui::form::{Saved, form_status};
 use crate::ui::layout::page;
 
 pub fn routes() -> Router<AppState> {
@@ -80,7 +83,9 @@ impl IntakeForm {
                 "consulter_relation" => f.draft.consulter_relation = v,
                 "issues" => f.draft.issues.push(v),
                 "concerns" => f.draft.concerns.push(v),
-                "most_pressing" if !v.is_empty() => f.draft.most_pressing = Some(v),
+                "most_pressing" if !v.is_empty() => {
+                    f.draft.most_pressing = Some(most_pressing_of_row(&v));
+                }
                 "consent_to_share" => {
                     f.draft.consent_to_share = match v.as_str() {
                         "yes" => Some(true),
@@ -99,6 +104,7 @@ impl IntakeForm {
                 _ => {}
             }
         }
+        f.draft.tick_concerns_of_issues();
         f
     }
 
@@ -132,6 +138,7 @@ async fn new_page(
     Query(q): Query<NewQuery>,
 ) -> Result<Markup, PageError> {
     let mut form = IntakeForm::default();
+    form.draft.received_at = jst(state.now());
     form.draft.channel = Channel::VisitIn.code().to_string();
     form.draft.consulter_kind = ConsulterKind::Person.code().to_string();
     form.draft.urgency = Urgency::Normal.code().to_string();
@@ -171,13 +178,11 @@ async fn submit(
         IntakeResult::Saved(saved) => {
             Ok(Redirect::to(&format!("/persons/{}", saved.person_id)).into_response())
         }
-        IntakeResult::Invalid { errors, known } => {
-            Ok(
-                render_form(&state, &ctx, &form, known.as_deref(), &errors, &[])
-                    .await?
-                    .into_response(),
-            )
-        }
+        IntakeResult::Invalid { errors, known } => Ok((
+            form_status(&errors),
+            render_form(&state, &ctx, &form, known.as_deref(), &errors, &[]).await?,
+        )
+            .into_response()),
         IntakeResult::Candidates(candidates) => {
             form.person_choice.clear();
             Ok(render_form(&state, &ctx, &form, None, &[], &candidates)
@@ -271,7 +276,12 @@ async fn render_form(
                 }
                 section.card {
                     h2 { "本人" }
-                    (person_fields(&cfg, p))
+                    div.grid { (person_identity_fields(p)) }
+                    @let other_typed = [&p.sex, &p.address, &p.district, &p.external_id, &p.note].iter().any(|v| !v.is_empty());
+                    details.more open[other_typed] {
+                        summary { "性別・住所・地区・住民宛名番号・備考" }
+                        div.grid { (person_other_fields(&cfg, p)) }
+                    }
                     label.check { input type="checkbox" name="new_household" value="1" checked[form.new_household]; "この方を世帯主として新しい世帯を作る" }
                 }
             }
@@ -303,7 +313,8 @@ async fn render_form(
                     label { "つなぐ理由" input type="text" name="referral_reason" value=(form.referral_reason); }
                 }
             }
-            button type="submit" { "記録する" }
+            // Sticky: 「記録する」 stays in view however long the form grows.
+            div.submit-bar { button type="submit" { "記録する" } }
         }
     };
     Ok(page(ctx, "相談を受け付ける", "/consultation", body))
@@ -313,26 +324,40 @@ async fn render_form(
 pub fn person_fields(cfg: &MunicipalityConfig, p: &PersonDraft) -> Markup {
     html! {
         div.grid {
-            label { "氏名(必須)" input type="text" name="name" value=(p.name) required autocomplete="off"; }
-            label { "フリガナ" input type="text" name="furigana" value=(p.furigana) autocomplete="off"; }
-            label { "生年月日(例: S47.3.5)" input type="text" name="birth_date" value=(p.birth_date); }
-            label { "性別"
-                select name="sex" {
-                    option value="" { "未記入" }
-                    @for s in Sex::ALL { option value=(s.code()) selected[p.sex == s.code()] { (s.label()) } }
-                }
-            }
-            label { "電話" input type="tel" name="phone" value=(p.phone); }
-            label { "住所" input type="text" name="address" value=(p.address); }
-            label { "地区"
-                select name="district" {
-                    option value="" { "未記入" }
-                    @for dd in &cfg.districts { option value=(dd.code) selected[p.district == dd.code] { (dd.name) } }
-                }
-            }
-            label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
-            label { "備考" input type="text" name="note" value=(p.note); }
+            (person_identity_fields(p))
+            (person_other_fields(cfg, p))
         }
+    }
+}
+
+/// What a routine intake asks of a new person, in the order a caller gives it.
+fn person_identity_fields(p: &PersonDraft) -> Markup {
+    html! {
+        label { "氏名(必須)" input type="text" name="name" value=(p.name) required autocomplete="off"; }
+        label { "フリガナ" input type="text" name="furigana" value=(p.furigana) autocomplete="off"; }
+        label { "生年月日(例: S47.3.5)" input type="text" name="birth_date" value=(p.birth_date); }
+        label { "電話" input type="tel" name="phone" value=(p.phone); }
+    }
+}
+
+/// The rest of a person's fields (the intake form folds them away until needed).
+fn person_other_fields(cfg: &MunicipalityConfig, p: &PersonDraft) -> Markup {
+    html! {
+        label { "性別"
+            select name="sex" {
+                option value="" { "未記入" }
+                @for s in Sex::ALL { option value=(s.code()) selected[p.sex == s.code()] { (s.label()) } }
+            }
+        }
+        label { "住所" input type="text" name="address" value=(p.address); }
+        label { "地区"
+            select name="district" {
+                option value="" { "未記入" }
+                @for dd in &cfg.districts { option value=(dd.code) selected[p.district == dd.code] { (dd.name) } }
+            }
+        }
+        label { "住民宛名番号" input type="text" name="external_id" value=(p.external_id); }
+        label { "備考" input type="text" name="note" value=(p.note); }
     }
 }
 
@@ -341,7 +366,7 @@ pub fn person_fields(cfg: &MunicipalityConfig, p: &PersonDraft) -> Markup {
 pub fn record_fields(ctx: &Ctx, cfg: &MunicipalityConfig, d: &IntakeDraft) -> Markup {
     html! {
         div.grid {
-            label { "受付日時(空欄は現在)" input type="datetime-local" name="received_at" value=(d.received_at); }
+            label { "受付日時(例: R7.4.1 10:30。空欄は現在)" input type="text" name="received_at" value=(d.received_at) inputmode="text" autocomplete="off"; }
             label { "受付機関" input type="text" value=(ctx.agency.name) disabled; }
             label { "相談経路"
                 select name="channel" { @for c in Channel::ALL { option value=(c.code()) selected[d.channel == c.code()] { (c.label()) } } }
@@ -352,22 +377,42 @@ pub fn record_fields(ctx: &Ctx, cfg: &MunicipalityConfig, d: &IntakeDraft) -> Ma
             label { "相談者氏名" input type="text" name="consulter_name" value=(d.consulter_name); }
             label { "本人との関係" input type="text" name="consulter_relation" value=(d.consulter_relation); }
         }
-        fieldset {
-            legend { "課題(複数選択)" }
-            @for c in &cfg.issue_categories {
-                label.check { input type="checkbox" name="issues" value=(c.code) checked[checked(&d.issues, &c.code)]; (c.name) }
-            }
-        }
-        fieldset {
-            legend { "相談内容(チェック、最も困っていることに◎)" }
+        (checklist_fields(cfg, d))
+    }
+}
+
+/// The single checklist (課題 and 標準様式 相談内容 in one, [`checklist`]) with its ◎. The
+/// script makes the boxes one tab stop (arrow keys move, Space ticks) and the ◎ a second
+/// (arrow keys move among the ticked rows only); without it every box is a tab stop.
+fn checklist_fields(cfg: &MunicipalityConfig, d: &IntakeDraft) -> Markup {
+    let rows = checklist(cfg, &d.issues, &d.concerns);
+    let ticked = |r: ChecklistRow| match r {
+        ChecklistRow::Issue { code, .. } => checked(&d.issues, code),
+        ChecklistRow::Concern(c) => checked(&d.concerns, c.code()),
+    };
+    // ◎ is a 相談内容 item: shown on the first ticked row of that item.
+    let main = rows
+        .iter()
+        .copied()
+        .find(|r| ticked(*r) && d.most_pressing.as_deref() == Some(r.concern().code()));
+    html! {
+        fieldset.checklist data-checklist {
+            legend { "課題・相談内容(該当をチェックし、最も困っていること1つに◎)" }
+            p.note id="checklist-help" { "矢印キーで項目を移動し、スペースでチェックします。◎ は Tab で移り、矢印キーでチェックした項目から選びます。" }
             table.checklist {
-                thead { tr { th { "該当" } th { "◎" } th { "項目" } } }
+                thead { tr { th scope="col" { "該当" } th scope="col" { "◎" } th scope="col" { "項目" } th scope="col" { "標準様式" } } }
                 tbody {
-                    @for c in ConcernItem::ALL {
+                    @for r in &rows {
+                        @let (name, value, label) = match *r {
+                            ChecklistRow::Issue { code, name, .. } => ("issues", code.to_string(), name.to_string()),
+                            ChecklistRow::Concern(c) => ("concerns", c.code().to_string(), c.label().to_string()),
+                        };
+                        @let id = format!("ck-{}", r.key());
                         tr {
-                            td { input type="checkbox" name="concerns" value=(c.code()) checked[checked(&d.concerns, c.code())] aria-label=(c.label()); }
-                            td { input type="radio" name="most_pressing" value=(c.code()) checked[d.most_pressing.as_deref() == Some(c.code())] aria-label={ (c.label()) "を最も困っていることにする" }; }
-                            td { (c.label()) }
+                            td { input type="checkbox" id=(id) name=(name) value=(value) checked[ticked(*r)] aria-describedby="checklist-help"; }
+                            td { input type="radio" name="most_pressing" value=(r.key()) checked[main == Some(*r)] aria-label={ (label) "を最も困っていることにする(◎)" }; }
+                            td { label for=(id) { (label) } }
+                            td.muted { (r.concern().label()) }
                         }
                     }
                 }

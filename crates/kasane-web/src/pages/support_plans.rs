@@ -172,13 +172,13 @@ fn plan_form(
                     tbody {
                         @for a in &rows {
                             tr {
-                                td { textarea name="a_what" rows="2" aria-label="支援の内容" { (a.what) } }
-                                td { select name="a_agency_id" aria-label="担当機関" {
+                                td data-label="支援の内容" { textarea name="a_what" rows="2" aria-label="支援の内容" { (a.what) } }
+                                td data-label="担当機関" { select name="a_agency_id" aria-label="担当機関" {
                                     option value="" { "—" }
                                     @for ag in agencies { option value=(ag.id) selected[a.agency_id == Some(ag.id)] { (ag.name) } }
                                 } }
-                                td { input type="text" name="a_staff_name" value=(a.staff_name) aria-label="担当者" size="10"; }
-                                td { select name="a_staff_user_id" aria-label="担当職員" {
+                                td data-label="担当者" { input type="text" name="a_staff_name" value=(a.staff_name) aria-label="担当者" size="10"; }
+                                td data-label="担当職員(kasane)" { select name="a_staff_user_id" aria-label="担当職員" {
                                     option value="" { "指定しない" }
                                     @for ag in agencies {
                                         @let staff: Vec<&User> = users.iter().filter(|u| u.agency_id == ag.id).collect();
@@ -189,8 +189,8 @@ fn plan_form(
                                         }
                                     }
                                 } }
-                                td { input type="text" name="a_by_when" value=(a.by_when) aria-label="期限" size="10"; }
-                                td { input type="text" name="a_frequency" value=(a.frequency) aria-label="頻度" size="8" placeholder="週1回"; }
+                                td data-label="期限" { input type="text" name="a_by_when" value=(a.by_when) aria-label="期限" size="10"; }
+                                td data-label="頻度" { input type="text" name="a_frequency" value=(a.frequency) aria-label="頻度" size="8" placeholder="週1回"; }
                             }
                         }
                     }

@@ -40,6 +40,7 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, body: Markup) -> Markup {
                 data-session-expires-in=[session.map(|s| s.expires_in)]
                 data-session-warn-in=[session.map(|s| s.warn_in)]
                 data-session-extendable=[session.map(|s| s.extendable)] {
+                a.skip href="#main" { "本文へ移動" }
                 header.site {
                     a.brand href="/" { "kasane " span.brand-ja { "重ね" } }
                     span.tenant { (ctx.municipality.prefecture) " " (ctx.municipality.name) }
@@ -83,6 +84,7 @@ pub fn bare(title: &str, body: Markup) -> Markup {
         html lang="ja" {
             (head(title))
             body.bare {
+                a.skip href="#main" { "本文へ移動" }
                 main id="main" {
                     p.brand-large { "kasane " span.brand-ja { "重ね" } }
                     h1 { (title) }

@@ -13,6 +13,7 @@ use reqwest::{Client, Response, StatusCode};
 both_engines!(
     intake_of_a_new_person_shows_on_the_person_page,
     invalid_intake_keeps_what_was_typed,
+    received_at_is_wareki_text_defaulting_to_now,
     abuse_or_suicide_needs_the_immediate_action,
     intake_form_records_the_household,
     variant_at_another_window_is_only_known_elsewhere,
@@ -102,6 +103,17 @@ async fn post_intake(app: &TestApp, client: &Client, fields: &[(&str, &str)]) ->
         .copied()
         .collect();
     pairs.extend_from_slice(fields);
+    // The single checklist ticks each 課題's 相談内容 too, so several 課題 need a ◎: the
+    // first 課題's, unless the test chose one.
+    let main = fields
+        .iter()
+        .find(|(k, _)| *k == "issues")
+        .map(|(_, v)| format!("issue-{v}"));
+    if let Some(main) = &main
+        && !fields.iter().any(|(k, _)| *k == "most_pressing")
+    {
+        pairs.push(("most_pressing", main));
+    }
     app.post_form(client, "/intakes/new", &token, &pairs).await
 }
 
@@ -327,6 +339,48 @@ async fn intake_of_a_new_person_shows_on_the_person_page(app: TestApp) {
     }
 }
 
+/// 受付日時 is typed as 和暦 text, prefilled with now; ISO is still read; a time that cannot
+/// be read is a 422 with the field's Japanese message and nothing lost.
+async fn received_at_is_wareki_text_defaulting_to_now(app: TestApp) {
+    let houkatsu = app.login(HOUKATSU).await;
+    let (_, form) = app.get_text(&houkatsu, "/intakes/new").await;
+    assert!(
+        form.contains(r#"type="text" name="received_at" value="令和"#),
+        "{form}"
+    );
+    let bad = with(
+        &SAITO,
+        &[("received_at", "R7.4.1 25:00"), ("issues", "care")],
+    );
+    let res = post_intake(&app, &houkatsu, &bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("「R7.4.1 25:00」を受付日時として読み取れません"),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="summary""#) && html.contains("斎藤 雪江"));
+    // Yesterday at 10:00 (JST), in 和暦 and in ISO.
+    let yesterday = (chrono::Utc::now() + chrono::TimeDelta::hours(9)).date_naive()
+        - chrono::TimeDelta::days(1);
+    let wareki = format!(
+        "{} 10:00",
+        kasane_domain::wareki::format_wareki_short(yesterday)
+    );
+    let iso = format!("{yesterday}T10:00");
+    for (name, at) in [("和暦 太郎", wareki.as_str()), ("西暦 次郎", iso.as_str())] {
+        let person = new_person(
+            &app,
+            &houkatsu,
+            &[("name", name), ("received_at", at), ("issues", "care")],
+        )
+        .await;
+        let intakes = app.store.intakes_of(person).await.unwrap();
+        let jst = intakes[0].received_at + chrono::TimeDelta::hours(9);
+        assert_eq!(jst.date_naive(), yesterday, "{at}");
+    }
+}
+
 async fn invalid_intake_keeps_what_was_typed(app: TestApp) {
     let houkatsu = app.login(HOUKATSU).await;
     let typed = with(
@@ -340,6 +394,7 @@ async fn invalid_intake_keeps_what_was_typed(app: TestApp) {
             ("concerns", "income"),
             ("summary", ""),
             ("consent_to_share", ""),
+            ("most_pressing", ""),
         ],
     );
     // 平成31年5月1日 does not exist (令和元年5月1日).
@@ -347,7 +402,7 @@ async fn invalid_intake_keeps_what_was_typed(app: TestApp) {
     bad.retain(|(k, _)| *k != "birth_date");
     bad.push(("birth_date", "平成31年5月1日"));
     let res = post_intake(&app, &houkatsu, &bad).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     for message in [
         "入力内容を確認してください(入力した内容は残っています)",
@@ -369,12 +424,13 @@ async fn invalid_intake_keeps_what_was_typed(app: TestApp) {
         r#"name="consulter_name" value="民生委員の佐藤""#,
         r#"name="issues" value="housing" checked"#,
         r#"name="issues" value="poverty" checked"#,
-        r#"name="concerns" value="housing" checked"#,
-        r#"name="concerns" value="income" checked"#,
         "長男と二人暮らし",
     ] {
         assert!(html.contains(kept), "lost {kept}: {html}");
     }
+    // One checklist: 住まい and 収入・生活費 are the 課題's rows, not a second box each.
+    assert!(!html.contains(r#"name="concerns" value="housing""#));
+    assert!(!html.contains(r#"name="concerns" value="income""#));
     assert!(!html.contains(r#"name="issues" value="care" checked"#));
     // Nothing was saved.
     let (_, found) = app.get_text(&houkatsu, "/persons?q=雪江").await;
@@ -416,7 +472,7 @@ async fn abuse_or_suicide_needs_the_immediate_action(app: TestApp) {
             ),
         )
         .await;
-        assert_eq!(res.status(), StatusCode::OK, "{issue}");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{issue}");
         let html = res.text().await.unwrap();
         assert!(html.contains(MESSAGE), "{issue}: {html}");
         assert!(html.contains("近隣から通報があった"), "summary kept");
@@ -531,7 +587,7 @@ async fn intake_form_records_the_household(app: TestApp) {
     let (_, yuzawas) = new_person_with_household(&app, &yuzawa, &sato).await;
     for wrong in [others, yuzawas] {
         let res = on_household(wrong.to_string(), "違う世帯への記録").await;
-        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = res.text().await.unwrap();
         assert!(
             html.contains("指定された世帯は、この方が現在属している世帯ではありません。"),
@@ -579,7 +635,7 @@ async fn intake_form_records_the_household(app: TestApp) {
         ),
     )
     .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(
         html.contains("新しい世帯は、新しく登録する方についてのみ作れます。"),

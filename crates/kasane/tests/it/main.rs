@@ -15,6 +15,7 @@ mod basis_lost;
 mod browser;
 mod browser_collaboration;
 mod browser_consultation;
+mod browser_layout;
 mod cli;
 mod clock;
 mod collaboration_cases;

@@ -130,9 +130,21 @@ pub enum Field<'a> {
     Tick(&'a str, &'a str),
 }
 
-/// Fills a form as a worker would, field by field, in the order given.
+/// Fills a form as a worker would, field by field, in the order given (opening a folded
+/// `<details>` section that holds a field, as the worker would).
 pub async fn fill_form(client: &Client, fields: &[Field<'_>]) {
     for field in fields {
+        let (Field::Text(name, _)
+        | Field::Area(name, _)
+        | Field::Select(name, _)
+        | Field::Tick(name, _)) = *field;
+        client
+            .execute(
+                "for (const e of document.getElementsByName(arguments[0])) { const d = e.closest('details'); if (d) { d.open = true; } }",
+                vec![serde_json::json!(name)],
+            )
+            .await
+            .unwrap();
         match *field {
             Field::Text(name, text) => fill(client, &format!("input[name={name}]"), text).await,
             Field::Area(name, text) => fill(client, &format!("textarea[name={name}]"), text).await,
@@ -141,7 +153,7 @@ pub async fn fill_form(client: &Client, fields: &[Field<'_>]) {
             }
             Field::Tick(name, "") => click(client, &format!("input[name={name}]")).await,
             Field::Tick(name, value) => {
-                click(client, &format!("input[name={name}][value={value}]")).await;
+                click(client, &format!("input[name={name}][value=\"{value}\"]")).await;
             }
         }
     }
@@ -169,15 +181,21 @@ pub async fn fill(client: &Client, css: &str, text: &str) {
         .unwrap();
 }
 
-/// Clicks the element `css`.
+/// Clicks the element `css`, scrolled to the middle of the window first (as a worker
+/// scrolls: the sticky submit bar covers the bottom edge).
 pub async fn click(client: &Client, css: &str) {
-    client
+    let el = client
         .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    client
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![serde_json::to_value(&el).unwrap()],
+        )
         .await
         .unwrap();
+    el.click().await.unwrap();
 }
 
 /// Chooses the option with `value` in the select `css`.
