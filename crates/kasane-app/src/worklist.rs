@@ -11,19 +11,22 @@ use crate::{App, AppError, AppResult, Caller, consultation};
 /// What needs the caller's attention now, by capability.
 pub struct Worklist {
     pub consultation: consultation::worklist::Section,
+    pub match_review: consultation::match_review::Section,
     /// 多機関協働: monitoring due within a week or overdue.
     pub monitoring: Rows<DueLine>,
 }
 
 impl Worklist {
     pub fn is_empty(&self) -> bool {
-        self.consultation.is_empty() && self.monitoring.is_empty()
+        self.consultation.is_empty() && self.match_review.is_empty() && self.monitoring.is_empty()
     }
 }
 
 /// Whether `code` names a list of the worklist.
 pub fn is_list(code: &str) -> bool {
-    code == "monitoring" || LISTS.contains(&code)
+    code == "monitoring"
+        || LISTS.contains(&code)
+        || consultation::match_review::LISTS.contains(&code)
 }
 
 /// The caller's worklist as `reading` asks (an unknown list is not found), its reading
@@ -36,6 +39,7 @@ pub async fn read_worklist(app: &App, caller: &Caller, reading: &Reading) -> App
     }
     let w = Worklist {
         consultation: consultation::worklist::section(app, caller, reading).await?,
+        match_review: consultation::match_review::section(app, caller, reading).await?,
         monitoring: monitoring_worklist(app, caller, reading).await?,
     };
     if !w.is_empty() {

@@ -17,6 +17,7 @@ pub mod corrections;
 pub mod households;
 pub mod intake_list;
 pub mod intakes;
+pub mod match_reviews;
 pub mod meetings;
 pub mod openapi;
 pub mod persons;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(support_plans::routes())
         .merge(corrections::routes())
         .merge(worklist::routes())
+        .merge(match_reviews::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }
 

@@ -21,6 +21,7 @@ pub mod home;
 pub mod households;
 pub mod intakes;
 pub mod login;
+pub mod match_reviews;
 pub mod meetings;
 pub mod municipality;
 pub mod persons;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(corrections::routes())
+        .merge(match_reviews::routes())
         .fallback(not_found)
 }
 
