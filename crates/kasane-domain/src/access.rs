@@ -67,12 +67,12 @@
 //!    reopening a closed case is for its former lead or a coordinator of the
 //!    coordinating agency. Otherwise `Forbidden`. The allow carries the person grant.
 //! 10. [`Subject::MatchReview`] (名寄せ確認依頼): a coordinator of the coordinating agency
-//!    ([`coordinates`]) reads the identity fields of one of the review's two records
-//!    (`person_id` must be one of the pair) and decides the review (`Update`), basis
-//!    `match_review`, view [`View::Identity`] — only while the review is pending. Anyone
-//!    else, another record, or a decided review is `NotFound` (the basis has ended; the
-//!    person's own bases are decided on [`Subject::Person`] as always). Other actions are
-//!    `Forbidden`.
+//!     ([`coordinates`]) reads the identity fields of one of the review's two records
+//!     (`person_id` must be one of the pair) and decides the review (`Update`), basis
+//!     `match_review`, view [`View::Identity`] — only while the review is pending. Anyone
+//!     else, another record, or a decided review is `NotFound` (the basis has ended; the
+//!     person's own bases are decided on [`Subject::Person`] as always). Other actions are
+//!     `Forbidden`.
 //!
 //! What this rule does *not* decide: which individual records within a readable case
 //! an agency may edit ("write what the agency authors") — that is the owning module's

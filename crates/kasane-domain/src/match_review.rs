@@ -139,10 +139,7 @@ mod tests {
             assert_eq!(s.code().parse::<MatchReviewStatus>(), Ok(s));
         }
         for r in DistinctReason::ALL {
-            assert_eq!(
-                MatchReviewStatus::try_from(r.code().to_string()).is_ok(),
-                false
-            );
+            assert!(MatchReviewStatus::try_from(r.code().to_string()).is_err());
             assert_eq!(r.code().parse::<DistinctReason>(), Ok(r));
         }
         for notice in [REQUESTED_NOTICE, ELSEWHERE_NOTICE] {

@@ -57,9 +57,8 @@ impl Store {
         municipality_id: MunicipalityId,
         r: &NewMatchReview,
     ) -> StoreResult<i64> {
-        let (id,): (i64,) =
-            on_pool!(self, |p| {
-                sqlx::query_as(
+        let (id,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
             "INSERT INTO match_review (municipality_id, requested_person_id, candidate_person_id, \
              intake_id, strong, requested_by_user_id, requested_by_agency_id, requested_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
@@ -74,7 +73,7 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *p)
         .await
-            })?;
+        })?;
         Ok(id)
     }
 

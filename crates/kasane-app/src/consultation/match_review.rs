@@ -158,7 +158,7 @@ async fn canonical(app: &App, id: i64) -> AppResult<i64> {
 /// Decides a pending review (coordinator): linked — the requested record joins the
 /// candidate's group through the 名寄せ link — or distinct (recorded, never proposed
 /// again). Audited; the basis ends with the decision.
-pub async fn decide(app: &App, caller: &Caller, id: i64, verdict: &Verdict) -> AppResult<()> {
+pub async fn settle(app: &App, caller: &Caller, id: i64, verdict: &Verdict) -> AppResult<()> {
     app.unit(async |app| {
         let (review, grant) = match_review_access(app, caller, Action::Update, id).await?;
         let status =

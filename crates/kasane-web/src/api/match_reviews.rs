@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use kasane_app::consultation::match_review::{
-    Identity, ReviewPair, decide, pending_reviews, read_review,
+    Identity, ReviewPair, pending_reviews, read_review, settle,
 };
 use kasane_app::consultation::worklist::{LIST_ROWS, Window};
 use kasane_domain::match_review::{DistinctReason, Verdict, distinct_verdict};
@@ -140,7 +140,7 @@ pub async fn link(
     Api(ctx): Api,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    decide(&state, &ctx, id, &Verdict::Link).await?;
+    settle(&state, &ctx, id, &Verdict::Link).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -195,7 +195,7 @@ pub async fn distinct(
     let reason = DistinctReason::from(req.reason);
     let verdict = distinct_verdict(reason.code(), &req.note)
         .map_err(|e| AppError::Validation(e.into_iter().map(|e| e.message).collect()))?;
-    decide(&state, &ctx, id, &verdict).await?;
+    settle(&state, &ctx, id, &verdict).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

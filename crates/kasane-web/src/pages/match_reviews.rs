@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_app::consultation::match_review::{Identity, ReviewPair, Section, decide, read_review};
+use kasane_app::consultation::match_review::{Identity, ReviewPair, Section, read_review, settle};
 use kasane_domain::early_warning::WINDOW_MONTHS;
 use kasane_domain::match_review::{DistinctReason, Verdict, distinct_verdict};
 use kasane_domain::wareki::format_wareki;
@@ -96,7 +96,7 @@ async fn link(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    decide(&state, &ctx, id, &Verdict::Link).await?;
+    settle(&state, &ctx, id, &Verdict::Link).await?;
     Ok(Redirect::to("/?saved=1").into_response())
 }
 
@@ -118,7 +118,7 @@ async fn distinct(
     ctx.check_csrf(&form.csrf)?;
     let verdict = distinct_verdict(&form.reason, &form.note)
         .map_err(|e| AppError::Validation(e.into_iter().map(|e| e.message).collect()))?;
-    decide(&state, &ctx, id, &verdict).await?;
+    settle(&state, &ctx, id, &verdict).await?;
     Ok(Redirect::to("/?saved=1").into_response())
 }
 
