@@ -7,15 +7,17 @@
 //! not found.
 
 use kasane_domain::access::{
-    self, Action, Basis, CaseHolding, CaseRight, Decision, Denial, MeetingFacts, MeetingMemberFact,
-    PersonFacts, Subject, View, decide,
+    self, Action, Basis, CaseHolding, CaseRight, Decision, Denial, MatchReviewFacts, MeetingFacts,
+    MeetingMemberFact, PersonFacts, Subject, View, decide,
 };
 use kasane_domain::audit::AuditAction;
 use kasane_domain::case::CaseStatus;
+use kasane_domain::match_review::MatchReviewStatus;
 use kasane_domain::meeting::MeetingKind;
 use kasane_store::audit::NewAuditEntry;
 use kasane_store::case::Case;
 use kasane_store::household::Household;
+use kasane_store::match_review::MatchReview;
 use kasane_store::meeting::{Meeting, Member};
 use kasane_store::person::{Person, Viewer};
 
@@ -715,4 +717,89 @@ pub async fn refuse_export(app: &App, caller: &Caller, kind: &str) -> AppError {
         Err(e) => e,
         Ok(()) => AppError::Forbidden(denial.reason().to_string()),
     }
+}
+
+/// What the rule is told about a 名寄せ確認依頼.
+fn match_review_facts(caller: &Caller, review: &MatchReview) -> MatchReviewFacts {
+    MatchReviewFacts {
+        municipality_id: review.municipality_id,
+        coordinating_agency: caller.coordinating_agency,
+        pending: review.status == MatchReviewStatus::Pending,
+        pair: [review.requested_person_id, review.candidate_person_id],
+    }
+}
+
+/// A 名寄せ確認依頼 the caller may act on: `action` decided on each record of its pair on
+/// the `match_review` basis and each audited (a view of that record's identity fields, or
+/// the decision); a missing review, one the caller does not review, or a decided one is
+/// 404 and audited as a denial.
+pub async fn match_review_access(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> AppResult<(MatchReview, Grant)> {
+    let Some(review) = app.store.match_review_any(id).await? else {
+        let oid = id.to_string();
+        let object = Object {
+            kind: "match_review",
+            id: &oid,
+        };
+        return missing(app, caller, object).await;
+    };
+    let facts = match_review_facts(caller, &review);
+    let mut grant = None;
+    for person_id in facts.pair {
+        let oid = person_id.to_string();
+        let subject = Subject::MatchReview {
+            review: &facts,
+            person_id,
+        };
+        let object = Object {
+            kind: "person",
+            id: &oid,
+        };
+        grant = Some(authorize(app, caller, action, &subject, object).await?);
+    }
+    match grant {
+        Some(g) => Ok((review, g)),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// A pending review on a list (the coordinator's queue): both records' identity decided
+/// and audited as views; `None` when the rule denies — the row is left out, no denial.
+pub async fn listed_match_review(
+    app: &App,
+    caller: &Caller,
+    review: &MatchReview,
+) -> AppResult<Option<Grant>> {
+    let facts = match_review_facts(caller, review);
+    let decisions = facts.pair.map(|person_id| {
+        let subject = Subject::MatchReview {
+            review: &facts,
+            person_id,
+        };
+        decide(&caller.actor, Action::Read, &subject, app.today()).grant()
+    });
+    let [Some(grant), Some(_)] = decisions else {
+        return Ok(None);
+    };
+    for person_id in facts.pair {
+        let oid = person_id.to_string();
+        let object = Object {
+            kind: "person",
+            id: &oid,
+        };
+        audit(
+            app,
+            caller,
+            AuditAction::View,
+            object,
+            grant.basis.code(),
+            "",
+        )
+        .await?;
+    }
+    Ok(Some(Grant::of(grant)))
 }

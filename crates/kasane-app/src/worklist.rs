@@ -13,6 +13,7 @@ use kasane_store::role_holder::RoleHolder;
 /// What needs the caller's attention now, by capability.
 pub struct Worklist {
     pub consultation: consultation::worklist::Section,
+    pub match_review: consultation::match_review::Section,
     /// 多機関協働: monitoring due within a week or overdue.
     pub monitoring: Rows<DueLine>,
     /// 多機関協働 (coordinator): roles and plan actions whose agency lost its basis.
@@ -21,13 +22,19 @@ pub struct Worklist {
 
 impl Worklist {
     pub fn is_empty(&self) -> bool {
-        self.consultation.is_empty() && self.monitoring.is_empty() && self.basis_lost.is_empty()
+        self.consultation.is_empty()
+            && self.match_review.is_empty()
+            && self.monitoring.is_empty()
+            && self.basis_lost.is_empty()
     }
 }
 
 /// Whether `code` names a list of the worklist.
 pub fn is_list(code: &str) -> bool {
-    code == "monitoring" || code == role_holder::LIST || LISTS.contains(&code)
+    code == "monitoring"
+        || code == role_holder::LIST
+        || LISTS.contains(&code)
+        || consultation::match_review::LISTS.contains(&code)
 }
 
 /// The caller's worklist as `reading` asks (an unknown list is not found), its reading
@@ -40,6 +47,7 @@ pub async fn read_worklist(app: &App, caller: &Caller, reading: &Reading) -> App
     }
     let w = Worklist {
         consultation: consultation::worklist::section(app, caller, reading).await?,
+        match_review: consultation::match_review::section(app, caller, reading).await?,
         monitoring: monitoring_worklist(app, caller, reading).await?,
         basis_lost: basis_lost_worklist(app, caller, reading).await?,
     };

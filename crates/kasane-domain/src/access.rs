@@ -66,6 +66,13 @@
 //!    agency's users or 多機関協働 while it coordinates (not closed, not handed over);
 //!    reopening a closed case is for its former lead or a coordinator of the
 //!    coordinating agency. Otherwise `Forbidden`. The allow carries the person grant.
+//! 10. [`Subject::MatchReview`] (名寄せ確認依頼): a coordinator of the coordinating agency
+//!     ([`coordinates`]) reads the identity fields of one of the review's two records
+//!     (`person_id` must be one of the pair) and decides the review (`Update`), basis
+//!     `match_review`, view [`View::Identity`] — only while the review is pending. Anyone
+//!     else, another record, or a decided review is `NotFound` (the basis has ended; the
+//!     person's own bases are decided on [`Subject::Person`] as always). Other actions are
+//!     `Forbidden`.
 //!
 //! What this rule does *not* decide: which individual records within a readable case
 //! an agency may edit ("write what the agency authors") — that is the owning module's
@@ -268,6 +275,19 @@ pub struct CaseHolding {
     pub coordinating_agency: Option<AgencyId>,
 }
 
+/// A 名寄せ確認依頼 as the rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchReviewFacts {
+    pub municipality_id: MunicipalityId,
+    /// The municipality's coordinating agency (多機関協働事業者), if any.
+    pub coordinating_agency: Option<AgencyId>,
+    /// Not decided yet: the basis lasts only while it is.
+    pub pending: bool,
+    /// The two records the review is about: the one the window registered and its
+    /// candidate.
+    pub pair: [i64; 2],
+}
+
 /// The object an action is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject<'a> {
@@ -302,6 +322,12 @@ pub enum Subject<'a> {
         holding: &'a CaseHolding,
         right: CaseRight,
     },
+    /// The identity fields (氏名, フリガナ, 生年月日, 住所) of record `person_id` as a
+    /// 名寄せ確認依頼 shows them (`Read`), and the review's decision (`Update`).
+    MatchReview {
+        review: &'a MatchReviewFacts,
+        person_id: i64,
+    },
 }
 
 impl Subject<'_> {
@@ -315,6 +341,7 @@ impl Subject<'_> {
             | Subject::NewPerson { municipality_id } => *municipality_id,
             Subject::Person(facts) | Subject::CaseManagement { facts, .. } => facts.municipality_id,
             Subject::Meeting(m) | Subject::MeetingMinutes(m) => m.municipality_id,
+            Subject::MatchReview { review, .. } => review.municipality_id,
         }
     }
 
@@ -327,6 +354,7 @@ impl Subject<'_> {
                 | Subject::Meeting(_)
                 | Subject::MeetingMinutes(_)
                 | Subject::CaseManagement { .. }
+                | Subject::MatchReview { .. }
         )
     }
 }
@@ -350,6 +378,8 @@ pub enum Basis {
     MeetingHost,
     /// A member agency of a meeting (会議の構成員).
     MeetingMember,
+    /// 名寄せ確認: the coordinator asked to confirm a pair of records.
+    MatchReview,
     /// A non-personal subject, allowed by this role.
     Role(Role),
 }
@@ -366,6 +396,7 @@ impl Basis {
             Basis::Emergency => "emergency",
             Basis::MeetingHost => "meeting_host",
             Basis::MeetingMember => "meeting_member",
+            Basis::MatchReview => "match_review",
             Basis::Role(Role::Admin) => "role:admin",
             Basis::Role(Role::Coordinator) => "role:coordinator",
             Basis::Role(Role::Staff) => "role:staff",
@@ -385,6 +416,7 @@ impl Basis {
             Basis::Emergency => "緊急時の閲覧",
             Basis::MeetingHost => "会議の主催機関",
             Basis::MeetingMember => "会議の構成員",
+            Basis::MatchReview => "名寄せ確認",
             Basis::Role(Role::Admin) => "役割:システム管理者",
             Basis::Role(Role::Coordinator) => "役割:相談支援包括化推進員",
             Basis::Role(Role::Staff) => "役割:相談員",
@@ -395,7 +427,7 @@ impl Basis {
 
     /// Parses a stored [`Basis::code`].
     pub fn from_code(code: &str) -> Option<Basis> {
-        const PERSONAL: [Basis; 8] = [
+        const PERSONAL: [Basis; 9] = [
             Basis::Involvement,
             Basis::ReferralPending,
             Basis::Consent,
@@ -404,6 +436,7 @@ impl Basis {
             Basis::Emergency,
             Basis::MeetingHost,
             Basis::MeetingMember,
+            Basis::MatchReview,
         ];
         PERSONAL
             .into_iter()
@@ -427,6 +460,9 @@ pub enum View {
     ReferralSheet,
     /// Every field, read only. No writes, no export.
     ReadOnly,
+    /// The identity fields only (氏名, フリガナ, 生年月日, 住所), to confirm a 名寄せ
+    /// candidate. No export.
+    Identity,
 }
 
 impl View {
@@ -443,6 +479,7 @@ impl View {
             View::Full => "full",
             View::ReferralSheet => "referral_sheet",
             View::ReadOnly => "read_only",
+            View::Identity => "identity",
         }
     }
 
@@ -451,6 +488,7 @@ impl View {
             View::Full => "すべての項目",
             View::ReferralSheet => "つなぐシートの項目のみ",
             View::ReadOnly => "閲覧のみ",
+            View::Identity => "氏名・フリガナ・生年月日・住所のみ",
         }
     }
 }
@@ -547,6 +585,12 @@ const MULTILAYER_MINUTES_CLOSED: &str =
     "この会議録を閲覧できるのは主催機関と会議に参加した構成員のみです";
 const NOT_CASE_MANAGER: &str = "ケースの状態・関与機関・主担当機関・引継ぎを変更できるのは、主担当機関の職員または多機関協働(相談支援包括化推進員)のみです";
 const REOPEN_NOT_CLOSED: &str = "終結していないケースは再開できません";
+const NOT_MATCH_REVIEWER: &str =
+    "名寄せ確認依頼を確認できるのは多機関協働事業者の相談支援包括化推進員のみです";
+const MATCH_REVIEW_DECIDED: &str = "名寄せ確認依頼は確認済みです(名寄せ確認の根拠は終了しました)";
+const NOT_IN_MATCH_REVIEW: &str = "この名寄せ確認依頼の対象の記録ではありません";
+const MATCH_REVIEW_READ_OR_DECIDE: &str =
+    "名寄せ確認依頼では本人確認の項目の閲覧と確認結果の記録のみできます";
 const CASE_MANAGEMENT_UPDATE_ONLY: &str =
     "ケースの管理(状態・関与機関・主担当機関・引継ぎ・再開)は更新の操作としてのみ判定します";
 
@@ -592,6 +636,9 @@ pub fn decide(actor: &Actor, action: Action, subject: &Subject<'_>, today: Naive
             holding,
             right,
         } => decide_case_management(actor, action, facts, holding, *right, today),
+        Subject::MatchReview { review, person_id } => {
+            decide_match_review(actor, action, review, *person_id)
+        }
         Subject::MunicipalityConfig { .. } => by_role(
             actor,
             action,
@@ -821,6 +868,32 @@ fn decide_case_management(
         Decision::Allow(grant)
     } else {
         Decision::Deny(Denial::Forbidden(NOT_CASE_MANAGER))
+    }
+}
+
+/// A 名寄せ確認依頼: the coordinator reads either record's identity fields and decides,
+/// while it is pending. Assumes the municipality check has passed.
+fn decide_match_review(
+    actor: &Actor,
+    action: Action,
+    review: &MatchReviewFacts,
+    person_id: i64,
+) -> Decision {
+    if !may_see_person_data(actor) {
+        return Decision::Deny(Denial::NotFound(NO_PERSON_ROLE));
+    }
+    if !coordinates(actor, review.coordinating_agency) {
+        return Decision::Deny(Denial::NotFound(NOT_MATCH_REVIEWER));
+    }
+    if !review.pending {
+        return Decision::Deny(Denial::NotFound(MATCH_REVIEW_DECIDED));
+    }
+    if !review.pair.contains(&person_id) {
+        return Decision::Deny(Denial::NotFound(NOT_IN_MATCH_REVIEW));
+    }
+    match action {
+        Action::Read | Action::Update => Decision::allow(Basis::MatchReview, View::Identity),
+        _ => Decision::Deny(Denial::Forbidden(MATCH_REVIEW_READ_OR_DECIDE)),
     }
 }
 
@@ -1147,6 +1220,24 @@ mod tests {
         let formerly_lead =
             facts(|p| p.involvements = vec![involvement(A, InvolvementKind::CaseLead, false)]);
         use CaseRight::{HandOver, Manage, Reopen};
+
+        // 名寄せ確認依頼 of records 1 and 2, the coordinating agency A (or C).
+        let review_of = |coordinating_agency, pending| MatchReviewFacts {
+            municipality_id: M,
+            coordinating_agency: Some(coordinating_agency),
+            pending,
+            pair: [1, 2],
+        };
+        let pending_review = review_of(A, true);
+        let decided_review = review_of(A, false);
+        let review_elsewhere = review_of(C, true);
+        let foreign_review = MatchReviewFacts {
+            municipality_id: OTHER_M,
+            ..pending_review
+        };
+        let review = |review, person_id| Subject::MatchReview { review, person_id };
+        let other_coord = actor_in(M, B, &[Co]);
+        let identity = View::Identity;
 
         let rows: Vec<(&str, &Actor, Action, Subject<'_>, Expect)> = vec![
             // --- each basis allows ---
@@ -2203,6 +2294,105 @@ mod tests {
                 case(&nobody, &closed_led_by_a, Reopen),
                 NF,
             ),
+            // --- 名寄せ確認依頼: the coordinator, that pair, while pending ---
+            (
+                "match review: coordinator reads the requested record's identity",
+                &coord,
+                Read,
+                review(&pending_review, 1),
+                ok(Basis::MatchReview, identity),
+            ),
+            (
+                "match review: coordinator reads the candidate's identity",
+                &coord_staff,
+                Read,
+                review(&pending_review, 2),
+                ok(Basis::MatchReview, identity),
+            ),
+            (
+                "match review: coordinator decides it",
+                &coord,
+                Update,
+                review(&pending_review, 1),
+                ok(Basis::MatchReview, identity),
+            ),
+            (
+                "match review: a record outside the pair: not found",
+                &coord,
+                Read,
+                review(&pending_review, 3),
+                NF,
+            ),
+            (
+                "match review: decided, the basis has ended: not found",
+                &coord,
+                Read,
+                review(&decided_review, 1),
+                NF,
+            ),
+            (
+                "match review: decided, no second decision: not found",
+                &coord,
+                Update,
+                review(&decided_review, 2),
+                NF,
+            ),
+            (
+                "match review: plain staff of the coordinating agency: not found",
+                &staff,
+                Read,
+                review(&pending_review, 1),
+                NF,
+            ),
+            (
+                "match review: coordinator of another agency: not found",
+                &other_coord,
+                Read,
+                review(&pending_review, 1),
+                NF,
+            ),
+            (
+                "match review: coordinating agency is another: not found",
+                &coord,
+                Read,
+                review(&review_elsewhere, 1),
+                NF,
+            ),
+            (
+                "match review: admin: not found",
+                &admin,
+                Read,
+                review(&pending_review, 1),
+                NF,
+            ),
+            (
+                "match review: another municipality: not found",
+                &coord,
+                Read,
+                review(&foreign_review, 1),
+                NF,
+            ),
+            (
+                "match review: no export of the identity fields",
+                &coord,
+                Export,
+                review(&pending_review, 1),
+                F,
+            ),
+            (
+                "match review: no break-glass through it",
+                &coord,
+                EmergencyRead,
+                review(&pending_review, 1),
+                F,
+            ),
+            (
+                "match review: nothing is created or deleted on it",
+                &coord,
+                Delete,
+                review(&pending_review, 1),
+                F,
+            ),
         ];
         assert!(rows.len() >= 40);
 
@@ -2233,6 +2423,7 @@ mod tests {
             Basis::Emergency,
             Basis::MeetingHost,
             Basis::MeetingMember,
+            Basis::MatchReview,
         ]
         .into_iter()
         .chain(Role::ALL.into_iter().map(Basis::Role));
@@ -2266,6 +2457,18 @@ mod tests {
             (Subject::Meeting(&m), true),
             (Subject::MeetingMinutes(&m), true),
             (case(&p, &h, CaseRight::Manage), true),
+            (
+                Subject::MatchReview {
+                    review: &MatchReviewFacts {
+                        municipality_id: M,
+                        coordinating_agency: None,
+                        pending: true,
+                        pair: [1, 2],
+                    },
+                    person_id: 1,
+                },
+                true,
+            ),
         ];
         for (subject, personal) in table {
             assert_eq!(subject.is_personal(), personal, "{subject:?}");
@@ -2285,6 +2488,7 @@ mod tests {
             Basis::Emergency,
             Basis::MeetingHost,
             Basis::MeetingMember,
+            Basis::MatchReview,
         ];
         for basis in personal {
             assert!(basis.is_personal(), "{basis:?}");
@@ -2306,6 +2510,11 @@ mod tests {
                 "つなぐシートの項目のみ",
             ),
             (View::ReadOnly, "read_only", "閲覧のみ"),
+            (
+                View::Identity,
+                "identity",
+                "氏名・フリガナ・生年月日・住所のみ",
+            ),
         ];
         for (view, code, label) in table {
             assert_eq!(view.code(), code);
@@ -2611,6 +2820,15 @@ mod tests {
                 Subject::Meeting(&meeting),
                 Subject::MeetingMinutes(&meeting),
                 case(&facts, &holding, right),
+                Subject::MatchReview {
+                    review: &MatchReviewFacts {
+                        municipality_id: other,
+                        coordinating_agency: Some(actor.agency_id),
+                        pending: true,
+                        pair: [1, 2],
+                    },
+                    person_id: 1,
+                },
             ] {
                 let d = decide(&actor, action, &subject, today);
                 prop_assert_eq!(d.denial(), Some(Denial::OtherMunicipality), "{:?}", subject);

@@ -12,6 +12,7 @@ pub mod fiscal_year;
 pub mod household;
 pub mod identity;
 pub mod intake;
+pub mod match_review;
 pub mod meeting;
 pub mod municipality;
 pub mod name;

@@ -28,6 +28,7 @@ pub mod household;
 pub mod import;
 pub mod intake;
 pub mod intake_list;
+pub mod match_review;
 pub mod meeting;
 pub mod municipality;
 pub mod person;

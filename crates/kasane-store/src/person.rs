@@ -539,6 +539,11 @@ fn search_ranges(s: &PersonSearch) -> Ranges {
     }
 }
 
+/// A pair judged distinct (lower id first), once.
+const INSERT_DISTINCT: &str = "INSERT INTO person_distinct (municipality_id, person_a, person_b, \
+     decided_by_user_id, decided_at) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (person_a, person_b) DO NOTHING";
+
 impl Store {
     pub async fn create_person(
         &self,
@@ -920,6 +925,28 @@ impl Store {
         })
     }
 
+    /// Records that two unlinked records are different people (名寄せの分離 without a link
+    /// to undo: a 名寄せ確認依頼 decided as distinct).
+    pub async fn record_distinct(
+        &self,
+        municipality_id: MunicipalityId,
+        a: i64,
+        b: i64,
+        user_id: UserId,
+    ) -> StoreResult<()> {
+        let (lo, hi) = (a.min(b), a.max(b));
+        execute!(
+            self,
+            sqlx::query(INSERT_DISTINCT)
+                .bind(municipality_id)
+                .bind(lo)
+                .bind(hi)
+                .bind(user_id)
+                .bind(now())
+        )?;
+        Ok(())
+    }
+
     /// Undoes a link: both records stand alone again, and the pair is never proposed again.
     pub async fn split_persons(
         &self,
@@ -953,18 +980,14 @@ impl Store {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO person_distinct (municipality_id, person_a, person_b, \
-                 decided_by_user_id, decided_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (person_a, person_b) DO NOTHING",
-            )
-            .bind(municipality_id)
-            .bind(lo)
-            .bind(hi)
-            .bind(user_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_DISTINCT)
+                .bind(municipality_id)
+                .bind(lo)
+                .bind(hi)
+                .bind(user_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         })

@@ -20,6 +20,7 @@ use kasane_store::support_log::EntryContent;
 use kasane_store::user::NewUser;
 
 mod collaboration;
+mod match_review;
 
 /// Written in the current directory, as the README promises.
 pub const DEFAULT_DEMO_DATABASE: &str = "sqlite://kasane-demo.db";
@@ -241,6 +242,7 @@ struct Worker {
 }
 
 /// A demo person as the intake form would take them.
+#[derive(Clone)]
 struct Someone<'a> {
     name: &'a str,
     furigana: &'a str,
@@ -539,6 +541,22 @@ async fn load_daisen(store: &Store) -> Result<()> {
     let kikan = r.worker("daisen.kikan").await?;
     let jiritsu = r.worker("daisen.jiritsu").await?;
     let shakyo = r.worker("daisen.coordinator").await?;
+    match_review::pending(
+        &r,
+        houkatsu,
+        kikan,
+        Someone {
+            name: "小野寺 良子",
+            furigana: "オノデラ ヨシコ",
+            age: 71,
+            birthday: (5, 9),
+            sex: "female",
+            address: "大仙市大曲花園町3-4",
+            district: "omagari",
+            phone: "",
+        },
+    )
+    .await?;
     let kodomo_shien_ka = r.agency("kodomo_shien_ka").await?;
 
     // 8050: 84歳の母と、ひきこもり状態の54歳の長男(神岡)。包括 → 社協のアウトリーチへ(受理)、
@@ -1038,6 +1056,22 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
     let houkatsu = r.worker("yuzawa.houkatsu").await?;
     let kikan = r.worker("yuzawa.kikan").await?;
     let kodomo = r.worker("yuzawa.kodomo").await?;
+    match_review::pending(
+        &r,
+        houkatsu,
+        kikan,
+        Someone {
+            name: "菅 和子",
+            furigana: "スガ カズコ",
+            age: 69,
+            birthday: (11, 2),
+            sex: "female",
+            address: "湯沢市表町1-2",
+            district: "yuzawa",
+            phone: "",
+        },
+    )
+    .await?;
     let sogo_sodan = r.agency("sogo_sodan").await?;
 
     // 8050: 86歳の母と、ひきこもり状態の57歳の長男(稲川)。包括 → 社協総合相談室へのつなぎが

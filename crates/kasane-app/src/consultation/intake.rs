@@ -11,12 +11,16 @@ use kasane_store::intake::{Intake, NewIntake};
 use kasane_store::person::{Person, PersonFields};
 
 use crate::consultation::household::{NewHead, start_household};
+use crate::consultation::match_review::request_reviews;
 use crate::consultation::person::PersonDraft;
 use crate::guard::within_sheet;
 use crate::guard::{
-    Object, PersonAccess, authorize, household_access, may_read, not_found, person_access, record,
-    record_on,
+    Grant, Object, PersonAccess, audit, authorize, household_access, may_read, not_found,
+    person_access, record, record_on,
 };
+
+/// The audit reason of a candidate check that found a record held by another window.
+const MATCH_ELSEWHERE: &str = "他の窓口で把握されている候補あり";
 use crate::{App, AppError, AppResult, Caller};
 
 /// The household an intake is recorded on, as asked for.
@@ -121,13 +125,17 @@ pub enum Candidate {
         level: MatchLevel,
         reasons: String,
     },
-    /// Known to another window only: never the record, only which window.
+    /// Known to another window only: nothing of the record, not even which window (its
+    /// name would reveal the field); the record is kept for the 名寄せ確認依頼 only.
     Elsewhere {
-        agency: String,
         level: MatchLevel,
-        reasons: String,
+        record: Elsewhere,
     },
 }
+
+/// The record behind a [`Candidate::Elsewhere`], for the app alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Elsewhere(i64);
 
 impl Candidate {
     pub fn level(&self) -> MatchLevel {
@@ -202,19 +210,51 @@ pub async fn submit_intake(
         let (Ok(intake), Ok(fields), Ok(household)) = (intake, person_fields, household) else {
             return Ok(IntakeResult::Invalid { errors, known });
         };
-        // A new person: show the 名寄せ candidates once before creating another record.
-        if let (Some(fields), false) = (&fields, s.confirm_new_person) {
+        // A new person: show the 名寄せ candidates once before creating another record; the
+        // ones held elsewhere are asked about when it is created.
+        let mut elsewhere = Vec::new();
+        if let Some(fields) = &fields {
             let candidates = candidates(app, caller, fields).await?;
-            if !candidates.is_empty() {
+            if candidates
+                .iter()
+                .any(|c| matches!(c, Candidate::Elsewhere { .. }))
+            {
+                // The check is on record; nothing of the other record is.
+                let object = Object {
+                    kind: "person_match",
+                    id: "new",
+                };
+                audit(app, caller, AuditAction::View, object, "", MATCH_ELSEWHERE).await?;
+            }
+            if !s.confirm_new_person && !candidates.is_empty() {
                 return Ok(IntakeResult::Candidates(candidates));
             }
+            elsewhere = candidates
+                .iter()
+                .filter_map(|c| match c {
+                    Candidate::Elsewhere { level, record } => {
+                        Some((record.0, *level == MatchLevel::Strong))
+                    }
+                    Candidate::Visible { .. } => None,
+                })
+                .collect();
         }
         let person = match (known, fields) {
             (Some(p), _) => IntakePerson::Existing(p.id),
             (None, Some(fields)) => IntakePerson::New(Box::new(fields)),
             (None, None) => return Err(AppError::BadRequest("本人が選ばれていません".into())),
         };
-        let saved = save_intake(app, caller, person, household, &intake, s.referral_reason).await?;
+        let (mut saved, grant) =
+            save_intake(app, caller, person, household, &intake, s.referral_reason).await?;
+        saved.review_requested = request_reviews(
+            app,
+            caller,
+            &grant,
+            saved.person_id,
+            saved.intake_id,
+            &elsewhere,
+        )
+        .await?;
         Ok(IntakeResult::Saved(saved))
     })
     .await
@@ -238,6 +278,8 @@ pub struct SavedIntake {
     pub person_id: i64,
     pub intake_id: i64,
     pub household_id: Option<i64>,
+    /// A 名寄せ確認依頼 was sent with it ([`kasane_domain::match_review::REQUESTED_NOTICE`]).
+    pub review_requested: bool,
 }
 
 /// Records a validated intake (creating the person if new, and their household if asked;
@@ -249,7 +291,7 @@ async fn save_intake(
     household: CheckedHousehold,
     intake: &ValidIntake,
     referral_reason: &str,
-) -> AppResult<SavedIntake> {
+) -> AppResult<(SavedIntake, Grant)> {
     // Checked before anything is written, so a refused intake leaves no new person behind.
     if intake.receiving_agency_id != caller.agency.id {
         // An agency records its own consultations; involvement follows from that.
@@ -356,11 +398,13 @@ async fn save_intake(
         )
         .await?;
     }
-    Ok(SavedIntake {
+    let saved = SavedIntake {
         person_id,
         intake_id,
         household_id,
-    })
+        review_requested: false,
+    };
+    Ok((saved, grant))
 }
 
 /// The store's form of a validated intake.
@@ -395,7 +439,7 @@ fn new_intake(
 
 /// Scores the municipality's records against a new person, best first (有力候補, then
 /// 参考候補; by score, the newest record first among equals). Candidates the worker may
-/// not see are reduced to the window that knows them.
+/// not see are reduced to their level.
 async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<Vec<Candidate>> {
     let new = MatchInput {
         name: &f.name,
@@ -434,15 +478,9 @@ async fn candidates(app: &App, caller: &Caller, f: &PersonFields) -> AppResult<V
                 reasons,
             });
         } else {
-            let agency = app
-                .store
-                .agency(caller.municipality.id, p.created_by_agency_id)
-                .await?
-                .name;
             out.push(Candidate::Elsewhere {
-                agency,
                 level,
-                reasons,
+                record: Elsewhere(p.id),
             });
         }
     }

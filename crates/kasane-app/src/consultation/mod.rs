@@ -9,6 +9,7 @@ pub mod import;
 pub mod intake;
 pub mod intake_consent;
 pub mod intake_list;
+pub mod match_review;
 pub mod person;
 pub mod referral;
 pub mod support_log;

@@ -17,7 +17,7 @@ use kasane_store::person::{Person, PersonFields, PersonSearch};
 use kasane_store::referral::Referral;
 use serde::Deserialize;
 
-use crate::guard::{Object, PersonAccess, person_access, record, record_list, viewer};
+use crate::guard::{Grant, Object, PersonAccess, person_access, record, record_list, viewer};
 use crate::{App, AppError, AppResult, Caller};
 
 /// A person as a worker types them (the intake form, the API's JSON, a CSV import row,
@@ -237,15 +237,38 @@ pub async fn link_records(
         require_coordinator(caller)?;
         let this = person_access(app, caller, Action::Update, id).await?;
         let other = person_access(app, caller, Action::Update, other).await?;
-        if this.person.id == other.person.id {
+        link_granted(
+            app,
+            caller,
+            &this.grant,
+            (this.person.id, other.person.id),
+            reason,
+            confirm_distinct,
+        )
+        .await
+    })
+    .await
+}
+
+/// The link itself, once the guard granted it on both canonical records (`pair`: the one
+/// kept canonical, then the other) — by the person rule ([`link_records`]) or a
+/// 名寄せ確認依頼's `match_review` basis.
+pub(crate) async fn link_granted(
+    app: &App,
+    caller: &Caller,
+    grant: &Grant,
+    pair: (i64, i64),
+    reason: &str,
+    confirm_distinct: bool,
+) -> AppResult<(i64, Vec<Person>)> {
+    app.unit(async |app| {
+        let (this, other) = pair;
+        if this == other {
             return Err(AppError::BadRequest(
                 "すでに同じ本人として結び付いています".into(),
             ));
         }
-        let relink = app
-            .store
-            .split_before(this.person.id, other.person.id)
-            .await?;
+        let relink = app.store.split_before(this, other).await?;
         if relink && !confirm_distinct {
             return Err(AppError::Conflict(SPLIT_BEFORE.into()));
         }
@@ -256,19 +279,13 @@ pub async fn link_records(
             reason.to_string()
         };
         app.store
-            .link_persons(
-                caller.municipality.id,
-                this.person.id,
-                other.person.id,
-                caller.user.id,
-                reason,
-            )
+            .link_persons(caller.municipality.id, this, other, caller.user.id, reason)
             .await?;
-        let oid = format!("{}+{}", this.person.id, other.person.id);
+        let oid = format!("{this}+{other}");
         record(
             app,
             caller,
-            &this.grant,
+            grant,
             AuditAction::Update,
             Object {
                 kind: "person_link",
@@ -277,8 +294,8 @@ pub async fn link_records(
             &audited_reason,
         )
         .await?;
-        let linked = app.store.linked_persons(this.person.id).await?;
-        Ok((this.person.id, linked))
+        let linked = app.store.linked_persons(this).await?;
+        Ok((this, linked))
     })
     .await
 }

@@ -256,7 +256,7 @@ async fn early_warnings(
 }
 
 /// The start of the early-warning window (12 months back from today), midnight JST.
-fn window_since(app: &App) -> DateTime<Utc> {
+pub(crate) fn window_since(app: &App) -> DateTime<Utc> {
     window_start(app.today()).and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(9)
 }
 
@@ -267,7 +267,19 @@ async fn early_warning(
     canonical_id: i64,
     since: DateTime<Utc>,
 ) -> AppResult<Option<Warning>> {
-    let contacts: Vec<Contact> = app
+    let contacts = contacts(app, cfg, canonical_id, since).await?;
+    Ok(assess(&contacts, app.today()))
+}
+
+/// A 名寄せ group's contacts (相談受付, 支援経過記録, つなぎ) since `since`, as the domain
+/// assesses them.
+pub(crate) async fn contacts(
+    app: &App,
+    cfg: &MunicipalityConfig,
+    canonical_id: i64,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<Contact>> {
+    Ok(app
         .store
         .contacts_of(canonical_id, since)
         .await?
@@ -288,6 +300,5 @@ async fn early_warning(
             },
             record_id: r.record_id,
         })
-        .collect();
-    Ok(assess(&contacts, app.today()))
+        .collect())
 }

@@ -14,6 +14,7 @@ use kasane_app::consultation::intake::{
 };
 use kasane_app::consultation::person::PersonDraft;
 use kasane_domain::intake::IntakeDraft;
+use kasane_domain::match_review::REQUESTED_NOTICE;
 use kasane_domain::person_match::MatchLevel;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -127,6 +128,10 @@ pub struct IntakeCreated {
     pub intake_id: i64,
     /// The household the intake is recorded on (a new one with `new_household`).
     pub household_id: Option<i64>,
+    /// A 名寄せ確認依頼 was sent to the coordinator with it (a candidate is held by another
+    /// window); then `notice` says so, naming no agency.
+    pub match_review_requested: bool,
+    pub notice: Option<String>,
 }
 
 /// How strongly a 名寄せ candidate is offered.
@@ -164,12 +169,10 @@ pub enum CandidateInfo {
         /// e.g. フリガナ一致・生年月日一致・異体字・表記ゆれ・生年月日が近い
         reasons: String,
     },
-    /// Known to another window only: which window, never the record.
-    Elsewhere {
-        agency: String,
-        level: CandidateLevel,
-        reasons: String,
-    },
+    /// Known to another window only: nothing of the record, not even which window.
+    /// Confirming the new person (`confirm_new_person`) then sends a 名寄せ確認依頼 to the
+    /// coordinator (`match_review_requested` in the answer).
+    Elsewhere { level: CandidateLevel },
 }
 
 impl From<Candidate> for CandidateInfo {
@@ -189,14 +192,8 @@ impl From<Candidate> for CandidateInfo {
                 level: level.into(),
                 reasons,
             },
-            Candidate::Elsewhere {
-                agency,
-                level,
-                reasons,
-            } => CandidateInfo::Elsewhere {
-                agency,
+            Candidate::Elsewhere { level, .. } => CandidateInfo::Elsewhere {
                 level: level.into(),
-                reasons,
             },
         }
     }
@@ -265,7 +262,8 @@ pub struct IntakeDetail {
 /// Records an intake (creating the person if new; sending the つなぎ when the outcome is
 /// `referred`; starting the new person's household with `new_household`). 409 with
 /// candidates when a new person resembles existing records and `confirm_new_person` is
-/// false; 422 with every problem at once (a `household_id` that is not a current household
+/// false (a candidate held by another window is only `elsewhere`; confirming then asks the
+/// coordinator for a 名寄せ確認依頼 in the same request); 422 with every problem at once (a `household_id` that is not a current household
 /// of the person is one).
 #[utoipa::path(post, path = "/api/v1/intakes", tag = "intakes",
     request_body = IntakeRequest,
@@ -294,6 +292,8 @@ pub async fn create(
             person_id: saved.person_id,
             intake_id: saved.intake_id,
             household_id: saved.household_id,
+            match_review_requested: saved.review_requested,
+            notice: saved.review_requested.then(|| REQUESTED_NOTICE.to_string()),
         })),
         IntakeResult::Invalid { errors, .. } => {
             Err(crate::http::error::AppError::Validation(errors).into())

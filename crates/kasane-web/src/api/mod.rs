@@ -18,6 +18,7 @@ pub mod escalations;
 pub mod households;
 pub mod intake_list;
 pub mod intakes;
+pub mod match_reviews;
 pub mod meetings;
 pub mod openapi;
 pub mod persons;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(escalations::routes())
         .merge(worklist::routes())
         .merge(staff::routes())
+        .merge(match_reviews::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }
 

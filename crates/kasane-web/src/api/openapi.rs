@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
 use crate::api::{
-    cases, consents, corrections, escalations, households, intake_list, intakes, meetings, persons,
-    referrals, staff, support_logs, support_plans, v1, worklist,
+    cases, consents, corrections, escalations, households, intake_list, intakes, match_reviews,
+    meetings, persons, referrals, staff, support_logs, support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -73,6 +73,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     doc.merge(support_plans::Doc::openapi());
     doc.merge(worklist::Doc::openapi());
     doc.merge(staff::Doc::openapi());
+    doc.merge(match_reviews::Doc::openapi());
     doc
 }
 

@@ -16,8 +16,7 @@ use kasane_app::collaboration::case::{
     CASE_PAGE_SIZE, CaseDetail, CaseOverview, CaseSubject, NewCaseInput, PersonCases, PlanOutline,
     add_agency, case_overview, case_subject, change_lead, end_agency, hand_over, household_cases,
     intake_case, list_cases, load_case, may_open_case, move_case, open_case_for, parse_event,
-    person_cases,
-    record_holding,
+    person_cases, record_holding,
 };
 use kasane_app::error::invalid;
 use kasane_app::guard::Grant;

@@ -13,8 +13,9 @@ use serde::Deserialize;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::PageError;
 use crate::http::work::Work;
-use crate::pages::{cases, support_plans};
+use crate::pages::{cases, match_reviews, support_plans};
 use crate::ui::fmt::jst;
+use crate::ui::form::Saved;
 use crate::ui::layout::{empty, page};
 
 fn worklist_markup(w: &Worklist, reading: &Reading) -> Markup {
@@ -28,6 +29,7 @@ fn worklist_markup(w: &Worklist, reading: &Reading) -> Markup {
         (support_plans::worklist_markup(&w.monitoring.items, foot("monitoring", w.monitoring.items.len(), w.monitoring.more)))
         (cases::basis_lost_markup(&w.basis_lost.items, foot(role_holder::LIST, w.basis_lost.items.len(), w.basis_lost.more)))
         (consultation_markup(&w.consultation, &foot))
+        (match_reviews::worklist_markup(&w.match_review, &foot))
     }
 }
 
@@ -137,13 +139,18 @@ fn me_markup(ctx: &Ctx) -> Markup {
     }
 }
 
-pub async fn home(Work(state): Work, Page(ctx): Page) -> Result<Markup, PageError> {
+pub async fn home(
+    Work(state): Work,
+    Page(ctx): Page,
+    Query(saved): Query<Saved>,
+) -> Result<Markup, PageError> {
     let w = read_worklist(&state, &ctx, &Reading::Home).await?;
     Ok(page(
         &ctx,
         "ホーム",
         "/",
         html! {
+            (saved.notice())
             (me_markup(&ctx))
             @if kasane_domain::access::may_see_person_data(&ctx.actor) {
                 p.actions { a.button href="/intakes/new" { "相談を受け付ける" } " " a.button href="/persons" { "本人を探す" } }

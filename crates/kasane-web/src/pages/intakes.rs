@@ -17,6 +17,7 @@ use kasane_domain::intake::{
     Channel, ChecklistRow, ConcernItem, ConsulterKind, IntakeDraft, Outcome, Urgency, checklist,
     most_pressing_of_row,
 };
+use kasane_domain::match_review::{ELSEWHERE_NOTICE, REQUESTED_NOTICE};
 use kasane_domain::municipality::MunicipalityConfig;
 use kasane_domain::person::Sex;
 use kasane_domain::person_match::MatchLevel;
@@ -175,6 +176,9 @@ async fn submit(
         household: form.household(),
     };
     match submit_intake(&state, &ctx, &submission).await? {
+        IntakeResult::Saved(saved) if saved.review_requested => {
+            Ok(review_requested(&ctx, saved.person_id).into_response())
+        }
         IntakeResult::Saved(saved) => {
             Ok(Redirect::to(&format!("/persons/{}", saved.person_id)).into_response())
         }
@@ -192,6 +196,22 @@ async fn submit(
     }
 }
 
+/// The intake is saved and a 名寄せ確認依頼 sent: the worker is told so, and nothing else.
+fn review_requested(ctx: &Ctx, person_id: i64) -> Markup {
+    page(
+        ctx,
+        "相談受付",
+        "/consultation",
+        html! {
+            section.card role="status" {
+                p.notice { "記録しました。" }
+                p { (REQUESTED_NOTICE) }
+                p { a href={ "/persons/" (person_id) } { "本人の記録へ" } }
+            }
+        },
+    )
+}
+
 /// One 名寄せ candidate on the form: a choice when the worker may see the record.
 fn candidate_choice(c: &Candidate, ctx: &Ctx) -> Markup {
     html! {
@@ -201,10 +221,7 @@ fn candidate_choice(c: &Candidate, ctx: &Ctx) -> Markup {
                 " " strong { (person.name) } " " (person.furigana.as_deref().unwrap_or("")) " " (birth_label(person, ctx.today))
                 " — 一致度 " (score) "(" (reasons) ")"
             },
-            Candidate::Elsewhere { agency, reasons, .. } => p.elsewhere {
-                "他の窓口(" (agency) ")で把握されている方の可能性があります(" (reasons) ")。"
-                "詳細は表示できません。必要に応じて" (agency) "または相談支援包括化推進員に確認してください。"
-            },
+            Candidate::Elsewhere { .. } => p.elsewhere { (ELSEWHERE_NOTICE) },
         }
     }
 }
@@ -268,9 +285,10 @@ async fn render_form(
                             @let shown: Vec<&Candidate> = candidates.iter().filter(|c| c.level() == level).collect();
                             @if !shown.is_empty() {
                                 h3.candidate-level { (level.label()) }
-                                @for c in shown { (candidate_choice(c, ctx)) }
+                                @for c in shown.iter().filter(|c| matches!(c, Candidate::Visible { .. })) { (candidate_choice(c, ctx)) }
                             }
                         }
+                        @if let Some(c) = candidates.iter().find(|c| matches!(c, Candidate::Elsewhere { .. })) { (candidate_choice(c, ctx)) }
                         label.candidate { input type="radio" name="person_choice" value="new" required; " 新しい方として登録" }
                     }
                 }

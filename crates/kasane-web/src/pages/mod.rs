@@ -22,6 +22,7 @@ pub mod home;
 pub mod households;
 pub mod intakes;
 pub mod login;
+pub mod match_reviews;
 pub mod meetings;
 pub mod municipality;
 pub mod persons;
@@ -78,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .merge(corrections::routes())
         .merge(escalation::routes())
         .merge(staff::routes())
+        .merge(match_reviews::routes())
         .fallback(not_found)
 }
 

@@ -183,6 +183,18 @@ const MATRIX: &[(&str, &str, On)] = &[
         Record("support_plan"),
     ),
     ("GET", "/api/v1/worklist", Caller),
+    ("GET", "/api/v1/match-reviews", Caller),
+    ("GET", "/api/v1/match-reviews/{id}", Record("match_review")),
+    (
+        "POST",
+        "/api/v1/match-reviews/{id}/link",
+        Record("match_review"),
+    ),
+    (
+        "POST",
+        "/api/v1/match-reviews/{id}/distinct",
+        Record("match_review"),
+    ),
     ("GET", "/assets/kasane.css", Open),
     ("GET", "/assets/kasane.js", Open),
     ("GET", "/audit", Audit),
@@ -328,6 +340,13 @@ const MATRIX: &[(&str, &str, On)] = &[
     ),
     ("GET", "/support-plans/{id}/print", Record("support_plan")),
     ("GET", "/worklist/{list}", Caller),
+    ("GET", "/match-reviews/{id}", Record("match_review")),
+    ("POST", "/match-reviews/{id}/link", Record("match_review")),
+    (
+        "POST",
+        "/match-reviews/{id}/distinct",
+        Record("match_review"),
+    ),
 ];
 
 /// The roles, one user each (大仙市).

@@ -31,6 +31,7 @@ mod generate;
 mod import;
 mod intake_list;
 mod layering;
+mod match_review;
 mod nayose;
 mod referral_sheet;
 mod search_plans;

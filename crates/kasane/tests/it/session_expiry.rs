@@ -285,6 +285,8 @@ async fn an_intake_typed_before_an_expiry_is_given_back_after_the_login() {
             Field::Select("channel", "phone"),
             Field::Tick("issues", "care"),
             Field::Tick("issues", "isolation"),
+            // Two 課題 of different 標準様式 items: the form asks for one ◎.
+            Field::Tick("most_pressing", "issue-care"),
             Field::Tick("consent_to_share", "yes"),
             Field::Area("summary", summary),
             Field::Select("outcome", "handled"),
