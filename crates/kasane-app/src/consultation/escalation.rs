@@ -24,8 +24,9 @@ pub async fn intake_to_escalate(app: &App, caller: &Caller, id: i64) -> AppResul
 }
 
 /// Escalates intake `id` with `reason`: the caller writes the person (full view) and is the
-/// receiving agency; not already escalated, the person not in an open case.
-pub async fn escalate(app: &App, caller: &Caller, id: i64, reason: &str) -> AppResult<()> {
+/// receiving agency; not already escalated, the person not in an open case. Answers how
+/// it was escalated.
+pub async fn escalate(app: &App, caller: &Caller, id: i64, reason: &str) -> AppResult<Escalation> {
     app.unit(async |app| {
         let read = read_intake(app, caller, id).await?;
         let access = person_access(app, caller, Action::Update, read.intake.person_id).await?;
@@ -55,7 +56,8 @@ pub async fn escalate(app: &App, caller: &Caller, id: i64, reason: &str) -> AppR
             id,
             "escalate",
         )
-        .await
+        .await?;
+        app.store.escalation_of(id).await?.ok_or(AppError::Internal)
     })
     .await
 }

@@ -71,11 +71,7 @@ pub async fn create(
     Path(id): Path<i64>,
     Body(req): Body<IntakeEscalationRequest>,
 ) -> Result<(StatusCode, Json<IntakeEscalation>), ApiError> {
-    escalate(&state, &ctx, id, &req.reason).await?;
-    let read = read_intake(&state, &ctx, id).await?;
-    let e = escalation_of(&state, &read.intake)
-        .await?
-        .ok_or(AppError::Internal)?;
+    let e = escalate(&state, &ctx, id, &req.reason).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 

@@ -80,7 +80,7 @@ async fn save(
     let pairs = submitted(&ctx, &body)?;
     let reason = field(&pairs, "reason");
     match escalate(&state, &ctx, id, reason).await {
-        Ok(()) => Ok(Redirect::to(&format!("/intakes/{id}?saved=1")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/intakes/{id}?saved=1")).into_response()),
         Err(AppError::Validation(errors)) => Ok(render(&state, &ctx, id, reason, &errors).await?),
         Err(e) => Err(e.into()),
     }
