@@ -451,13 +451,13 @@ pub fn may_manage(
 /// for choosing what a page shows of records it does not open (a 名寄せ candidate's name,
 /// an early warning's name, a worklist row). Opening a record goes through [`authorize`].
 pub fn may_read(app: &App, caller: &Caller, facts: &PersonFacts) -> bool {
-    decide(
-        &caller.actor,
-        Action::Read,
-        &Subject::Person(facts),
-        app.today(),
-    )
-    .is_allowed()
+    may(app, caller, Action::Read, facts)
+}
+
+/// Whether the caller may take `action` on personal data with these facts, decided but not
+/// audited: for choosing what a page offers (the cases a member may bring to a meeting).
+pub fn may(app: &App, caller: &Caller, action: Action, facts: &PersonFacts) -> bool {
+    decide(&caller.actor, action, &Subject::Person(facts), app.today()).is_allowed()
 }
 
 /// Which of `person_ids` (a household's members) the caller may read in full, each decided

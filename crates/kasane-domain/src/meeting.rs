@@ -59,6 +59,49 @@ pub fn check_agenda(
     Ok(())
 }
 
+/// How the caller stands to a meeting whose agenda a case is to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bringer {
+    /// Runs the meeting (its host's staff or the coordinator): puts on any case they read.
+    Manager,
+    /// A member agency that does not run the meeting.
+    Member { acknowledged: bool },
+}
+
+/// What a case's bringer must hold on the case: a manager reads it; a member brings only a
+/// case of its own — one it may write (its active involvement) — because bringing a case
+/// to a 支援会議 opens it to every member without the person's consent, a decision for
+/// the agency that holds the case, not for one that merely reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseHold {
+    Reads,
+    Writes,
+}
+
+/// Why a member may not bring a case to the agenda (a refusal, not bad input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BringError {
+    #[error("支援会議にケースを提出するには、先に自機関の守秘義務の確認を記録してください")]
+    NotAcknowledged,
+}
+
+/// Who may bring a case to the agenda of a meeting of `kind`, and what they must hold on
+/// the case. A member of a 支援会議 brings cases only after acknowledging confidentiality
+/// (法106条の6第5項): until then the meeting's cases do not open to it either. A
+/// 重層的支援会議 rests on the person's consent instead ([`check_agenda`]).
+pub fn may_bring(kind: MeetingKind, bringer: Bringer) -> Result<CaseHold, BringError> {
+    match (bringer, kind) {
+        (Bringer::Manager, _) => Ok(CaseHold::Reads),
+        (
+            Bringer::Member {
+                acknowledged: false,
+            },
+            MeetingKind::Support,
+        ) => Err(BringError::NotAcknowledged),
+        (Bringer::Member { .. }, _) => Ok(CaseHold::Writes),
+    }
+}
+
 /// Whether the UI should offer to move a case from the 支援会議 to the 重層的支援会議: it
 /// is on a support meeting's agenda and a consent covering the meeting is now in force.
 pub fn offer_move_to_multilayer(on_support_agenda: bool, has_meeting_consent: bool) -> bool {
@@ -264,6 +307,42 @@ mod tests {
         assert!(offer_move_to_multilayer(true, true));
         assert!(!offer_move_to_multilayer(true, false));
         assert!(!offer_move_to_multilayer(false, true));
+    }
+
+    #[test]
+    fn a_manager_brings_what_it_reads_a_member_only_its_own_case_once_acknowledged() {
+        use Bringer::*;
+        let table = [
+            (MeetingKind::Support, Manager, Ok(CaseHold::Reads)),
+            (MeetingKind::Multilayer, Manager, Ok(CaseHold::Reads)),
+            (
+                MeetingKind::Support,
+                Member { acknowledged: true },
+                Ok(CaseHold::Writes),
+            ),
+            (
+                MeetingKind::Support,
+                Member {
+                    acknowledged: false,
+                },
+                Err(BringError::NotAcknowledged),
+            ),
+            (
+                MeetingKind::Multilayer,
+                Member { acknowledged: true },
+                Ok(CaseHold::Writes),
+            ),
+            (
+                MeetingKind::Multilayer,
+                Member {
+                    acknowledged: false,
+                },
+                Ok(CaseHold::Writes),
+            ),
+        ];
+        for (kind, bringer, expected) in table {
+            assert_eq!(may_bring(kind, bringer), expected, "{kind:?} {bringer:?}");
+        }
     }
 
     #[test]

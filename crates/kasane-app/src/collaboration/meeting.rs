@@ -17,8 +17,9 @@ use kasane_domain::audit::AuditAction;
 use kasane_domain::case::CaseStatus;
 use kasane_domain::identity::AgencyId;
 use kasane_domain::meeting::{
-    AgendaError, MeetingDraft, MeetingKind, RoleDraft, SHORT_MAX_CHARS, check_agenda,
-    check_minutes, offer_move_to_multilayer, validate_meeting, validate_role,
+    AgendaError, Bringer, CaseHold, MeetingDraft, MeetingKind, RoleDraft, SHORT_MAX_CHARS,
+    check_agenda, check_minutes, may_bring, offer_move_to_multilayer, validate_meeting,
+    validate_role,
 };
 use kasane_store::case::Case;
 use kasane_store::meeting::{AgendaItem, Meeting, MinutesVersion, RoleAssignment};
@@ -26,7 +27,7 @@ use kasane_store::municipality::Agency;
 
 use crate::error::{STALE, already, invalid};
 use crate::guard::{
-    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, listed_case,
+    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, listed_case, may,
     meeting_access, meeting_to_create, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
@@ -232,15 +233,42 @@ fn current_item(agenda: &[AgendaItem], case_id: i64) -> Option<&AgendaItem> {
         .find(|a| a.case_id == case_id && a.removed_at.is_none())
 }
 
-/// Puts a case on a meeting's agenda. The caller manages the meeting and can read the
-/// case; the domain decides whether the case may go on (a 重層的支援会議 needs a consent
-/// in force covering the meeting: 422 with its message).
+/// How the caller stands to meeting `m` when bringing a case to it.
+fn bringer(m: &MeetingAccess, caller: &Caller) -> Bringer {
+    if m.manages() {
+        Bringer::Manager
+    } else {
+        Bringer::Member {
+            acknowledged: m
+                .members
+                .iter()
+                .any(|x| x.agency_id == caller.agency.id && x.acknowledged_at.is_some()),
+        }
+    }
+}
+
+/// The action on the case that bringing it to the agenda takes (the domain's
+/// [`CaseHold`]): reading it, or writing it for a member bringing its own case.
+fn hold_action(hold: CaseHold) -> Action {
+    match hold {
+        CaseHold::Reads => Action::Read,
+        CaseHold::Writes => Action::Update,
+    }
+}
+
+/// Puts a case on a meeting's agenda. Who may bring which case is the domain's
+/// [`may_bring`]: whoever runs the meeting, any case they read; a member agency, a case of
+/// its own (403 for one it only reads, 404 for one it does not see), after acknowledging a
+/// 支援会議's confidentiality (403 before). Whether the case may go on is [`check_agenda`]
+/// (a 重層的支援会議 needs a consent in force covering the meeting: 422 with its message).
 pub async fn add_case(app: &App, caller: &Caller, id: i64, case_id: Option<i64>) -> AppResult<i64> {
     app.unit(async |app| {
-        let m = managed_meeting(app, caller, id).await?;
+        let m = load_meeting(app, caller, id).await?;
+        let hold = may_bring(m.kind, bringer(&m, caller))
+            .map_err(|e| AppError::Forbidden(e.to_string()))?;
         let case_id = case_id.ok_or_else(|| invalid(&["議題にするケースを選んでください"]))?;
         let (case, grant, facts) =
-            case_access_with_facts(app, caller, Action::Read, case_id).await?;
+            case_access_with_facts(app, caller, hold_action(hold), case_id).await?;
         let agenda = app.store.agenda(id).await?;
         check_agenda(
             m.kind,
@@ -561,30 +589,40 @@ pub async fn meeting_to_print(app: &App, caller: &Caller, id: i64) -> AppResult<
 /// Most open cases a manager is offered to put on the agenda.
 const CANDIDATES_MAX: i64 = 500;
 
-/// The open cases a manager of the meeting may put on its agenda: those they may see (the
-/// list query's filter) that are not on it now. Nothing for a member who does not manage.
+/// The open cases the caller may bring to the meeting's agenda ([`may_bring`]) that are not
+/// on it now: for whoever runs it, those they may see (the list query's filter); for a
+/// member, those of them it may write, as the rule decides per case (a member's list is its
+/// own few); nothing for a member of a 支援会議 before it acknowledges confidentiality.
 pub async fn agenda_candidates(
     app: &App,
     caller: &Caller,
     agenda: &MeetingAgenda,
 ) -> AppResult<Vec<Case>> {
-    if !agenda.meeting.manages() {
+    let Ok(hold) = may_bring(agenda.meeting.kind, bringer(&agenda.meeting, caller)) else {
         return Ok(Vec::new());
-    }
+    };
     let (cases, _) = app
         .store
         .list_cases(viewer(app, caller), None, CANDIDATES_MAX, 0)
         .await?;
-    Ok(cases
-        .into_iter()
-        .filter(|c| c.status != CaseStatus::Closed)
-        .filter(|c| {
-            !agenda
-                .lines
-                .iter()
-                .any(|l| l.item.case_id == c.id && l.item.removed_at.is_none())
-        })
-        .collect())
+    let mut candidates = Vec::new();
+    for case in cases {
+        let on_agenda = agenda
+            .lines
+            .iter()
+            .any(|l| l.item.case_id == case.id && l.item.removed_at.is_none());
+        if case.status == CaseStatus::Closed || on_agenda {
+            continue;
+        }
+        if hold == CaseHold::Writes {
+            let facts = app.store.case_facts(&case).await?;
+            if !may(app, caller, hold_action(hold), &facts) {
+                continue;
+            }
+        }
+        candidates.push(case);
+    }
+    Ok(candidates)
 }
 
 // ---------------------------------------------------------------------------------------

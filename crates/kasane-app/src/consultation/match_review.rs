@@ -17,7 +17,8 @@ use kasane_store::person::Person;
 use crate::consultation::person::link_granted;
 use crate::consultation::worklist::{Reading, Rows, Window, contacts, window_since};
 use crate::guard::{
-    Grant, Object, listed_match_review, match_review_access, may_read, record, record_on,
+    Grant, Object, PersonAccess, listed_match_review, match_review_access, may_read, record,
+    record_on,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -217,6 +218,37 @@ pub struct Outcome {
     pub review: MatchReview,
     pub person_id: i64,
     pub person_name: Option<String>,
+}
+
+/// The 名寄せ確認依頼 the caller's agency sent about a record of this person's 名寄せ group,
+/// newest first: what it was told of each (pending, linked, distinct) — on the person's
+/// page, read under the grant `access` already holds (no other agency is named).
+pub async fn asked_about(
+    app: &App,
+    caller: &Caller,
+    access: &PersonAccess,
+) -> AppResult<Vec<MatchReview>> {
+    let canonical = access.person.id;
+    let mut records = vec![canonical];
+    records.extend(
+        app.store
+            .linked_persons(canonical)
+            .await?
+            .into_iter()
+            .map(|p| p.id),
+    );
+    let mut asked = Vec::new();
+    for id in records {
+        asked.extend(
+            app.store
+                .match_reviews_of(id)
+                .await?
+                .into_iter()
+                .filter(|r| r.requested_by_agency_id == caller.agency.id),
+        );
+    }
+    asked.sort_by_key(|r| std::cmp::Reverse(r.id));
+    Ok(asked)
 }
 
 /// How long a decided review stays on the requester's worklist.

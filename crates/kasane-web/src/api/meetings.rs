@@ -351,8 +351,10 @@ pub async fn acknowledge_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Puts a case on the agenda. A 重層的支援会議 refuses a case without a consent in force
-/// covering the meeting (422).
+/// Puts a case on the agenda: whoever runs the meeting, any case they read; a member
+/// agency, a case it is involved in (403 for one it only reads, and for a 支援会議 before
+/// it acknowledges confidentiality). A 重層的支援会議 refuses a case without a consent in
+/// force covering the meeting (422).
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/agenda", tag = "meetings",
     params(("id" = i64, Path, description = "meeting id")),
     request_body = AgendaRequest,

@@ -5,7 +5,10 @@ use axum::Router;
 use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kasane_app::consultation::match_review::{Identity, ReviewPair, Section, read_review, settle};
+use kasane_app::consultation::match_review::{
+    Identity, ReviewPair, Section, asked_about, read_review, settle,
+};
+use kasane_app::guard::PersonAccess;
 use kasane_domain::early_warning::WINDOW_MONTHS;
 use kasane_domain::match_review::{DistinctReason, Verdict, distinct_verdict};
 use kasane_domain::wareki::format_wareki;
@@ -120,6 +123,30 @@ async fn distinct(
         .map_err(|e| AppError::Validation(e.into_iter().map(|e| e.message).collect()))?;
     settle(&state, &ctx, id, &verdict).await?;
     Ok(Redirect::to("/?saved=1").into_response())
+}
+
+/// On the person page: the 名寄せ確認依頼 the caller's agency sent about this person and
+/// what became of each (the other window is never named).
+pub async fn person_section(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &PersonAccess,
+) -> Result<Markup, AppError> {
+    let asked = asked_about(state, ctx, access).await?;
+    Ok(html! {
+        @if !asked.is_empty() {
+            section.card #match-reviews {
+                h2 { "名寄せ確認依頼" }
+                ul { @for r in &asked {
+                    li {
+                        (jst(r.requested_at)) " に依頼 — " strong { (r.status.label()) }
+                        @if let Some(at) = r.decided_at { "(" (jst(at)) ")" }
+                    }
+                } }
+                p.muted { "他の窓口で把握されている可能性があるため、相談支援包括化推進員に同一人物かどうかの確認を依頼したものです。" }
+            }
+        }
+    })
 }
 
 /// 名寄せ確認依頼's section of the worklist: the coordinator's pending reviews and the

@@ -453,9 +453,15 @@ async fn meeting_page(
             h2 { "議題(ケース)" }
             @if lines.is_empty() { (empty("議題はまだありません。")) }
             ul.agenda { @for l in &lines { (agenda_line(&ctx, &m, l, &agencies)) } }
-            @if m.manages() {
+            @if m.manages() || !candidates.is_empty() {
                 form.noprint method="post" action={ "/meetings/" (id) "/agenda" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
+                    @if !m.manages() {
+                        p.note {
+                            "自機関が関与しているケースを、この会議の議題として提出できます。"
+                            @if m.kind == MeetingKind::Support { "提出したケースは、守秘義務を確認した構成員が本人同意なしに閲覧できるようになります。" }
+                        }
+                    }
                     label { "議題にするケース "
                         select name="case_id" required {
                             option value="" { "選んでください" }

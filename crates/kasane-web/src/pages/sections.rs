@@ -13,12 +13,12 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::Ctx;
 use crate::http::error::AppError;
-use crate::pages::{cases, corrections, escalation, referrals, support_logs};
+use crate::pages::{cases, corrections, escalation, match_reviews, referrals, support_logs};
 use crate::ui::fmt::jst;
 
-/// The person page's sections after the timeline: 多機関協働's cases of the person (and
-/// their formal 本人同意), the consent to share asked at the latest intake — apart, since
-/// it is not a 本人同意 — and the record's 修正履歴.
+/// The person page's sections after the timeline: the 名寄せ確認依頼 the caller's agency
+/// sent, 多機関協働's cases of the person (and their formal 本人同意), the consent to share
+/// asked at the latest intake — apart, since it is not a 本人同意 — and the record's 修正履歴.
 pub async fn person(
     state: &AppState,
     ctx: &Ctx,
@@ -29,8 +29,10 @@ pub async fn person(
     let consent = latest_intake_consent(state, &grant, person.id).await?;
     let corrections = corrections::person_section(state, ctx, access).await?;
     let escalation = escalation::person_section(state, ctx, access).await?;
+    let match_reviews = match_reviews::person_section(state, ctx, access).await?;
     Ok(html! {
         (escalation)
+        (match_reviews)
         (cases)
         @if let Some(c) = consent {
             section.card #intake-consent {

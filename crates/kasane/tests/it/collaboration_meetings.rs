@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 both_engines!(
     support_meeting_member_reads_agenda_cases_only_while_on_the_agenda,
+    members_bring_their_own_cases_and_the_host_runs_its_agenda,
     multilayer_meeting_needs_consent_and_takes_the_case_over,
     plan_versions_are_kept_and_approved_by_a_multilayer_meeting,
     overdue_monitoring_is_on_worklists_until_recorded,
@@ -211,6 +212,139 @@ async fn support_meeting(app: &TestApp, d: &Daisen) -> i64 {
         StatusCode::NO_CONTENT
     );
     meeting
+}
+
+/// The 支援会議's host (社会福祉課, involved in no case) runs its own agenda: a member agency
+/// brings a case of its own once it has acknowledged confidentiality — not one it only
+/// reads (403) nor one it does not see (404) — and the host, an acknowledged member, then
+/// reads it, records its minutes and takes it off the agenda.
+async fn members_bring_their_own_cases_and_the_host_runs_its_agenda(app: TestApp) {
+    let d = daisen(&app).await;
+    let host = app.token("daisen.fukushi").await;
+    let host_agency = app.agency_id("daisen", "shakai_fukushi_ka").await;
+    let (person, case) = case_of_new_person(&app, &d, "強首 辰雄").await;
+    // 基幹 reads the case on the person's consent only (read only).
+    record_consent(&app, &d, person, vec![d.kikan_agency]).await;
+    let meeting = create_meeting(&app, &host, "support_meeting").await;
+    assert_eq!(
+        acknowledge(&app, &host, meeting, host_agency).await,
+        StatusCode::NO_CONTENT
+    );
+    for agency in [d.houkatsu_agency, d.kikan_agency, d.jiritsu_agency] {
+        add_member(&app, &host, meeting, agency).await;
+    }
+    for (token, agency) in [(&d.kikan, d.kikan_agency), (&d.jiritsu, d.jiritsu_agency)] {
+        assert_eq!(
+            acknowledge(&app, token, meeting, agency).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    // The host sees no case of its own to put on: nothing is offered.
+    let host_client = app.login("daisen.fukushi").await;
+    let meeting_page = format!("/meetings/{meeting}");
+    let (_, page) = app.get_text(&host_client, &meeting_page).await;
+    assert!(
+        !page.contains(&format!("<option value=\"{case}\">")),
+        "{page}"
+    );
+
+    // Before acknowledging, the 包括 may not bring its case; it is not offered either.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (_, page) = app.get_text(&houkatsu, &meeting_page).await;
+    assert!(
+        !page.contains(&format!("<option value=\"{case}\">")),
+        "{page}"
+    );
+    let (status, v) = add_agenda(&app, &d.houkatsu, meeting, case).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert!(v.to_string().contains("守秘義務"), "{v}");
+    // An agency that only reads the case (consent) may not bring it; one that does not see
+    // it is told nothing.
+    let (status, _) = add_agenda(&app, &d.kikan, meeting, case).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = add_agenda(&app, &d.jiritsu, meeting, case).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!reads_case(&app, &d.jiritsu, case).await);
+    assert!(!reads_case(&app, &host, case).await);
+
+    // Acknowledged, the 包括 is offered its case and brings it (through the page).
+    assert_eq!(
+        acknowledge(&app, &d.houkatsu, meeting, d.houkatsu_agency).await,
+        StatusCode::NO_CONTENT
+    );
+    let (_, page) = app.get_text(&houkatsu, &meeting_page).await;
+    assert!(
+        page.contains(&format!("<option value=\"{case}\">")),
+        "{page}"
+    );
+    assert!(page.contains("議題として提出できます"), "{page}");
+    let (_, page) = app
+        .get_text(&app.login("daisen.kikan").await, &meeting_page)
+        .await;
+    assert!(
+        !page.contains(&format!("<option value=\"{case}\">")),
+        "{page}"
+    );
+    submit_ok(
+        &app,
+        &houkatsu,
+        &meeting_page,
+        &format!("/meetings/{meeting}/agenda"),
+        &[("case_id", case.to_string())],
+    )
+    .await;
+    let (_, m) = get(&app, &host, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(m["agenda"][0]["case_id"], case, "{m}");
+    assert_eq!(m["agenda"][0]["subject_name"], "強首 辰雄", "{m}");
+    let item = m["agenda"][0]["id"].as_i64().unwrap();
+    // The bringing is audited as a write on the case, on the 包括's own basis.
+    let user = app.user("daisen.houkatsu").await;
+    assert_eq!(
+        app.text(&format!(
+            "SELECT basis FROM audit_log WHERE user_id = {} AND object_type = 'meeting_agenda' \
+             AND object_id = '{item}'",
+            user.id
+        ))
+        .await,
+        "involvement"
+    );
+
+    // The host reads the case now, records the minutes and runs the agenda.
+    assert!(reads_case(&app, &host, case).await);
+    assert!(reads_case(&app, &d.jiritsu, case).await);
+    let (status, v) = app
+        .api_send(
+            &host,
+            Method::PUT,
+            &format!("/api/v1/meetings/{meeting}/agenda/{item}/minutes"),
+            Some(json!({ "version": 0, "discussion": "本人の状況を共有", "decisions": "包括が訪問" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, _) = app
+        .api_send(
+            &d.houkatsu,
+            Method::DELETE,
+            &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a member brings, the host removes"
+    );
+    let (status, _) = app
+        .api_send(
+            &host,
+            Method::DELETE,
+            &format!("/api/v1/meetings/{meeting}/agenda/{item}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!reads_case(&app, &host, case).await);
+    assert!(!reads_case(&app, &d.jiritsu, case).await);
 }
 
 async fn support_meeting_member_reads_agenda_cases_only_while_on_the_agenda(app: TestApp) {

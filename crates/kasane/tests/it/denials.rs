@@ -1,9 +1,10 @@
 //! Every refused read is on record (both engines): for each page and API route that reads a
-//! person, household, intake, referral, support log, case, consent, meeting, plan or
-//! monitoring round, a caller with no basis gets 404 and exactly one `denied` audit entry —
-//! whether the record is another municipality's, or of the caller's own municipality but
-//! none of their agency's business, or does not exist at all. An attempt on another
-//! municipality's record is also in the operator's chain (and only that kind).
+//! person, household, intake, referral, support log, case, consent, meeting, plan,
+//! monitoring round or 名寄せ確認依頼, a caller with no basis gets 404 and exactly one
+//! `denied` audit entry — whether the record is another municipality's, or of the caller's
+//! own municipality but none of their agency's business, or does not exist at all. An
+//! attempt on another municipality's record is also in the operator's chain (and only that
+//! kind).
 
 use kasane_store::audit::AuditFilter;
 use reqwest::StatusCode;
@@ -47,6 +48,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/support-plans/{}", "support_plan"),
     ("/api/v1/support-plans/{}/monitoring", "support_plan"),
     ("/monitoring/{}", "monitoring"),
+    ("/match-reviews/{}", "match_review"),
+    ("/api/v1/match-reviews/{}", "match_review"),
 ];
 
 async fn denied(app: &TestApp, username: &str) -> i64 {

@@ -162,15 +162,23 @@ async fn others_get_not_found(app: &TestApp, id: i64) {
     }
 }
 
-/// The requester's worklist outcome, and none of the other agency's name there.
-async fn requester_told(app: &TestApp, outcome: &str) {
+/// The requester's outcome on its worklist and on the page of the person it asked about
+/// (`person`: the canonical record after the decision), with none of the other agency's
+/// name there.
+async fn requester_told(app: &TestApp, person: i64, outcome: &str) {
     let client = app.login("daisen.kikan").await;
     let (status, html) = app.get_text(&client, "/").await;
     assert_eq!(status, StatusCode::OK);
-    let at = html
-        .find("名寄せ確認依頼の結果")
-        .unwrap_or_else(|| panic!("{html}"));
-    let section = &html[at..html[at..].find("</ul>").map_or(html.len(), |e| at + e)];
+    let part = |html: &str, from: &str, to: &str| {
+        let at = html.find(from).unwrap_or_else(|| panic!("{from}: {html}"));
+        html[at..html[at..].find(to).map_or(html.len(), |e| at + e)].to_string()
+    };
+    let section = part(&html, "名寄せ確認依頼の結果", "</ul>");
+    assert!(section.contains(outcome), "{section}");
+    assert!(!section.contains("センター"), "{section}");
+    let (status, html) = app.get_text(&client, &format!("/persons/{person}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let section = part(&html, "id=\"match-reviews\"", "</section>");
     assert!(section.contains(outcome), "{section}");
     assert!(!section.contains("センター"), "{section}");
 }
@@ -216,11 +224,38 @@ async fn a_review_round_trip_ends_linked_and_the_requester_is_told(app: TestApp)
     let (_, home) = app.get_text(&client, "/").await;
     assert!(!home.contains(&format!("名寄せ確認依頼 #{id}")), "{home}");
 
-    requester_told(&app, "同一人物として名寄せされました").await;
+    requester_told(&app, candidate, "同一人物として名寄せされました").await;
 }
 
 async fn a_review_marked_distinct_is_told_too(app: TestApp) {
     let (candidate, requested, id) = request(&app, "ササキ ケンイチ", "1974-07-03").await;
+    // The candidate stage's early warning is not raised again for a person already in an
+    // open 多機関協働 case (flagged there).
+    let warning = format!("名寄せ確認依頼 #{id}");
+    let client = app.login("daisen.coordinator").await;
+    let (_, home) = app.get_text(&client, "/").await;
+    assert!(home.contains(&warning), "{home}");
+    let user = app.user("daisen.houkatsu").await;
+    app.store
+        .create_case(&kasane_store::case::NewCase {
+            municipality_id: user.municipality_id,
+            person_id: Some(candidate),
+            household_id: None,
+            lead_agency_id: user.agency_id,
+            intake_id: None,
+            kinds: &["collaboration"],
+            summary: "多機関協働で支援中",
+            user_id: user.id,
+            agency_id: user.agency_id,
+        })
+        .await
+        .unwrap();
+    let (_, home) = app.get_text(&client, "/").await;
+    assert!(!home.contains(&warning), "{home}");
+    assert!(
+        home.contains(&format!("/match-reviews/{id}")),
+        "still to review: {home}"
+    );
     let coordinator = app.token("daisen.coordinator").await;
     let path = format!("/api/v1/match-reviews/{id}/distinct");
     let (status, v) = app
@@ -253,5 +288,5 @@ async fn a_review_marked_distinct_is_told_too(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    requester_told(&app, "別人と確認されました").await;
+    requester_told(&app, requested, "別人と確認されました").await;
 }
