@@ -29,11 +29,11 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::auth::{Ctx, Page};
-use crate::http::error::PageError;
+use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
-use crate::ui::form::reconcile;
+use crate::ui::form::{Saved, problems, reconcile};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -248,7 +248,7 @@ async fn create(
     };
     match create_meeting(&state, &ctx, draft.clone()).await {
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(kasane_app::AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors)) => {
             let agencies = agencies(&state, &ctx).await?;
             Ok(page(
                 &ctx,
@@ -344,10 +344,31 @@ fn roles_table(roles: &[RoleAssignment], without_access: &[AgencyId]) -> Markup 
     }
 }
 
-fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]) -> Markup {
+fn agenda_line(
+    ctx: &Ctx,
+    m: &MeetingAccess,
+    l: &AgendaLine,
+    agencies: &[Agency],
+    refused: Option<&Refused>,
+) -> Markup {
     let item = &l.item;
     let mid = m.meeting.id;
     let current = item.removed_at.is_none();
+    // A refused minutes or role form of this case comes back open, with what was typed.
+    let minutes = match refused {
+        Some(Refused {
+            errors,
+            form: RefusedForm::Minutes(at, f),
+        }) if *at == item.id => Some((errors, *f)),
+        _ => None,
+    };
+    let role = match refused {
+        Some(Refused {
+            errors,
+            form: RefusedForm::Role(f),
+        }) if f.case_id.trim().parse() == Ok(item.case_id) => Some((errors, *f)),
+        _ => None,
+    };
     html! {
         li.agenda-item {
             h3 {
@@ -379,9 +400,15 @@ fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]
                 p.noprint { span.badge { "本人同意あり" } " " a href={ "/cases/" (item.case_id) "/move-to-multilayer" } { (kind_name(ctx, MeetingKind::Multilayer)) "へ移す" } }
             }
             @if m.manages() && current && l.subject.is_some() {
-                details.noprint {
+                details.noprint open[minutes.is_some() || role.is_some()] {
                     summary { "会議録・役割分担を記録する" }
-                    (minutes_form(ctx, mid, item.id, item.minutes_version, &item.discussion, &item.decisions))
+                    @if let Some((errors, _)) = minutes { (problems(errors)) }
+                    @match minutes {
+                        Some((_, f)) => (minutes_form(ctx, mid, item.id, item.minutes_version, &f.discussion, &f.decisions)),
+                        None => (minutes_form(ctx, mid, item.id, item.minutes_version, &item.discussion, &item.decisions)),
+                    }
+                    @if let Some((errors, _)) = role { (problems(errors)) }
+                    @let typed = role.map(|(_, f)| f);
                     form method="post" action={ "/meetings/" (mid) "/roles" } {
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
                         input type="hidden" name="case_id" value=(item.case_id);
@@ -389,13 +416,15 @@ fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]
                             label { "担当機関"
                                 select name="agency_id" required {
                                     option value="" { "選んでください" }
-                                    @for a in agencies { option value=(a.id) { (a.name) } }
+                                    @for a in agencies {
+                                        option value=(a.id) selected[typed.is_some_and(|f| f.agency_id.trim().parse() == Ok(a.id))] { (a.name) }
+                                    }
                                 }
                             }
-                            label { "担当者" input type="text" name="staff_name"; }
-                            label { "期限" input type="text" name="due_on" placeholder="任意(R8.7.1 など)"; }
+                            label { "担当者" input type="text" name="staff_name" value=[typed.map(|f| &f.staff_name)]; }
+                            label { "期限" input type="text" name="due_on" placeholder="任意(R8.7.1 など)" value=[typed.map(|f| &f.due_on)]; }
                         }
-                        label.block { "役割" textarea name="task" rows="2" required {} }
+                        label.block { "役割" textarea name="task" rows="2" required { @if let Some(f) = typed { (f.task) } } }
                         button type="submit" { "役割分担を追加" }
                     }
                 }
@@ -413,25 +442,80 @@ fn agenda_line(ctx: &Ctx, m: &MeetingAccess, l: &AgendaLine, agencies: &[Agency]
     }
 }
 
+/// A form of the meeting page that was refused (422): the page is shown again with the
+/// problems at that form and what was typed still in it.
+struct Refused<'a> {
+    errors: Vec<String>,
+    form: RefusedForm<'a>,
+}
+
+enum RefusedForm<'a> {
+    Member(&'a MemberForm),
+    Agenda,
+    /// The minutes of agenda item `.0`.
+    Minutes(i64, &'a MinutesForm),
+    Role(&'a RoleForm),
+}
+
 async fn meeting_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
-    let agenda = meeting_agenda(&state, &ctx, id).await?;
-    let all = agencies(&state, &ctx).await?;
+    Ok(render_meeting(&state, &ctx, id, &saved, None).await?)
+}
+
+/// The meeting page after `form` was refused with `errors`: 422, the page again.
+async fn refused_form(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: Vec<String>,
+    form: RefusedForm<'_>,
+) -> Result<Response, PageError> {
+    let refused = Refused { errors, form };
+    let markup = render_meeting(state, ctx, id, &Saved::default(), Some(&refused)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, markup).into_response())
+}
+
+async fn render_meeting(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    saved: &Saved,
+    refused: Option<&Refused<'_>>,
+) -> Result<Markup, AppError> {
+    let agenda = meeting_agenda(state, ctx, id).await?;
+    let all = agencies(state, ctx).await?;
     let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
-    let candidates = agenda_candidates(&state, &ctx, &agenda).await?;
+    let candidates = agenda_candidates(state, ctx, &agenda).await?;
     let MeetingAgenda { meeting: m, lines } = agenda;
+    let member = match refused {
+        Some(Refused {
+            errors,
+            form: RefusedForm::Member(f),
+        }) => Some((errors, *f)),
+        _ => None,
+    };
+    let agenda_errors = match refused {
+        Some(Refused {
+            errors,
+            form: RefusedForm::Agenda,
+        }) => Some(errors),
+        _ => None,
+    };
     let body = html! {
+        (saved.notice())
         section.card {
-            (header_facts(&ctx, &m))
+            (header_facts(ctx, &m))
             p.noprint { a href={ "/meetings/" (id) "/print" } { "会議録を印刷" } " " a href="/meetings" { "会議の一覧へ" } }
         }
         section.card {
             h2 { "構成員" }
-            (members_table(&ctx, &m, true))
+            (members_table(ctx, &m, true))
             @if m.manages() {
+                @if let Some((errors, _)) = member { (problems(errors)) }
                 form.noprint method="post" action={ "/meetings/" (id) "/members" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     div.grid {
@@ -443,7 +527,7 @@ async fn meeting_page(
                                 }
                             }
                         }
-                        label { "出席者" input type="text" name="attendee_name"; }
+                        label { "出席者" input type="text" name="attendee_name" value=[member.map(|(_, f)| &f.attendee_name)]; }
                     }
                     button type="submit" { "構成員を追加" }
                 }
@@ -452,7 +536,8 @@ async fn meeting_page(
         section.card {
             h2 { "議題(ケース)" }
             @if lines.is_empty() { (empty("議題はまだありません。")) }
-            ul.agenda { @for l in &lines { (agenda_line(&ctx, &m, l, &agencies)) } }
+            ul.agenda { @for l in &lines { (agenda_line(ctx, &m, l, &agencies, refused)) } }
+            @if let Some(errors) = agenda_errors { (problems(errors)) }
             @if m.manages() || !candidates.is_empty() {
                 form.noprint method="post" action={ "/meetings/" (id) "/agenda" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
@@ -478,10 +563,10 @@ async fn meeting_page(
         }
     };
     Ok(page(
-        &ctx,
+        ctx,
         &format!(
             "{}({})",
-            kind_name(&ctx, m.kind),
+            kind_name(ctx, m.kind),
             format_wareki(m.meeting.held_on)
         ),
         "/collaboration",
@@ -575,8 +660,9 @@ fn minutes_facts(discussion: &str, decisions: &str) -> Markup {
     }
 }
 
+/// Back to the meeting page after a save, which confirms it (「記録しました」).
 fn back(id: i64) -> Response {
-    Redirect::to(&format!("/meetings/{id}")).into_response()
+    Redirect::to(&format!("/meetings/{id}?saved=1")).into_response()
 }
 
 async fn member_post(
@@ -586,15 +672,21 @@ async fn member_post(
     Form(f): Form<MemberForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&f.csrf)?;
-    add_member(
+    let added = add_member(
         &state,
         &ctx,
         id,
         f.agency_id.trim().parse().ok(),
         &f.attendee_name,
     )
-    .await?;
-    Ok(back(id))
+    .await;
+    match added {
+        Ok(()) => Ok(back(id)),
+        Err(AppError::Validation(errors)) => {
+            refused_form(&state, &ctx, id, errors, RefusedForm::Member(&f)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -627,8 +719,13 @@ async fn agenda_post(
     Form(f): Form<AgendaForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&f.csrf)?;
-    add_case(&state, &ctx, id, f.case_id.trim().parse().ok()).await?;
-    Ok(back(id))
+    match add_case(&state, &ctx, id, f.case_id.trim().parse().ok()).await {
+        Ok(_) => Ok(back(id)),
+        Err(AppError::Validation(errors)) => {
+            refused_form(&state, &ctx, id, errors, RefusedForm::Agenda).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn remove_post(
@@ -676,7 +773,10 @@ async fn minutes_post(
     .await
     {
         Ok(_) => Ok(back(id)),
-        Err(kasane_app::AppError::Conflict(_)) => {
+        Err(AppError::Validation(errors)) => {
+            refused_form(&state, &ctx, id, errors, RefusedForm::Minutes(item, &f)).await
+        }
+        Err(AppError::Conflict(_)) => {
             let h = minutes_history(&state, &ctx, id, item).await?;
             let newest = &h.item;
             let body = html! {
@@ -746,12 +846,17 @@ async fn role_post(
     ctx.check_csrf(&f.csrf)?;
     let draft = RoleDraft {
         agency_id: f.agency_id.trim().parse().ok(),
-        staff_name: f.staff_name,
-        task: f.task,
-        due_on: f.due_on,
+        staff_name: f.staff_name.clone(),
+        task: f.task.clone(),
+        due_on: f.due_on.clone(),
     };
-    assign_role(&state, &ctx, id, f.case_id.trim().parse().ok(), &draft).await?;
-    Ok(back(id))
+    match assign_role(&state, &ctx, id, f.case_id.trim().parse().ok(), &draft).await {
+        Ok(_) => Ok(back(id)),
+        Err(AppError::Validation(errors)) => {
+            refused_form(&state, &ctx, id, errors, RefusedForm::Role(&f)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -843,7 +948,7 @@ async fn move_post(
     let s = move_state(&state, &ctx, case_id).await?;
     match move_to_multilayer(&state, &ctx, &s, meeting_id, draft).await {
         Ok(target) => Ok(back(target)),
-        Err(kasane_app::AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors)) => {
             let targets = move_targets(&state, &ctx).await?;
             let title = format!("{}へ移す", kind_name(&ctx, MeetingKind::Multilayer));
             Ok(page(

@@ -309,8 +309,45 @@ async fn members_bring_their_own_cases_and_the_host_runs_its_agenda(app: TestApp
         "involvement"
     );
 
-    // The host reads the case now, records the minutes and runs the agenda.
+    // The host reads the case now, records the minutes and runs the agenda. A refused
+    // role comes back on the meeting page (422) with the problem and what was typed.
     assert!(reads_case(&app, &host, case).await);
+    let csrf = app.page_csrf(&host_client, &meeting_page).await;
+    let res = app
+        .post_form(
+            &host_client,
+            &format!("/meetings/{meeting}/roles"),
+            &csrf,
+            &[
+                ("case_id", case.to_string()),
+                ("agency_id", d.houkatsu_agency.to_string()),
+                ("staff_name", "伊藤 太郎".into()),
+                ("due_on", "令和99年".into()),
+                ("task", "母への訪問".into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("入力内容を確認してください"), "{html}");
+    assert!(html.contains("期限"), "{html}");
+    assert!(
+        html.contains("value=\"伊藤 太郎\"") && html.contains("母への訪問"),
+        "{html}"
+    );
+    assert!(html.contains("<details class=\"noprint\" open"), "{html}");
+    let res = app
+        .post_form(
+            &host_client,
+            &format!("/meetings/{meeting}/agenda"),
+            &csrf,
+            &[("case_id", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("議題にするケースを選んでください"), "{html}");
+    assert!(html.contains("強首 辰雄"), "the meeting page again: {html}");
     assert!(reads_case(&app, &d.jiritsu, case).await);
     let (status, v) = app
         .api_send(
