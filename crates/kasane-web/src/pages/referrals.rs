@@ -2,11 +2,11 @@
 //! receiving agency's accept / decline / complete; a declined referral goes back to the sender.
 
 use axum::Router;
-use axum::extract::{Form, Path};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_app::consultation::referral::{
-    Sheet, acknowledge_declined, act, create_referral, load_sheet,
+    Sheet, acknowledge_declined, act, create_referral, load_sheet, referral_targets,
 };
 use kasane_domain::household::Relationship;
 use kasane_domain::intake::ConcernItem;
@@ -21,6 +21,7 @@ use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::{age_label, jst};
+use crate::ui::form::{Saved, form_status, problems};
 use crate::ui::layout::page;
 
 pub fn routes() -> Router<AppState> {
@@ -35,6 +36,16 @@ pub fn routes() -> Router<AppState> {
 
 /// The "つなぐ" form on a person's page, to the agencies a つなぎ can go to.
 pub fn refer_form(ctx: &Ctx, person_id: i64, targets: &[Agency]) -> Markup {
+    filled_refer_form(ctx, person_id, targets, &ReferralDraft::default())
+}
+
+/// The "つなぐ" form holding `typed` (shown again when it was refused).
+fn filled_refer_form(
+    ctx: &Ctx,
+    person_id: i64,
+    targets: &[Agency],
+    typed: &ReferralDraft,
+) -> Markup {
     html! {
         section.card #refer {
             h2 { "つなぐ(他の機関へ)" }
@@ -44,11 +55,11 @@ pub fn refer_form(ctx: &Ctx, person_id: i64, targets: &[Agency]) -> Markup {
                     select name="to_agency_id" required {
                         option value="" { "選んでください" }
                         @for a in targets {
-                            option value=(a.id) { (a.name) }
+                            option value=(a.id) selected[typed.receiving_agency_id == Some(a.id)] { (a.name) }
                         }
                     }
                 }
-                label.block { "つなぐ理由(つなぐシートに載ります)" textarea name="reason" rows="3" required {} }
+                label.block { "つなぐ理由(つなぐシートに載ります)" textarea name="reason" rows="3" required { (typed.reason) } }
                 button type="submit" { "つなぐシートを送る" }
             }
         }
@@ -74,14 +85,32 @@ async fn create(
         receiving_agency_id: form.to_agency_id,
         reason: form.reason,
     };
-    let id = create_referral(&state, &ctx, person_id, draft).await?;
-    Ok(Redirect::to(&format!("/referrals/{id}")).into_response())
+    match create_referral(&state, &ctx, person_id, draft.clone()).await {
+        Ok(id) => Ok(Redirect::to(&format!("/referrals/{id}?saved=1")).into_response()),
+        // The form again, holding what was typed, with the problems above it.
+        Err(AppError::Validation(errors)) => {
+            let targets = referral_targets(&state, &ctx).await?;
+            let back = format!("/persons/{person_id}");
+            let body = html! {
+                (problems(&errors))
+                (filled_refer_form(&ctx, person_id, &targets, &draft))
+                p { a href=(back) { "送らずに戻る" } }
+            };
+            Ok((
+                form_status(&errors),
+                page(&ctx, "つなぐ", "/consultation", body),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn sheet(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
     let Sheet {
         referral: r,
@@ -105,6 +134,7 @@ async fn sheet(
     };
     let receiver = ctx.agency.id == r.to_agency_id;
     let body = html! {
+        (saved.notice())
         p.muted.noprint { "閲覧の根拠: " (access.grant.basis().label()) "(" (access.grant.view().label()) ")" }
         section.card.sheet {
             h2 { "つなぐシート" }

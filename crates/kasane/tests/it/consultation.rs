@@ -80,7 +80,9 @@ async fn redirected(res: Response) -> String {
 /// The id at the end of a redirect such as `/persons/12`.
 async fn redirected_id(res: Response, prefix: &str) -> i64 {
     let to = redirected(res).await;
+    // (A save's redirect may carry `?saved=1`, for its 「記録しました」.)
     to.strip_prefix(prefix)
+        .and_then(|rest| rest.split('?').next())
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("redirect to {to}, expected {prefix}<id>"))
 }
@@ -1074,6 +1076,21 @@ async fn declined_referral_returns_to_the_sender(app: TestApp) {
     let kikan_id = app.agency_id("daisen", "kikan_sodan").await.to_string();
     let (_, page) = app.get_text(&houkatsu, &format!("/persons/{person}")).await;
     assert!(page.contains("つなぐシートを送る"));
+    // Without a reason: the form again (422), the つなぎ先 still chosen, nothing sent.
+    let res = post(
+        &app,
+        &houkatsu,
+        &format!("/persons/{person}/referrals"),
+        &[("to_agency_id", &kikan_id), ("reason", "  ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("入力内容を確認してください"), "{html}");
+    assert!(
+        html.contains(&format!("<option value=\"{kikan_id}\" selected>")),
+        "{html}"
+    );
     let res = post(
         &app,
         &houkatsu,
