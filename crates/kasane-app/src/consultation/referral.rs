@@ -5,7 +5,7 @@ use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::intake::ConcernItem;
 use kasane_domain::referral::{
-    ReferralDraft, ReferralEvent, is_overdue, may_act, transition, validate_new,
+    ReferralDraft, ReferralEvent, TransitionError, is_overdue, may_act, transition, validate_new,
 };
 use kasane_store::household::Member;
 use kasane_store::intake::Intake;
@@ -198,7 +198,12 @@ pub async fn act(app: &App, caller: &Caller, id: i64, event: ReferralEvent) -> A
             ));
         }
         let from = r.status;
-        let to = transition(from, &event).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        // A move the referral's state does not allow is a bad request; a missing reason or
+        // result is the form's to fix (422, the form again).
+        let to = transition(from, &event).map_err(|e| match e {
+            TransitionError::Incomplete(field) => invalid(&[field]),
+            TransitionError::NotAllowed { .. } => AppError::BadRequest(e.to_string()),
+        })?;
         let (decline_reason, provided, helped, note) = match &event {
             ReferralEvent::Accept => ("", "", None, ""),
             ReferralEvent::Decline { reason } => (reason.as_str(), "", None, reason.as_str()),

@@ -313,8 +313,8 @@ pub async fn accept(
     Ok(Json(ReferralInfo::from(r)))
 }
 
-/// Declines a referral with a reason (receiving agency): it goes back to the sender's
-/// worklist — nobody is silently dropped.
+/// Declines a referral with a reason (receiving agency; 422 without one): it goes back to
+/// the sender's worklist — nobody is silently dropped.
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/decline", tag = "referrals",
     params(("id" = i64, Path, description = "referral id")),
     request_body = DeclineRequest,
@@ -322,7 +322,8 @@ pub async fn accept(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn decline(
     Work(state): Work,
@@ -335,7 +336,8 @@ pub async fn decline(
     Ok(Json(ReferralInfo::from(r)))
 }
 
-/// Completes an accepted referral with its outcome (receiving agency).
+/// Completes an accepted referral with its outcome (receiving agency; 422 without what was
+/// provided).
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/complete", tag = "referrals",
     params(("id" = i64, Path, description = "referral id")),
     request_body = CompleteRequest,
@@ -343,7 +345,8 @@ pub async fn decline(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]
 pub async fn complete(
     Work(state): Work,

@@ -112,6 +112,19 @@ async fn sheet(
     Path(id): Path<i64>,
     Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
+    Ok(render_sheet(&state, &ctx, id, &saved, None).await?)
+}
+
+/// The つなぐシート; `refused`: the answer (decline or complete) that was refused, with its
+/// problems, shown again at its form with what was typed.
+async fn render_sheet(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    saved: &Saved,
+    refused: Option<(&[String], &EventForm)>,
+) -> Result<Markup, AppError> {
+    let typed = refused.map(|(_, f)| f);
     let Sheet {
         referral: r,
         access,
@@ -123,7 +136,7 @@ async fn sheet(
         consent,
         members,
         events,
-    } = load_sheet(&state, &ctx, id).await?;
+    } = load_sheet(state, ctx, id).await?;
     let person = &access.person;
     let today = ctx.today;
     let cfg = state.config(&ctx.municipality).ok();
@@ -135,6 +148,7 @@ async fn sheet(
     let receiver = ctx.agency.id == r.to_agency_id;
     let body = html! {
         (saved.notice())
+        @if let Some((errors, _)) = refused { (problems(errors)) }
         p.muted.noprint { "閲覧の根拠: " (access.grant.basis().label()) "(" (access.grant.view().label()) ")" }
         section.card.sheet {
             h2 { "つなぐシート" }
@@ -184,7 +198,7 @@ async fn sheet(
                 }
                 form method="post" action={ "/referrals/" (r.id) "/decline" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
-                    label.block { "辞退の理由(紹介元に戻ります)" textarea name="reason" rows="2" required {} }
+                    label.block { "辞退の理由(紹介元に戻ります)" textarea name="reason" rows="2" required { @if let Some(f) = typed { (f.reason) } } }
                     button type="submit" { "辞退する" }
                 }
             }
@@ -194,9 +208,9 @@ async fn sheet(
                 h2 { "支援の結果を記録して完了する" }
                 form method="post" action={ "/referrals/" (r.id) "/complete" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
-                    label.block { "提供した支援" textarea name="provided" rows="3" required {} }
+                    label.block { "提供した支援" textarea name="provided" rows="3" required { @if let Some(f) = typed { (f.provided) } } }
                     label { "役立ったか "
-                        select name="helped" { @for h in Helpfulness::ALL { option value=(h.code()) { (h.label()) } } }
+                        select name="helped" { @for h in Helpfulness::ALL { option value=(h.code()) selected[typed.is_some_and(|f| f.helped == h.code())] { (h.label()) } } }
                     }
                     button type="submit" { "完了する" }
                 }
@@ -215,7 +229,7 @@ async fn sheet(
         p.noprint { a href={ "/persons/" (person.id) } { "本人のページへ" } " " button.print type="button" data-print="1" { "印刷" } }
     };
     let title = format!("つなぐシート({}→{})", r.from_agency_name, r.to_agency_name);
-    Ok(page(&ctx, &title, "/consultation", body))
+    Ok(page(ctx, &title, "/consultation", body))
 }
 
 #[derive(Deserialize)]
@@ -234,12 +248,23 @@ async fn respond(
     ctx: Ctx,
     id: i64,
     form: EventForm,
-    event: impl FnOnce(EventForm) -> Result<ReferralEvent, AppError>,
+    event: impl FnOnce(&EventForm) -> Result<ReferralEvent, AppError>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    let event = event(form)?;
-    act(&state, &ctx, id, event).await?;
-    Ok(Redirect::to(&format!("/referrals/{id}")).into_response())
+    let answered = match event(&form) {
+        Ok(event) => act(&state, &ctx, id, event).await,
+        Err(e) => Err(e),
+    };
+    match answered {
+        Ok(_) => Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
+        // The sheet again, the answer's form holding what was typed.
+        Err(AppError::Validation(errors)) => {
+            let markup =
+                render_sheet(&state, &ctx, id, &Saved::default(), Some((&errors, &form))).await?;
+            Ok((form_status(&errors), markup).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn accept(
@@ -258,7 +283,9 @@ async fn decline(
     Form(form): Form<EventForm>,
 ) -> Result<Response, PageError> {
     respond(state, ctx, id, form, |f| {
-        Ok(ReferralEvent::Decline { reason: f.reason })
+        Ok(ReferralEvent::Decline {
+            reason: f.reason.clone(),
+        })
     })
     .await
 }
@@ -275,7 +302,7 @@ async fn complete(
             .parse()
             .map_err(|e: kasane_domain::intake::UnknownCode| AppError::BadRequest(e.to_string()))?;
         Ok(ReferralEvent::Complete {
-            provided: f.provided,
+            provided: f.provided.clone(),
             helped,
         })
     })

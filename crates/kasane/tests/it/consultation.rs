@@ -1104,9 +1104,18 @@ async fn declined_referral_returns_to_the_sender(app: TestApp) {
     let referral = redirected_id(res, "/referrals/").await;
 
     let kikan = app.login(KIKAN).await;
-    // A decline needs its reason.
+    // A decline needs its reason: the sheet again (422), saying so, nothing changed.
     let res = on_referral(&app, &kikan, referral, "decline", &[("reason", "  ")]).await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("入力内容を確認してください") && html.contains("辞退の理由"),
+        "{html}"
+    );
+    assert!(
+        html.contains("つなぐシート") && html.contains("受理する"),
+        "{html}"
+    );
     let res = on_referral(
         &app,
         &kikan,
