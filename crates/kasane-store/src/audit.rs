@@ -8,7 +8,7 @@ use kasane_domain::audit::{
 use kasane_domain::identity::{MunicipalityId, UserId};
 use sqlx::Connection;
 
-use crate::{Deferred, Store, StoreResult, now, on_pool};
+use crate::{Deferred, Store, StoreResult, on_pool, wall_clock};
 
 /// What a caller records; the store adds time, sequence and hashes.
 #[derive(Debug, Clone)]
@@ -94,7 +94,7 @@ impl Store {
         let entry = || AuditEntry {
             chain_id: e.municipality_id.unwrap_or(0),
             seq: 0,
-            occurred_at: now(),
+            occurred_at: wall_clock(),
             municipality_id: e.municipality_id,
             user_id: e.user_id,
             username: e.username.to_string(),
@@ -118,7 +118,7 @@ impl Store {
     /// node or many.
     pub(crate) async fn append_entry(&self, mut entry: AuditEntry) -> StoreResult<()> {
         let chain_id = entry.chain_id;
-        entry.occurred_at = now();
+        entry.occurred_at = wall_clock();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -259,7 +259,7 @@ impl Store {
             }
             heads.push(s.head);
         }
-        Ok(Ok(Checkpoint::seal(&self.audit_key, now(), heads)))
+        Ok(Ok(Checkpoint::seal(&self.audit_key, wall_clock(), heads)))
     }
 
     /// Verifies every chain — those with a head, those with entries but no head, and those

@@ -108,19 +108,7 @@ impl Store {
         user_id: UserId,
         n: &NewIntake,
     ) -> StoreResult<(i64, Option<i64>)> {
-        self.create_intake_at(municipality_id, user_id, n, now())
-            .await
-    }
-
-    /// [`Store::create_intake`] recorded at `at` (the intake's creation and the referral's
-    /// sending time) instead of now: for loading past records, such as the demo's.
-    pub async fn create_intake_at(
-        &self,
-        municipality_id: MunicipalityId,
-        user_id: UserId,
-        n: &NewIntake,
-        at: DateTime<Utc>,
-    ) -> StoreResult<(i64, Option<i64>)> {
+        let at = now();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let (id,): (i64,) = sqlx::query_as(

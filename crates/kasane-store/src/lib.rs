@@ -544,18 +544,59 @@ fn is_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// Current time at the precision both engines keep (microseconds), so that what is hashed
-/// equals what is read back.
+tokio::task_local! {
+    /// The time [`as_of`] writes at, in the task that awaits it.
+    static AS_OF: chrono::DateTime<chrono::Utc>;
+}
+
+/// The time a record is stamped with: the real time ([`wall_clock`]), or inside [`as_of`]
+/// the instant given there.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::{DurationRound, TimeDelta, Utc};
-    let now = Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(now)
+    AS_OF.try_with(|at| *at).unwrap_or_else(|_| wall_clock())
+}
+
+/// Runs `work` with [`now`] answering `at`, so that past records (the demo's history) are
+/// written through the ordinary calls and stamped when they happened. Task-local, not
+/// global: requests, and the many apps tests run side by side in one process, keep the
+/// real time. The audit trail, sessions and tokens never follow it (they read
+/// [`wall_clock`]): the chain's times must follow its sequence, and a login is now.
+pub async fn as_of<F: std::future::Future>(
+    at: chrono::DateTime<chrono::Utc>,
+    work: F,
+) -> F::Output {
+    AS_OF.scope(at_stored_precision(at), work).await
+}
+
+/// The real current time at the precision both engines keep (microseconds), so that what
+/// is hashed equals what is read back.
+pub fn wall_clock() -> chrono::DateTime<chrono::Utc> {
+    at_stored_precision(chrono::Utc::now())
+}
+
+fn at_stored_precision(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn as_of_holds_in_its_task_only() {
+        let past = wall_clock() - chrono::TimeDelta::days(100);
+        let inside = as_of(past, async {
+            let elsewhere = tokio::spawn(async { now() }).await.unwrap();
+            (now(), wall_clock(), elsewhere)
+        })
+        .await;
+        assert_eq!(inside.0, past);
+        assert!(
+            inside.1 > past && inside.2 > past,
+            "the real time beside it"
+        );
+        assert!(now() > past, "and after it");
+    }
 
     #[test]
     fn no_connection_in_time_is_busy_not_a_fault() {

@@ -148,16 +148,7 @@ impl Store {
 
     /// Applies a move, only if the referral is still in `from_status`.
     pub async fn move_referral(&self, m: &ReferralMove<'_>) -> StoreResult<()> {
-        self.move_referral_at(m, now()).await
-    }
-
-    /// [`Store::move_referral`] dated `at` instead of now: for loading past records, such
-    /// as the demo's.
-    pub async fn move_referral_at(
-        &self,
-        m: &ReferralMove<'_>,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
+        let at = now();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let done = sqlx::query(

@@ -6,7 +6,7 @@ use kasane_domain::identity::{MunicipalityId, UserId, secret_digest};
 use rand::RngCore;
 
 use crate::user::User;
-use crate::{Deferred, Store, StoreResult, execute, now, on_pool};
+use crate::{Deferred, Store, StoreResult, execute, on_pool, wall_clock};
 
 /// A live session row with its user.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl Store {
         municipality_id: MunicipalityId,
     ) -> StoreResult<String> {
         let secret = new_secret();
-        let at = now();
+        let at = wall_clock();
         execute!(
             self,
             sqlx::query(
@@ -87,7 +87,7 @@ impl Store {
             self,
             sqlx::query("UPDATE user_session SET last_seen_at = $2 WHERE id_digest = $1")
                 .bind(id_digest)
-                .bind(now())
+                .bind(wall_clock())
         )?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::session::new_secret;
 use crate::user::{User, expect_one};
-use crate::{Deferred, Store, StoreResult, execute, now, on_pool};
+use crate::{Deferred, Store, StoreResult, execute, on_pool, wall_clock};
 
 /// Every token starts with this, so that a leaked one is recognisable in a scan.
 pub const TOKEN_PREFIX: &str = "ksn_";
@@ -38,7 +38,7 @@ impl Store {
             .bind(user.id)
             .bind(name)
             .bind(secret_digest(&secret))
-            .bind(now())
+            .bind(wall_clock())
         )?;
         Ok(secret)
     }
@@ -57,7 +57,7 @@ impl Store {
         let Some((token_id, user_id, last_used_at)) = row else {
             return Ok(None);
         };
-        if last_used_at.is_none_or(|at| (now() - at).num_seconds() >= TOUCH_EVERY_SECS) {
+        if last_used_at.is_none_or(|at| (wall_clock() - at).num_seconds() >= TOUCH_EVERY_SECS) {
             self.touch_token(token_id).await?;
         }
         Ok(Some(self.user(user_id).await?))
@@ -72,7 +72,7 @@ impl Store {
             self,
             sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE id = $1")
                 .bind(id)
-                .bind(now())
+                .bind(wall_clock())
         )?;
         Ok(())
     }
@@ -96,7 +96,7 @@ impl Store {
             )
             .bind(token_id)
             .bind(user_id)
-            .bind(now())
+            .bind(wall_clock())
         )?;
         expect_one(done)
     }

@@ -175,8 +175,19 @@ pub async fn fresh_store(url: &str, audit_key: AuditKey) -> Result<Store> {
     Ok(store)
 }
 
+/// How long before loading the demo's municipalities and accounts were set up: before the
+/// oldest of its records.
+const SET_UP_DAYS_AGO: i64 = 400;
+
 /// Imports both municipalities, the demo accounts and the demo records.
 pub async fn load(store: &Store) -> Result<Vec<DemoLogin>> {
+    let set_up = kasane_store::wall_clock() - TimeDelta::days(SET_UP_DAYS_AGO);
+    let logins = kasane_store::as_of(set_up, set_up_accounts(store)).await?;
+    load_records(store).await?;
+    Ok(logins)
+}
+
+async fn set_up_accounts(store: &Store) -> Result<Vec<DemoLogin>> {
     for (_, source) in MUNICIPALITIES {
         let cfg = parse_config(source)?;
         store.import_municipality(&cfg, source).await?;
@@ -210,7 +221,6 @@ pub async fn load(store: &Store) -> Result<Vec<DemoLogin>> {
                 .join("・"),
         });
     }
-    load_records(store).await?;
     Ok(logins)
 }
 
@@ -228,7 +238,10 @@ pub fn print_logins(logins: &[DemoLogin]) {
 // Demo records: persons, households, intakes, referrals and support log entries.
 // Everyone here is fictional: surnames are the municipality's place names, addresses are
 // 字見本 ("sample"), telephone numbers use the unassigned 00 exchange, and every person
-// carries the note below. Dates are relative to today, so the demo never goes stale.
+// carries the note below. Dates are relative to today, so the demo never goes stale, and
+// every record is written at its moment in that history (`kasane_store::as_of`): a person
+// is registered before their first intake, a 支援経過記録 entry is stamped the day it
+// tells of, a case moves on the days its meetings and consents allow.
 // ---------------------------------------------------------------------------
 
 /// The 備考 of every demo person.
@@ -260,12 +273,19 @@ struct Records<'a> {
     store: &'a Store,
     municipality: MunicipalityId,
     districts: Vec<String>,
+    /// When loading began: no record is dated after it.
+    started: DateTime<Utc>,
     /// Today in Japan.
     today: NaiveDate,
 }
 
 fn codes(list: &[&str]) -> Vec<String> {
     list.iter().map(|c| (*c).to_string()).collect()
+}
+
+/// The day `at` falls on in Japan.
+fn japan_date(at: DateTime<Utc>) -> NaiveDate {
+    (at + TimeDelta::hours(9)).date_naive()
 }
 
 impl<'a> Records<'a> {
@@ -277,11 +297,13 @@ impl<'a> Records<'a> {
             .into_iter()
             .map(|d| d.code)
             .collect();
+        let started = kasane_store::wall_clock();
         Ok(Records {
             store,
             municipality: m.id,
             districts,
-            today: (Utc::now() + TimeDelta::hours(9)).date_naive(),
+            started,
+            today: japan_date(started),
         })
     }
 
@@ -299,10 +321,12 @@ impl<'a> Records<'a> {
         Ok(self.store.agency_by_code(self.municipality, code).await?.id)
     }
 
-    /// `days_ago` days before today, at `hour:minute` Japan time.
+    /// `days_ago` days before today, at `hour:minute` Japan time — or now, if that is
+    /// still ahead today.
     fn at(&self, days_ago: i64, hour: u32, minute: u32) -> DateTime<Utc> {
         let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default();
-        self.on(days_ago).and_time(time).and_utc() - TimeDelta::hours(9)
+        let at = self.on(days_ago).and_time(time).and_utc() - TimeDelta::hours(9);
+        at.min(self.started)
     }
 
     fn on(&self, days_ago: i64) -> NaiveDate {
@@ -310,8 +334,8 @@ impl<'a> Records<'a> {
     }
 
     /// Creates the person through the same validation as the intake form (名寄せ keys
-    /// included), as recorded by `by`.
-    async fn person(&self, by: Worker, p: Someone<'_>) -> Result<i64> {
+    /// included), as recorded by `by` at `at`.
+    async fn person(&self, by: Worker, p: Someone<'_>, at: DateTime<Utc>) -> Result<i64> {
         let (month, day) = p.birthday;
         let before_birthday = (month, day) > (self.today.month(), self.today.day());
         let year = self.today.year() - p.age - i32::from(before_birthday);
@@ -331,43 +355,46 @@ impl<'a> Records<'a> {
             let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
             anyhow!("デモの人物 {}: {}", p.name, messages.join("、"))
         })?;
-        Ok(self
+        let created = self
             .store
-            .create_person(self.municipality, by.agency, by.user, &fields)
-            .await?)
+            .create_person(self.municipality, by.agency, by.user, &fields);
+        Ok(kasane_store::as_of(at, created).await?)
     }
 
-    /// A household of `members` (person, 続柄 code, cares for a family member); the member
-    /// whose 続柄 is `head` heads it.
+    /// A household of `members` (person, 続柄 code, cares for a family member), recorded
+    /// at `at`; the member whose 続柄 is `head` heads it.
     async fn household(
         &self,
         by: Worker,
         label: &str,
         (address, district): (&str, &str),
         members: &[(i64, &str, bool)],
-        joined_on: NaiveDate,
+        at: DateTime<Utc>,
     ) -> Result<i64> {
-        let id = self
-            .store
-            .create_household(self.municipality, by.agency, label, address, Some(district))
-            .await?;
-        for &(person_id, relationship, is_carer) in members {
-            self.store
-                .add_member(
-                    self.municipality,
-                    by.user,
-                    &NewMember {
-                        household_id: id,
-                        person_id,
-                        relationship,
-                        is_head: relationship == "head",
-                        is_carer,
-                        joined_on,
-                    },
-                )
+        kasane_store::as_of(at, async {
+            let id = self
+                .store
+                .create_household(self.municipality, by.agency, label, address, Some(district))
                 .await?;
-        }
-        Ok(id)
+            for &(person_id, relationship, is_carer) in members {
+                self.store
+                    .add_member(
+                        self.municipality,
+                        by.user,
+                        &NewMember {
+                            household_id: id,
+                            person_id,
+                            relationship,
+                            is_head: relationship == "head",
+                            is_carer,
+                            joined_on: japan_date(at),
+                        },
+                    )
+                    .await?;
+            }
+            Ok(id)
+        })
+        .await
     }
 
     /// The defaults of the intake form (来所, 本人, 通常, 単独対応, consent given); each
@@ -404,11 +431,9 @@ impl<'a> Records<'a> {
     /// Records an intake half an hour after it was received (with its referral, if the
     /// outcome is つなぎ): the intake id and the referral id.
     async fn record(&self, by: Worker, n: NewIntake) -> Result<(i64, Option<i64>)> {
-        let recorded = n.received_at + TimeDelta::minutes(30);
-        Ok(self
-            .store
-            .create_intake_at(self.municipality, by.user, &n, recorded)
-            .await?)
+        let recorded = (n.received_at + TimeDelta::minutes(30)).min(self.started);
+        let created = self.store.create_intake(self.municipality, by.user, &n);
+        Ok(kasane_store::as_of(recorded, created).await?)
     }
 
     /// Records a つなぎ intake and yields its referral.
@@ -427,27 +452,22 @@ impl<'a> Records<'a> {
         (decline_reason, provided, helped): (&str, &str, Option<&str>),
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.store
-            .move_referral_at(
-                &ReferralMove {
-                    referral_id,
-                    from_status,
-                    to_status,
-                    user_id: by.user,
-                    agency_id: by.agency,
-                    decline_reason,
-                    provided,
-                    helped,
-                    note: if decline_reason.is_empty() {
-                        provided
-                    } else {
-                        decline_reason
-                    },
-                },
-                at,
-            )
-            .await?;
-        Ok(())
+        let change = ReferralMove {
+            referral_id,
+            from_status,
+            to_status,
+            user_id: by.user,
+            agency_id: by.agency,
+            decline_reason,
+            provided,
+            helped,
+            note: if decline_reason.is_empty() {
+                provided
+            } else {
+                decline_reason
+            },
+        };
+        Ok(kasane_store::as_of(at, self.store.move_referral(&change)).await?)
     }
 
     async fn accept(&self, by: Worker, referral: i64, at: DateTime<Utc>) -> Result<()> {
@@ -495,7 +515,8 @@ impl<'a> Records<'a> {
         .await
     }
 
-    /// A 支援経過記録 entry on a person and/or a household.
+    /// A 支援経過記録 entry on a person and/or a household, written up at the end of the
+    /// day it tells of.
     async fn log(
         &self,
         by: Worker,
@@ -504,21 +525,20 @@ impl<'a> Records<'a> {
         kind: EntryKind,
         body: &str,
     ) -> Result<i64> {
-        Ok(self
-            .store
-            .create_support_log(
-                self.municipality,
-                by.agency,
-                by.user,
-                person_id,
-                household_id,
-                &EntryContent {
-                    occurred_on: self.on(days_ago),
-                    kind,
-                    body: body.to_string(),
-                },
-            )
-            .await?)
+        let content = EntryContent {
+            occurred_on: self.on(days_ago),
+            kind,
+            body: body.to_string(),
+        };
+        let written = self.store.create_support_log(
+            self.municipality,
+            by.agency,
+            by.user,
+            person_id,
+            household_id,
+            &content,
+        );
+        Ok(kasane_store::as_of(self.at(days_ago, 17, 0), written).await?)
     }
 }
 
@@ -575,6 +595,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0187-00-1201",
             },
+            r.at(35, 10, 20),
         )
         .await?;
     let ichiro = r
@@ -590,6 +611,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0187-00-1201",
             },
+            r.at(35, 10, 20),
         )
         .await?;
     let kamioka = r
@@ -598,7 +620,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
             "神岡さんの世帯",
             home,
             &[(toshi, "head", false), (ichiro, "child", false)],
-            r.on(35),
+            r.at(35, 10, 25),
         )
         .await?;
     r.record(
@@ -651,17 +673,16 @@ async fn load_daisen(store: &Store) -> Result<()> {
         "トシさんの要介護認定(要支援2)の結果を電話で伝えた。デイサービスの見学を提案し、長男も同席するとのこと。",
     )
     .await?;
-    // Sent today: not yet overdue, waiting on 基幹相談支援センター's worklist.
-    store
-        .create_referral(
-            r.municipality,
-            ichiro,
-            shakyo.agency,
-            kikan.agency,
-            "訪問を重ねる中で、発達障害の可能性がうかがえる。障害福祉サービスや手帳について、本人・母と一緒に相談したい。",
-            shakyo.user,
-        )
-        .await?;
+    // Sent this morning: not yet overdue, waiting on 基幹相談支援センター's worklist.
+    let sent = store.create_referral(
+        r.municipality,
+        ichiro,
+        shakyo.agency,
+        kikan.agency,
+        "訪問を重ねる中で、発達障害の可能性がうかがえる。障害福祉サービスや手帳について、本人・母と一緒に相談したい。",
+        shakyo.user,
+    );
+    kasane_store::as_of(r.at(0, 9, 0), sent).await?;
 
     // ヤングケアラー: 障がいのある母を15歳の長女が支える(中仙)。基幹 → 子ども支援課へのつなぎが
     // 受理されないまま6日(受理期限切れ)。
@@ -679,6 +700,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "090-0000-3107",
             },
+            r.at(60, 13, 50),
         )
         .await?;
     let hina = r
@@ -694,6 +716,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "",
             },
+            r.at(60, 13, 50),
         )
         .await?;
     let aoi = r
@@ -709,6 +732,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "",
             },
+            r.at(60, 13, 50),
         )
         .await?;
     let nakasen = r
@@ -721,7 +745,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 (hina, "child", true),
                 (aoi, "child", false),
             ],
-            r.on(60),
+            r.at(60, 13, 55),
         )
         .await?;
     r.record(
@@ -778,6 +802,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0187-00-2101",
             },
+            r.at(120, 9, 30),
         )
         .await?;
     let kyowa = r
@@ -786,7 +811,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
             "協和さんの世帯",
             home,
             &[(masao, "head", false)],
-            r.on(120),
+            r.at(120, 9, 35),
         )
         .await?;
     r.record(
@@ -815,11 +840,11 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 outcome: Outcome::Referred,
                 referred_to_agency_id: Some(kikan.agency),
                 referral_reason: "精神面の不調があり、自立支援医療・障害者手帳の申請支援をお願いしたい。家計と債務は当機関で継続する。".into(),
-                ..r.intake(jiritsu, masao, Some(kyowa), r.at(40, 13, 30))
+                ..r.intake(jiritsu, masao, Some(kyowa), r.at(100, 13, 30))
             },
         )
         .await?;
-    r.accept(kikan, to_kikan, r.at(38, 9, 30)).await?;
+    r.accept(kikan, to_kikan, r.at(98, 9, 30)).await?;
     r.log(
         jiritsu,
         (Some(masao), None),
@@ -854,6 +879,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0187-00-0501",
             },
+            r.at(212, 10, 0),
         )
         .await?;
     let kiyo = r
@@ -869,6 +895,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0187-00-0501",
             },
+            r.at(212, 10, 0),
         )
         .await?;
     let nangai = r
@@ -877,7 +904,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
             "南外さんの世帯",
             home,
             &[(masaru, "head", false), (kiyo, "spouse", false)],
-            r.on(14),
+            r.at(212, 10, 5),
         )
         .await?;
     r.record(
@@ -918,6 +945,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: "ota",
                 phone: "080-0000-0808",
             },
+            r.at(10, 14, 50),
         )
         .await?;
     let to_houkatsu = r
@@ -957,6 +985,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: "kyowa",
                 phone: "0187-00-0402",
             },
+            r.at(1, 9, 20),
         )
         .await?;
     r.refer(
@@ -992,6 +1021,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: "omagari",
                 phone: "0187-00-0215",
             },
+            r.at(75, 10, 50),
         )
         .await?;
     let (sachiko_intake, _) = r.record(
@@ -1019,6 +1049,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
                 district: "omagari",
                 phone: "",
             },
+            r.at(18, 14, 10),
         )
         .await?;
     r.record(
@@ -1090,6 +1121,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0183-00-0404",
             },
+            r.at(8, 9, 50),
         )
         .await?;
     let koji = r
@@ -1105,6 +1137,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0183-00-0404",
             },
+            r.at(8, 9, 50),
         )
         .await?;
     let inakawa = r
@@ -1113,7 +1146,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
             "稲川さんの世帯",
             home,
             &[(haru, "head", false), (koji, "child", false)],
-            r.on(8),
+            r.at(8, 9, 55),
         )
         .await?;
     r.record(
@@ -1163,6 +1196,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "090-0000-1010",
             },
+            r.at(90, 12, 50),
         )
         .await?;
     let ren = r
@@ -1178,6 +1212,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "",
             },
+            r.at(90, 12, 50),
         )
         .await?;
     let ogachi = r
@@ -1186,7 +1221,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
             "雄勝さんの世帯",
             home,
             &[(misaki, "head", false), (ren, "child", true)],
-            r.on(90),
+            r.at(90, 12, 55),
         )
         .await?;
     r.record(
@@ -1243,6 +1278,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 district: home.1,
                 phone: "0183-00-0202",
             },
+            r.at(25, 9, 20),
         )
         .await?;
     let minase = r
@@ -1251,7 +1287,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
             "皆瀬さんの世帯",
             home,
             &[(miyo, "head", false)],
-            r.on(25),
+            r.at(25, 9, 25),
         )
         .await?;
     let to_kikan = r
@@ -1294,6 +1330,7 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
                 district: "yuzawa",
                 phone: "0183-00-0606",
             },
+            r.at(60, 10, 50),
         )
         .await?;
     let to_houkatsu = r

@@ -1,7 +1,10 @@
 //! The demo's 多機関協働 records (step 3): cases in every status, a 支援会議 and a
 //! 重層的支援会議 with minutes and role assignments in each municipality, consents, plans
 //! in versions, monitoring (one overdue) and an evaluation. Written through the domain's
-//! validation and the store, as the pages would.
+//! validation and the store, as the pages would, each step at its moment (see the demo's
+//! records): a case is opened after the intakes it follows, discussed at meetings on their
+//! day, shared in the 重層的支援会議 only after the consent, planned before the meeting
+//! that approves the plan.
 
 use anyhow::{Result, anyhow};
 use kasane_domain::assessment::{self, AssessmentDraft};
@@ -12,6 +15,7 @@ use kasane_domain::intake::FieldError;
 use kasane_domain::meeting::{self, MeetingDraft, MeetingKind, RoleDraft};
 use kasane_domain::municipality::parse_config;
 use kasane_domain::plan::{self, ActionDraft, EvaluationDraft, PlanDraft, Progress};
+use kasane_store::as_of;
 use kasane_store::case::{CaseMove, NewCase};
 
 use super::{Records, Worker};
@@ -180,17 +184,15 @@ impl Records<'_> {
         };
         let valid =
             consent::validate(&draft, &known, self.today).map_err(|e| invalid("同意", e))?;
-        Ok(self
-            .store
-            .create_consent(
-                self.municipality,
-                person_id,
-                Some(case_id),
-                &valid,
-                by.user,
-                by.agency,
-            )
-            .await?)
+        let given = self.store.create_consent(
+            self.municipality,
+            person_id,
+            Some(case_id),
+            &valid,
+            by.user,
+            by.agency,
+        );
+        Ok(as_of(self.at(days_ago, 11, 0), given).await?)
     }
 
     async fn agency_ids(&self) -> Result<Vec<AgencyId>> {
@@ -203,8 +205,8 @@ impl Records<'_> {
             .collect())
     }
 
-    /// A meeting held `days_ago` (negative: ahead), hosted by `host`, with members; those
-    /// marked `true` have acknowledged confidentiality.
+    /// A meeting held `days_ago`, hosted by `host`, with members, scheduled a week before;
+    /// those marked `true` acknowledged confidentiality when it began.
     pub(super) async fn meeting(
         &self,
         by: Worker,
@@ -222,18 +224,26 @@ impl Records<'_> {
             note: String::new(),
         })
         .map_err(|e| invalid("会議", e))?;
-        let id = self
-            .store
-            .create_meeting(self.municipality, &valid, by.user)
-            .await?;
         // The host takes part, bound by confidentiality like every member.
         let host_member = (!members.iter().any(|(a, _, _)| *a == host)).then_some((host, "", true));
-        for &(agency, attendee, acknowledged) in members.iter().chain(host_member.iter()) {
-            self.store
-                .add_meeting_member(self.municipality, id, agency, attendee)
+        let everyone: Vec<_> = members.iter().chain(host_member.iter()).collect();
+        let id = as_of(self.at(days_ago + 7, 9, 0), async {
+            let id = self
+                .store
+                .create_meeting(self.municipality, &valid, by.user)
                 .await?;
+            for &&(agency, attendee, _) in &everyone {
+                self.store
+                    .add_meeting_member(self.municipality, id, agency, attendee)
+                    .await?;
+            }
+            anyhow::Ok(id)
+        })
+        .await?;
+        for &&(agency, _, acknowledged) in &everyone {
             if acknowledged {
-                self.store.acknowledge_member(id, agency, by.user).await?;
+                let acknowledgement = self.store.acknowledge_member(id, agency, by.user);
+                as_of(self.at(days_ago, 13, 0), acknowledgement).await?;
             }
         }
         Ok(id)
@@ -284,8 +294,8 @@ impl Records<'_> {
         Ok(())
     }
 
-    /// A plan version from `start_days_ago` for 180 days, with monitoring dates given in
-    /// days from today (negative: past).
+    /// A plan version from `start_days_ago` for 180 days, drafted three days before it
+    /// starts, with monitoring dates given in days from today (negative: past).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn plan(
         &self,
@@ -318,13 +328,14 @@ impl Records<'_> {
             revises: None,
         };
         let valid = plan::validate(&draft, &known).map_err(|e| invalid("支援プラン", e))?;
-        Ok(self
-            .store
-            .create_plan(self.municipality, case_id, &valid, by.user, by.agency)
-            .await?)
+        let drafted =
+            self.store
+                .create_plan(self.municipality, case_id, &valid, by.user, by.agency);
+        Ok(as_of(self.at(start_days_ago + 3, 10, 0), drafted).await?)
     }
 
-    /// Records the plan's first open monitoring round with every action at `progress`.
+    /// Records the plan's first open monitoring round, on its due day, with every action at
+    /// `progress`.
     pub(super) async fn monitor(
         &self,
         by: Worker,
@@ -346,9 +357,11 @@ impl Records<'_> {
             .into_iter()
             .map(|a| (a.id, progress, note.to_string()))
             .collect();
-        self.store
-            .record_monitoring(self.municipality, round.id, &entries, by.user)
-            .await?;
+        let days_ago = (self.today - round.due_on).num_days();
+        let recorded = self
+            .store
+            .record_monitoring(self.municipality, round.id, &entries, by.user);
+        as_of(self.at(days_ago, 14, 0), recorded).await?;
         Ok(())
     }
 
@@ -399,65 +412,64 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
         (jiritsu_sodan, "工藤(自立相談)", false),
     ];
 
-    // 8050: 神岡さんの世帯.
-    let kamioka = r
-        .open_case(
+    // 8050: 神岡さんの世帯, opened after the outreach referral was accepted.
+    let kamioka = as_of(
+        r.at(31, 10, 0),
+        r.open_case(
             shakyo,
             Subject::Household(ids.kamioka),
             None,
             &["collaboration", "outreach"],
             "84歳の母の介護と、ひきこもり状態の54歳の長男。母の年金のみで生活。",
-        )
-        .await?;
-    r.store
-        .add_case_agency(
-            r.municipality,
+        ),
+    )
+    .await?;
+    as_of(r.at(31, 10, 5), async {
+        for agency in [houkatsu, kikan_sodan] {
+            r.store
+                .add_case_agency(r.municipality, kamioka, agency, shakyo.user, shakyo.agency)
+                .await?;
+        }
+        anyhow::Ok(())
+    })
+    .await?;
+    as_of(
+        r.at(30, 14, 0),
+        r.advance_to(shakyo, kamioka, CaseStatus::Assessment),
+    )
+    .await?;
+    as_of(
+        r.at(30, 15, 0),
+        r.assess(
+            shakyo,
             kamioka,
-            houkatsu,
-            shakyo.user,
-            shakyo.agency,
-        )
-        .await?;
-    r.store
-        .add_case_agency(
-            r.municipality,
-            kamioka,
-            kikan_sodan,
-            shakyo.user,
-            shakyo.agency,
-        )
-        .await?;
-    r.advance_to(shakyo, kamioka, CaseStatus::Assessment)
-        .await?;
-    r.assess(
-        shakyo,
-        kamioka,
-        AssessmentDraft {
-            wishes: "(長男)「母の世話は自分がしたい。でも外に出るのはまだ怖い」".into(),
-            household: "母(84)と長男(54)の二人暮らし。親族は県外に妹。".into(),
-            health: "母は腰痛で歩行が不安定。長男は通院歴なし、睡眠が不規則。".into(),
-            income_debt: "母の年金(月約9万円)のみ。滞納なし。".into(),
-            housing: "持ち家(築45年)。冬の除雪が負担。".into(),
-            daily_life: "買い物は長男が夜間に。母の入浴は週1回程度。".into(),
-            social_ties: "民生委員の見守りのみ。長男は10年ほど外部と接触なし。".into(),
-            strengths: "長男は料理が得意で母思い。釣りの話題で会話が弾む。".into(),
-            risk_note: "母の転倒と、母が入院した場合の長男の孤立(孤立死の危険)。".into(),
-            agencies_involved: "高齢者包括支援センター、社会福祉協議会(アウトリーチ)".into(),
-            risks: vec!["lonely_death".into()],
-            issues: vec!["care".into(), "hikikomori".into(), "household_8050".into()],
-        },
+            AssessmentDraft {
+                wishes: "(長男)「母の世話は自分がしたい。でも外に出るのはまだ怖い」".into(),
+                household: "母(84)と長男(54)の二人暮らし。親族は県外に妹。".into(),
+                health: "母は腰痛で歩行が不安定。長男は通院歴なし、睡眠が不規則。".into(),
+                income_debt: "母の年金(月約9万円)のみ。滞納なし。".into(),
+                housing: "持ち家(築45年)。冬の除雪が負担。".into(),
+                daily_life: "買い物は長男が夜間に。母の入浴は週1回程度。".into(),
+                social_ties: "民生委員の見守りのみ。長男は10年ほど外部と接触なし。".into(),
+                strengths: "長男は料理が得意で母思い。釣りの話題で会話が弾む。".into(),
+                risk_note: "母の転倒と、母が入院した場合の長男の孤立(孤立死の危険)。".into(),
+                agencies_involved: "高齢者包括支援センター、社会福祉協議会(アウトリーチ)".into(),
+                risks: vec!["lonely_death".into()],
+                issues: vec!["care".into(), "hikikomori".into(), "household_8050".into()],
+            },
+        ),
     )
     .await?;
     let network = r
         .meeting(shakyo, MeetingKind::Support, 28, fukushi.agency, &everyone)
         .await?;
-    let on_support = r
+    let on_support = as_of(r.at(28, 15, 0), r
         .discuss(
             fukushi,
             (network, kamioka),
             "本人同意はまだ得られていないが、母の転倒リスクと長男の孤立が重なるため、法106条の6に基づき情報を共有。",
             "社協がアウトリーチを継続し、本人に重層的支援会議での共有について同意を打診する。",
-        )
+        ))
         .await?;
     r.consent(
         shakyo,
@@ -467,7 +479,11 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
     )
     .await?;
     // Consent obtained: the case moves from the 支援会議 to the 重層的支援会議.
-    r.store.remove_from_agenda(on_support, shakyo.user).await?;
+    as_of(
+        r.at(20, 11, 30),
+        r.store.remove_from_agenda(on_support, shakyo.user),
+    )
+    .await?;
     let shien = r
         .meeting(
             shakyo,
@@ -477,12 +493,12 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
             &everyone,
         )
         .await?;
-    r.discuss(
+    as_of(r.at(14, 15, 0), r.discuss(
         shakyo,
         (shien, kamioka),
         "本人の同意を得て、支援プラン案の適切性を協議。母の介護サービス開始と並行して、長男の居場所づくりを進める。",
         "プラン案を承認。役割分担は下記のとおり。次回は3か月後に評価。",
-    )
+    ))
     .await?;
     for (agency, staff, task, due) in [
         (
@@ -499,10 +515,16 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
             60,
         ),
     ] {
-        r.assign(shakyo, (shien, kamioka), agency, (staff, task, due))
-            .await?;
+        let assigned = r.assign(shakyo, (shien, kamioka), agency, (staff, task, due));
+        as_of(r.at(14, 15, 10), assigned).await?;
     }
-    r.advance_to(shakyo, kamioka, CaseStatus::Active).await?;
+    // The plan is drafted before the meeting approves it, and the case is active the day
+    // after.
+    as_of(
+        r.at(16, 9, 0),
+        r.advance_to(shakyo, kamioka, CaseStatus::Planning),
+    )
+    .await?;
     let kamioka_plan = r
         .plan(
             shakyo,
@@ -526,72 +548,99 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
             ],
         )
         .await?;
-    r.store
-        .approve_plan(kamioka_plan, shien, shakyo.user)
-        .await?;
-
-    // 渡邉さん: the escalated intake, in assessment.
-    let sachiko = r
-        .open_case(
-            shakyo,
-            Subject::Person(ids.sachiko),
-            Some(ids.sachiko_intake),
-            &["collaboration"],
-            "要介護3の夫を一人で介護。介護費用の負担と公共料金の滞納。",
-        )
-        .await?;
-    r.advance_to(shakyo, sachiko, CaseStatus::Assessment)
-        .await?;
-    r.assess(
-        shakyo,
-        sachiko,
-        AssessmentDraft {
-            wishes: "「夫を施設に入れずに、家でみてあげたい」".into(),
-            income_debt: "年金生活。電気・水道料金を2か月滞納。".into(),
-            issues: vec!["care".into(), "poverty".into(), "debt".into()],
-            ..AssessmentDraft::default()
-        },
+    as_of(
+        r.at(14, 15, 20),
+        r.store.approve_plan(kamioka_plan, shien, shakyo.user),
+    )
+    .await?;
+    as_of(
+        r.at(13, 9, 0),
+        r.advance_to(shakyo, kamioka, CaseStatus::Active),
     )
     .await?;
 
-    // 中仙さんの世帯 (ヤングケアラー): planning.
-    let nakasen = r
-        .open_case(
+    // 渡邉さん: the escalated intake, in assessment.
+    let sachiko = as_of(r.at(74, 10, 0), async {
+        let case = r
+            .open_case(
+                shakyo,
+                Subject::Person(ids.sachiko),
+                Some(ids.sachiko_intake),
+                &["collaboration"],
+                "要介護3の夫を一人で介護。介護費用の負担と公共料金の滞納。",
+            )
+            .await?;
+        r.advance_to(shakyo, case, CaseStatus::Assessment).await?;
+        anyhow::Ok(case)
+    })
+    .await?;
+    as_of(
+        r.at(70, 15, 0),
+        r.assess(
+            shakyo,
+            sachiko,
+            AssessmentDraft {
+                wishes: "「夫を施設に入れずに、家でみてあげたい」".into(),
+                income_debt: "年金生活。電気・水道料金を2か月滞納。".into(),
+                issues: vec!["care".into(), "poverty".into(), "debt".into()],
+                ..AssessmentDraft::default()
+            },
+        ),
+    )
+    .await?;
+
+    // 中仙さんの世帯 (ヤングケアラー): planning. 基幹 saw it in the mother's support, weeks
+    // before the school called.
+    let nakasen = as_of(
+        r.at(32, 10, 0),
+        r.open_case(
             shakyo,
             Subject::Household(ids.nakasen),
             None,
             &["collaboration"],
-            "中学生の長女が母と弟の世話を担っている。学校からの相談。",
-        )
-        .await?;
-    r.advance_to(shakyo, nakasen, CaseStatus::Planning).await?;
-    r.discuss(
-        shakyo,
-        (network, nakasen),
-        "学校(スクールソーシャルワーカー)から情報提供。本人・母の同意は未取得。",
-        "子ども支援課と社協で家庭訪問し、同意を打診する。",
+            "中学生の長女が母と弟の世話を担っている。基幹相談支援センターからの相談。",
+        ),
+    )
+    .await?;
+    as_of(
+        r.at(30, 10, 0),
+        r.advance_to(shakyo, nakasen, CaseStatus::Planning),
+    )
+    .await?;
+    as_of(
+        r.at(28, 15, 10),
+        r.discuss(
+            shakyo,
+            (network, nakasen),
+            "基幹相談支援センター(母の相談支援)から情報提供。本人・母の同意は未取得。",
+            "子ども支援課と社協で家庭訪問し、同意を打診する。",
+        ),
     )
     .await?;
 
     // 協和さん: monitoring, with a revised plan and an overdue round.
-    let masao = r
-        .open_case(
-            jiritsu,
-            Subject::Person(ids.masao),
-            None,
-            &["collaboration"],
-            "一人暮らし。収入減少で家賃を滞納、就労の意欲あり。",
-        )
-        .await?;
-    r.store
-        .add_case_agency(
-            r.municipality,
-            masao,
-            kikan_sodan,
-            jiritsu.user,
-            jiritsu.agency,
-        )
-        .await?;
+    let masao = as_of(r.at(96, 10, 0), async {
+        let case = r
+            .open_case(
+                jiritsu,
+                Subject::Person(ids.masao),
+                None,
+                &["collaboration"],
+                "一人暮らし。収入減少で家賃を滞納、就労の意欲あり。",
+            )
+            .await?;
+        r.store
+            .add_case_agency(
+                r.municipality,
+                case,
+                kikan_sodan,
+                jiritsu.user,
+                jiritsu.agency,
+            )
+            .await?;
+        anyhow::Ok(case)
+    })
+    .await?;
     r.consent(
         jiritsu,
         (ids.masao, masao),
@@ -599,14 +648,31 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
         &[jiritsu_sodan, kikan_sodan, shakyo.agency],
     )
     .await?;
-    r.discuss(
-        shakyo,
-        (shien, masao),
-        "家計改善と就労準備の両面から支援する。",
-        "自立相談支援機関を主担当とし、基幹相談支援センターが通院同行を担う。",
+    // An earlier 重層的支援会議 approved 協和さん's first plan.
+    let spring = r
+        .meeting(
+            shakyo,
+            MeetingKind::Multilayer,
+            62,
+            shakyo.agency,
+            &everyone,
+        )
+        .await?;
+    as_of(
+        r.at(62, 15, 0),
+        r.discuss(
+            shakyo,
+            (spring, masao),
+            "家計改善と就労準備の両面から支援する。",
+            "自立相談支援機関を主担当とし、基幹相談支援センターが通院同行を担う。",
+        ),
     )
     .await?;
-    r.advance_to(jiritsu, masao, CaseStatus::Active).await?;
+    as_of(
+        r.at(63, 9, 0),
+        r.advance_to(jiritsu, masao, CaseStatus::Active),
+    )
+    .await?;
     let first = r
         .plan(
             jiritsu,
@@ -621,7 +687,11 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
             &[("家計相談", jiritsu_sodan, "工藤", "月2回")],
         )
         .await?;
-    r.store.approve_plan(first, shien, shakyo.user).await?;
+    as_of(
+        r.at(62, 15, 20),
+        r.store.approve_plan(first, spring, shakyo.user),
+    )
+    .await?;
     r.monitor(
         jiritsu,
         first,
@@ -629,7 +699,11 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
         "家計表の作成を継続中。",
     )
     .await?;
-    r.advance_to(jiritsu, masao, CaseStatus::Monitoring).await?;
+    as_of(
+        r.at(30, 14, 30),
+        r.advance_to(jiritsu, masao, CaseStatus::Monitoring),
+    )
+    .await?;
     r.plan(
         jiritsu,
         masao,
@@ -648,15 +722,17 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
     .await?;
 
     // 南外さん: closed after evaluation.
-    let nangai = r
-        .open_case(
+    let nangai = as_of(
+        r.at(210, 10, 0),
+        r.open_case(
             shakyo,
             Subject::Household(ids.nangai),
             None,
             &["collaboration"],
             "高齢夫婦のみの世帯。夫の退院後の生活の立て直し。",
-        )
-        .await?;
+        ),
+    )
+    .await?;
     r.consent(
         shakyo,
         (ids.masaru, nangai),
@@ -664,7 +740,11 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
         &[shakyo.agency, houkatsu],
     )
     .await?;
-    r.advance_to(shakyo, nangai, CaseStatus::Monitoring).await?;
+    as_of(
+        r.at(193, 9, 0),
+        r.advance_to(shakyo, nangai, CaseStatus::Active),
+    )
+    .await?;
     let nangai_plan = r
         .plan(
             shakyo,
@@ -686,38 +766,57 @@ pub(super) async fn daisen(r: &Records<'_>, ids: DaisenIds) -> Result<()> {
         "訪問介護と配食が始まった。",
     )
     .await?;
-    r.evaluate(
-        shakyo,
-        nangai_plan,
-        "在宅生活が安定し、包括の通常の支援で見守れる。",
+    as_of(
+        r.at(100, 14, 30),
+        r.advance_to(shakyo, nangai, CaseStatus::Monitoring),
     )
     .await?;
-    r.move_case(
-        shakyo,
-        nangai,
-        CaseEvent::Close {
-            reason: ClosureReason::GoalAchieved,
-        },
-        "評価の結果、目標を達成。包括の見守りへ移行。",
-    )
+    // Closed as the plan's period ended; the wife's new consultation is 包括's (the intake
+    // the day after).
+    as_of(r.at(15, 10, 0), async {
+        r.evaluate(
+            shakyo,
+            nangai_plan,
+            "在宅生活が安定し、包括の通常の支援で見守れる。",
+        )
+        .await?;
+        r.move_case(
+            shakyo,
+            nangai,
+            CaseEvent::Close {
+                reason: ClosureReason::GoalAchieved,
+            },
+            "評価の結果、目標を達成。包括の見守りへ移行。",
+        )
+        .await
+    })
     .await?;
 
     // 太田さん: suspended while in hospital.
-    let ken = r
-        .open_case(
+    let ken = as_of(
+        r.at(8, 10, 0),
+        r.open_case(
             shakyo,
             Subject::Person(ids.ken),
             None,
             &["collaboration"],
             "債務と住まいの問題。",
-        )
-        .await?;
-    r.advance_to(shakyo, ken, CaseStatus::Active).await?;
-    r.move_case(
-        shakyo,
-        ken,
-        CaseEvent::Suspend,
-        "本人の入院のため(退院予定は未定)",
+        ),
+    )
+    .await?;
+    as_of(
+        r.at(5, 10, 0),
+        r.advance_to(shakyo, ken, CaseStatus::Active),
+    )
+    .await?;
+    as_of(
+        r.at(2, 10, 0),
+        r.move_case(
+            shakyo,
+            ken,
+            CaseEvent::Suspend,
+            "本人の入院のため(退院予定は未定)",
+        ),
     )
     .await?;
     Ok(())
@@ -745,51 +844,62 @@ pub(super) async fn yuzawa(r: &Records<'_>, ids: YuzawaIds) -> Result<()> {
         (houkatsu.agency, "阿部(包括)", true),
         (kikan.agency, "齋藤(基幹)", true),
     ];
-    let inakawa = r
-        .open_case(
-            coordinator,
-            Subject::Household(ids.inakawa),
-            None,
-            &["collaboration", "outreach"],
-            "高齢の母と、就労していない50代の息子の世帯。",
-        )
-        .await?;
-    r.store
-        .add_case_agency(
-            r.municipality,
-            inakawa,
-            houkatsu.agency,
-            coordinator.user,
-            coordinator.agency,
-        )
-        .await?;
-    r.advance_to(coordinator, inakawa, CaseStatus::Planning)
-        .await?;
+    // Opened the day after 包括's intakes; the 支援会議 first, the 重層的支援会議 once the son
+    // consented.
+    let inakawa = as_of(r.at(7, 10, 0), async {
+        let case = r
+            .open_case(
+                coordinator,
+                Subject::Household(ids.inakawa),
+                None,
+                &["collaboration", "outreach"],
+                "高齢の母と、就労していない50代の息子の世帯。",
+            )
+            .await?;
+        r.store
+            .add_case_agency(
+                r.municipality,
+                case,
+                houkatsu.agency,
+                coordinator.user,
+                coordinator.agency,
+            )
+            .await?;
+        anyhow::Ok(case)
+    })
+    .await?;
     let support = r
         .meeting(
             coordinator,
             MeetingKind::Support,
-            21,
+            6,
             coordinator.agency,
             &members,
         )
         .await?;
-    let item = r
-        .discuss(
+    let item = as_of(
+        r.at(6, 15, 0),
+        r.discuss(
             coordinator,
             (support, inakawa),
             "ケアマネジャーからの情報をもとに、世帯の状況を共有(本人同意前)。",
             "推進員が包括と同行訪問し、本人の同意を打診する。",
-        )
-        .await?;
+        ),
+    )
+    .await?;
     r.consent(
         coordinator,
         (ids.koji, inakawa),
-        10,
+        4,
         &[coordinator.agency, houkatsu.agency, kikan.agency],
     )
     .await?;
-    r.store.remove_from_agenda(item, coordinator.user).await?;
+    as_of(r.at(4, 11, 30), async {
+        r.store.remove_from_agenda(item, coordinator.user).await?;
+        r.advance_to(coordinator, inakawa, CaseStatus::Planning)
+            .await
+    })
+    .await?;
     let multilayer = r
         .meeting(
             coordinator,
@@ -799,41 +909,48 @@ pub(super) async fn yuzawa(r: &Records<'_>, ids: YuzawaIds) -> Result<()> {
             &members,
         )
         .await?;
-    r.discuss(
-        coordinator,
-        (multilayer, inakawa),
-        "本人同意を得て、プラン案を協議。",
-        "次回までにプラン案を作成する。",
-    )
-    .await?;
-    r.assign(
-        coordinator,
-        (multilayer, inakawa),
-        kikan.agency,
-        ("齋藤", "息子の相談支援と就労系サービスの情報提供", 30),
-    )
+    as_of(r.at(3, 15, 0), async {
+        r.discuss(
+            coordinator,
+            (multilayer, inakawa),
+            "本人同意を得て、プラン案を協議。",
+            "次回までにプラン案を作成する。",
+        )
+        .await?;
+        r.assign(
+            coordinator,
+            (multilayer, inakawa),
+            kikan.agency,
+            ("齋藤", "息子の相談支援と就労系サービスの情報提供", 30),
+        )
+        .await
+    })
     .await?;
 
     // 雄勝さんの世帯 (ヤングケアラー): active under a plan the 重層的支援会議 approved.
     let kodomo = r.worker("yuzawa.kodomo").await?;
-    let ogachi = r
-        .open_case(
-            kodomo,
-            Subject::Household(ids.ogachi),
-            None,
-            &["collaboration"],
-            "母の療養中、高校生の長男が家事と弟の世話を担っている。",
-        )
-        .await?;
-    r.store
-        .add_case_agency(
-            r.municipality,
-            ogachi,
-            coordinator.agency,
-            kodomo.user,
-            kodomo.agency,
-        )
-        .await?;
+    let ogachi = as_of(r.at(26, 10, 0), async {
+        let case = r
+            .open_case(
+                kodomo,
+                Subject::Household(ids.ogachi),
+                None,
+                &["collaboration"],
+                "母の療養中、高校生の長男が家事と弟の世話を担っている。",
+            )
+            .await?;
+        r.store
+            .add_case_agency(
+                r.municipality,
+                case,
+                coordinator.agency,
+                kodomo.user,
+                kodomo.agency,
+            )
+            .await?;
+        anyhow::Ok(case)
+    })
+    .await?;
     r.consent(
         kodomo,
         (ids.misaki, ogachi),
@@ -841,14 +958,21 @@ pub(super) async fn yuzawa(r: &Records<'_>, ids: YuzawaIds) -> Result<()> {
         &[kodomo.agency, coordinator.agency, kikan.agency],
     )
     .await?;
-    r.discuss(
-        coordinator,
-        (multilayer, ogachi),
-        "長男の負担を減らすため、家事援助と学習支援を組み合わせる。",
-        "子ども家庭センターを主担当とし、プランを承認。",
+    as_of(
+        r.at(3, 15, 10),
+        r.discuss(
+            coordinator,
+            (multilayer, ogachi),
+            "長男の負担を減らすため、家事援助と学習支援を組み合わせる。",
+            "子ども家庭センターを主担当とし、プランを承認。",
+        ),
     )
     .await?;
-    r.advance_to(kodomo, ogachi, CaseStatus::Active).await?;
+    as_of(
+        r.at(5, 9, 0),
+        r.advance_to(kodomo, ogachi, CaseStatus::Planning),
+    )
+    .await?;
     let ogachi_plan = r
         .plan(
             kodomo,
@@ -871,37 +995,55 @@ pub(super) async fn yuzawa(r: &Records<'_>, ids: YuzawaIds) -> Result<()> {
             ],
         )
         .await?;
-    r.store
-        .approve_plan(ogachi_plan, multilayer, coordinator.user)
-        .await?;
-
-    r.open_case(
-        coordinator,
-        Subject::Person(ids.kazuo),
-        None,
-        &["collaboration"],
-        "地域包括からの相談。金銭管理に不安。",
+    as_of(
+        r.at(3, 15, 20),
+        r.store
+            .approve_plan(ogachi_plan, multilayer, coordinator.user),
+    )
+    .await?;
+    as_of(
+        r.at(2, 9, 0),
+        r.advance_to(kodomo, ogachi, CaseStatus::Active),
     )
     .await?;
 
-    let miyo = r
-        .open_case(
+    as_of(
+        r.at(2, 11, 0),
+        r.open_case(
             coordinator,
-            Subject::Person(ids.miyo),
+            Subject::Person(ids.kazuo),
             None,
             &["collaboration"],
-            "一人暮らし。民生委員からの相談。",
-        )
-        .await?;
-    r.advance_to(coordinator, miyo, CaseStatus::Assessment)
-        .await?;
-    r.move_case(
-        coordinator,
-        miyo,
-        CaseEvent::Close {
-            reason: ClosureReason::NoContact,
-        },
-        "3か月にわたり訪問・電話とも応答なし。民生委員の見守りを継続。",
+            "地域包括からの相談。金銭管理に不安。",
+        ),
+    )
+    .await?;
+
+    let miyo = as_of(r.at(23, 10, 0), async {
+        let case = r
+            .open_case(
+                coordinator,
+                Subject::Person(ids.miyo),
+                None,
+                &["collaboration"],
+                "一人暮らし。民生委員からの相談。",
+            )
+            .await?;
+        r.advance_to(coordinator, case, CaseStatus::Assessment)
+            .await?;
+        anyhow::Ok(case)
+    })
+    .await?;
+    as_of(
+        r.at(1, 16, 0),
+        r.move_case(
+            coordinator,
+            miyo,
+            CaseEvent::Close {
+                reason: ClosureReason::NoContact,
+            },
+            "この3週間、訪問・電話とも応答なし。民生委員の見守りを継続。",
+        ),
     )
     .await?;
     Ok(())

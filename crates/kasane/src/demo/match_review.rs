@@ -16,12 +16,12 @@ pub(super) async fn pending(
     requester: Worker,
     who: Someone<'_>,
 ) -> Result<()> {
-    let candidate = r.person(holder, who.clone()).await?;
+    let candidate = r.person(holder, who.clone(), r.at(40, 9, 50)).await?;
     let mut first = r.intake(holder, candidate, None, r.at(40, 10, 0));
     first.issues = super::codes(&["care"]);
     first.summary = "介護保険の申請について相談。".into();
     r.record(holder, first).await?;
-    let requested = r.person(requester, who).await?;
+    let requested = r.person(requester, who, r.at(3, 13, 50)).await?;
     let mut second = r.intake(requester, requested, None, r.at(3, 14, 0));
     second.issues = super::codes(&["disability"]);
     second.summary = "障害福祉サービスについて相談。".into();
@@ -34,6 +34,8 @@ pub(super) async fn pending(
         user_id: requester.user,
         agency_id: requester.agency,
     };
-    r.store.create_match_review(r.municipality, &review).await?;
+    // Asked for once the second intake was recorded.
+    let asked = r.store.create_match_review(r.municipality, &review);
+    kasane_store::as_of(r.at(3, 14, 40), asked).await?;
     Ok(())
 }

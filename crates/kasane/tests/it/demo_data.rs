@@ -1,9 +1,11 @@
 //! The demo's consultation records keep their promises, on both engines: every derived
 //! household signal, early warnings, a referral in every state (one overdue), and an
 //! unlinked 渡邉/渡辺 pair — seen through the pages, as the staff who may see them; and the
-//! 多機関協働 records: cases in every status, both meeting kinds with minutes.
+//! 多機関協働 records: cases in every status, both meeting kinds with minutes; and a
+//! history dated coherently in the past.
 
-use crate::common::TestApp;
+use crate::common::{Engine, TestApp};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use reqwest::{Client, StatusCode};
 
 both_engines!(
@@ -12,6 +14,9 @@ both_engines!(
     demo_cases_cover_every_status_and_both_meetings,
     demo_support_meeting_host_reads_its_agenda,
     household_page_lists_the_household_cases,
+    demo_history_lies_in_the_past_over_months,
+    demo_history_comes_in_a_coherent_order,
+    demo_audit_trail_verifies_in_time_order,
 );
 
 /// The number after the first `href="{prefix}` in `html`.
@@ -219,4 +224,199 @@ async fn household_page_lists_the_household_cases(app: TestApp) {
     let (status, case_page) = app.get_text(&client, &format!("/cases/{case}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(case_page.contains("神岡さんの世帯"), "{case_page}");
+}
+
+/// Rows of (id, earlier, later) from `sql` on the test database.
+async fn pairs(app: &TestApp, sql: &str) -> Vec<(i64, Option<DateTime<Utc>>, DateTime<Utc>)> {
+    on_test_db!(app, |pool| sqlx::query_as(sql)
+        .fetch_all(&pool)
+        .await
+        .unwrap())
+}
+
+/// Every row of `sql` comes with an earlier moment at or before its later one.
+async fn in_order(app: &TestApp, what: &str, sql: &str) {
+    let rows = pairs(app, sql).await;
+    assert!(!rows.is_empty(), "{what}: no rows");
+    for (id, earlier, later) in rows {
+        let earlier = earlier.unwrap_or_else(|| panic!("{what} {id}: nothing before it"));
+        assert!(earlier <= later, "{what} {id}: {later} is before {earlier}");
+    }
+}
+
+/// The demo's records are stamped over the past months, not at the moment it was loaded:
+/// intakes on many days, the oldest months ago; in every table something is days old and
+/// nothing is ahead of now.
+async fn demo_history_lies_in_the_past_over_months(app: TestApp) {
+    let now = Utc::now();
+    let intakes = pairs(&app, "SELECT id, received_at, created_at FROM intake").await;
+    let days: std::collections::BTreeSet<_> = intakes
+        .iter()
+        .map(|(_, received, _)| received.unwrap().date_naive())
+        .collect();
+    assert!(days.len() >= 10, "intakes on {} days only", days.len());
+    assert!(
+        *days.first().unwrap() <= (now - TimeDelta::days(100)).date_naive(),
+        "the oldest intake is recent: {days:?}"
+    );
+    for (id, received, recorded) in intakes {
+        assert!(
+            received.unwrap() <= recorded && recorded < now,
+            "intake {id}"
+        );
+    }
+    for (table, column) in [
+        ("app_user", "created_at"),
+        ("person", "created_at"),
+        ("household", "created_at"),
+        ("intake", "created_at"),
+        ("referral", "sent_at"),
+        ("referral_event", "occurred_at"),
+        ("support_log", "created_at"),
+        ("cases", "opened_at"),
+        ("case_event", "occurred_at"),
+        ("assessment", "created_at"),
+        ("consent", "created_at"),
+        ("meeting", "created_at"),
+        ("meeting_member", "acknowledged_at"),
+        ("meeting_agenda", "minutes_at"),
+        ("role_assignment", "created_at"),
+        ("support_plan", "created_at"),
+        ("monitoring", "done_at"),
+        ("evaluation", "evaluated_at"),
+        ("match_review", "requested_at"),
+    ] {
+        let (_, oldest, newest) = pairs(
+            &app,
+            &format!(
+                "SELECT CAST(0 AS BIGINT), MIN({column}), MAX({column}) FROM {table} \
+                 WHERE {column} IS NOT NULL"
+            ),
+        )
+        .await
+        .remove(0);
+        let oldest = oldest.unwrap_or_else(|| panic!("{table}: empty"));
+        assert!(
+            newest < now,
+            "{table}.{column}: {newest} is not in the past"
+        );
+        assert!(
+            oldest < now - TimeDelta::days(1),
+            "{table}.{column}: everything from the last day ({oldest})"
+        );
+    }
+}
+
+/// Each record comes after what it follows: a person is registered before their intakes,
+/// an entry or a referral follows the person's first intake, a referral moves after it was
+/// sent, a case opens after the intake (or the household) it is about and moves after it
+/// opened, a 重層的支援会議 shares a case only after its consent, minutes are written on
+/// or after the meeting's day, a plan is approved after it was drafted.
+async fn demo_history_comes_in_a_coherent_order(app: TestApp) {
+    for (what, sql) in [
+        (
+            "person before their intakes",
+            "SELECT p.id, p.created_at, MIN(i.created_at) FROM person p \
+             JOIN intake i ON i.person_id = p.id GROUP BY p.id, p.created_at",
+        ),
+        (
+            "support log entry after the person's first intake",
+            "SELECT s.id, (SELECT MIN(i.received_at) FROM intake i WHERE i.person_id = s.person_id), \
+             s.created_at FROM support_log s WHERE s.person_id IS NOT NULL",
+        ),
+        (
+            "support log entry after the household's first intake",
+            "SELECT s.id, (SELECT MIN(i.received_at) FROM intake i \
+             WHERE i.household_id = s.household_id), s.created_at FROM support_log s \
+             WHERE s.person_id IS NULL",
+        ),
+        (
+            "referral after its intake",
+            "SELECT r.id, i.received_at, r.sent_at FROM referral r JOIN intake i ON i.id = r.intake_id",
+        ),
+        (
+            "referral without an intake after the person's first",
+            "SELECT r.id, (SELECT MIN(i.received_at) FROM intake i WHERE i.person_id = r.person_id), \
+             r.sent_at FROM referral r WHERE r.intake_id IS NULL",
+        ),
+        (
+            "referral moved after it was sent",
+            "SELECT e.id, r.sent_at, e.occurred_at FROM referral_event e \
+             JOIN referral r ON r.id = e.referral_id",
+        ),
+        (
+            "person's case after their first intake",
+            "SELECT c.id, (SELECT MIN(i.received_at) FROM intake i WHERE i.person_id = c.person_id), \
+             c.opened_at FROM cases c WHERE c.person_id IS NOT NULL",
+        ),
+        (
+            "household's case after the household",
+            "SELECT c.id, h.created_at, c.opened_at FROM cases c \
+             JOIN household h ON h.id = c.household_id",
+        ),
+        (
+            "case event after the case opened",
+            "SELECT e.id, c.opened_at, e.occurred_at FROM case_event e JOIN cases c ON c.id = e.case_id",
+        ),
+        (
+            "重層的支援会議 agenda item after the consent",
+            "SELECT a.id, (SELECT MIN(c.created_at) FROM consent c WHERE c.case_id = a.case_id), \
+             a.added_at FROM meeting_agenda a JOIN meeting m ON m.id = a.meeting_id \
+             WHERE m.kind = 'multilayer_meeting'",
+        ),
+        (
+            "agenda item after the meeting was scheduled",
+            "SELECT a.id, m.created_at, a.added_at FROM meeting_agenda a \
+             JOIN meeting m ON m.id = a.meeting_id",
+        ),
+        (
+            "plan approved after it was drafted",
+            "SELECT id, created_at, approved_at FROM support_plan WHERE approved_at IS NOT NULL",
+        ),
+    ] {
+        in_order(&app, what, sql).await;
+    }
+    let minutes: Vec<(i64, NaiveDate, DateTime<Utc>)> = on_test_db!(app, |pool| sqlx::query_as(
+        "SELECT a.id, m.held_on, a.minutes_at FROM meeting_agenda a \
+         JOIN meeting m ON m.id = a.meeting_id WHERE a.minutes_at IS NOT NULL"
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap());
+    assert!(!minutes.is_empty());
+    for (item, held_on, written) in minutes {
+        let day_in_japan = (written + TimeDelta::hours(9)).date_naive();
+        assert!(
+            day_in_japan >= held_on,
+            "minutes of {item} before the meeting"
+        );
+    }
+}
+
+/// Whatever the demo's records are dated, the audit trail verifies and its times follow
+/// its sequence (after logins and reads at the real time).
+async fn demo_audit_trail_verifies_in_time_order(app: TestApp) {
+    let client = app.login("daisen.houkatsu").await;
+    let (status, _) = app.get_text(&client, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    let found = search(&app, &client, "神岡 一郎").await;
+    app.get_text(
+        &client,
+        &format!("/persons/{}", first_id(&found, "/persons/")),
+    )
+    .await;
+    let checked = app.store.verify_audit(None).await.unwrap().unwrap();
+    assert!(checked > 0);
+    let entries: Vec<(i64, i64, DateTime<Utc>)> = on_test_db!(app, |pool| sqlx::query_as(
+        "SELECT chain_id, seq, occurred_at FROM audit_log ORDER BY chain_id, seq"
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap());
+    for pair in entries.windows(2) {
+        let ((chain, seq, at), (next_chain, _, next_at)) = (pair[0], pair[1]);
+        if chain == next_chain {
+            assert!(at <= next_at, "chain {chain}: entry {seq} after the next");
+        }
+    }
 }
