@@ -26,8 +26,8 @@ use kasane_store::municipality::Agency;
 
 use crate::error::{STALE, already, invalid};
 use crate::guard::{
-    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, listed_case,
-    meeting_access, meeting_to_create, record_on, viewer,
+    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, forbid,
+    listed_case, meeting_access, meeting_to_create, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -198,9 +198,8 @@ pub async fn acknowledge(
             .find(|x| x.agency_id == agency_id)
             .ok_or(AppError::NotFound)?;
         if !m.manages() && caller.agency.id != agency_id {
-            return Err(AppError::Forbidden(
-                "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します".into(),
-            ));
+            let reason = "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します";
+            return Err(forbid(app, caller, "meeting", id, reason).await);
         }
         if member.acknowledged_at.is_some() {
             return Err(AppError::Conflict(
@@ -383,7 +382,7 @@ pub async fn minutes_history(
 ) -> AppResult<MinutesHistory> {
     let meeting = load_meeting(app, caller, id).await?;
     if !meeting.minutes_readable(app, caller) {
-        return Err(AppError::Forbidden(MINUTES_CLOSED.into()));
+        return Err(forbid(app, caller, "meeting", id, MINUTES_CLOSED).await);
     }
     let item = item_of(app, id, item_id).await?;
     case_access(app, caller, Action::Read, item.case_id).await?;
