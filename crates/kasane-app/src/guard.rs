@@ -225,6 +225,50 @@ pub async fn person_access(
     action: Action,
     id: i64,
 ) -> AppResult<PersonAccess> {
+    person_decided(app, caller, action, id, None).await
+}
+
+/// [`person_access`] for a write on a record of the person's that lies beyond the つなぐシート
+/// (`beyond`: a support-log entry, a consent): a caller who holds the sheet only is told
+/// that record does not exist (404, the denial audited on it), as when reading it — a 403
+/// would tell them it is there.
+pub async fn person_access_beyond_sheet(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+    beyond: Object<'_>,
+) -> AppResult<PersonAccess> {
+    person_decided(app, caller, action, id, Some(beyond)).await
+}
+
+async fn person_decided(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+    beyond: Option<Object<'_>>,
+) -> AppResult<PersonAccess> {
+    let (person, facts) = person_with_facts(app, caller, id).await?;
+    if let Some(beyond) = beyond {
+        sheet_only(app, caller, &facts, beyond).await?;
+    }
+    let oid = person.id.to_string();
+    let object = Object {
+        kind: "person",
+        id: &oid,
+    };
+    let grant = authorize(app, caller, action, &Subject::Person(&facts), object).await?;
+    Ok(PersonAccess { person, grant })
+}
+
+/// Person `id`'s canonical record and the access facts of its group; a missing one is
+/// audited as a probe and answered 404.
+async fn person_with_facts(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+) -> AppResult<(Person, PersonFacts)> {
     let oid = id.to_string();
     let object = Object {
         kind: "person",
@@ -243,19 +287,39 @@ pub async fn person_access(
         .store
         .person_facts(person.municipality_id, person.id)
         .await?;
-    let oid = person.id.to_string();
-    let grant = authorize(
-        app,
-        caller,
-        action,
-        &Subject::Person(&facts),
-        Object {
-            kind: "person",
-            id: &oid,
-        },
-    )
-    .await?;
-    Ok(PersonAccess { person, grant })
+    Ok((person, facts))
+}
+
+/// Refuses `beyond` (404, audited) to a caller whose only basis on these facts is the
+/// つなぐシート.
+async fn sheet_only(
+    app: &App,
+    caller: &Caller,
+    facts: &PersonFacts,
+    beyond: Object<'_>,
+) -> AppResult<()> {
+    let read = decide(
+        &caller.actor,
+        Action::Read,
+        &Subject::Person(facts),
+        app.today(),
+    );
+    if read.view() == Some(View::ReferralSheet) {
+        return refuse(app, caller, beyond, Denial::NotFound(BEYOND_SHEET)).await;
+    }
+    Ok(())
+}
+
+/// Refuses what the rule allowed but the owning module does not (an entry only its author
+/// edits, an intake only its window corrects): 403, audited as a denial on record `kind`
+/// `id` like every refusal of the rule's.
+pub async fn forbid(app: &App, caller: &Caller, kind: &str, id: i64, reason: &str) -> AppError {
+    let oid = id.to_string();
+    let object = Object { kind, id: &oid };
+    match audit(app, caller, AuditAction::Denied, object, "", reason).await {
+        Ok(()) => AppError::Forbidden(reason.to_string()),
+        Err(e) => e,
+    }
 }
 
 /// A record that does not exist is answered like one the caller may not see, and audited
@@ -314,6 +378,29 @@ pub async fn household_access(
     action: Action,
     id: i64,
 ) -> AppResult<(Household, Grant)> {
+    household_decided(app, caller, action, id, None).await
+}
+
+/// [`household_access`] for a write on the household's record, which lies beyond the
+/// つなぐシート, or on a record of it (`beyond`: the household, a support-log entry): a
+/// caller who holds the sheet only is told it does not exist, as when reading it.
+pub async fn household_access_beyond_sheet(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+    beyond: Object<'_>,
+) -> AppResult<(Household, Grant)> {
+    household_decided(app, caller, action, id, Some(beyond)).await
+}
+
+async fn household_decided(
+    app: &App,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+    beyond: Option<Object<'_>>,
+) -> AppResult<(Household, Grant)> {
     let oid = id.to_string();
     let object = Object {
         kind: "household",
@@ -326,6 +413,9 @@ pub async fn household_access(
         .store
         .household_facts(household.municipality_id, household.id)
         .await?;
+    if let Some(beyond) = beyond {
+        sheet_only(app, caller, &facts, beyond).await?;
+    }
     let grant = authorize(app, caller, action, &Subject::Person(&facts), object).await?;
     Ok((household, grant))
 }

@@ -16,7 +16,10 @@ use kasane_store::person::Person;
 
 use crate::error::invalid;
 use crate::guard::within_sheet;
-use crate::guard::{Grant, PersonAccess, case_access, not_found, person_access, record_on};
+use crate::guard::{
+    Grant, Object, PersonAccess, case_access, not_found, person_access, person_access_beyond_sheet,
+    record_on,
+};
 use crate::{App, AppError, AppResult, Caller};
 
 use super::case::{canonical_person_id, record_holding};
@@ -191,7 +194,17 @@ pub async fn consent_access(
     let Some(c) = app.store.consent_any(id).await? else {
         return Err(not_found(app, caller, "consent", id).await);
     };
-    let access = person_access(app, caller, action, c.person_id).await?;
+    let oid = c.id.to_string();
+    let consent = Object {
+        kind: "consent",
+        id: &oid,
+    };
+    // A write is refused as not found to whoever holds the つなぐシート only, as a read is.
+    let access = if action.is_write() {
+        person_access_beyond_sheet(app, caller, action, c.person_id, consent).await?
+    } else {
+        person_access(app, caller, action, c.person_id).await?
+    };
     within_sheet(app, caller, &access.grant, "consent", c.id).await?;
     Ok((c, access))
 }

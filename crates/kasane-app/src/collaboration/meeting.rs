@@ -27,8 +27,8 @@ use kasane_store::municipality::Agency;
 
 use crate::error::{STALE, already, invalid};
 use crate::guard::{
-    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, listed_case, may,
-    meeting_access, meeting_to_create, record_on, viewer,
+    Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, forbid,
+    listed_case, may, meeting_access, meeting_to_create, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -199,9 +199,8 @@ pub async fn acknowledge(
             .find(|x| x.agency_id == agency_id)
             .ok_or(AppError::NotFound)?;
         if !m.manages() && caller.agency.id != agency_id {
-            return Err(AppError::Forbidden(
-                "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します".into(),
-            ));
+            let reason = "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します";
+            return Err(forbid(app, caller, "meeting", id, reason).await);
         }
         if member.acknowledged_at.is_some() {
             return Err(AppError::Conflict(
@@ -264,8 +263,10 @@ fn hold_action(hold: CaseHold) -> Action {
 pub async fn add_case(app: &App, caller: &Caller, id: i64, case_id: Option<i64>) -> AppResult<i64> {
     app.unit(async |app| {
         let m = load_meeting(app, caller, id).await?;
-        let hold = may_bring(m.kind, bringer(&m, caller))
-            .map_err(|e| AppError::Forbidden(e.to_string()))?;
+        let hold = match may_bring(m.kind, bringer(&m, caller)) {
+            Ok(hold) => hold,
+            Err(e) => return Err(forbid(app, caller, "meeting", id, &e.to_string()).await),
+        };
         let case_id = case_id.ok_or_else(|| invalid(&["議題にするケースを選んでください"]))?;
         let (case, grant, facts) =
             case_access_with_facts(app, caller, hold_action(hold), case_id).await?;
@@ -411,7 +412,7 @@ pub async fn minutes_history(
 ) -> AppResult<MinutesHistory> {
     let meeting = load_meeting(app, caller, id).await?;
     if !meeting.minutes_readable(app, caller) {
-        return Err(AppError::Forbidden(MINUTES_CLOSED.into()));
+        return Err(forbid(app, caller, "meeting", id, MINUTES_CLOSED).await);
     }
     let item = item_of(app, id, item_id).await?;
     case_access(app, caller, Action::Read, item.case_id).await?;

@@ -339,7 +339,7 @@ pub fn intake_draft(r: &IntakeRead) -> IntakeDraft {
 /// (a window corrects its own records, like support-log entries).
 pub async fn intake_to_correct(app: &App, caller: &Caller, id: i64) -> AppResult<IntakeRead> {
     let read = read_intake(app, caller, id).await?;
-    own_intake(caller, &read.intake, "修正できます")?;
+    own_intake(app, caller, &read.intake, "修正できます").await?;
     Ok(read)
 }
 
@@ -356,7 +356,7 @@ pub async fn correct_intake(
     app.unit(async |app| {
         let read = read_intake(app, caller, id).await?;
         let access = person_access(app, caller, Action::Update, read.intake.person_id).await?;
-        own_intake(caller, &read.intake, "修正できます")?;
+        own_intake(app, caller, &read.intake, "修正できます").await?;
         let kept = intake_draft(&read);
         let draft = IntakeDraft {
             receiving_agency_id: kept.receiving_agency_id,

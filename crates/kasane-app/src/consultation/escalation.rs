@@ -19,7 +19,7 @@ const MAY: &str = "多機関協働へつなぐことができます";
 /// Intake `id` on its escalation form: read in full, the caller's agency's own.
 pub async fn intake_to_escalate(app: &App, caller: &Caller, id: i64) -> AppResult<IntakeRead> {
     let read = read_intake(app, caller, id).await?;
-    own_intake(caller, &read.intake, MAY)?;
+    own_intake(app, caller, &read.intake, MAY).await?;
     Ok(read)
 }
 
@@ -30,7 +30,7 @@ pub async fn escalate(app: &App, caller: &Caller, id: i64, reason: &str) -> AppR
     app.unit(async |app| {
         let read = read_intake(app, caller, id).await?;
         let access = person_access(app, caller, Action::Update, read.intake.person_id).await?;
-        own_intake(caller, &read.intake, MAY)?;
+        own_intake(app, caller, &read.intake, MAY).await?;
         let open_case = in_open_case(app, &access).await?;
         let reason = check(read.intake.outcome, open_case, reason).map_err(refusal)?;
         let moved = app

@@ -15,7 +15,7 @@ use crate::consultation::match_review::request_reviews;
 use crate::consultation::person::PersonDraft;
 use crate::guard::within_sheet;
 use crate::guard::{
-    Grant, Object, PersonAccess, audit, authorize, household_access, may_read, not_found,
+    Grant, Object, PersonAccess, audit, authorize, forbid, household_access, may_read, not_found,
     person_access, record, record_on,
 };
 
@@ -498,13 +498,17 @@ pub struct IntakeRead {
 
 /// What only the receiving agency may do to its intake (correct it, escalate it): the
 /// record is its own. `may` completes the refusal (「相談受付は受け付けた機関のみ{may}」).
-pub(crate) fn own_intake(caller: &Caller, intake: &Intake, may: &str) -> AppResult<()> {
+pub(crate) async fn own_intake(
+    app: &App,
+    caller: &Caller,
+    intake: &Intake,
+    may: &str,
+) -> AppResult<()> {
     if intake.receiving_agency_id == caller.agency.id {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!(
-            "相談受付は受け付けた機関のみ{may}"
-        )))
+        let reason = format!("相談受付は受け付けた機関のみ{may}");
+        Err(forbid(app, caller, "intake", intake.id, &reason).await)
     }
 }
 

@@ -14,7 +14,7 @@ use kasane_store::referral::{Referral, ReferralMove};
 
 use crate::error::invalid;
 use crate::guard::within_sheet;
-use crate::guard::{Object, PersonAccess, not_found, person_access, record};
+use crate::guard::{Object, PersonAccess, forbid, not_found, person_access, record};
 use crate::{App, AppError, AppResult, Caller};
 
 /// The agencies the caller's agency can send a つなぎ to: the municipality's others, but
@@ -187,15 +187,13 @@ pub async fn act(app: &App, caller: &Caller, id: i64, event: ReferralEvent) -> A
     app.unit(async |app| {
         let (r, access) = referral_access(app, caller, id).await?;
         if !may_act(&event, caller.agency.id, r.from_agency_id, r.to_agency_id) {
-            return Err(AppError::Forbidden(
-                "このつなぎに応答できるのは紹介先の機関のみです".into(),
-            ));
+            let reason = "このつなぎに応答できるのは紹介先の機関のみです";
+            return Err(forbid(app, caller, "referral", r.id, reason).await);
         }
         // Completing is work on the person: it needs the full view that accepting gave.
         if matches!(event, ReferralEvent::Complete { .. }) && access.grant.view() != View::Full {
-            return Err(AppError::Forbidden(
-                "受理してから完了を記録してください".into(),
-            ));
+            let reason = "受理してから完了を記録してください";
+            return Err(forbid(app, caller, "referral", r.id, reason).await);
         }
         let from = r.status;
         // A move the referral's state does not allow is a bad request; a missing reason or
@@ -256,7 +254,8 @@ pub async fn acknowledge_declined(app: &App, caller: &Caller, id: i64) -> AppRes
     app.unit(async |app| {
         let (r, access) = referral_access(app, caller, id).await?;
         if caller.agency.id != r.from_agency_id {
-            return Err(AppError::Forbidden("紹介元の機関のみ確認できます".into()));
+            let reason = "紹介元の機関のみ確認できます";
+            return Err(forbid(app, caller, "referral", r.id, reason).await);
         }
         app.store.acknowledge_declined(r.id).await?;
         let oid = r.id.to_string();

@@ -8,7 +8,10 @@ use kasane_store::support_log::{EntryContent, SupportLogEntry, SupportLogVersion
 
 use crate::error::invalid;
 use crate::guard::within_sheet;
-use crate::guard::{Grant, Object, household_access, not_found, person_access, record};
+use crate::guard::{
+    Grant, Object, forbid, household_access, household_access_beyond_sheet, not_found,
+    person_access, person_access_beyond_sheet, record,
+};
 use crate::{App, AppError, AppResult, Caller};
 
 fn content(v: &ValidEntry) -> EntryContent {
@@ -40,20 +43,36 @@ async fn authorize_subject(
     action: Action,
     entry_id: Option<i64>,
 ) -> AppResult<Grant> {
+    // A write beyond the つなぐシート (an entry, a household) is refused as not found to
+    // whoever holds the sheet only, as reading it is.
+    let entry_oid = entry_id.map(|e| e.to_string());
+    let entry = entry_oid.as_deref().map(|id| Object {
+        kind: "support_log",
+        id,
+    });
     let mut grants = Vec::with_capacity(2);
     if let Some(p) = v.person_id {
-        grants.push((
-            person_access(app, caller, action, p).await?.grant,
-            "person",
-            p,
-        ));
+        let access = match entry {
+            Some(beyond) if action.is_write() => {
+                person_access_beyond_sheet(app, caller, action, p, beyond).await?
+            }
+            _ => person_access(app, caller, action, p).await?,
+        };
+        grants.push((access.grant, "person", p));
     }
     if let Some(h) = v.household_id {
-        grants.push((
-            household_access(app, caller, action, h).await?.1,
-            "household",
-            h,
-        ));
+        let (_, grant) = if action.is_write() {
+            let oid = h.to_string();
+            let household = Object {
+                kind: "household",
+                id: &oid,
+            };
+            let beyond = entry.unwrap_or(household);
+            household_access_beyond_sheet(app, caller, action, h, beyond).await?
+        } else {
+            household_access(app, caller, action, h).await?
+        };
+        grants.push((grant, "household", h));
     }
     // A つなぎ not yet accepted shows the つなぐシート only, never the support log: the
     // refusal names the entry read, or the person or household written on.
@@ -144,9 +163,8 @@ pub async fn edit_entry(
     app.unit(async |app| {
         let (e, grant) = entry_access(app, caller, id, Action::Update).await?;
         if e.agency_id != caller.agency.id {
-            return Err(AppError::Forbidden(
-                "支援経過は記録した機関のみ修正できます".into(),
-            ));
+            let reason = "支援経過は記録した機関のみ修正できます";
+            return Err(forbid(app, caller, "support_log", id, reason).await);
         }
         let old = valid(&e)?;
         let new = validate(

@@ -14,6 +14,8 @@
 //!   a 支援会議 agenda, the coordinator, none — whatever the demo holds), a person's and a
 //!   case's page and API answer 200 exactly when `access::decide` allows the read, else 404
 //!   with its `denied` entry.
+//!
+//! The writes, relationship by relationship, are checked in `authorisation_writes`.
 
 use std::collections::BTreeSet;
 
@@ -391,7 +393,7 @@ fn declared_paths() -> BTreeSet<String> {
 }
 
 /// `path` with every `{param}` replaced by `id` (the first) or 1 (the others).
-fn concrete(path: &str, id: i64) -> String {
+pub(crate) fn concrete(path: &str, id: i64) -> String {
     let mut out = String::new();
     let mut first = true;
     for part in path.split('{') {
@@ -458,7 +460,7 @@ impl Who {
 }
 
 /// The caller's `denied` entries, and the operator chain's length.
-async fn denials(app: &TestApp, username: &str, municipality_id: i64) -> (i64, i64) {
+pub(crate) async fn denials(app: &TestApp, username: &str, municipality_id: i64) -> (i64, i64) {
     let (_, mine) = app
         .store
         .audit_entries(&AuditFilter {
@@ -725,10 +727,10 @@ const READS: [(&str, [&str; 2]); 5] = [
     ),
 ];
 
-/// What the rule decides a read of record `id` of `table` on: the facts of each subject it
-/// is on, and whether the read needs more than the つなぐシート (an intake or a support-log
-/// entry does). `None` for a linked person record (it answers as its canonical one).
-async fn subjects(
+/// What the rule decides a read (or a write, `authorisation_writes`) of record `id` of
+/// `table` on: the facts of each subject it is on, and whether the read needs more than the
+/// つなぐシート (an intake, a support-log entry or a consent does). `None` for a linked person record (it answers as its canonical one).
+pub(crate) async fn subjects(
     store: &kasane_store::Store,
     table: &str,
     id: i64,
@@ -757,6 +759,10 @@ async fn subjects(
         "intake" => {
             let intake = store.intake_any(id).await.unwrap().unwrap();
             (vec![person(intake.person_id).await], true)
+        }
+        "consent" => {
+            let c = store.consent_any(id).await.unwrap().unwrap();
+            (vec![person(c.person_id).await], true)
         }
         _ => {
             let e = store.support_log_any(id).await.unwrap().unwrap();

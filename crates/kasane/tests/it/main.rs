@@ -10,6 +10,7 @@ mod access_twins;
 mod api_consultation;
 mod audit_trail;
 mod authorisation_matrix;
+mod authorisation_writes;
 mod bad_input;
 mod basis_lost;
 mod browser;
