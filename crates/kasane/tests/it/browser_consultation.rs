@@ -207,7 +207,7 @@ async fn household_member_is_found_as_the_worker_types() {
     assert_all(
         &results,
         &[
-            "1人が見つかりました",
+            "人が見つかりました",
             "小野寺 健太",
             "オノデラ ケンタ",
             "昭和50年5月5日",
@@ -245,9 +245,10 @@ async fn household_member_is_found_as_the_worker_types() {
         .unwrap();
     assert_eq!(picked, serde_json::json!(format!("person_id={son}:true")));
     fill_form(&client, &[Field::Select("relationship", "child")]).await;
-    click(
+    // 「追加」 (the 「検索」 inside the form belongs to the search form).
+    click_xpath(
         &client,
-        "section#add-member form[method=post] button[type=submit]",
+        "//section[@id='add-member']//button[normalize-space()='追加']",
     )
     .await;
     wait_xpath(&client, &format!("//td/a[@href='/persons/{son}']")).await;
