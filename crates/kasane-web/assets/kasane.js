@@ -1,6 +1,7 @@
 // kasane — the one script, served from the binary. Pages work without it; it only adds
-// conveniences: printing, the warning before the session's idle expiry (「延長する」), and
-// keeping what a form sent across a login (so that typing is not lost to an expiry).
+// conveniences: printing, the warning before the session's idle expiry (「延長する」),
+// keeping what a form sent across a login (so that typing is not lost to an expiry), the
+// intake checklist's keys, and the person picker's search as the worker types.
 (function () {
   'use strict';
 
@@ -253,5 +254,68 @@ document.querySelectorAll('[data-checklist]').forEach(function (list) {
     e.preventDefault();
     rove(boxes[to]);
     boxes[to].focus();
+  });
+});
+
+// The person picker: as the worker types a name (or フリガナ), the results are asked of
+// /persons/pick — the person search, within what the worker may see and audited — and shown
+// in place as radio buttons, their count said aloud. ArrowDown in the field goes to the
+// first result, Enter searches at once. Without the script the 「検索」 button reloads the
+// page with the search.
+document.querySelectorAll('[data-picker]').forEach(function (picker) {
+  var field = picker.querySelector('input[type=search]');
+  var results = picker.querySelector('.picker-results');
+  if (!field || !results) { return; }
+  var live = document.createElement('p');
+  live.className = 'visually-hidden';
+  live.setAttribute('aria-live', 'polite');
+  picker.appendChild(live);
+  var timer = null;
+  var asked = field.value.trim();
+  var latest = 0;
+  function show(html) {
+    results.innerHTML = html;
+    var count = results.querySelector('.picker-count');
+    live.textContent = count ? count.textContent : '';
+  }
+  function ask() {
+    clearTimeout(timer);
+    var q = field.value.trim();
+    if (q === asked) { return; }
+    asked = q;
+    var mine = ++latest;
+    var query = new URLSearchParams({
+      pick_q: q,
+      field: picker.dataset.picker,
+      exclude: picker.dataset.pickerExclude || ''
+    });
+    fetch('/persons/pick?' + query, { credentials: 'same-origin', redirect: 'manual' })
+      .then(function (res) {
+        if (!res.ok) { throw new Error('not searched'); }
+        return res.text();
+      }).then(function (html) {
+        if (mine === latest) { show(html); }
+      }).catch(function () {
+        if (mine !== latest) { return; }
+        asked = null;
+        var failed = document.createElement('p');
+        failed.className = 'picker-count';
+        failed.textContent = '検索できませんでした。「検索」ボタンを押してください。';
+        results.replaceChildren(failed);
+        live.textContent = failed.textContent;
+      });
+  }
+  field.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 300);
+  });
+  field.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      ask();
+    } else if (e.key === 'ArrowDown') {
+      var first = results.querySelector('input[type=radio]');
+      if (first) { e.preventDefault(); first.focus(); }
+    }
   });
 });

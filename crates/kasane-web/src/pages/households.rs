@@ -24,6 +24,7 @@ use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
 use crate::ui::form::Saved;
 use crate::ui::layout::{empty, page};
+use crate::ui::picker::{PickField, PickQuery, find, picker, search_form};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -124,6 +125,7 @@ async fn household_page(
     Page(ctx): Page,
     Path(id): Path<i64>,
     Query(saved): Query<Saved>,
+    Query(pick): Query<PickQuery>,
 ) -> Result<Markup, PageError> {
     let view = load_household(&state, &ctx, id).await?;
     let timeline = timeline::of_household(&state, &view).await?;
@@ -135,6 +137,13 @@ async fn household_page(
         signals: found,
     } = view;
     let writable = grant.view() == View::Full;
+    // The current members are no choice for 世帯員を追加する.
+    let members: Vec<i64> = current.iter().map(|m| m.member.person_id).collect();
+    let candidates = if writable {
+        find(&state, &ctx, &pick.pick_q, &members).await?
+    } else {
+        None
+    };
     let cases = sections::household(&state, &ctx, household.id, grant).await?;
     let body = html! {
         (saved.notice())
@@ -152,11 +161,12 @@ async fn household_page(
         }
         (cases)
         @if writable {
-            section.card.noprint {
+            section.card.noprint #add-member {
                 h2 { "世帯員を追加する(他の世帯からの転入は、前の世帯の記録を終了して残します)" }
+                (search_form(&format!("/households/{}#add-member", household.id)))
                 form method="post" action={ "/households/" (household.id) "/members" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
-                    label { "本人の記録番号 " input type="number" name="person_id" required; }
+                    (picker("追加する方", PickField::PersonId, &pick.pick_q, candidates.as_ref(), &members, ctx.today))
                     label { " 続柄 "
                         select name="relationship" { @for r in Relationship::ALL { option value=(r.code()) { (r.label()) } } }
                     }

@@ -27,14 +27,16 @@ use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
-use crate::ui::fmt::{birth_label, jst};
+use crate::ui::fmt::{birth_label, district_name, jst};
 use crate::ui::form::Saved;
 use crate::ui::layout::{empty, page};
+use crate::ui::picker::{PickField, PickQuery, PickRequest, find, picker, results_of, search_form};
 use crate::ui::search::SearchQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/persons", get(search_page))
+        .route("/persons/pick", get(pick))
         .route("/persons/{id}", get(person_page))
         .route("/persons/{id}/link", post(link))
         .route("/persons/{id}/split", post(split))
@@ -146,26 +148,25 @@ fn pager(q: &SearchQuery, shown: usize, more: bool) -> Markup {
     }
 }
 
-pub fn district_name<'a>(
-    districts: &'a [kasane_store::municipality::District],
-    code: Option<&'a str>,
-) -> &'a str {
-    match code {
-        Some(c) => districts
-            .iter()
-            .find(|d| d.code == c)
-            .map_or(c, |d| d.name.as_str()),
-        None => "",
-    }
-}
-
 async fn person_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
     Query(saved): Query<Saved>,
+    Query(pick): Query<PickQuery>,
 ) -> Result<Response, PageError> {
-    Ok(render_person(&state, &ctx, id, None, &saved).await?)
+    Ok(render_person(&state, &ctx, id, Err(pick.pick_q.as_str()), &saved).await?)
+}
+
+/// The person picker's results as the worker types (kasane.js): the same search and the
+/// same markup as the picker's 「検索」 without the script.
+async fn pick(
+    Work(state): Work,
+    Page(ctx): Page,
+    Query(q): Query<PickRequest>,
+) -> Result<Markup, PageError> {
+    let found = find(&state, &ctx, &q.pick_q, &q.excluded()).await?;
+    Ok(results_of(q.field, found.as_ref(), ctx.today))
 }
 
 /// A link the coordinator asked for that needs confirming (the pair was split before):
@@ -176,13 +177,16 @@ struct LinkRetry<'a> {
     message: String,
 }
 
+/// The person page; `link` is the link to confirm ([`LinkRetry`]), or else the search of
+/// the 名寄せ picker (`?pick_q=…`).
 async fn render_person(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
-    retry: Option<&LinkRetry<'_>>,
+    link: Result<&LinkRetry<'_>, &str>,
     saved: &Saved,
 ) -> Result<Response, AppError> {
+    let retry = link.ok();
     let PersonRead { access, shown } = read_person(state, ctx, id).await?;
     let (person, grant) = (&access.person, access.grant);
     if person.id != id {
@@ -203,6 +207,15 @@ async fn render_person(
     let targets = referral_targets(state, ctx).await?;
     let writable = grant.view() == View::Full;
     let coordinator = ctx.actor.has(Role::Coordinator);
+    // The person and the records already linked are no choice for the link.
+    let unlinkable: Vec<i64> = std::iter::once(person.id)
+        .chain(linked.iter().map(|l| l.id))
+        .collect();
+    let candidates = match link {
+        Err(q) if coordinator && writable => find(state, ctx, q, &unlinkable).await?,
+        _ => None,
+    };
+    let pick_q = link.err().unwrap_or_default();
     let others = sections::person(state, ctx, &access).await?;
     let body = html! {
         (saved.notice())
@@ -278,9 +291,15 @@ async fn render_person(
                     @if let Some(r) = retry {
                         ul.errors role="alert" { li { (r.message) } }
                     }
-                    form.inline #link method="post" action={ "/persons/" (person.id) "/link" } {
+                    (search_form(&format!("/persons/{}#link", person.id)))
+                    form #link method="post" action={ "/persons/" (person.id) "/link" } {
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
-                        label { "同一人物の記録番号 " input type="number" name="other" value=[retry.map(|r| r.other)] required; }
+                        @if let Some(r) = retry {
+                            input type="hidden" name="other" value=(r.other);
+                            p { "結び付ける記録: 記録番号 " (r.other) }
+                        } @else {
+                            (picker("同一人物の記録", PickField::Other, pick_q, candidates.as_ref(), &unlinkable, ctx.today))
+                        }
                         label { " 理由 " input type="text" name="reason" value=[retry.map(|r| r.reason)]; }
                         @if retry.is_some() {
                             label.check {
@@ -343,7 +362,7 @@ async fn link(
                 reason: &form.reason,
                 message,
             };
-            Ok(render_person(&state, &ctx, id, Some(&retry), &Saved::default()).await?)
+            Ok(render_person(&state, &ctx, id, Ok(&retry), &Saved::default()).await?)
         }
         Err(e) => Err(e.into()),
     }

@@ -1,4 +1,4 @@
-//! Display helpers shared by pages: 和暦 in Japan time, 年度 labels.
+//! Display helpers shared by pages: 和暦 in Japan time, 年度 labels, a 地区's name.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use kasane_domain::fiscal_year::FiscalYear;
@@ -32,4 +32,19 @@ pub fn birth_label(p: &kasane_store::person::Person, today: chrono::NaiveDate) -
             )
         })
         .unwrap_or_else(|| "—".to_string())
+}
+
+/// The name of the 地区 `code` among the municipality's districts (the code itself when
+/// it is not one of them, nothing when none is recorded).
+pub fn district_name<'a>(
+    districts: &'a [kasane_store::municipality::District],
+    code: Option<&'a str>,
+) -> &'a str {
+    match code {
+        Some(c) => districts
+            .iter()
+            .find(|d| d.code == c)
+            .map_or(c, |d| d.name.as_str()),
+        None => "",
+    }
 }

@@ -307,6 +307,7 @@ const MATRIX: &[(&str, &str, On)] = &[
     ("GET", "/outreach", Caller),
     ("GET", "/participation", Caller),
     ("GET", "/persons", Caller),
+    ("GET", "/persons/pick", Caller),
     ("GET", "/persons/{id}", Record("person")),
     ("GET", "/persons/{id}/consents/new", Record("person")),
     ("POST", "/persons/{id}/consents/new", Record("person")),

@@ -3,7 +3,8 @@
 //! (the coordinator at 社会福祉協議会) a second intake written with variants (斎藤 for 齋藤,
 //! half-width カナ, the birth date in 和暦) offers the first record as a 名寄せ candidate;
 //! the coordinator picks it and refers the person to the 基幹相談支援センター, whose worker
-//! accepts from the worklist; the person's timeline shows all of it.
+//! accepts from the worklist; the person's timeline shows all of it. And the person picker:
+//! a household member found as the worker types, chosen by keyboard, added.
 //! Screenshots: `target/screenshots/step2-*.png`.
 
 use crate::common::browser::{
@@ -12,6 +13,7 @@ use crate::common::browser::{
 };
 use crate::common::{Engine, spawn_app};
 use fantoccini::Locator;
+use fantoccini::key::Key;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_candidate_referral_and_acceptance_in_the_browser() {
@@ -170,5 +172,92 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
         ],
     );
     screenshot_full(&client, "step2-7-timeline.png").await;
+    client.close().await.unwrap();
+}
+
+/// The household page's person picker: typing a name shows the persons found without a
+/// reload; ArrowDown reaches the first, Space picks him, and 「追加」 adds him.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn household_member_is_found_as_the_worker_types() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let token = app.token("daisen.houkatsu").await;
+    let mother = app
+        .intake_of_new_person(&token, "小野寺 フミ", "オノデラ フミ")
+        .await;
+    let son = app
+        .intake_of_new_person(&token, "小野寺 健太", "オノデラ ケンタ")
+        .await;
+    let household = mother["household_id"].as_i64().unwrap();
+    let son = son["person_id"].as_i64().unwrap();
+
+    login(&client, &app, "daisen.houkatsu").await;
+    let page = format!("/households/{household}");
+    goto(&client, &app, &page).await;
+    let field = client
+        .find(Locator::Css("fieldset.picker input[name=pick_q]"))
+        .await
+        .unwrap();
+    field.send_keys("おのでら").await.unwrap();
+    let choice = format!("fieldset.picker input[name=person_id][value='{son}']");
+    wait_css(&client, &choice).await;
+    let results = text_of(&client, "fieldset.picker .picker-results").await;
+    assert_all(
+        &results,
+        &[
+            "人が見つかりました",
+            "小野寺 健太",
+            "オノデラ ケンタ",
+            "昭和50年5月5日",
+        ],
+    );
+    assert!(
+        !results.contains("小野寺 フミ"),
+        "a member already: {results}"
+    );
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), page);
+    assert_eq!(url.query(), None, "no reload: {url}");
+    screenshot(&client, "step2-8-household-picker.png").await;
+
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Down.to_string())
+        .await
+        .unwrap();
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(" ")
+        .await
+        .unwrap();
+    let picked = client
+        .execute(
+            "return document.activeElement.name + '=' + document.activeElement.value + ':' + document.activeElement.checked;",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(picked, serde_json::json!(format!("person_id={son}:true")));
+    fill_form(&client, &[Field::Select("relationship", "child")]).await;
+    // 「追加」 (the 「検索」 inside the form belongs to the search form).
+    click_xpath(
+        &client,
+        "//section[@id='add-member']//button[normalize-space()='追加']",
+    )
+    .await;
+    wait_xpath(&client, &format!("//td/a[@href='/persons/{son}']")).await;
+    let members = app.store.memberships_of(son).await.unwrap();
+    assert!(
+        members
+            .iter()
+            .any(|m| m.household_id == household && m.left_on.is_none()),
+        "{members:?}"
+    );
     client.close().await.unwrap();
 }

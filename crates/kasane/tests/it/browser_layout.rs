@@ -114,6 +114,16 @@ async fn main_pages(client: &Client, app: &TestApp) -> Vec<MainPage> {
             "no page like {pattern} found in the demo"
         );
     }
+    // The person pickers with their results: a household's new member, the 名寄せ link.
+    for pattern in ["/households/#", "/persons/#"] {
+        if let Some(p) = pages.iter().find(|p| matches(pattern, &p.path)) {
+            let picked = MainPage {
+                path: format!("{}?pick_q=%E7%A5%9E%E5%B2%A1", p.path),
+                narrow: p.narrow,
+            };
+            pages.push(picked);
+        }
+    }
     pages
 }
 

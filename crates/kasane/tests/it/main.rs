@@ -34,6 +34,7 @@ mod intake_list;
 mod layering;
 mod match_review;
 mod nayose;
+mod person_picker;
 mod referral_sheet;
 mod search_plans;
 mod session_expiry;

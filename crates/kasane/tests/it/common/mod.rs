@@ -377,6 +377,14 @@ impl TestApp {
     /// An intake handled at the caller's window for a new person of 大仙市 (大曲 district)
     /// with a new household: the answer (`person_id`, `intake_id`, `household_id`).
     pub async fn intake_of_new_person(&self, token: &str, name: &str, furigana: &str) -> Value {
+        let person = serde_json::json!({ "name": name, "furigana": furigana,
+                                         "birth_date": "S50.5.5", "district": "omagari" });
+        self.intake_of(token, person, "handled").await
+    }
+
+    /// An intake at the caller's window with `outcome` for a new person (`person`, as the
+    /// API takes it, confirmed new whatever 名寄せ finds) with a new household: the answer.
+    pub async fn intake_of(&self, token: &str, person: Value, outcome: &str) -> Value {
         let (status, v) = self
             .api_send(
                 token,
@@ -384,10 +392,9 @@ impl TestApp {
                 "/api/v1/intakes",
                 Some(serde_json::json!({
                     "channel": "visit_in", "consulter_kind": "person", "summary": "来所相談。",
-                    "urgency": "normal", "outcome": "handled", "issues": ["care"],
+                    "urgency": "normal", "outcome": outcome, "issues": ["care"],
                     "consent_to_share": false, "new_household": true,
-                    "person": { "name": name, "furigana": furigana,
-                                "birth_date": "S50.5.5", "district": "omagari" },
+                    "confirm_new_person": true, "person": person,
                 })),
             )
             .await;
