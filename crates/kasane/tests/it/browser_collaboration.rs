@@ -319,9 +319,17 @@ async fn an_8050_household_through_collaboration_in_the_browser() {
 
     // The son joins his mother's household as her child: the page derives 8050.
     goto(&client, &app, &format!("/households/{household}")).await;
-    fill(&client, "input[name=person_id]", &son.to_string()).await;
+    fill(&client, "fieldset.picker input[name=pick_q]", "かくのだて").await;
+    let choice = format!("fieldset.picker input[name=person_id][value='{son}']");
+    wait_css(&client, &choice).await;
+    click(&client, &choice).await;
     choose(&client, "select[name=relationship]", "child").await;
-    click(&client, "form[action$='/members'] button[type=submit]").await;
+    // (The picker's 「検索」 sits in the form too, belonging to its own GET form.)
+    click_xpath(
+        &client,
+        "//form[contains(@action, '/members')]//button[.='追加']",
+    )
+    .await;
     wait_xpath(
         &client,
         "//ul[@class='signals']/li[contains(., '8050世帯')]",

@@ -260,7 +260,11 @@ async fn members_bring_their_own_cases_and_the_host_runs_its_agenda(app: TestApp
     let (status, v) = add_agenda(&app, &d.houkatsu, meeting, case).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
     assert!(v.to_string().contains("守秘義務"), "{v}");
-    assert_eq!(app.scalar(denied).await, before + 1, "the refusal is audited");
+    assert_eq!(
+        app.scalar(denied).await,
+        before + 1,
+        "the refusal is audited"
+    );
     // An agency that only reads the case (consent) may not bring it; one that does not see
     // it is told nothing.
     let (status, _) = add_agenda(&app, &d.kikan, meeting, case).await;
