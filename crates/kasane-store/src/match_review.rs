@@ -147,13 +147,21 @@ impl Store {
         .await)?)
     }
 
-    /// Reviews asked about record `person_id` (as the requested record), newest first.
-    pub async fn match_reviews_of(&self, person_id: i64) -> StoreResult<Vec<MatchReview>> {
+    /// Reviews agency `agency_id` asked about a record of canonical person `canonical_id`'s
+    /// 名寄せ group (as the requested record), newest first.
+    pub async fn match_reviews_asked(
+        &self,
+        canonical_id: i64,
+        agency_id: AgencyId,
+    ) -> StoreResult<Vec<MatchReview>> {
         Ok(on_pool!(self, |p| sqlx::query_as(concat!(
             select_review!(),
-            "WHERE requested_person_id = $1 ORDER BY id DESC"
+            "WHERE requested_person_id IN (SELECT $1 UNION ALL \
+               SELECT l.id FROM person l WHERE l.linked_to_person_id = $1) \
+             AND requested_by_agency_id = $2 ORDER BY id DESC"
         ))
-        .bind(person_id)
+        .bind(canonical_id)
+        .bind(agency_id)
         .fetch_all(&mut *p)
         .await)?)
     }

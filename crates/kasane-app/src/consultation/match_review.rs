@@ -228,27 +228,10 @@ pub async fn asked_about(
     caller: &Caller,
     access: &PersonAccess,
 ) -> AppResult<Vec<MatchReview>> {
-    let canonical = access.person.id;
-    let mut records = vec![canonical];
-    records.extend(
-        app.store
-            .linked_persons(canonical)
-            .await?
-            .into_iter()
-            .map(|p| p.id),
-    );
-    let mut asked = Vec::new();
-    for id in records {
-        asked.extend(
-            app.store
-                .match_reviews_of(id)
-                .await?
-                .into_iter()
-                .filter(|r| r.requested_by_agency_id == caller.agency.id),
-        );
-    }
-    asked.sort_by_key(|r| std::cmp::Reverse(r.id));
-    Ok(asked)
+    Ok(app
+        .store
+        .match_reviews_asked(access.person.id, caller.agency.id)
+        .await?)
 }
 
 /// How long a decided review stays on the requester's worklist.

@@ -155,7 +155,7 @@ async fn person_page(
     Query(saved): Query<Saved>,
     Query(pick): Query<PickQuery>,
 ) -> Result<Response, PageError> {
-    Ok(render_person(&state, &ctx, id, Err(pick.pick_q.as_str()), &saved).await?)
+    Ok(render_person(&state, &ctx, id, None, &pick.pick_q, &saved).await?)
 }
 
 /// The person picker's results as the worker types (kasane.js): the same search and the
@@ -177,16 +177,16 @@ struct LinkRetry<'a> {
     message: String,
 }
 
-/// The person page; `link` is the link to confirm ([`LinkRetry`]), or else the search of
-/// the 名寄せ picker (`?pick_q=…`).
+/// The person page; `retry`: a link to confirm ([`LinkRetry`]), else `pick_q`: the 名寄せ
+/// picker's search (`?pick_q=…`).
 async fn render_person(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
-    link: Result<&LinkRetry<'_>, &str>,
+    retry: Option<&LinkRetry<'_>>,
+    pick_q: &str,
     saved: &Saved,
 ) -> Result<Response, AppError> {
-    let retry = link.ok();
     let PersonRead { access, shown } = read_person(state, ctx, id).await?;
     let (person, grant) = (&access.person, access.grant);
     if person.id != id {
@@ -211,11 +211,11 @@ async fn render_person(
     let unlinkable: Vec<i64> = std::iter::once(person.id)
         .chain(linked.iter().map(|l| l.id))
         .collect();
-    let candidates = match link {
-        Err(q) if coordinator && writable => find(state, ctx, q, &unlinkable).await?,
-        _ => None,
+    let candidates = if retry.is_none() && coordinator && writable {
+        find(state, ctx, pick_q, &unlinkable).await?
+    } else {
+        None
     };
-    let pick_q = link.err().unwrap_or_default();
     let others = sections::person(state, ctx, &access).await?;
     let body = html! {
         (saved.notice())
@@ -362,7 +362,7 @@ async fn link(
                 reason: &form.reason,
                 message,
             };
-            Ok(render_person(&state, &ctx, id, Ok(&retry), &Saved::default()).await?)
+            Ok(render_person(&state, &ctx, id, Some(&retry), "", &Saved::default()).await?)
         }
         Err(e) => Err(e.into()),
     }

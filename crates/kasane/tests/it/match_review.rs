@@ -225,6 +225,13 @@ async fn a_review_round_trip_ends_linked_and_the_requester_is_told(app: TestApp)
     assert!(!home.contains(&format!("名寄せ確認依頼 #{id}")), "{home}");
 
     requester_told(&app, candidate, "同一人物として名寄せされました").await;
+    // The other window reads the group now, but the request was not its own.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (status, html) = app
+        .get_text(&houkatsu, &format!("/persons/{candidate}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("id=\"match-reviews\""), "{html}");
 }
 
 async fn a_review_marked_distinct_is_told_too(app: TestApp) {
