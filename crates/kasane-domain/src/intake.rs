@@ -340,6 +340,8 @@ pub const SUMMARY_MAX_CHARS: usize = 4000;
 pub const IMMEDIATE_ACTION_MAX_CHARS: usize = 4000;
 pub const CONSULTER_NAME_MAX_CHARS: usize = 100;
 pub const CONSULTER_RELATION_MAX_CHARS: usize = 50;
+/// A consulter picked while 相談者 is 本人: the person's own record is the intake's.
+pub const CONSULTER_IS_THE_PERSON: &str = "相談者が「本人」のときは、相談者を登録済みの方から選ばないでください(本人の記録に記録されます)";
 /// How far ahead of the server clock a received time may be (a worker's PC clock runs fast).
 pub const CLOCK_SKEW_MINUTES: i64 = 5;
 /// How far back an intake may be dated: older than this is almost always a typo in the year.
@@ -356,6 +358,8 @@ pub struct IntakeDraft {
     pub receiving_agency_id: Option<AgencyId>,
     pub channel: String,
     pub consulter_kind: String,
+    /// The consulter's own record, when they are a registered person (picked, never typed).
+    pub consulter_person_id: Option<i64>,
     pub consulter_name: String,
     pub consulter_relation: String,
     /// 課題 codes from the municipality's taxonomy.
@@ -420,6 +424,8 @@ pub struct ValidIntake {
     pub receiving_agency_id: AgencyId,
     pub channel: Channel,
     pub consulter_kind: ConsulterKind,
+    /// Never with [`ConsulterKind::Person`]: the person themself has their own record.
+    pub consulter_person_id: Option<i64>,
     /// Trimmed; may be empty (匿名の通報 happen).
     pub consulter_name: String,
     pub consulter_relation: String,
@@ -467,6 +473,12 @@ pub fn validate(draft: &IntakeDraft, rules: &IntakeRules) -> Result<ValidIntake,
     let urgency = parse_choice::<Urgency>("urgency", "緊急度", &draft.urgency);
     let outcome = parse_choice::<Outcome>("outcome", "対応結果", &draft.outcome);
 
+    if matches!(consulter_kind, Ok(ConsulterKind::Person)) && draft.consulter_person_id.is_some() {
+        check(Err(FieldError::new(
+            "consulter_person_id",
+            CONSULTER_IS_THE_PERSON,
+        )));
+    }
     let consulter_name = draft.consulter_name.trim().to_string();
     check(max_chars(
         "consulter_name",
@@ -621,6 +633,7 @@ pub fn validate(draft: &IntakeDraft, rules: &IntakeRules) -> Result<ValidIntake,
             receiving_agency_id,
             channel,
             consulter_kind,
+            consulter_person_id: draft.consulter_person_id,
             consulter_name,
             consulter_relation,
             issues,
@@ -870,6 +883,7 @@ mod tests {
             receiving_agency_id: None,
             channel: "phone".into(),
             consulter_kind: "family".into(),
+            consulter_person_id: None,
             consulter_name: " 佐藤 花子 ".into(),
             consulter_relation: "母".into(),
             issues: vec!["hikikomori".into(), "employment".into()],
@@ -1031,6 +1045,31 @@ mod tests {
                 "referred_to_agency_id",
             ]
         );
+    }
+
+    #[test]
+    fn a_picked_consulter_is_someone_else_than_the_person() {
+        let mut d = draft();
+        for (kind, picked, ok) in [
+            ("family", Some(7), true),
+            ("family", None, true),
+            ("person", None, true),
+            ("person", Some(7), false),
+        ] {
+            d.consulter_kind = kind.into();
+            d.consulter_person_id = picked;
+            match validate(&d, &rules()) {
+                Ok(v) => {
+                    assert!(ok, "{kind} {picked:?}");
+                    assert_eq!(v.consulter_person_id, picked);
+                }
+                Err(e) => {
+                    assert!(!ok, "{kind} {picked:?}");
+                    assert_eq!(e[0].field, "consulter_person_id");
+                    assert_eq!(e[0].message, CONSULTER_IS_THE_PERSON);
+                }
+            }
+        }
     }
 
     #[test]

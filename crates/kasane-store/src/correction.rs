@@ -164,7 +164,8 @@ impl Store {
             let moved: Option<Moved> = sqlx::query_as(
                 "UPDATE intake SET received_at = $2, channel = $3, consulter_kind = $4, \
                  consulter_name = $5, consulter_relation = $6, summary = $7, urgency = $8, \
-                 immediate_action = $9, most_pressing = $10, version = version + 1 \
+                 immediate_action = $9, most_pressing = $10, consulter_person_id = $12, \
+                 version = version + 1 \
                  WHERE id = $1 AND version = $11 \
                  RETURNING version, municipality_id, recorded_by_user_id, created_at",
             )
@@ -179,6 +180,7 @@ impl Store {
             .bind(v.immediate_action.clone().unwrap_or_default())
             .bind(v.most_pressing.map(|c| c.code()))
             .bind(from_version)
+            .bind(v.consulter_person_id)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(moved) = moved else {

@@ -25,6 +25,8 @@ pub struct Intake {
     pub channel: Channel,
     #[sqlx(try_from = "String")]
     pub consulter_kind: ConsulterKind,
+    /// The consulter's own record, when they were picked from the registered persons.
+    pub consulter_person_id: Option<i64>,
     pub consulter_name: String,
     pub consulter_relation: String,
     pub consent_to_share: bool,
@@ -50,6 +52,7 @@ pub struct NewIntake {
     pub receiving_agency_id: AgencyId,
     pub channel: Channel,
     pub consulter_kind: ConsulterKind,
+    pub consulter_person_id: Option<i64>,
     pub consulter_name: String,
     pub consulter_relation: String,
     pub consent_to_share: bool,
@@ -68,7 +71,8 @@ macro_rules! select_intake {
     () => {
         "SELECT i.id, i.municipality_id, i.person_id, i.household_id, i.received_at, \
          i.receiving_agency_id, a.name AS receiving_agency_name, i.recorded_by_user_id, \
-         i.channel, i.consulter_kind, i.consulter_name, i.consulter_relation, \
+         i.channel, i.consulter_kind, i.consulter_person_id, i.consulter_name, \
+         i.consulter_relation, \
          i.consent_to_share, i.summary, i.urgency, i.outcome, i.referred_to_agency_id, \
          i.immediate_action, i.most_pressing, i.created_at, i.version \
          FROM intake i JOIN agency a ON a.id = i.receiving_agency_id "
@@ -115,9 +119,10 @@ impl Store {
                 "INSERT INTO intake (municipality_id, person_id, household_id, received_at, \
                  receiving_agency_id, recorded_by_user_id, channel, consulter_kind, \
                  consulter_name, consulter_relation, consent_to_share, summary, urgency, \
-                 outcome, referred_to_agency_id, immediate_action, most_pressing, created_at) \
+                 outcome, referred_to_agency_id, immediate_action, most_pressing, created_at, \
+                 consulter_person_id) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18) RETURNING id",
+                 $17, $18, $19) RETURNING id",
             )
             .bind(municipality_id)
             .bind(n.person_id)
@@ -137,6 +142,7 @@ impl Store {
             .bind(&n.immediate_action)
             .bind(&n.most_pressing)
             .bind(at)
+            .bind(n.consulter_person_id)
             .fetch_one(&mut *tx)
             .await?;
             insert_intake_tags!(&mut *tx, id, municipality_id, &n.issues, &n.concerns);

@@ -261,7 +261,7 @@ document.querySelectorAll('[data-checklist]').forEach(function (list) {
 // /persons/pick — the person search, within what the worker may see and audited — and shown
 // in place as radio buttons, their count said aloud. ArrowDown in the field goes to the
 // first result, Enter searches at once. Without the script the 「検索」 button reloads the
-// page with the search.
+// page with the search (or sends its form back, on the intake form).
 document.querySelectorAll('[data-picker]').forEach(function (picker) {
   var field = picker.querySelector('input[type=search]');
   var results = picker.querySelector('.picker-results');
@@ -309,6 +309,13 @@ document.querySelectorAll('[data-picker]').forEach(function (picker) {
     clearTimeout(timer);
     timer = setTimeout(ask, 300);
   });
+  // A 「検索」 that sends its (long) form back is for a browser without the script; here it
+  // searches in place, and Enter in the form's other fields keeps saving it.
+  var search = picker.querySelector('button[name=pick_search]');
+  if (search) {
+    search.type = 'button';
+    search.addEventListener('click', function () { asked = null; ask(); });
+  }
   field.addEventListener('keydown', function (e) {
     if (e.key === 'Enter') {
       e.preventDefault();

@@ -413,6 +413,7 @@ impl<'a> Records<'a> {
             receiving_agency_id: by.agency,
             channel: Channel::VisitIn,
             consulter_kind: ConsulterKind::Person,
+            consulter_person_id: None,
             consulter_name: String::new(),
             consulter_relation: String::new(),
             consent_to_share: true,
@@ -643,6 +644,7 @@ async fn load_daisen(store: &Store) -> Result<()> {
             NewIntake {
                 channel: Channel::HomeVisit,
                 consulter_kind: ConsulterKind::Family,
+                consulter_person_id: Some(toshi),
                 consulter_name: "神岡 トシ".into(),
                 consulter_relation: "母".into(),
                 summary: "訪問時に母から相談。長男は10年ほど前に離職してから自宅にこもりがちで、収入は母の年金のみ。本人とは襖越しにあいさつだけできた。".into(),

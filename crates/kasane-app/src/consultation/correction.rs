@@ -18,7 +18,9 @@ use kasane_store::correction::{RecordVersion, Snapshots};
 use kasane_store::person::{Person, PersonFields};
 use serde::{Deserialize, Serialize};
 
-use crate::consultation::intake::{IntakeRead, own_intake, read_intake};
+use crate::consultation::intake::{
+    IntakeRead, fill_consulter, own_intake, picked_consulter, read_intake,
+};
 use crate::consultation::person::PersonDraft;
 use crate::error::STALE;
 use crate::guard::{
@@ -222,6 +224,9 @@ struct IntakeSnapshot {
     received_at: Option<DateTime<Utc>>,
     channel: String,
     consulter_kind: String,
+    /// Absent from versions kept before consulters could be picked.
+    #[serde(default)]
+    consulter_person_id: Option<i64>,
     consulter_name: String,
     consulter_relation: String,
     issues: Vec<String>,
@@ -239,6 +244,7 @@ impl IntakeSnapshot {
             received_at: Some(i.received_at),
             channel: i.channel.code().into(),
             consulter_kind: i.consulter_kind.code().into(),
+            consulter_person_id: i.consulter_person_id,
             consulter_name: i.consulter_name.clone(),
             consulter_relation: i.consulter_relation.clone(),
             issues: r.issues.clone(),
@@ -286,6 +292,12 @@ impl IntakeSnapshot {
                     c.parse::<ConsulterKind>().ok().map(ConsulterKind::label)
                 }),
             ),
+            (
+                "相談者の記録",
+                self.consulter_person_id
+                    .map(|id| format!("記録番号 {id}"))
+                    .unwrap_or_default(),
+            ),
             ("相談者の氏名", self.consulter_name.clone()),
             ("本人との関係", self.consulter_relation.clone()),
             ("課題", issue_names.join("・")),
@@ -321,6 +333,7 @@ pub fn intake_draft(r: &IntakeRead) -> IntakeDraft {
         receiving_agency_id: Some(i.receiving_agency_id),
         channel: i.channel.code().into(),
         consulter_kind: i.consulter_kind.code().into(),
+        consulter_person_id: i.consulter_person_id,
         consulter_name: i.consulter_name.clone(),
         consulter_relation: i.consulter_relation.clone(),
         issues: r.issues.clone(),
@@ -382,7 +395,12 @@ pub async fn correct_intake(
             },
             ..draft
         };
-        let valid = validate(&draft, &rules).map_err(|e| crate::error::invalid(&e))?;
+        let mut valid = validate(&draft, &rules).map_err(|e| crate::error::invalid(&e))?;
+        let picked = valid.consulter_person_id;
+        let consulter = picked_consulter(app, caller, picked, Some(access.person.id))
+            .await?
+            .map_err(|problem| AppError::Validation(vec![problem.into()]))?;
+        fill_consulter(&mut valid, consulter.as_ref());
         let received_at = if unchanged {
             read.intake.received_at
         } else {
@@ -393,6 +411,7 @@ pub async fn correct_intake(
             received_at: Some(received_at),
             channel: valid.channel.code().into(),
             consulter_kind: valid.consulter_kind.code().into(),
+            consulter_person_id: valid.consulter_person_id,
             consulter_name: valid.consulter_name.clone(),
             consulter_relation: valid.consulter_relation.clone(),
             issues: sorted(valid.issues.clone()),

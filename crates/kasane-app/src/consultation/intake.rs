@@ -4,7 +4,9 @@
 use chrono::TimeDelta;
 use kasane_domain::access::{Action, Subject};
 use kasane_domain::audit::AuditAction;
-use kasane_domain::intake::{IntakeDraft, IntakeRules, ValidIntake, validate};
+use kasane_domain::intake::{
+    CONSULTER_IS_THE_PERSON, IntakeDraft, IntakeRules, ValidIntake, validate,
+};
 use kasane_domain::person_match::{MatchInput, MatchLevel, reasons_label, score};
 use kasane_store::household::Household;
 use kasane_store::intake::{Intake, NewIntake};
@@ -207,9 +209,17 @@ pub async fn submit_intake(
         if let Err(problem) = household {
             errors.push(problem.to_string());
         }
-        let (Ok(intake), Ok(fields), Ok(household)) = (intake, person_fields, household) else {
+        let picked = intake.as_ref().ok().and_then(|v| v.consulter_person_id);
+        let consulter = picked_consulter(app, caller, picked, known.as_ref().map(|p| p.id)).await?;
+        if let Err(problem) = consulter {
+            errors.push(problem.to_string());
+        }
+        let (Ok(mut intake), Ok(fields), Ok(household), Ok(consulter)) =
+            (intake, person_fields, household, consulter)
+        else {
             return Ok(IntakeResult::Invalid { errors, known });
         };
+        fill_consulter(&mut intake, consulter.as_ref());
         // A new person: show the 名寄せ candidates once before creating another record; the
         // ones held elsewhere are asked about when it is created.
         let mut elsewhere = Vec::new();
@@ -258,6 +268,41 @@ pub async fn submit_intake(
         Ok(IntakeResult::Saved(saved))
     })
     .await
+}
+
+const CONSULTER_NOT_FOUND: &str =
+    "選んだ相談者の記録を確認できません。相談者を選び直してください。";
+
+/// A picked consulter (the picker offers only persons the caller may read): their canonical
+/// record, read like any other (audited), and never the intake's own `person`. One the
+/// caller may not see is answered like a missing one. `Ok(Err(message))` for a choice to
+/// correct.
+pub async fn picked_consulter(
+    app: &App,
+    caller: &Caller,
+    id: Option<i64>,
+    person: Option<i64>,
+) -> AppResult<Result<Option<Person>, &'static str>> {
+    let Some(id) = id else {
+        return Ok(Ok(None));
+    };
+    match person_access(app, caller, Action::Read, id).await {
+        Ok(a) if Some(a.person.id) == person => Ok(Err(CONSULTER_IS_THE_PERSON)),
+        Ok(a) => Ok(Ok(Some(a.person))),
+        Err(AppError::NotFound) => Ok(Err(CONSULTER_NOT_FOUND)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Links the intake to the picked consulter's canonical record; a blank 相談者氏名 takes
+/// their name, so lists and exports name them without reading the link.
+pub(crate) fn fill_consulter(intake: &mut ValidIntake, consulter: Option<&Person>) {
+    intake.consulter_person_id = consulter.map(|p| p.id);
+    if let Some(p) = consulter
+        && intake.consulter_name.is_empty()
+    {
+        intake.consulter_name = p.name.clone();
+    }
 }
 
 /// The person an intake is started for (「この方の相談を受け付ける」): one the caller may
@@ -422,6 +467,7 @@ fn new_intake(
         receiving_agency_id: v.receiving_agency_id,
         channel: v.channel,
         consulter_kind: v.consulter_kind,
+        consulter_person_id: v.consulter_person_id,
         consulter_name: v.consulter_name.clone(),
         consulter_relation: v.consulter_relation.clone(),
         consent_to_share: v.consent_to_share,

@@ -54,6 +54,10 @@ pub struct IntakeCorrectionRequest {
     pub channel: String,
     #[serde(default)]
     pub consulter_kind: String,
+    /// The consulter's own record (a registered person the caller may see); absent
+    /// removes the link, like every field here replaces the record's.
+    #[serde(default)]
+    pub consulter_person_id: Option<i64>,
     #[serde(default)]
     pub consulter_name: String,
     #[serde(default)]
@@ -78,6 +82,7 @@ impl From<IntakeCorrectionRequest> for IntakeDraft {
             received_at: r.received_at,
             channel: r.channel,
             consulter_kind: r.consulter_kind,
+            consulter_person_id: r.consulter_person_id,
             consulter_name: r.consulter_name,
             consulter_relation: r.consulter_relation,
             issues: r.issues,

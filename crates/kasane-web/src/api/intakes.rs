@@ -64,6 +64,10 @@ pub struct IntakeRequest {
     /// person, family, neighbour, community_volunteer, agency, other
     #[serde(default)]
     pub consulter_kind: String,
+    /// The consulter's own record, when they are a registered person the caller may see
+    /// (not with `consulter_kind` person); a blank `consulter_name` takes their name.
+    #[serde(default)]
+    pub consulter_person_id: Option<i64>,
     #[serde(default)]
     pub consulter_name: String,
     #[serde(default)]
@@ -107,6 +111,7 @@ impl IntakeRequest {
             receiving_agency_id: self.receiving_agency_id,
             channel: self.channel.clone(),
             consulter_kind: self.consulter_kind.clone(),
+            consulter_person_id: self.consulter_person_id,
             consulter_name: self.consulter_name.clone(),
             consulter_relation: self.consulter_relation.clone(),
             issues: self.issues.clone(),
@@ -243,6 +248,8 @@ pub struct IntakeDetail {
     pub receiving_agency_name: String,
     pub channel: String,
     pub consulter_kind: String,
+    /// The consulter's own record (canonical when it was picked), if they were picked.
+    pub consulter_person_id: Option<i64>,
     pub consulter_name: String,
     pub consulter_relation: String,
     pub issues: Vec<String>,
@@ -329,6 +336,7 @@ pub async fn intake(
         receiving_agency_name: i.receiving_agency_name,
         channel: i.channel.code().to_string(),
         consulter_kind: i.consulter_kind.code().to_string(),
+        consulter_person_id: i.consulter_person_id,
         consulter_name: i.consulter_name,
         consulter_relation: i.consulter_relation,
         issues,

@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::intakes::{IntakeForm, person_fields, record_fields};
+use crate::pages::intakes::{IntakeForm, consulter_pick, person_fields, record_fields};
 use crate::ui::fmt::jst;
 use crate::ui::form::{field, form_status, problems, reconcile, submitted};
 use crate::ui::layout::page;
@@ -240,14 +240,16 @@ async fn render_intake_form(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
-    sent: Option<&IntakeDraft>,
+    sent: Option<&IntakeForm>,
     refused: Refused,
 ) -> Result<Response, AppError> {
     let read = intake_to_correct(state, ctx, id).await?;
     let cfg = state.config(&ctx.municipality)?;
     let current = intake_draft(&read);
-    let d = sent.unwrap_or(&current);
+    let d = sent.map_or(&current, |f| &f.draft);
+    let pick_q = sent.map_or("", |f| f.pick_q.as_str());
     let i = &read.intake;
+    let consulter = consulter_pick(state, ctx, d, pick_q, &[i.person_id]).await?;
     let body = html! {
         (refused.notice())
         p.muted { "受付機関・本人同意・対応結果は、その後の対応の根拠となるため修正できません。" }
@@ -256,7 +258,7 @@ async fn render_intake_form(
             input type="hidden" name="version" value=(i.version);
             section.card {
                 h2 { "相談受付を修正する(第" (i.version) "版から。前の版は残ります)" }
-                (record_fields(ctx, &cfg, d))
+                (record_fields(ctx, &cfg, d, &consulter))
                 label.block { "相談の概要(必須)" textarea name="summary" rows="5" required { (d.summary) } }
                 label.block { "緊急対応の内容(虐待・自殺・DV の課題があるときは必須)" textarea name="immediate_action" rows="2" { (d.immediate_action) } }
                 label { "緊急度"
@@ -289,8 +291,13 @@ async fn save_intake(
 ) -> Result<Response, PageError> {
     let pairs = submitted(&ctx, &body)?;
     let from = version(&pairs);
-    let draft = IntakeForm::from_pairs(pairs).draft;
-    match correct_intake(&state, &ctx, id, from, &draft).await {
+    let form = IntakeForm::from_pairs(pairs);
+    if form.pick_search {
+        // The consulter picker's 「検索」 without the script: the form again, nothing saved.
+        return Ok(render_intake_form(&state, &ctx, id, Some(&form), Refused::None).await?);
+    }
+    let draft = &form.draft;
+    match correct_intake(&state, &ctx, id, from, draft).await {
         Ok(_) => Ok(Redirect::to(&format!("/intakes/{id}?saved=1")).into_response()),
         Err(e) => {
             let refused = match refusal(e)? {
@@ -300,11 +307,11 @@ async fn save_intake(
                     Refused::Stale(reconcile(
                         "最新の版",
                         intake_summary(&newest),
-                        intake_summary(&draft),
+                        intake_summary(draft),
                     ))
                 }
             };
-            Ok(render_intake_form(&state, &ctx, id, Some(&draft), refused).await?)
+            Ok(render_intake_form(&state, &ctx, id, Some(&form), refused).await?)
         }
     }
 }

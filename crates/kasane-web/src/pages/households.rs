@@ -166,7 +166,7 @@ async fn household_page(
                 (search_form(&format!("/households/{}#add-member", household.id)))
                 form method="post" action={ "/households/" (household.id) "/members" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
-                    (picker("追加する方", PickField::PersonId, &pick.pick_q, candidates.as_ref(), &members, ctx.today))
+                    (picker("追加する方", PickField::PersonId, &pick.pick_q, candidates.as_ref(), &members, None, ctx.today))
                     label { " 続柄 "
                         select name="relationship" { @for r in Relationship::ALL { option value=(r.code()) { (r.label()) } } }
                     }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use kasane_app::consultation::intake::{
     Candidate, HouseholdChoice, IntakeRead, IntakeResult, IntakeSubmission, current_households,
-    known_person, read_intake, submit_intake,
+    known_person, picked_consulter, read_intake, submit_intake,
 };
 use kasane_app::consultation::person::PersonDraft;
 use kasane_app::consultation::referral::referral_targets;
@@ -34,6 +34,7 @@ use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
 use crate::ui::form::{Saved, form_status};
 use crate::ui::layout::page;
+use crate::ui::picker::{Found, IN_FORM_SEARCH, PickField, find, picker};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -56,6 +57,9 @@ pub struct IntakeForm {
     pub household_id: Option<String>,
     /// A new person: 「この方を世帯主として新しい世帯を作る」.
     pub new_household: bool,
+    /// The consulter picker's search, and whether its 「検索」 sent the form (no save).
+    pub pick_q: String,
+    pub pick_search: bool,
 }
 
 impl IntakeForm {
@@ -80,6 +84,9 @@ impl IntakeForm {
                 "received_at" => f.draft.received_at = v,
                 "channel" => f.draft.channel = v,
                 "consulter_kind" => f.draft.consulter_kind = v,
+                "consulter_person_id" => f.draft.consulter_person_id = id(&v),
+                "pick_q" => f.pick_q = v,
+                IN_FORM_SEARCH => f.pick_search = true,
                 "consulter_name" => f.draft.consulter_name = v,
                 "consulter_relation" => f.draft.consulter_relation = v,
                 "issues" => f.draft.issues.push(v),
@@ -165,6 +172,16 @@ async fn submit(
         .map_err(|_| AppError::BadRequest("フォームの内容を読み取れません".into()))?;
     let mut form = IntakeForm::from_pairs(pairs);
     ctx.check_csrf(&form.csrf)?;
+    if form.pick_search {
+        // The consulter picker's 「検索」 without the script: the form again, nothing saved.
+        let known = match form.person_id {
+            Some(id) => Some(known_person(&state, &ctx, id).await?),
+            None => None,
+        };
+        return Ok(render_form(&state, &ctx, &form, known.as_ref(), &[], &[])
+            .await?
+            .into_response());
+    }
     let submission = IntakeSubmission {
         // An existing person (chosen now or before) needs no person fields.
         person_id: form.person_id.or_else(|| form.person_choice.parse().ok()),
@@ -252,6 +269,8 @@ async fn render_form(
     };
     let d = &form.draft;
     let p = &form.person;
+    let exclude: Vec<i64> = known.map(|k| k.id).into_iter().collect();
+    let consulter = consulter_pick(state, ctx, d, &form.pick_q, &exclude).await?;
     let body = html! {
         @if !errors.is_empty() {
             section.card.alert role="alert" {
@@ -305,7 +324,7 @@ async fn render_form(
             }
             section.card {
                 h2 { "相談受付" }
-                (record_fields(ctx, &cfg, d))
+                (record_fields(ctx, &cfg, d, &consulter))
                 fieldset {
                     legend { "関係機関との情報共有への本人同意(必須)" }
                     label.check { input type="radio" name="consent_to_share" value="yes" checked[d.consent_to_share == Some(true)] required; "同意あり" }
@@ -379,9 +398,45 @@ fn person_other_fields(cfg: &MunicipalityConfig, p: &PersonDraft) -> Markup {
     }
 }
 
+/// The consulter picker's state on a form: the consulter picked (read through the use case,
+/// like any person), the search typed and what it found.
+pub struct ConsulterPick {
+    chosen: Option<Person>,
+    q: String,
+    found: Option<Found>,
+    exclude: Vec<i64>,
+}
+
+/// Reads the picked consulter of `d` (one no longer to be seen is shown as not picked; the
+/// save says why) and searches `q`, leaving out `exclude` (the intake's person).
+pub async fn consulter_pick(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &IntakeDraft,
+    q: &str,
+    exclude: &[i64],
+) -> Result<ConsulterPick, AppError> {
+    let chosen = picked_consulter(state, ctx, d.consulter_person_id, None)
+        .await?
+        .ok()
+        .flatten();
+    Ok(ConsulterPick {
+        chosen,
+        q: q.to_string(),
+        found: find(state, ctx, q, exclude).await?,
+        exclude: exclude.to_vec(),
+    })
+}
+
 /// The fields that describe what the window recorded (when, how, who consulted, 課題, the
 /// 標準様式 checklist with ◎): the intake form's and its correction's.
-pub fn record_fields(ctx: &Ctx, cfg: &MunicipalityConfig, d: &IntakeDraft) -> Markup {
+pub fn record_fields(
+    ctx: &Ctx,
+    cfg: &MunicipalityConfig,
+    d: &IntakeDraft,
+    consulter: &ConsulterPick,
+) -> Markup {
+    let picking = consulter.chosen.is_some() || !consulter.q.is_empty();
     html! {
         div.grid {
             label { "受付日時(例: R7.4.1 10:30。空欄は現在)" input type="text" name="received_at" value=(d.received_at) inputmode="text" autocomplete="off"; }
@@ -394,6 +449,11 @@ pub fn record_fields(ctx: &Ctx, cfg: &MunicipalityConfig, d: &IntakeDraft) -> Ma
             }
             label { "相談者氏名" input type="text" name="consulter_name" value=(d.consulter_name); }
             label { "本人との関係" input type="text" name="consulter_relation" value=(d.consulter_relation); }
+        }
+        // Folded away: most consulters are the person, or not registered.
+        details.more.consulter open[picking] {
+            summary { "相談者が登録済みの方なら選ぶ(家族など)" }
+            (picker("相談者", PickField::ConsulterPersonId, &consulter.q, consulter.found.as_ref(), &consulter.exclude, consulter.chosen.as_ref(), ctx.today))
         }
         (checklist_fields(cfg, d))
     }
@@ -472,7 +532,14 @@ async fn intake_page(
                 dt { "受付日時" } dd { (jst(intake.received_at)) }
                 dt { "受付機関" } dd { (intake.receiving_agency_name) }
                 dt { "相談経路" } dd { (intake.channel.label()) }
-                dt { "相談者" } dd { (intake.consulter_kind.label()) " " (intake.consulter_name) " " (intake.consulter_relation) }
+                dt { "相談者" } dd {
+                    (intake.consulter_kind.label()) " "
+                    @match intake.consulter_person_id {
+                        Some(c) => a href={ "/persons/" (c) } { (intake.consulter_name) },
+                        None => (intake.consulter_name),
+                    }
+                    " " (intake.consulter_relation)
+                }
                 dt { "課題" } dd { @for i in &issues { span.badge { (issue_names.get(i.as_str()).copied().unwrap_or(i)) } " " } }
                 dt { "相談内容" } dd {
                     @for c in &concerns {

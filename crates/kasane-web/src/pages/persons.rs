@@ -298,7 +298,7 @@ async fn render_person(
                             input type="hidden" name="other" value=(r.other);
                             p { "結び付ける記録: 記録番号 " (r.other) }
                         } @else {
-                            (picker("同一人物の記録", PickField::Other, pick_q, candidates.as_ref(), &unlinkable, ctx.today))
+                            (picker("同一人物の記録", PickField::Other, pick_q, candidates.as_ref(), &unlinkable, None, ctx.today))
                         }
                         label { " 理由 " input type="text" name="reason" value=[retry.map(|r| r.reason)]; }
                         @if retry.is_some() {

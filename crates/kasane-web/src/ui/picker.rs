@@ -3,7 +3,9 @@
 //! nobody types a 記録番号. The search is the person search (`consultation::person::search`:
 //! within what the caller may see, folded as typed, audited). Without the script the
 //! 「検索」 button reloads the page with `?pick_q=…`; kasane.js searches as the worker types
-//! through `GET /persons/pick`, which answers the same results.
+//! through `GET /persons/pick`, which answers the same results. On a long form (the
+//! consulter on the intake form) the 「検索」 sends the whole form back instead, so nothing
+//! typed is lost.
 
 use kasane_app::consultation::person::{Criteria, districts, search};
 use kasane_app::{App, AppResult, Caller};
@@ -30,6 +32,8 @@ pub enum PickField {
     PersonId,
     /// The record to link in 名寄せ (`consultation::person::link_records`).
     Other,
+    /// The consulter of an intake, when they are registered (optional).
+    ConsulterPersonId,
 }
 
 impl PickField {
@@ -37,9 +41,25 @@ impl PickField {
         match self {
             PickField::PersonId => "person_id",
             PickField::Other => "other",
+            PickField::ConsulterPersonId => "consulter_person_id",
         }
     }
+
+    /// Whether the form needs a person picked (the consulter may be anyone, or nobody known).
+    fn required(self) -> bool {
+        !matches!(self, PickField::ConsulterPersonId)
+    }
+
+    /// Whether 「検索」 sends the form it is in (named [`IN_FORM_SEARCH`]) instead of
+    /// reloading the page: the intake form's typing must survive a search.
+    fn in_form(self) -> bool {
+        matches!(self, PickField::ConsulterPersonId)
+    }
 }
+
+/// The submit button's name when 「検索」 sends the picker's form back to be shown again
+/// with the results (nothing is saved).
+pub const IN_FORM_SEARCH: &str = "pick_search";
 
 /// `?pick_q=…`: the picker's search on its page (the 「検索」 without the script).
 #[derive(Debug, Default, Deserialize)]
@@ -105,13 +125,15 @@ pub async fn find(
 
 /// The picker inside a form: `legend` says whom it chooses; the chosen person's id is sent
 /// as `field`. The page holds [`search_form`] (the 「検索」 without the script) outside the
-/// form.
+/// form, unless the field searches in its form. An optional field shows who is `chosen`
+/// already, and 「選ばない」.
 pub fn picker(
     legend: &str,
     field: PickField,
     q: &str,
     found: Option<&Found>,
     exclude: &[i64],
+    chosen: Option<&Person>,
     today: chrono::NaiveDate,
 ) -> Markup {
     let exclude = exclude
@@ -123,12 +145,28 @@ pub fn picker(
     html! {
         fieldset.picker data-picker=(field.name()) data-picker-exclude=(exclude) {
             legend { (legend) }
-            div.picker-search {
-                label { "氏名・フリガナ "
-                    input type="search" name="pick_q" value=(q) form=(SEARCH_FORM)
-                        autocomplete="off" aria-controls=(results) aria-describedby={ (results) "-count" };
+            @if !field.required() {
+                div.picker-chosen {
+                    label.check { input type="radio" name=(field.name()) value="" checked[chosen.is_none()]; " 選ばない" }
+                    @if let Some(p) = chosen {
+                        " " label.check { input type="radio" name=(field.name()) value=(p.id) checked; " " (person_label(p, None, today)) }
+                    }
                 }
-                " " button type="submit" form=(SEARCH_FORM) { "検索" }
+            }
+            div.picker-search {
+                @if field.in_form() {
+                    label { "氏名・フリガナ "
+                        input type="search" name="pick_q" value=(q)
+                            autocomplete="off" aria-controls=(results) aria-describedby={ (results) "-count" };
+                    }
+                    " " button type="submit" name=(IN_FORM_SEARCH) value="1" formnovalidate { "検索" }
+                } @else {
+                    label { "氏名・フリガナ "
+                        input type="search" name="pick_q" value=(q) form=(SEARCH_FORM)
+                            autocomplete="off" aria-controls=(results) aria-describedby={ (results) "-count" };
+                    }
+                    " " button type="submit" form=(SEARCH_FORM) { "検索" }
+                }
             }
             div.picker-results id=(results) { (results_of(field, found, today)) }
         }
@@ -158,19 +196,29 @@ pub fn results_of(field: PickField, found: Option<&Found>, today: chrono::NaiveD
                     @for p in &f.persons {
                         li {
                             label.check {
-                                input type="radio" name=(field.name()) value=(p.id) required;
-                                " " strong { (p.name) }
-                                @if let Some(k) = &p.furigana { " " span { (k) } }
-                                " " span { (birth_label(p, today)) }
-                                @let district = district_name(&f.districts, p.district_code.as_deref());
-                                @if !district.is_empty() { " " span { (district) } }
-                                @if let Some(area) = address_area(&p.address) { " " span { (area) } }
-                                " " span.muted.record-number { "記録番号 " (p.id) }
+                                input type="radio" name=(field.name()) value=(p.id) required[field.required()];
+                                " " (person_label(p, Some(&f.districts), today))
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// What tells a person apart from namesakes: 氏名, フリガナ, 生年月日 in 和暦, 地区 (when
+/// the districts are at hand), the address to the 町名, the 記録番号 shown — never typed.
+fn person_label(p: &Person, districts: Option<&[District]>, today: chrono::NaiveDate) -> Markup {
+    html! {
+        strong { (p.name) }
+        @if let Some(k) = &p.furigana { " " span { (k) } }
+        " " span { (birth_label(p, today)) }
+        @if let Some(districts) = districts {
+            @let district = district_name(districts, p.district_code.as_deref());
+            @if !district.is_empty() { " " span { (district) } }
+        }
+        @if let Some(area) = address_area(&p.address) { " " span { (area) } }
+        " " span.muted.record-number { "記録番号 " (p.id) }
     }
 }

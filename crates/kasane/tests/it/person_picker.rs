@@ -1,10 +1,11 @@
 //! The person picker (both engines): a household member and the record to link in 名寄せ
 //! are chosen from a search by name — the page's 「検索」 (`?pick_q=…`, without the script)
 //! and `GET /persons/pick` (as the worker types) — never typed as a 記録番号; only persons the
-//! user may see are offered, and every search is audited as the person search is.
+//! user may see are offered, and every search is audited as the person search is. The
+//! consulter of an intake is picked the same way, on the intake form and its correction.
 
 use kasane_store::audit::AuditFilter;
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, location};
@@ -13,6 +14,7 @@ both_engines!(
     household_member_is_picked_from_a_search,
     nayose_link_is_picked_from_a_search,
     picker_offers_only_whom_the_user_may_see,
+    consulter_is_picked_on_the_intake_form,
 );
 
 const HOUKATSU: &str = "daisen.houkatsu";
@@ -247,4 +249,161 @@ async fn picker_offers_only_whom_the_user_may_see(app: TestApp) {
         assert_eq!(status, StatusCode::OK, "{user}");
         assert!(offered(&html, "person_id").is_empty(), "{user}: {html}");
     }
+}
+
+/// The intake of `person` at `token`'s window with a family consulter `consulter` (and the
+/// rest of the body as the API takes it): the status and the answer.
+async fn intake_with_consulter(
+    app: &TestApp,
+    token: &str,
+    person: i64,
+    kind: &str,
+    consulter: i64,
+) -> (StatusCode, Value) {
+    let body = json!({
+        "person_id": person, "channel": "phone", "consulter_kind": kind,
+        "consulter_person_id": consulter, "consulter_relation": "母", "summary": "母から電話。",
+        "urgency": "normal", "outcome": "handled", "issues": ["hikikomori"],
+        "consent_to_share": true,
+    });
+    app.api_send(token, Method::POST, "/api/v1/intakes", Some(body))
+        .await
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
+    let (status, v) = app.api_send(token, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {v}");
+    v
+}
+
+async fn consulter_is_picked_on_the_intake_form(app: TestApp) {
+    let mother = new_person(&app, HOUKATSU, "小野寺 フミ", "オノデラ フミ", "handled").await;
+    let son = new_person(&app, HOUKATSU, "小野寺 健太", "オノデラ ケンタ", "handled").await;
+    let hidden = new_person(&app, KIKAN, "小野寺 サチ", "オノデラ サチ", "handled").await;
+    let (mother, son, hidden) = (
+        mother["person_id"].as_i64().unwrap(),
+        son["person_id"].as_i64().unwrap(),
+        hidden["person_id"].as_i64().unwrap(),
+    );
+    let houkatsu = app.login(HOUKATSU).await;
+    let form = format!("/intakes/new?person_id={son}");
+    let (status, html) = app.get_text(&houkatsu, &form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("相談者が登録済みの方なら選ぶ"), "{html}");
+
+    // 「検索」 without the script sends the form back: everything typed is kept, nothing
+    // is saved, and the mother is offered (the son, whom the intake is about, is not; nor
+    // the record only another window may see).
+    let intakes = app.scalar("SELECT COUNT(*) FROM intake").await;
+    let token = app.page_csrf(&houkatsu, &form).await;
+    let son_id = son.to_string();
+    let typed = [
+        ("person_id", son_id.as_str()),
+        ("channel", "phone"),
+        ("consulter_kind", "family"),
+        ("consulter_relation", "母"),
+        ("summary", "母から電話。長男が部屋から出てこない。"),
+        ("pick_q", "おのでら"),
+        ("pick_search", "1"),
+    ];
+    let res = app
+        .post_form(&houkatsu, "/intakes/new", &token, &typed)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("母から電話。長男が部屋から出てこない。"),
+        "{html}"
+    );
+    let ids = offered(&html, "consulter_person_id");
+    assert!(
+        ids.contains(&mother) && !ids.contains(&son) && !ids.contains(&hidden),
+        "{html}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM intake").await, intakes);
+
+    // Picked and saved: the intake links the mother's record and takes her name.
+    let mut picked: Vec<(&str, &str)> = typed[..5].to_vec();
+    let mother_id = mother.to_string();
+    picked.extend([
+        ("consulter_person_id", mother_id.as_str()),
+        ("consent_to_share", "yes"),
+        ("issues", "hikikomori"),
+        ("urgency", "normal"),
+        ("outcome", "handled"),
+    ]);
+    let res = app
+        .post_form(&houkatsu, "/intakes/new", &token, &picked)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let intake = app
+        .scalar(&format!(
+            "SELECT MAX(id) FROM intake WHERE person_id = {son}"
+        ))
+        .await;
+    let api = app.token(HOUKATSU).await;
+    let read = get_json(&app, &api, &format!("/api/v1/intakes/{intake}")).await;
+    assert_eq!(read["consulter_person_id"], json!(mother), "{read}");
+    assert_eq!(read["consulter_name"], "小野寺 フミ", "{read}");
+    let (_, html) = app.get_text(&houkatsu, &format!("/intakes/{intake}")).await;
+    assert!(
+        html.contains(&format!("href=\"/persons/{mother}\">小野寺 フミ")),
+        "{html}"
+    );
+    // The correction form shows her as picked, and keeps her unless unpicked.
+    let (_, html) = app
+        .get_text(&houkatsu, &format!("/intakes/{intake}/edit"))
+        .await;
+    assert!(
+        html.contains(&format!(
+            "name=\"consulter_person_id\" value=\"{mother}\" checked"
+        )),
+        "{html}"
+    );
+
+    // Refused, each with its message: a record the window may not see (answered as a
+    // missing one), the person themself, and 本人 with a pick. (A 422 undoes its request's
+    // unit, so nothing of a refused intake stays, its reads included.)
+    for (kind, consulter, message) in [
+        ("family", hidden, "選んだ相談者の記録を確認できません"),
+        ("family", 999_999, "選んだ相談者の記録を確認できません"),
+        ("family", son, "相談者が「本人」のときは"),
+        ("person", mother, "相談者が「本人」のときは"),
+    ] {
+        let (status, v) = intake_with_consulter(&app, &api, son, kind, consulter).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind} {consulter}: {v}"
+        );
+        assert!(v.to_string().contains(message), "{kind} {consulter}: {v}");
+    }
+    let (status, v) = intake_with_consulter(&app, &api, son, "family", mother).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+
+    // A correction unpicks her: the link is gone, the history says so.
+    let read = get_json(&app, &api, &format!("/api/v1/intakes/{intake}")).await;
+    let body = json!({
+        "version": read["version"], "received_at": "", "channel": "phone",
+        "consulter_kind": "family", "consulter_name": "小野寺 フミ", "consulter_relation": "母",
+        "issues": ["hikikomori"], "summary": read["summary"], "urgency": "normal",
+    });
+    let (status, v) = app
+        .api_send(
+            &api,
+            Method::PUT,
+            &format!("/api/v1/intakes/{intake}"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let read = get_json(&app, &api, &format!("/api/v1/intakes/{intake}")).await;
+    assert_eq!(read["consulter_person_id"], Value::Null, "{read}");
+    let kept = get_json(&app, &api, &format!("/api/v1/intakes/{intake}/versions")).await;
+    assert!(kept.to_string().contains("相談者の記録"), "{kept}");
 }
