@@ -32,7 +32,7 @@ use crate::http::work::Work;
 use crate::pages::sections;
 use crate::ui::fmt::birth_label;
 use crate::ui::fmt::jst;
-use crate::ui::form::{Saved, form_status};
+use crate::ui::form::{Saved, form_status, problems};
 use crate::ui::layout::page;
 use crate::ui::picker::{Found, IN_FORM_SEARCH, PickField, find, picker};
 
@@ -272,12 +272,7 @@ async fn render_form(
     let exclude: Vec<i64> = known.map(|k| k.id).into_iter().collect();
     let consulter = consulter_pick(state, ctx, d, &form.pick_q, &exclude).await?;
     let body = html! {
-        @if !errors.is_empty() {
-            section.card.alert role="alert" {
-                h2 { "入力内容を確認してください(入力した内容は残っています)" }
-                ul.errors { @for e in errors { li { (e) } } }
-            }
-        }
+        (problems(errors))
         form.intake method="post" action="/intakes/new" {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             @if let Some(k) = known {

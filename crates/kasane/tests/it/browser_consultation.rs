@@ -4,12 +4,13 @@
 //! half-width カナ, the birth date in 和暦) offers the first record as a 名寄せ candidate;
 //! the coordinator picks it and refers the person to the 基幹相談支援センター, whose worker
 //! accepts from the worklist; the person's timeline shows all of it. And the person picker:
-//! a household member found as the worker types, chosen by keyboard, added.
+//! a household member found as the worker types, chosen by keyboard, added; the consulter
+//! of an intake searched and picked on the intake form.
 //! Screenshots: `target/screenshots/step2-*.png`.
 
 use crate::common::browser::{
-    Field, assert_all, body_text, browser, click, click_xpath, fill_form, goto, id_in_url, login,
-    logout, screenshot, screenshot_full, text_of, wait_css, wait_for_title, wait_xpath,
+    Field, assert_all, body_text, browser, click, click_xpath, fill, fill_form, goto, id_in_url,
+    login, logout, screenshot, screenshot_full, text_of, wait_css, wait_for_title, wait_xpath,
 };
 use crate::common::{Engine, spawn_app};
 use fantoccini::Locator;
@@ -259,5 +260,76 @@ async fn household_member_is_found_as_the_worker_types() {
             .any(|m| m.household_id == household && m.left_on.is_none()),
         "{members:?}"
     );
+    client.close().await.unwrap();
+}
+
+/// The intake form's consulter picker: opened, the name typed, 「検索」 searches in place
+/// (the form is not sent), the mother is picked and the intake saved with her record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consulter_is_picked_on_the_intake_form_in_the_browser() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let token = app.token("daisen.houkatsu").await;
+    let mother = app
+        .intake_of_new_person(&token, "小野寺 フミ", "オノデラ フミ")
+        .await;
+    let son = app
+        .intake_of_new_person(&token, "小野寺 健太", "オノデラ ケンタ")
+        .await;
+    let (mother, son) = (
+        mother["person_id"].as_i64().unwrap(),
+        son["person_id"].as_i64().unwrap(),
+    );
+
+    login(&client, &app, "daisen.houkatsu").await;
+    let form = format!("/intakes/new?person_id={son}");
+    goto(&client, &app, &form).await;
+    click(&client, "details.consulter summary").await;
+    fill_form(
+        &client,
+        &[
+            Field::Select("consulter_kind", "family"),
+            Field::Text("consulter_relation", "母"),
+            Field::Area("summary", "母から電話。長男が部屋から出てこない。"),
+        ],
+    )
+    .await;
+    fill(&client, "details.consulter input[name=pick_q]", "小野寺 フ").await;
+    client
+        .execute("window.notSent = 1;", Vec::new())
+        .await
+        .unwrap();
+    click_xpath(
+        &client,
+        "//details[contains(@class,'consulter')]//button[normalize-space()='検索']",
+    )
+    .await;
+    let choice = format!("input[name=consulter_person_id][value='{mother}']");
+    wait_css(&client, &choice).await;
+    // The same document: a reload (the form sent) would have dropped this mark.
+    let kept = client
+        .execute("return window.notSent === 1;", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(kept, serde_json::json!(true), "the form was sent");
+    click(&client, &choice).await;
+    fill_form(
+        &client,
+        &[
+            Field::Tick("consent_to_share", "yes"),
+            Field::Tick("issues", "hikikomori"),
+        ],
+    )
+    .await;
+    click(&client, "form.intake button[type=submit]").await;
+    wait_for_title(&client, "小野寺 健太").await;
+    let consulter = app
+        .scalar(&format!(
+            "SELECT consulter_person_id FROM intake WHERE person_id = {son} ORDER BY id DESC LIMIT 1"
+        ))
+        .await;
+    assert_eq!(consulter, mother);
     client.close().await.unwrap();
 }
