@@ -12,9 +12,10 @@ use crate::common::browser::{
     Field, assert_all, body_text, browser, click, click_xpath, fill, fill_form, goto, id_in_url,
     login, logout, screenshot, screenshot_full, text_of, wait_css, wait_for_title, wait_xpath,
 };
-use crate::common::{Engine, spawn_app};
+use crate::common::{Engine, TestApp, spawn_app};
 use fantoccini::Locator;
 use fantoccini::key::Key;
+use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_candidate_referral_and_acceptance_in_the_browser() {
@@ -176,13 +177,9 @@ async fn intake_candidate_referral_and_acceptance_in_the_browser() {
     client.close().await.unwrap();
 }
 
-/// The household page's person picker: typing a name shows the persons found without a
-/// reload; ArrowDown reaches the first, Space picks him, and 「追加」 adds him.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn household_member_is_found_as_the_worker_types() {
-    let Some((_driver, client)) = browser().await else {
-        return;
-    };
+/// A new app with a mother and her son recorded at 包括 (each in a household of their own):
+/// the app and the two intakes' answers.
+async fn mother_and_son() -> (TestApp, Value, Value) {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let token = app.token("daisen.houkatsu").await;
     let mother = app
@@ -191,6 +188,17 @@ async fn household_member_is_found_as_the_worker_types() {
     let son = app
         .intake_of_new_person(&token, "小野寺 健太", "オノデラ ケンタ")
         .await;
+    (app, mother, son)
+}
+
+/// The household page's person picker: typing a name shows the persons found without a
+/// reload; ArrowDown reaches the first, Space picks him, and 「追加」 adds him.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn household_member_is_found_as_the_worker_types() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let (app, mother, son) = mother_and_son().await;
     let household = mother["household_id"].as_i64().unwrap();
     let son = son["person_id"].as_i64().unwrap();
 
@@ -270,14 +278,7 @@ async fn consulter_is_picked_on_the_intake_form_in_the_browser() {
     let Some((_driver, client)) = browser().await else {
         return;
     };
-    let app = spawn_app(Engine::Sqlite).await.unwrap();
-    let token = app.token("daisen.houkatsu").await;
-    let mother = app
-        .intake_of_new_person(&token, "小野寺 フミ", "オノデラ フミ")
-        .await;
-    let son = app
-        .intake_of_new_person(&token, "小野寺 健太", "オノデラ ケンタ")
-        .await;
+    let (app, mother, son) = mother_and_son().await;
     let (mother, son) = (
         mother["person_id"].as_i64().unwrap(),
         son["person_id"].as_i64().unwrap(),
