@@ -14,6 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::ui::fmt::{birth_label, district_name};
+use crate::ui::form::marked;
 
 /// At most this many persons are offered; a longer list asks for more of the name.
 const SHOWN: usize = 10;
@@ -103,11 +104,11 @@ pub async fn find(
     }))
 }
 
-/// The picker inside a form: `legend` says whom it chooses; the chosen person's id is sent
-/// as `field`. The page holds [`search_form`] (the 「検索」 without the script) outside the
-/// form.
+/// The picker inside a form: `legend` says whom it chooses (and is marked when one of a
+/// refused form's `errors` names it); the chosen person's id is sent as `field`. The page
+/// holds [`search_form`] (the 「検索」 without the script) outside the form.
 pub fn picker(
-    legend: &str,
+    (legend, errors): (&str, &[String]),
     field: PickField,
     q: &str,
     found: Option<&Found>,
@@ -121,7 +122,8 @@ pub fn picker(
         .join(",");
     let results = format!("pick-{}", field.name());
     html! {
-        fieldset.picker data-picker=(field.name()) data-picker-exclude=(exclude) {
+        fieldset.picker data-picker=(field.name()) data-picker-exclude=(exclude)
+            aria-invalid=[marked(errors, legend)] {
             legend { (legend) }
             div.picker-search {
                 label { "氏名・フリガナ "
