@@ -131,7 +131,8 @@ pub(crate) async fn start_household(
 /// A member to add, as the page form or the API sends it.
 #[derive(Debug, Clone, Copy)]
 pub struct MemberInput<'a> {
-    pub person_id: i64,
+    /// None when nobody was picked: a problem of the form, not a malformed request.
+    pub person_id: Option<i64>,
     /// 続柄: code or label.
     pub relationship: &'a str,
     pub is_head: bool,
@@ -139,6 +140,9 @@ pub struct MemberInput<'a> {
     /// ISO or 和暦; empty means today.
     pub joined_on: &'a str,
 }
+
+/// The problem of a member form sent with nobody picked.
+const NOBODY_PICKED: &str = "追加する方: 氏名・フリガナで検索して、一覧から選んでください";
 
 /// Adds (or moves) a person into a household; the old membership is ended, not erased.
 pub async fn add_member(
@@ -149,18 +153,28 @@ pub async fn add_member(
 ) -> AppResult<()> {
     app.unit(async |app| {
         let (_, grant) = household_access(app, caller, Action::Update, household_id).await?;
-        // The member must be someone this agency may write about too.
-        let person = person_access(app, caller, Action::Update, m.person_id)
-            .await?
-            .person;
         let relationship: Relationship = m
             .relationship
             .parse()
             .map_err(|e: UnknownRelationship| AppError::BadRequest(e.to_string()))?;
+        // Every problem at once, in the form's order.
+        let mut errors = Vec::new();
+        if m.person_id.is_none() {
+            errors.push(NOBODY_PICKED.to_string());
+        }
         let joined_on = match m.joined_on.trim() {
-            "" => app.today(),
-            s => parse_date(s).map_err(|e| AppError::Validation(vec![format!("転入日: {e}")]))?,
+            "" => Some(app.today()),
+            s => parse_date(s)
+                .map_err(|e| errors.push(format!("転入日: {e}")))
+                .ok(),
         };
+        let (Some(person_id), Some(joined_on)) = (m.person_id, joined_on) else {
+            return Err(AppError::Validation(errors));
+        };
+        // The member must be someone this agency may write about too.
+        let person = person_access(app, caller, Action::Update, person_id)
+            .await?
+            .person;
         app.store
             .add_member(
                 caller.municipality.id,

@@ -36,7 +36,10 @@ pub struct HouseholdRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HouseholdMemberRequest {
-    pub person_id: i64,
+    /// Required; without it the answer is 422 with the problem in `errors`, like every
+    /// other field's.
+    #[schema(required = true, value_type = i64)]
+    pub person_id: Option<i64>,
     /// 続柄 code: head, spouse, child, parent, grandchild, grandparent, sibling,
     /// child_in_law, other_relative, other
     pub relationship: String,

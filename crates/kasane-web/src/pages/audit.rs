@@ -10,6 +10,7 @@ use crate::http::auth::Page;
 use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::fmt::jst;
+use crate::ui::form::problems;
 use crate::ui::layout::{empty, page};
 
 pub async fn audit_page(
@@ -17,7 +18,7 @@ pub async fn audit_page(
     Page(ctx): Page,
     Query(q): Query<AuditQuery>,
 ) -> Result<Markup, PageError> {
-    let ((entries, total), problems) = match read_audit_log(&state, &ctx, &q).await {
+    let ((entries, total), errors) = match read_audit_log(&state, &ctx, &q).await {
         Ok(page) => (page, Vec::new()),
         Err(kasane_app::AppError::Validation(v)) => ((Vec::new(), 0), v),
         Err(e) => return Err(e.into()),
@@ -53,9 +54,7 @@ pub async fn audit_page(
             label { "終了日" input type="text" name="until" value=(q.until); }
             button type="submit" { "絞り込む" }
         }
-        @if !problems.is_empty() {
-            ul.errors role="alert" { @for p in &problems { li { (p) } } }
-        }
+        (problems(&errors))
         p { (total) "件" @if pages > 1 { "(" (page_no) " / " (pages) "ページ)" } }
         @if entries.is_empty() {
             (empty("条件に合う記録はありません。"))

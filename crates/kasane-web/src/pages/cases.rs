@@ -131,7 +131,7 @@ pub async fn case_list_page(
     Query(q): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
     let cfg = state.config(&ctx.municipality)?;
-    let (found, problems) = match list_cases(&state, &ctx, &q.status, q.page).await {
+    let (found, errors) = match list_cases(&state, &ctx, &q.status, q.page).await {
         Ok(found) => (found, Vec::new()),
         Err(kasane_app::AppError::Validation(p)) => ((Vec::new(), false), p),
         Err(e) => return Err(e.into()),
@@ -161,7 +161,7 @@ pub async fn case_list_page(
                 }
                 button type="submit" { "絞り込む" }
             }
-            @if !problems.is_empty() { ul.errors role="alert" { @for p in &problems { li { (p) } } } }
+            (problems(&errors))
             p.muted { "ケースは、本人・世帯のページや「多機関協働へ」とした相談受付から開きます(相談支援包括化推進員)。" }
             @if rows.is_empty() {
                 (empty("閲覧できるケースはありません。"))
@@ -227,12 +227,7 @@ fn render_new(
     };
     let lead = input.lead_agency_id.unwrap_or(ctx.agency.id);
     let body = html! {
-        @if !errors.is_empty() {
-            section.card.alert role="alert" {
-                h2 { "入力内容を確認してください(入力した内容は残っています)" }
-                ul.errors { @for e in errors { li { (e) } } }
-            }
-        }
+        (problems(errors))
         form method="post" action="/cases/new" {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             @if let Some(p) = &subject.person { input type="hidden" name="person_id" value=(p.id); }
@@ -291,7 +286,7 @@ async fn create(
     let input = input_from_pairs(&pairs);
     let subject = case_subject(&state, &ctx, &input).await?;
     match open_case_for(&state, &ctx, &input, &subject).await {
-        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}?saved=1")).into_response()),
         Err(kasane_app::AppError::Validation(errors)) => {
             Ok(render_new(&ctx, &input, &subject, &errors))
         }
@@ -419,12 +414,7 @@ async fn render_case(
     let body = html! {
         (retry.saved.notice())
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
-        @if !retry.messages.is_empty() {
-            section.card.alert role="alert" {
-                h2 { "この操作はできませんでした(入力した内容は残っています)" }
-                ul.errors { @for m in &retry.messages { li { (m) } } }
-            }
-        }
+        (problems(&retry.messages))
         @if offer_move {
             section.card.alert {
                 p { strong { "同意が得られました。重層的支援会議へ移すことができます" } }
@@ -906,12 +896,7 @@ async fn render_assessment(
         } @else {
             (empty("まだアセスメントは記録されていません。"))
         }
-        @if !errors.is_empty() {
-            section.card.alert role="alert" {
-                h2 { "入力内容を確認してください(入力した内容は残っています)" }
-                ul.errors { @for e in errors { li { (e) } } }
-            }
-        }
+        (problems(errors))
         @if stale {
             (reconcile(
                 &latest.map_or_else(String::new, |v| format!("最新の版(第{}版・{} {})", v.row.version, jst(v.row.created_at), v.row.author_name)),
@@ -977,7 +962,9 @@ async fn assessment_save(
     let from_version = field(&pairs, "version").parse().unwrap_or(-1);
     let refused = match save_assessment(&state, &ctx, id, from_version, &draft).await {
         Ok(_) => {
-            return Ok(Redirect::to(&format!("/cases/{id}/assessment/versions")).into_response());
+            return Ok(
+                Redirect::to(&format!("/cases/{id}/assessment/versions?saved=1")).into_response(),
+            );
         }
         Err(kasane_app::AppError::Validation(errors)) => errors,
         Err(kasane_app::AppError::Conflict(_)) => {
@@ -1001,6 +988,7 @@ async fn assessment_versions(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
     let Assessments {
         case,
@@ -1009,6 +997,7 @@ async fn assessment_versions(
     } = assessments(&state, &ctx, id).await?;
     let cfg = state.config(&ctx.municipality)?;
     let body = html! {
+        (saved.notice())
         p.muted { a href={ "/cases/" (case.id) } { "ケース #" (case.id) "(" (case.subject_name) ")へ戻る" } " ・ "
             a href={ "/cases/" (case.id) "/assessment" } { "アセスメントシート" } }
         @if history.is_empty() { (empty("まだアセスメントは記録されていません。")) }

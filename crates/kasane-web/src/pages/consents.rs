@@ -140,12 +140,7 @@ fn render_form(
     let d = draft;
     let has = |list: &[String], code: &str| list.iter().any(|c| c == code);
     let body = html! {
-        @if !errors.is_empty() {
-            section.card.alert role="alert" {
-                h2 { "入力内容を確認してください(入力した内容は残っています)" }
-                ul.errors { @for e in errors { li { (e) } } }
-            }
-        }
+        (problems(errors))
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             section.card {
@@ -268,9 +263,9 @@ async fn submit(
     match record_consent_for(state, ctx, &subject, &draft).await {
         Ok(_) => {
             let back = match (case_id, person_id) {
-                (Some(c), _) => format!("/cases/{c}#consents"),
-                (None, Some(p)) => format!("/persons/{p}#consents"),
-                (None, None) => "/".to_string(),
+                (Some(c), _) => format!("/cases/{c}?saved=1#consents"),
+                (None, Some(p)) => format!("/persons/{p}?saved=1#consents"),
+                (None, None) => "/?saved=1".to_string(),
             };
             Ok(Redirect::to(&back).into_response())
         }

@@ -4,7 +4,6 @@
 
 use axum::Router;
 use axum::extract::Query;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kasane_app::admin::municipality::agencies;
@@ -26,6 +25,7 @@ use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::pages::{home, municipality};
 use crate::ui::fmt::jst;
+use crate::ui::form::{form_status, problems};
 use crate::ui::intake_list::{EncodingQuery, IntakeListQuery};
 use crate::ui::layout::{empty, page};
 
@@ -46,7 +46,7 @@ async fn consultation_page(
         let body = html! { (configured) };
         return Ok(page(&ctx, "相談支援", "/consultation", body).into_response());
     }
-    let (list, problems) = match list_intakes(&state, &ctx, q.criteria()).await {
+    let (list, errors) = match list_intakes(&state, &ctx, q.criteria()).await {
         Ok(list) => (list, Vec::new()),
         Err(AppError::Validation(p)) => (None, p),
         Err(e) => return Err(e.into()),
@@ -62,7 +62,7 @@ async fn consultation_page(
         section.card aria-labelledby="intake-list" {
             h2 #intake-list { "相談受付一覧" }
             (filters(&q, &cfg, &agencies))
-            @if !problems.is_empty() { ul.errors role="alert" { @for p in &problems { li { (p) } } } }
+            (problems(&errors))
             @if let Some(list) = &list { (table(&q, &cfg, list)) }
         }
         section.card aria-labelledby="worklist" {
@@ -75,12 +75,11 @@ async fn consultation_page(
         }
         (configured)
     };
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, page(&ctx, "相談支援", "/consultation", body)).into_response())
+    Ok((
+        form_status(&errors),
+        page(&ctx, "相談支援", "/consultation", body),
+    )
+        .into_response())
 }
 
 fn filters(q: &IntakeListQuery, cfg: &MunicipalityConfig, agencies: &[Agency]) -> Markup {

@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_app::consultation::household::{
@@ -17,12 +18,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::auth::Page;
-use crate::http::error::PageError;
+use crate::http::auth::{Ctx, Page};
+use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
-use crate::ui::form::Saved;
+use crate::ui::form::{Saved, marked, problems};
 use crate::ui::layout::{empty, page};
 use crate::ui::picker::{PickField, PickQuery, find, picker, search_form};
 
@@ -49,14 +50,17 @@ async fn create(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     let id = create_household(&state, &ctx, form.person_id, &form.label).await?;
-    Ok(Redirect::to(&format!("/households/{id}")).into_response())
+    Ok(Redirect::to(&format!("/households/{id}?saved=1")).into_response())
 }
 
 #[derive(Deserialize)]
 struct MemberForm {
     #[serde(default)]
     csrf: String,
-    person_id: i64,
+    /// Absent when nobody was picked: the use case says so.
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
     relationship: String,
     #[serde(default)]
     is_head: Option<String>,
@@ -69,7 +73,7 @@ struct MemberForm {
 impl MemberForm {
     fn input(&self) -> MemberInput<'_> {
         MemberInput {
-            person_id: self.person_id,
+            person_id: self.person_id.trim().parse().ok(),
             relationship: &self.relationship,
             is_head: self.is_head.is_some(),
             is_carer: self.is_carer.is_some(),
@@ -85,8 +89,16 @@ async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    kasane_app::consultation::household::add_member(&state, &ctx, id, form.input()).await?;
-    Ok(Redirect::to(&format!("/households/{id}")).into_response())
+    match kasane_app::consultation::household::add_member(&state, &ctx, id, form.input()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/households/{id}?saved=1")).into_response()),
+        // The page again, the member form holding what was typed, its problems above it.
+        Err(AppError::Validation(errors)) => {
+            let refused = Some((errors.as_slice(), &form));
+            let markup = render_household(&state, &ctx, id, &Saved::default(), "", refused).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, markup).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Members with 続柄 and age; a member the caller has no basis of their own on is shown in
@@ -127,8 +139,21 @@ async fn household_page(
     Query(saved): Query<Saved>,
     Query(pick): Query<PickQuery>,
 ) -> Result<Markup, PageError> {
-    let view = load_household(&state, &ctx, id).await?;
-    let timeline = timeline::of_household(&state, &view).await?;
+    Ok(render_household(&state, &ctx, id, &saved, &pick.pick_q, None).await?)
+}
+
+/// The household page; `pick_q`: the member picker's search (`?pick_q=…`); `refused`: the
+/// member form sent and its problems, shown again.
+async fn render_household(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    saved: &Saved,
+    pick_q: &str,
+    refused: Option<(&[String], &MemberForm)>,
+) -> Result<Markup, AppError> {
+    let view = load_household(state, ctx, id).await?;
+    let timeline = timeline::of_household(state, &view).await?;
     let HouseholdView {
         household,
         grant,
@@ -140,11 +165,13 @@ async fn household_page(
     // The current members are no choice for 世帯員を追加する.
     let members: Vec<i64> = current.iter().map(|m| m.member.person_id).collect();
     let candidates = if writable {
-        find(&state, &ctx, &pick.pick_q, &members).await?
+        find(state, ctx, pick_q, &members).await?
     } else {
         None
     };
-    let cases = sections::household(&state, &ctx, household.id, grant).await?;
+    let cases = sections::household(state, ctx, household.id, grant).await?;
+    let (errors, sent) = refused.unzip();
+    let errors = errors.unwrap_or_default();
     let body = html! {
         (saved.notice())
         p.muted { "閲覧の根拠: " (grant.basis().label()) "(" (grant.view().label()) ")" }
@@ -163,25 +190,33 @@ async fn household_page(
         @if writable {
             section.card.noprint #add-member {
                 h2 { "世帯員を追加する(他の世帯からの転入は、前の世帯の記録を終了して残します)" }
+                (problems(errors))
                 (search_form(&format!("/households/{}#add-member", household.id)))
                 form method="post" action={ "/households/" (household.id) "/members" } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
-                    (picker("追加する方", PickField::PersonId, &pick.pick_q, candidates.as_ref(), &members, None, ctx.today))
+                    (picker(("追加する方", errors), PickField::PersonId, pick_q, candidates.as_ref(), &members, None, ctx.today))
                     label { " 続柄 "
-                        select name="relationship" { @for r in Relationship::ALL { option value=(r.code()) { (r.label()) } } }
+                        select name="relationship" {
+                            @for r in Relationship::ALL {
+                                option value=(r.code()) selected[sent.is_some_and(|f| f.relationship == r.code())] { (r.label()) }
+                            }
+                        }
                     }
-                    label.check { input type="checkbox" name="is_head" value="1"; "世帯主" }
-                    label.check { input type="checkbox" name="is_carer" value="1"; "家族の介護・世話をしている" }
-                    label { " 転入日 " input type="text" name="joined_on" placeholder="空欄は今日"; }
+                    label.check { input type="checkbox" name="is_head" value="1" checked[sent.is_some_and(|f| f.is_head.is_some())]; "世帯主" }
+                    label.check { input type="checkbox" name="is_carer" value="1" checked[sent.is_some_and(|f| f.is_carer.is_some())]; "家族の介護・世話をしている" }
+                    label { " 転入日 "
+                        input type="text" name="joined_on" placeholder="空欄は今日"
+                            value=[sent.map(|f| &f.joined_on)] aria-invalid=[marked(errors, "転入日")];
+                    }
                     button type="submit" { "追加" }
                 }
             }
-            (sections::household_forms(&ctx, household.id))
+            (sections::household_forms(ctx, household.id))
         }
         section.card {
             h2 { "経過(世帯員の相談・つなぎ・支援経過)" }
             (timeline_table(&timeline))
         }
     };
-    Ok(page(&ctx, &household.label, "/consultation", body))
+    Ok(page(ctx, &household.label, "/consultation", body))
 }

@@ -448,7 +448,7 @@ pub fn record_fields(
         // Folded away: most consulters are the person, or not registered.
         details.more.consulter open[picking] {
             summary { "相談者が登録済みの方なら選ぶ(家族など)" }
-            (picker("相談者", PickField::ConsulterPersonId, &consulter.q, consulter.found.as_ref(), &consulter.exclude, consulter.chosen.as_ref(), ctx.today))
+            (picker(("相談者", &[]), PickField::ConsulterPersonId, &consulter.q, consulter.found.as_ref(), &consulter.exclude, consulter.chosen.as_ref(), ctx.today))
         }
         (checklist_fields(cfg, d))
     }

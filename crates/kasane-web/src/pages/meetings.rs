@@ -156,9 +156,7 @@ struct NewQuery {
 
 fn meeting_form(ctx: &Ctx, agencies: &[Agency], d: &MeetingDraft, errors: &[String]) -> Markup {
     html! {
-        @if !errors.is_empty() {
-            ul.errors role="alert" { @for e in errors { li { (e) } } }
-        }
+        (problems(errors))
         form method="post" action="/meetings/new" {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             div.grid {
@@ -247,7 +245,7 @@ async fn create(
         note: f.note,
     };
     match create_meeting(&state, &ctx, draft.clone()).await {
-        Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
+        Ok(id) => Ok(back(id)),
         Err(AppError::Validation(errors)) => {
             let agencies = agencies(&state, &ctx).await?;
             Ok(page(
@@ -866,7 +864,7 @@ async fn role_post(
 fn move_form(ctx: &Ctx, s: &MoveState, targets: &[Meeting], errors: &[String]) -> Markup {
     let name = kind_name(ctx, MeetingKind::Multilayer);
     html! {
-        @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
+        (problems(errors))
         section.card {
             dl.facts {
                 dt { "ケース" } dd { a href={ "/cases/" (s.case.id) } { (s.case.subject_name) } }

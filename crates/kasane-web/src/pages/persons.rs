@@ -28,7 +28,7 @@ use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
 use crate::ui::fmt::{birth_label, district_name, jst};
-use crate::ui::form::Saved;
+use crate::ui::form::{Saved, problems};
 use crate::ui::layout::{empty, page};
 use crate::ui::picker::{PickField, PickQuery, PickRequest, find, picker, results_of, search_form};
 use crate::ui::search::SearchQuery;
@@ -48,7 +48,7 @@ async fn search_page(
     Query(q): Query<SearchQuery>,
 ) -> Result<Markup, PageError> {
     let districts = districts(&state, &ctx).await?;
-    let (results, problems) = if q.is_empty() {
+    let (results, errors) = if q.is_empty() {
         (None, Vec::new())
     } else {
         match search(&state, &ctx, q.criteria()).await {
@@ -72,9 +72,9 @@ async fn search_page(
             button type="submit" { "検索" }
         }
         p { a.button href=(new_intake_link(&q)) { "新しい相談を受け付ける" } }
-        @if !problems.is_empty() { ul.errors role="alert" { @for p in &problems { li { (p) } } } }
+        (problems(&errors))
         @match &results {
-            None => @if problems.is_empty() { (empty("氏名(漢字・カナ。姓または名の最初の何文字かでも可)、電話番号、生年月日、住所、地区で検索できます。表記ゆれ(斎藤/齋藤、全角/半角、イチロー/イチロウ)も見つかります。")) },
+            None => @if errors.is_empty() { (empty("氏名(漢字・カナ。姓または名の最初の何文字かでも可)、電話番号、生年月日、住所、地区で検索できます。表記ゆれ(斎藤/齋藤、全角/半角、イチロー/イチロウ)も見つかります。")) },
             Some((rows, more)) => {
                 @if rows.is_empty() {
                     (empty("該当する方は見つかりません(閲覧できる方のみ表示しています)。"))
@@ -298,7 +298,7 @@ async fn render_person(
                             input type="hidden" name="other" value=(r.other);
                             p { "結び付ける記録: 記録番号 " (r.other) }
                         } @else {
-                            (picker("同一人物の記録", PickField::Other, pick_q, candidates.as_ref(), &unlinkable, None, ctx.today))
+                            (picker(("同一人物の記録", &[]), PickField::Other, pick_q, candidates.as_ref(), &unlinkable, None, ctx.today))
                         }
                         label { " 理由 " input type="text" name="reason" value=[retry.map(|r| r.reason)]; }
                         @if retry.is_some() {
@@ -355,7 +355,7 @@ async fn link(
     ctx.check_csrf(&form.csrf)?;
     let confirmed = form.confirm_distinct.is_some();
     match link_records(&state, &ctx, id, form.other, &form.reason, confirmed).await {
-        Ok((canonical, _)) => Ok(Redirect::to(&format!("/persons/{canonical}")).into_response()),
+        Ok((canonical, _)) => Ok(saved(canonical)),
         Err(kasane_app::AppError::Conflict(message)) if message == SPLIT_BEFORE => {
             let retry = LinkRetry {
                 other: form.other,
@@ -366,6 +366,11 @@ async fn link(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The person page after a link or a split, which confirms it (「記録しました」).
+fn saved(canonical: i64) -> Response {
+    Redirect::to(&format!("/persons/{canonical}?saved=1")).into_response()
 }
 
 #[derive(Deserialize)]
@@ -383,5 +388,5 @@ async fn split(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     let canonical = split_records(&state, &ctx, id, form.other).await?;
-    Ok(Redirect::to(&format!("/persons/{canonical}")).into_response())
+    Ok(saved(canonical))
 }

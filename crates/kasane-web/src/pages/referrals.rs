@@ -256,7 +256,7 @@ async fn respond(
         Err(e) => Err(e),
     };
     match answered {
-        Ok(_) => Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/referrals/{id}?saved=1")).into_response()),
         // The sheet again, the answer's form holding what was typed.
         Err(AppError::Validation(errors)) => {
             let markup =
@@ -317,5 +317,5 @@ async fn acknowledge(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     acknowledge_declined(&state, &ctx, id).await?;
-    Ok(Redirect::to("/").into_response())
+    Ok(Redirect::to("/?saved=1").into_response())
 }

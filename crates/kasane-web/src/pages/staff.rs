@@ -24,7 +24,7 @@ use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::ui::fmt::jst;
-use crate::ui::form::{Saved, field, fields, form_status, submitted};
+use crate::ui::form::{Saved, field, fields, form_status, marked, problems, submitted};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -108,26 +108,6 @@ async fn list_page(
         }
     };
     Ok(page(&ctx, "職員管理", "/staff", body))
-}
-
-/// The problems of a form shown again, in field order.
-fn problems(errors: &[String]) -> Markup {
-    html! {
-        @if !errors.is_empty() {
-            div.error role="alert" {
-                p { "入力内容を確認してください。" }
-                ul.errors { @for e in errors { li { (e) } } }
-            }
-        }
-    }
-}
-
-/// The fields an error names (its text before 「:」), to mark them.
-fn marked(errors: &[String], label: &str) -> Option<&'static str> {
-    errors
-        .iter()
-        .any(|e| e.starts_with(&format!("{label}:")))
-        .then_some("true")
 }
 
 /// Display name, agency and roles: the fields adding and changing share.

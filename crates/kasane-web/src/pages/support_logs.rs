@@ -2,7 +2,7 @@
 //! adds a version; the page shows every version (who changed what, when).
 
 use axum::Router;
-use axum::extract::{Form, Path};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kasane_app::consultation::support_log::{EntryRead, create_entry, edit_entry, read_entry};
@@ -16,7 +16,7 @@ use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
 use crate::ui::fmt::jst;
-use crate::ui::form::{form_status, problems};
+use crate::ui::form::{Saved, form_status, problems};
 use crate::ui::layout::page;
 
 pub fn routes() -> Router<AppState> {
@@ -128,18 +128,20 @@ async fn edit(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     edit_entry(&state, &ctx, id, form.version.unwrap_or(0), &form.draft()).await?;
-    Ok(Redirect::to(&format!("/support-logs/{id}")).into_response())
+    Ok(Redirect::to(&format!("/support-logs/{id}?saved=1")).into_response())
 }
 
 async fn entry_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
     let EntryRead {
         entry: e, versions, ..
     } = read_entry(&state, &ctx, id).await?;
     let body = html! {
+        (saved.notice())
         section.card {
             dl.facts {
                 dt { "機関" } dd { (e.agency_name) }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Path, RawForm};
+use axum::extract::{Path, Query, RawForm};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -34,7 +34,7 @@ use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
-use crate::ui::form::{field, form_pairs, submitted};
+use crate::ui::form::{Saved, field, form_pairs, problems, submitted};
 use crate::ui::layout::{empty, page};
 
 /// Spare blank action rows and monitoring-date inputs the form offers.
@@ -146,9 +146,7 @@ fn plan_form(
         .chain(std::iter::repeat_n("", SPARE_DATES))
         .collect();
     html! {
-        @if !errors.is_empty() {
-            ul.errors role="alert" { @for e in errors { li { (e) } } }
-        }
+        (problems(errors))
         form method="post" action={ "/cases/" (case.id) "/support-plans/new" } {
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             @if let Some(v) = d.revises { input type="hidden" name="revises" value=(v); }
@@ -236,7 +234,7 @@ async fn create(
     ctx.check_csrf(&form.csrf)?;
     let start = plan_start(&state, &ctx, case_id).await?;
     match create_plan_for(&state, &ctx, &start, &form.draft).await {
-        Ok(id) => Ok(Redirect::to(&format!("/support-plans/{id}")).into_response()),
+        Ok(id) => Ok(saved(id)),
         Err(kasane_app::AppError::Validation(errors)) => {
             Ok(form_page(&ctx, &start, &form.draft, &errors).into_response())
         }
@@ -373,10 +371,16 @@ fn plan_sheet(ctx: &Ctx, v: &PlanView) -> Markup {
     }
 }
 
+/// The plan page after a save, which confirms it (「記録しました」).
+fn saved(plan_id: i64) -> Response {
+    Redirect::to(&format!("/support-plans/{plan_id}?saved=1")).into_response()
+}
+
 async fn plan_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
     let v = load_plan(&state, &ctx, id, Action::Read).await?;
     let approvers = if v.latest && v.plan.approved_at.is_none() {
@@ -385,6 +389,7 @@ async fn plan_page(
         Vec::new()
     };
     let body = html! {
+        (saved.notice())
         @if !v.latest {
             p.error role="note" { "これは旧版です(閲覧のみ)。" a href={ "/support-plans/" (v.latest_id) } { "最新の版を見る" } }
         }
@@ -467,7 +472,7 @@ async fn approve_post(
         field(&pairs, "meeting_id").trim().parse().ok(),
     )
     .await?;
-    Ok(Redirect::to(&format!("/support-plans/{id}")).into_response())
+    Ok(saved(id))
 }
 
 fn monitoring_form(
@@ -479,7 +484,7 @@ fn monitoring_form(
 ) -> Markup {
     let state = due(m.due_on, false, ctx.today);
     html! {
-        @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
+        (problems(errors))
         p {
             "本人: " (v.case.subject_name) " / 支援プラン " a href={ "/support-plans/" (v.plan.id) } { "第" (v.plan.version) "版" }
             " / 予定日 " (format_wareki(m.due_on)) " "
@@ -562,7 +567,7 @@ async fn monitoring_post(
     let drafts = monitoring_drafts(&pairs);
     let (m, v) = load_monitoring(&state, &ctx, id, Action::Update).await?;
     match record_monitoring_on(&state, &ctx, &m, &v, &drafts).await {
-        Ok(plan_id) => Ok(Redirect::to(&format!("/support-plans/{plan_id}")).into_response()),
+        Ok(plan_id) => Ok(saved(plan_id)),
         Err(kasane_app::AppError::Validation(errors)) => Ok(page(
             &ctx,
             "モニタリング",
@@ -627,7 +632,7 @@ fn evaluation_form(ctx: &Ctx, v: &PlanView, d: &EvaluationDraft, errors: &[Strin
         ),
     ];
     html! {
-        @if !errors.is_empty() { ul.errors role="alert" { @for e in errors { li { (e) } } } }
+        (problems(errors))
         @if v.plan.period_end > ctx.today {
             p.note { "プランの期間は " (format_wareki(v.plan.period_end)) " までです。期間の途中で評価すると、この版の評価として記録されます。" }
         }
@@ -661,10 +666,12 @@ async fn evaluation_page(
     Work(state): Work,
     Page(ctx): Page,
     Path(id): Path<i64>,
+    Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
     let v = load_plan(&state, &ctx, id, Action::Read).await?;
     let body = match &v.evaluation {
         Some(e) => html! {
+            (saved.notice())
             section.card { (evaluation_facts(e)) }
             (next_step_link(v.case.id, e.next_step))
             p { a href={ "/support-plans/" (v.plan.id) } { "プランへ戻る" } }
@@ -700,7 +707,9 @@ async fn evaluation_post(
     };
     let v = load_plan(&state, &ctx, id, Action::Create).await?;
     match evaluate_on(&state, &ctx, &v, &draft).await {
-        Ok(_) => Ok(Redirect::to(&format!("/support-plans/{id}/evaluation")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/support-plans/{id}/evaluation?saved=1")).into_response())
+        }
         Err(kasane_app::AppError::Validation(errors)) => Ok(page(
             &ctx,
             &format!("支援プランの評価(第{}版)", v.plan.version),

@@ -67,6 +67,18 @@ pub fn problems(errors: &[String]) -> Markup {
     }
 }
 
+/// `aria-invalid` for the field labelled `label` when a problem names it (its text before
+/// 「:」, as the use cases write them).
+pub fn marked(errors: &[String], label: &str) -> Option<&'static str> {
+    errors
+        .iter()
+        .any(|e| {
+            e.strip_prefix(label)
+                .is_some_and(|rest| rest.starts_with(':'))
+        })
+        .then_some("true")
+}
+
 /// Whether an action that cannot be taken back was confirmed on its confirmation step.
 pub fn confirmed(pairs: &[(String, String)]) -> bool {
     field(pairs, "confirm") == "1"

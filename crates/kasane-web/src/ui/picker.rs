@@ -16,6 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::ui::fmt::{birth_label, district_name};
+use crate::ui::form::marked;
 
 /// At most this many persons are offered; a longer list asks for more of the name.
 const SHOWN: usize = 10;
@@ -123,12 +124,12 @@ pub async fn find(
     }))
 }
 
-/// The picker inside a form: `legend` says whom it chooses; the chosen person's id is sent
-/// as `field`. The page holds [`search_form`] (the 「検索」 without the script) outside the
-/// form, unless the field searches in its form. An optional field shows who is `chosen`
-/// already, and 「選ばない」.
+/// The picker inside a form: `legend` says whom it chooses (and is marked when one of a
+/// refused form's `errors` names it); the chosen person's id is sent as `field`. The page
+/// holds [`search_form`] (the 「検索」 without the script) outside the form, unless the field
+/// searches in its form. An optional field shows who is `chosen` already, and 「選ばない」.
 pub fn picker(
-    legend: &str,
+    (legend, errors): (&str, &[String]),
     field: PickField,
     q: &str,
     found: Option<&Found>,
@@ -143,7 +144,8 @@ pub fn picker(
         .join(",");
     let results = format!("pick-{}", field.name());
     html! {
-        fieldset.picker data-picker=(field.name()) data-picker-exclude=(exclude) {
+        fieldset.picker data-picker=(field.name()) data-picker-exclude=(exclude)
+            aria-invalid=[marked(errors, legend)] {
             legend { (legend) }
             @if !field.required() {
                 div.picker-chosen {

@@ -824,7 +824,7 @@ async fn consent_in_force_offers_the_multilayer_meeting(app: TestApp) {
     fields.push(("proxy_relation", "母"));
     let (status, to, _) = submit(&app, &s, &form, &fields).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to, format!("/cases/{case}#consents"));
+    assert_eq!(to, format!("/cases/{case}?saved=1#consents"));
 
     let (_, html) = app.get_text(&s.0, &format!("/cases/{case}")).await;
     assert!(html.contains(notice), "{html}");
@@ -981,7 +981,7 @@ async fn assessment_versions_are_kept_and_printable(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to, format!("/cases/{case}/assessment/versions"));
+    assert_eq!(to, format!("/cases/{case}/assessment/versions?saved=1"));
     let (_, v) = coordinator.get(&path).await;
     assert_eq!(v.as_array().unwrap().len(), 3);
 }
@@ -1052,7 +1052,12 @@ async fn case_pages_open_a_case_and_keep_a_refused_move(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let case: i64 = to.strip_prefix("/cases/").unwrap().parse().unwrap();
+    let case: i64 = to
+        .strip_prefix("/cases/")
+        .and_then(|rest| rest.strip_suffix("?saved=1"))
+        .unwrap()
+        .parse()
+        .unwrap();
     // One case per escalated intake.
     let (status, _, _) = submit(&app, &s, "/cases/new", &[("intake_id", &intake_s)]).await;
     assert_eq!(status, StatusCode::CONFLICT);

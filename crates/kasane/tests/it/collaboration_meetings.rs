@@ -1248,7 +1248,11 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    let meeting: i64 = location.trim_start_matches("/meetings/").parse().unwrap();
+    let meeting: i64 = location
+        .trim_start_matches("/meetings/")
+        .trim_end_matches("?saved=1")
+        .parse()
+        .unwrap();
     let meeting_page = location;
     let shakyo = d.shakyo_agency.to_string();
     submit_ok(
@@ -1362,6 +1366,7 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
     let location = submit_ok(&app, &houkatsu, &new_plan, &new_plan, &fields).await;
     let plan: i64 = location
         .trim_start_matches("/support-plans/")
+        .trim_end_matches("?saved=1")
         .parse()
         .unwrap();
     let (_, p) = get(&app, &d.houkatsu, &format!("/api/v1/support-plans/{plan}")).await;

@@ -826,7 +826,7 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
     let coordinator = app.login(COORDINATOR).await;
     let reason = ("reason", "本人に電話で確認し同一人物と判断");
     let res = link(&app, &coordinator, a, b, &[reason]).await;
-    assert_eq!(redirected(res).await, format!("/persons/{a}"));
+    assert_eq!(redirected(res).await, format!("/persons/{a}?saved=1"));
     let (status, page) = app.get_text(&coordinator, &format!("/persons/{a}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("記録 #{b}")), "{page}");
@@ -852,7 +852,7 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
 
     // Split: both stand alone again, and the pair is recorded as distinct.
     let res = split(&app, &coordinator, a, b).await;
-    assert_eq!(redirected(res).await, format!("/persons/{a}"));
+    assert_eq!(redirected(res).await, format!("/persons/{a}?saved=1"));
     assert!(app.store.split_before(a, b).await.unwrap());
     assert!(app.store.split_before(b, a).await.unwrap());
     assert_eq!(linked_to(&app, b).await, None);
@@ -927,7 +927,7 @@ async fn split_pair_is_linked_again_only_when_confirmed(app: TestApp) {
     // Confirmed, it links, and the audit says it was a pair split before.
     let confirmed = [reason, ("confirm_distinct", "1")];
     let res = link(&app, &coordinator, a, b, &confirmed).await;
-    assert_eq!(redirected(res).await, format!("/persons/{a}"));
+    assert_eq!(redirected(res).await, format!("/persons/{a}?saved=1"));
     assert_eq!(linked_to(&app, b).await, Some(a));
     let (entries, total) = audited(&app, "person_link").await;
     assert_eq!(
@@ -1009,7 +1009,10 @@ async fn referral_is_accepted_and_completed(app: TestApp) {
 
     // Accept → the full person page.
     let res = on_referral(&app, &kikan, referral, "accept", &[]).await;
-    assert_eq!(redirected(res).await, format!("/referrals/{referral}"));
+    assert_eq!(
+        redirected(res).await,
+        format!("/referrals/{referral}?saved=1")
+    );
     let (status, full) = app.get_text(&kikan, &format!("/persons/{person}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(full.contains("基本情報"));
@@ -1158,7 +1161,7 @@ async fn declined_referral_returns_to_the_sender(app: TestApp) {
     assert!(res.status().is_client_error());
     // The sender acknowledges; it leaves the worklist.
     let res = on_referral(&app, &houkatsu, referral, "acknowledge", &[]).await;
-    assert_eq!(redirected(res).await, "/");
+    assert_eq!(redirected(res).await, "/?saved=1");
     let (_, home) = app.get_text(&houkatsu, "/").await;
     assert!(!home.contains("辞退されました"), "{home}");
 }
@@ -1307,7 +1310,7 @@ async fn support_log_edits_keep_every_version(app: TestApp) {
         ],
     )
     .await;
-    assert_eq!(redirected(res).await, format!("/support-logs/{id}"));
+    assert_eq!(redirected(res).await, format!("/support-logs/{id}?saved=1"));
     let (_, entry) = app
         .get_text(&houkatsu, &format!("/support-logs/{id}"))
         .await;

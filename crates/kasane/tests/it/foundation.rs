@@ -634,7 +634,17 @@ async fn openapi_document_describes_the_api(app: TestApp) {
         schemas[name]["properties"].clone()
     };
     assert!(body_of("/api/v1/meetings/{id}/members")["agency_id"].is_object());
-    assert!(body_of("/api/v1/households/{id}/members")["relationship"].is_object());
+    let member = body_of("/api/v1/households/{id}/members");
+    assert!(member["relationship"].is_object());
+    // Without a person the use case answers 422 (field-keyed), yet a request needs one.
+    assert_eq!(member["person_id"]["type"], "integer", "{member}");
+    assert!(
+        schemas["HouseholdMemberRequest"]["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&Value::from("person_id"))),
+        "{}",
+        schemas["HouseholdMemberRequest"]
+    );
     assert!(body_of("/api/v1/support-logs")["body"].is_object());
     let monitoring = &schemas["MonitoringRequest"]["properties"]["entries"]["items"]["$ref"];
     let entry = monitoring

@@ -27,6 +27,7 @@ mod crash;
 mod demo_data;
 mod denials;
 mod escalation;
+mod forms;
 mod foundation;
 mod generate;
 mod import;

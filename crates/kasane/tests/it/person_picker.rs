@@ -139,7 +139,7 @@ async fn household_member_is_picked_from_a_search(app: TestApp) {
         ],
     )
     .await;
-    assert_eq!(to, page);
+    assert_eq!(to, format!("{page}?saved=1"));
     let (_, html) = app.get_text(&houkatsu, &page).await;
     assert!(
         html.contains(&format!("href=\"/persons/{son_id}\"")),
@@ -191,7 +191,7 @@ async fn nayose_link_is_picked_from_a_search(app: TestApp) {
         &[("other", &b.to_string()), ("reason", "本人に確認")],
     )
     .await;
-    assert_eq!(to, page);
+    assert_eq!(to, format!("{page}?saved=1"));
     let linked = app.store.person_any(b).await.unwrap().unwrap();
     assert_eq!(linked.linked_to_person_id, Some(a));
     // Linked, the group is one person: nobody left to offer.
