@@ -394,6 +394,22 @@ pub async fn household_access_beyond_sheet(
     household_decided(app, caller, action, id, Some(beyond)).await
 }
 
+/// A household whose own record the caller updates (its members): [`household_access`] for
+/// `Update`, and a caller who holds the つなぐシート only is told it does not exist, as when
+/// reading it.
+pub async fn household_to_update(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+) -> AppResult<(Household, Grant)> {
+    let oid = id.to_string();
+    let household = Object {
+        kind: "household",
+        id: &oid,
+    };
+    household_decided(app, caller, Action::Update, id, Some(household)).await
+}
+
 async fn household_decided(
     app: &App,
     caller: &Caller,

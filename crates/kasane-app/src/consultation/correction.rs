@@ -22,7 +22,7 @@ use crate::consultation::intake::{IntakeRead, own_intake, read_intake};
 use crate::consultation::person::PersonDraft;
 use crate::error::STALE;
 use crate::guard::{
-    PersonAccess, household_access, not_found, person_access, record_on, within_sheet,
+    PersonAccess, household_to_update, not_found, person_access, record_on, within_sheet,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -454,7 +454,7 @@ pub async fn end_membership(
     draft: &MembershipEndDraft,
 ) -> AppResult<()> {
     app.unit(async |app| {
-        let (_, grant) = household_access(app, caller, Action::Update, household_id).await?;
+        let (_, grant) = household_to_update(app, caller, household_id).await?;
         let members = app.store.household_members(household_id, false).await?;
         let Some(member) = members.iter().find(|m| m.id == member_id) else {
             return Err(not_found(app, caller, "household_member", member_id).await);
