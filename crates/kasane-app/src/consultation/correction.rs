@@ -22,7 +22,7 @@ use crate::consultation::intake::{IntakeRead, own_intake, read_intake};
 use crate::consultation::person::PersonDraft;
 use crate::error::STALE;
 use crate::guard::{
-    PersonAccess, household_to_update, not_found, person_access, record_on, within_sheet,
+    PersonAccess, forbid, household_to_update, not_found, person_access, record_on, within_sheet,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -138,18 +138,11 @@ pub fn person_draft(p: &Person) -> PersonDraft {
 /// enough to change the record).
 pub async fn person_to_correct(app: &App, caller: &Caller, id: i64) -> AppResult<PersonAccess> {
     let access = person_access(app, caller, Action::Read, id).await?;
-    full_view(&access)?;
-    Ok(access)
-}
-
-fn full_view(access: &PersonAccess) -> AppResult<()> {
-    if access.grant.view() == View::Full {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "この方の記録を修正する権限がありません".into(),
-        ))
+    if access.grant.view() != View::Full {
+        let reason = "この方の記録を修正する権限がありません";
+        return Err(forbid(app, caller, "person", access.person.id, reason).await);
     }
+    Ok(access)
 }
 
 /// Saves a correction of person `id` (its canonical record) made from `from_version`.
@@ -162,8 +155,8 @@ pub async fn correct_person(
     draft: &PersonDraft,
 ) -> AppResult<i32> {
     app.unit(async |app| {
+        // A write needs the full view: the rule refuses any other, audited.
         let access = person_access(app, caller, Action::Update, id).await?;
-        full_view(&access)?;
         let person = &access.person;
         let cfg = app.config(&caller.municipality)?;
         let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();

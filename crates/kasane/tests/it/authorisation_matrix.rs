@@ -8,6 +8,8 @@
 //! - another municipality's record is answered exactly like a record that does not exist
 //!   (same status, never a success), and a refused read leaves one `denied` entry in the
 //!   caller's chain — and, for another municipality's record, one in the operator's chain;
+//! - every 403 — a role gate's too (a meeting for a role without person data, a case or a
+//!   名寄せ split for one who is not the coordinator, an export) — leaves its `denied` entry;
 //! - admin and auditor never read personal data (refused and audited);
 //! - the audit log is the auditor's only; configuration is every user's;
 //! - relationship by relationship (involved, another agency, a pending referral, a consent,
@@ -487,6 +489,14 @@ pub(crate) async fn denials(app: &TestApp, username: &str, municipality_id: i64)
     (mine, operator)
 }
 
+/// A refusal (403) leaves its `denied` entry in the caller's chain (`denied`: their count
+/// before and after), like every refusal of the rule's — a role gate's too.
+fn refusal_audited(status: StatusCode, denied: (i64, i64), what: &str) {
+    if status == StatusCode::FORBIDDEN {
+        assert!(denied.1 > denied.0, "{what}: the refusal is audited");
+    }
+}
+
 fn success(status: StatusCode) -> bool {
     status.is_success() || status == StatusCode::SEE_OTHER
 }
@@ -580,19 +590,26 @@ async fn every_route_answers_as_the_rule_says(app: TestApp) {
             match on {
                 Open => {}
                 Caller | Config => {
+                    let before = denials(&app, w.name, daisen).await.0;
                     let status = w.send(&app, method, &concrete(path, 1)).await;
+                    let after = denials(&app, w.name, daisen).await.0;
                     probes += 1;
                     assert!(
                         !status.is_server_error(),
                         "{} {method} {path}: {status}",
                         w.name
                     );
+                    let what = format!("{} {method} {path}", w.name);
+                    refusal_audited(status, (before, after), &what);
                     if on == Config && method == "GET" {
                         assert_eq!(status, StatusCode::OK, "{} {method} {path}", w.name);
                     }
                 }
                 Audit => {
+                    let before = denials(&app, w.name, daisen).await.0;
                     let status = w.send(&app, method, path).await;
+                    let after = denials(&app, w.name, daisen).await.0;
+                    refusal_audited(status, (before, after), &format!("{} {path}", w.name));
                     probes += 1;
                     let auditor = w.name == "daisen.auditor";
                     assert_eq!(
@@ -620,6 +637,8 @@ async fn every_route_answers_as_the_rule_says(app: TestApp) {
                         !success(other) && !other.is_server_error(),
                         "{what}: {other}"
                     );
+                    refusal_audited(other, (before.0, after_other.0), &what);
+                    refusal_audited(missing, (after_other.0, after_missing.0), &what);
                     if method == "GET" {
                         assert_eq!(other, StatusCode::NOT_FOUND, "{what}");
                     }

@@ -25,6 +25,9 @@
 //! municipality's also in the operator's), and changed nothing. Where the rule grants, a
 //! record whose state the use case refuses after deciding (an intake already escalated, a
 //! plan already approved…) is not probed.
+//!
+//! The forms of a write (a person's correction, a plan's evaluation) opened by a caller who
+//! reads the record on a read-only basis are refused (403) on record too.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,7 +45,10 @@ use serde_json::{Value, json};
 use crate::authorisation_matrix::{concrete_with, consent_body, denials, subjects};
 use crate::common::{Engine, TestApp};
 
-both_engines!(writes_follow_the_rule_for_every_relationship);
+both_engines!(
+    writes_follow_the_rule_for_every_relationship,
+    write_forms_on_a_read_only_basis_are_refused_on_record
+);
 
 /// What a use case decides, in order, on the records a write touches ([`Target`]).
 #[derive(Debug, Clone, Copy)]
@@ -1193,4 +1199,79 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
             w.steps
         );
     }
+}
+
+/// The pages that open a write's form, with the records they are opened on: a person's
+/// correction, and the evaluation of a plan's newest version not yet evaluated (the case's,
+/// decided on the case).
+const FORMS: [(&str, &str); 2] = [
+    (
+        "/persons/{id}/edit",
+        "SELECT id, id FROM person WHERE linked_to_person_id IS NULL",
+    ),
+    (
+        "/support-plans/{id}/evaluation",
+        "SELECT p.id, p.case_id FROM support_plan p \
+         WHERE p.version = (SELECT MAX(q.version) FROM support_plan q WHERE q.case_id = p.case_id) \
+         AND NOT EXISTS (SELECT 1 FROM evaluation e WHERE e.plan_id = p.id)",
+    ),
+];
+
+/// A write's form opened by a caller who reads the record on a basis that does not let them
+/// write (本人同意, a past involvement, a 支援会議): 403, and the refusal is on record like
+/// the write's own — over the demo, then generated situations, until each form met one.
+async fn write_forms_on_a_read_only_basis_are_refused_on_record(app: TestApp) {
+    let store = &app.store;
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
+    let daisen = store.municipality_by_code("daisen").await.unwrap().id;
+    let mut users = Vec::new();
+    for user in store.users(Some(daisen)).await.unwrap() {
+        let (_, actor) = crate::access_twins::viewer_and_actor(store, &user, today).await;
+        if kasane_domain::access::may_see_person_data(&actor) && !user.disabled {
+            users.push((app.login(&user.username).await, user.username, actor));
+        }
+    }
+    let mut situations = crate::access_twins::Situations::of(&app).await;
+    let mut refused = BTreeSet::new();
+    for round in 0..ROUNDS {
+        if round > 0 {
+            situations.next(&app).await;
+        }
+        for (route, sql) in FORMS {
+            let rows: Vec<(i64, i64)> = on_test_db!(app, |pool| sqlx::query_as(sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap());
+            for (id, subject) in rows {
+                let facts = if route.starts_with("/persons") {
+                    subjects(store, "person", subject)
+                        .await
+                        .unwrap()
+                        .0
+                        .remove(0)
+                } else {
+                    let case = store.case_any(subject).await.unwrap().unwrap();
+                    store.case_facts(&case).await.unwrap()
+                };
+                if facts.municipality_id != daisen {
+                    continue;
+                }
+                for (page, username, actor) in &users {
+                    let read = decide(actor, Action::Read, &Subject::Person(&facts), today);
+                    if read.view() != Some(View::ReadOnly) || refused.contains(route) {
+                        continue;
+                    }
+                    let before = denials(&app, username, daisen).await.0;
+                    let path = concrete_with(route, &[id]);
+                    let status = page.get(app.url(&path)).send().await.unwrap().status();
+                    let after = denials(&app, username, daisen).await.0;
+                    let what = format!("{username} {path} ({:?})", read.basis());
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                    assert_eq!(after, before + 1, "{what}: the refusal is on record");
+                    refused.insert(route);
+                }
+            }
+        }
+    }
+    assert_eq!(refused.len(), FORMS.len(), "forms refused: {refused:?}");
 }
