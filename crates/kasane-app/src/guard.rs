@@ -315,7 +315,18 @@ async fn sheet_only(
 /// `id` like every refusal of the rule's.
 pub async fn forbid(app: &App, caller: &Caller, kind: &str, id: i64, reason: &str) -> AppError {
     let oid = id.to_string();
-    let object = Object { kind, id: &oid };
+    denied(app, caller, Object { kind, id: &oid }, reason).await
+}
+
+/// Refuses what a role gate refuses before any record is named (a meeting for a role that
+/// sees no person data, 名寄せ for one that is not the coordinator's): 403, audited as a
+/// denial on `kind` without an id.
+pub async fn forbid_role(app: &App, caller: &Caller, kind: &str, reason: &str) -> AppError {
+    denied(app, caller, Object { kind, id: "" }, reason).await
+}
+
+/// A 403 once its denial entry is appended.
+async fn denied(app: &App, caller: &Caller, object: Object<'_>, reason: &str) -> AppError {
     match audit(app, caller, AuditAction::Denied, object, "", reason).await {
         Ok(()) => AppError::Forbidden(reason.to_string()),
         Err(e) => e,
@@ -392,6 +403,22 @@ pub async fn household_access_beyond_sheet(
     beyond: Object<'_>,
 ) -> AppResult<(Household, Grant)> {
     household_decided(app, caller, action, id, Some(beyond)).await
+}
+
+/// A household whose own record the caller updates (its members): [`household_access`] for
+/// `Update`, and a caller who holds the つなぐシート only is told it does not exist, as when
+/// reading it.
+pub async fn household_to_update(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+) -> AppResult<(Household, Grant)> {
+    let oid = id.to_string();
+    let household = Object {
+        kind: "household",
+        id: &oid,
+    };
+    household_decided(app, caller, Action::Update, id, Some(household)).await
 }
 
 async fn household_decided(
@@ -802,11 +829,7 @@ pub async fn record_export(app: &App, caller: &Caller, kind: &str, reason: &str)
 /// Refuses a list export to a caller whose roles see no person data (admin, auditor,
 /// community worker): 403, audited as a denial.
 pub async fn refuse_export(app: &App, caller: &Caller, kind: &str) -> AppError {
-    let denial = Denial::Forbidden("個人情報を出力できる役割ではありません");
-    match refuse::<()>(app, caller, Object { kind, id: "" }, denial).await {
-        Err(e) => e,
-        Ok(()) => AppError::Forbidden(denial.reason().to_string()),
-    }
+    forbid_role(app, caller, kind, "個人情報を出力できる役割ではありません").await
 }
 
 /// What the rule is told about a 名寄せ確認依頼.

@@ -23,8 +23,8 @@ use serde::Deserialize;
 
 use crate::error::{already, invalid};
 use crate::guard::{
-    Grant, PersonAccess, case_access_with_facts, case_to_manage, household_access, listed_case,
-    may_manage, person_access, record_list, record_on, viewer,
+    Grant, PersonAccess, case_access_with_facts, case_to_manage, forbid_role, household_access,
+    listed_case, may_manage, not_found, person_access, record_list, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -122,10 +122,13 @@ pub async fn case_subject(
     input: &NewCaseInput,
 ) -> AppResult<CaseSubject> {
     if !caller.actor.has(Role::Coordinator) {
-        return Err(AppError::Forbidden(NOT_COORDINATOR.into()));
+        return Err(forbid_role(app, caller, "case", NOT_COORDINATOR).await);
     }
     let intake = match input.intake_id {
-        Some(id) => Some(app.store.intake_any(id).await?.ok_or(AppError::NotFound)?),
+        Some(id) => match app.store.intake_any(id).await? {
+            Some(intake) => Some(intake),
+            None => return Err(not_found(app, caller, "intake", id).await),
+        },
         None => None,
     };
     let person_id = input

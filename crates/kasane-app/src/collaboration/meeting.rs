@@ -28,7 +28,7 @@ use kasane_store::municipality::Agency;
 use crate::error::{STALE, already, invalid};
 use crate::guard::{
     Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, forbid,
-    listed_case, may, meeting_access, meeting_to_create, record_on, viewer,
+    forbid_role, listed_case, may, meeting_access, meeting_to_create, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -54,12 +54,12 @@ pub async fn managed_meeting(app: &App, caller: &Caller, id: i64) -> AppResult<M
 }
 
 /// Meetings hold personal data: only staff with a person role (相談員・推進員) see or
-/// record them.
-pub fn check_meeting_role(caller: &Caller) -> AppResult<()> {
+/// record them; anyone else is refused, audited.
+pub async fn check_meeting_role(app: &App, caller: &Caller) -> AppResult<()> {
     if may_see_person_data(&caller.actor) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(NO_PERSON_ROLE.into()))
+        Err(forbid_role(app, caller, "meeting", NO_PERSON_ROLE).await)
     }
 }
 
@@ -71,7 +71,7 @@ pub async fn list_meetings(
     kind: Option<MeetingKind>,
     page_no: i64,
 ) -> AppResult<(Vec<Meeting>, i64)> {
-    check_meeting_role(caller)?;
+    check_meeting_role(app, caller).await?;
     let all = caller.coordinates();
     let offset = (page_no.max(1) - 1) * PAGE_SIZE;
     Ok(app
@@ -108,7 +108,7 @@ async fn default_host(
 /// the caller must be able to manage it (host agency staff or the coordinator).
 pub async fn create_meeting(app: &App, caller: &Caller, mut draft: MeetingDraft) -> AppResult<i64> {
     app.unit(async |app| {
-        check_meeting_role(caller)?;
+        check_meeting_role(app, caller).await?;
         if draft.host_agency_id.is_none()
             && let Ok(kind) = draft.kind.parse::<MeetingKind>()
         {

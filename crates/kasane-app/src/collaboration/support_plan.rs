@@ -29,7 +29,7 @@ use kasane_store::user::User;
 
 use crate::consultation::worklist::{Reading, Rows};
 use crate::error::{already, invalid};
-use crate::guard::{Grant, case_access, may_read, not_found, record_on};
+use crate::guard::{Grant, case_access, forbid, may_read, not_found, record_on};
 use crate::{App, AppError, AppResult, Caller};
 
 use super::meeting::managed_meeting;
@@ -67,15 +67,15 @@ impl PlanView {
     }
 
     /// Whether the evaluation form may be offered on this version: the newest, with the
-    /// full view (an evaluation already recorded is shown instead).
-    pub fn check_evaluation_form(&self) -> AppResult<()> {
+    /// full view (an evaluation already recorded is shown instead); a caller who reads the
+    /// plan without it is refused, audited.
+    pub async fn check_evaluation_form(&self, app: &App, caller: &Caller) -> AppResult<()> {
         if !self.latest {
             return Err(AppError::Conflict(OLD_VERSION.into()));
         }
         if self.grant.view() != View::Full {
-            return Err(AppError::Forbidden(
-                "評価を記録するには関与機関または多機関協働の根拠が必要です".into(),
-            ));
+            let reason = "評価を記録するには関与機関または多機関協働の根拠が必要です";
+            return Err(forbid(app, caller, "support_plan", self.plan.id, reason).await);
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ use crate::consultation::intake::{
 use crate::consultation::person::PersonDraft;
 use crate::error::STALE;
 use crate::guard::{
-    PersonAccess, household_access, not_found, person_access, record_on, within_sheet,
+    PersonAccess, forbid, household_to_update, not_found, person_access, record_on, within_sheet,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -140,18 +140,11 @@ pub fn person_draft(p: &Person) -> PersonDraft {
 /// enough to change the record).
 pub async fn person_to_correct(app: &App, caller: &Caller, id: i64) -> AppResult<PersonAccess> {
     let access = person_access(app, caller, Action::Read, id).await?;
-    full_view(&access)?;
-    Ok(access)
-}
-
-fn full_view(access: &PersonAccess) -> AppResult<()> {
-    if access.grant.view() == View::Full {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "この方の記録を修正する権限がありません".into(),
-        ))
+    if access.grant.view() != View::Full {
+        let reason = "この方の記録を修正する権限がありません";
+        return Err(forbid(app, caller, "person", access.person.id, reason).await);
     }
+    Ok(access)
 }
 
 /// Saves a correction of person `id` (its canonical record) made from `from_version`.
@@ -164,8 +157,8 @@ pub async fn correct_person(
     draft: &PersonDraft,
 ) -> AppResult<i32> {
     app.unit(async |app| {
+        // A write needs the full view: the rule refuses any other, audited.
         let access = person_access(app, caller, Action::Update, id).await?;
-        full_view(&access)?;
         let person = &access.person;
         let cfg = app.config(&caller.municipality)?;
         let districts: Vec<&str> = cfg.districts.iter().map(|d| d.code.as_str()).collect();
@@ -473,7 +466,7 @@ pub async fn end_membership(
     draft: &MembershipEndDraft,
 ) -> AppResult<()> {
     app.unit(async |app| {
-        let (_, grant) = household_access(app, caller, Action::Update, household_id).await?;
+        let (_, grant) = household_to_update(app, caller, household_id).await?;
         let members = app.store.household_members(household_id, false).await?;
         let Some(member) = members.iter().find(|m| m.id == member_id) else {
             return Err(not_found(app, caller, "household_member", member_id).await);

@@ -11,7 +11,9 @@ use kasane_domain::wareki::parse_date;
 use kasane_store::household::{Household, Member, NewMember};
 
 use crate::guard::within_sheet;
-use crate::guard::{Grant, Object, household_access, members_in_full, person_access, record};
+use crate::guard::{
+    Grant, Object, household_access, household_to_update, members_in_full, person_access, record,
+};
 use crate::{App, AppError, AppResult, Caller};
 
 /// The derived signals of a household's current members (their issue codes read at once).
@@ -152,7 +154,7 @@ pub async fn add_member(
     m: MemberInput<'_>,
 ) -> AppResult<()> {
     app.unit(async |app| {
-        let (_, grant) = household_access(app, caller, Action::Update, household_id).await?;
+        let (_, grant) = household_to_update(app, caller, household_id).await?;
         let relationship: Relationship = m
             .relationship
             .parse()

@@ -17,7 +17,9 @@ use kasane_store::person::{Person, PersonFields, PersonSearch};
 use kasane_store::referral::Referral;
 use serde::Deserialize;
 
-use crate::guard::{Grant, Object, PersonAccess, person_access, record, record_list, viewer};
+use crate::guard::{
+    Grant, Object, PersonAccess, forbid_role, person_access, record, record_list, viewer,
+};
 use crate::{App, AppError, AppResult, Caller};
 
 /// A person as a worker types them (the intake form, the API's JSON, a CSV import row,
@@ -234,7 +236,7 @@ pub async fn link_records(
     confirm_distinct: bool,
 ) -> AppResult<(i64, Vec<Person>)> {
     app.unit(async |app| {
-        require_coordinator(caller)?;
+        require_coordinator(app, caller, "person_link").await?;
         let this = person_access(app, caller, Action::Update, id).await?;
         let other = person_access(app, caller, Action::Update, other).await?;
         link_granted(
@@ -304,7 +306,7 @@ pub(crate) async fn link_granted(
 /// again and are never proposed again (coordinator). Returns the canonical id.
 pub async fn split_records(app: &App, caller: &Caller, id: i64, other: i64) -> AppResult<i64> {
     app.unit(async |app| {
-        require_coordinator(caller)?;
+        require_coordinator(app, caller, "person_split").await?;
         let this = person_access(app, caller, Action::Update, id).await?;
         app.store
             .split_persons(
@@ -332,12 +334,12 @@ pub async fn split_records(app: &App, caller: &Caller, id: i64, other: i64) -> A
     .await
 }
 
-fn require_coordinator(caller: &Caller) -> AppResult<()> {
+/// The 名寄せ link and split (`kind`) are the coordinator's: anyone else is refused, audited.
+async fn require_coordinator(app: &App, caller: &Caller, kind: &str) -> AppResult<()> {
     if caller.actor.has(Role::Coordinator) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "名寄せの結び付け・解除は相談支援包括化推進員のみ行えます".into(),
-        ))
+        let reason = "名寄せの結び付け・解除は相談支援包括化推進員のみ行えます";
+        Err(forbid_role(app, caller, kind, reason).await)
     }
 }

@@ -247,6 +247,7 @@ pub async fn intake_history(
         ("member_id" = i64, Path, description = "membership id (the member's `id`)")),
     request_body = MembershipEndRequest,
     responses((status = 204, description = "ended"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),

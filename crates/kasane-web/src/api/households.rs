@@ -195,6 +195,7 @@ pub async fn household(
     request_body = HouseholdMemberRequest,
     responses((status = 200, body = HouseholdDetail),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("token" = []), ("session" = [])))]

@@ -197,7 +197,7 @@ async fn new_page(
     Page(ctx): Page,
     Query(q): Query<NewQuery>,
 ) -> Result<Markup, PageError> {
-    check_meeting_role(&ctx)?;
+    check_meeting_role(&state, &ctx).await?;
     let kind = parse_kind(&q.kind).unwrap_or(MeetingKind::Support);
     let draft = MeetingDraft {
         kind: kind.code().to_string(),

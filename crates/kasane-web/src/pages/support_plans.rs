@@ -677,7 +677,7 @@ async fn evaluation_page(
             p { a href={ "/support-plans/" (v.plan.id) } { "プランへ戻る" } }
         },
         None => {
-            v.check_evaluation_form()?;
+            v.check_evaluation_form(&state, &ctx).await?;
             evaluation_form(&ctx, &v, &EvaluationDraft::default(), &[])
         }
     };

@@ -8,6 +8,8 @@
 //! - another municipality's record is answered exactly like a record that does not exist
 //!   (same status, never a success), and a refused read leaves one `denied` entry in the
 //!   caller's chain — and, for another municipality's record, one in the operator's chain;
+//! - every 403 — a role gate's too (a meeting for a role without person data, a case or a
+//!   名寄せ split for one who is not the coordinator, an export) — leaves its `denied` entry;
 //! - admin and auditor never read personal data (refused and audited);
 //! - the audit log is the auditor's only; configuration is every user's;
 //! - relationship by relationship (involved, another agency, a pending referral, a consent,
@@ -395,13 +397,17 @@ fn declared_paths() -> BTreeSet<String> {
 
 /// `path` with every `{param}` replaced by `id` (the first) or 1 (the others).
 pub(crate) fn concrete(path: &str, id: i64) -> String {
+    concrete_with(path, &[id])
+}
+
+/// `path` with its `{param}`s replaced by `ids` in order, and by 1 beyond them.
+pub(crate) fn concrete_with(path: &str, ids: &[i64]) -> String {
     let mut out = String::new();
-    let mut first = true;
+    let mut ids = ids.iter();
     for part in path.split('{') {
         match part.split_once('}') {
             Some((_, rest)) => {
-                out += &if first { id.to_string() } else { "1".into() };
-                first = false;
+                out += &ids.next().copied().unwrap_or(1).to_string();
                 out += rest;
             }
             None => out += part,
@@ -481,6 +487,14 @@ pub(crate) async fn denials(app: &TestApp, username: &str, municipality_id: i64)
         .first()
         .map_or(0, |e| e.seq);
     (mine, operator)
+}
+
+/// A refusal (403) leaves its `denied` entry in the caller's chain (`denied`: their count
+/// before and after), like every refusal of the rule's — a role gate's too.
+fn refusal_audited(status: StatusCode, denied: (i64, i64), what: &str) {
+    if status == StatusCode::FORBIDDEN {
+        assert!(denied.1 > denied.0, "{what}: the refusal is audited");
+    }
 }
 
 fn success(status: StatusCode) -> bool {
@@ -576,19 +590,26 @@ async fn every_route_answers_as_the_rule_says(app: TestApp) {
             match on {
                 Open => {}
                 Caller | Config => {
+                    let before = denials(&app, w.name, daisen).await.0;
                     let status = w.send(&app, method, &concrete(path, 1)).await;
+                    let after = denials(&app, w.name, daisen).await.0;
                     probes += 1;
                     assert!(
                         !status.is_server_error(),
                         "{} {method} {path}: {status}",
                         w.name
                     );
+                    let what = format!("{} {method} {path}", w.name);
+                    refusal_audited(status, (before, after), &what);
                     if on == Config && method == "GET" {
                         assert_eq!(status, StatusCode::OK, "{} {method} {path}", w.name);
                     }
                 }
                 Audit => {
+                    let before = denials(&app, w.name, daisen).await.0;
                     let status = w.send(&app, method, path).await;
+                    let after = denials(&app, w.name, daisen).await.0;
+                    refusal_audited(status, (before, after), &format!("{} {path}", w.name));
                     probes += 1;
                     let auditor = w.name == "daisen.auditor";
                     assert_eq!(
@@ -616,6 +637,8 @@ async fn every_route_answers_as_the_rule_says(app: TestApp) {
                         !success(other) && !other.is_server_error(),
                         "{what}: {other}"
                     );
+                    refusal_audited(other, (before.0, after_other.0), &what);
+                    refusal_audited(missing, (after_other.0, after_missing.0), &what);
                     if method == "GET" {
                         assert_eq!(other, StatusCode::NOT_FOUND, "{what}");
                     }
@@ -676,26 +699,7 @@ async fn every_route_answers_as_the_rule_says(app: TestApp) {
 /// the demo, then over generated situations (consents in force, withdrawn or expired,
 /// agenda lines current or left, cases and referrals in every status).
 async fn reads_follow_the_rule_for_every_relationship(app: TestApp) {
-    // A referral pending at a window with no other basis: its staff read the つなぐシート
-    // only, never the intake or the support log behind it.
-    let jiritsu = app.agency_id("daisen", "jiritsu_sodan").await;
-    let token = app.token("daisen.houkatsu").await;
-    let (status, v) = app
-        .api_send(
-            &token,
-            Method::POST,
-            "/api/v1/intakes",
-            Some(serde_json::json!({
-                "channel": "phone", "consulter_kind": "person", "summary": "家計の相談。",
-                "urgency": "normal", "outcome": "referred", "issues": ["debt"],
-                "referred_to_agency_id": jiritsu, "referral_reason": "家計改善の支援",
-                "consent_to_share": true, "new_household": true, "confirm_new_person": true,
-                "person": { "name": "照会 待子", "furigana": "ショウカイ マチコ",
-                            "birth_date": "S45.1.1", "district": "omagari" },
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
+    referral_pending_at_a_window(&app).await;
     let mut situations = crate::access_twins::Situations::of(&app).await;
     let mut totals = (0, 0, 0);
     for round in 0..3 {
@@ -716,6 +720,64 @@ async fn reads_follow_the_rule_for_every_relationship(app: TestApp) {
     );
 }
 
+/// A person whose only tie to 自立相談支援機関 is a つなぎ awaiting its answer: 地域包括
+/// recorded the consultation (referred to 子ども支援課) with a new household, a support-log
+/// entry and a consent for 子ども支援課, then sent the つなぎ. The window's staff read the
+/// つなぐシート only, never the intake, the household, the support log, the consent or the
+/// other つなぎ behind it.
+pub(crate) async fn referral_pending_at_a_window(app: &TestApp) {
+    let jiritsu = app.agency_id("daisen", "jiritsu_sodan").await;
+    let kodomo = app.agency_id("daisen", "kodomo_shien_ka").await;
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock);
+    let token = app.token("daisen.houkatsu").await;
+    let send = async |path: String, body: serde_json::Value| {
+        let (status, v) = app.api_send(&token, Method::POST, &path, Some(body)).await;
+        assert!(status.is_success(), "{path}: {status} {v}");
+        v
+    };
+    let intake = send(
+        "/api/v1/intakes".into(),
+        serde_json::json!({
+            "channel": "phone", "consulter_kind": "person", "summary": "家計の相談。",
+            "urgency": "normal", "outcome": "referred", "issues": ["debt"],
+            "referred_to_agency_id": kodomo, "referral_reason": "子どもの学習支援",
+            "consent_to_share": true, "new_household": true, "confirm_new_person": true,
+            "person": { "name": "照会 待子", "furigana": "ショウカイ マチコ",
+                        "birth_date": "S45.1.1", "district": "omagari" },
+        }),
+    )
+    .await;
+    let person = intake["person_id"].as_i64().unwrap();
+    send(
+        "/api/v1/support-logs".into(),
+        serde_json::json!({ "person_id": person, "occurred_on": today.to_string(),
+                            "kind": "phone", "body": "家計の状況を聞き取った。" }),
+    )
+    .await;
+    send(
+        format!("/api/v1/persons/{person}/consents"),
+        consent_body(kodomo, today),
+    )
+    .await;
+    send(
+        format!("/api/v1/persons/{person}/referrals"),
+        serde_json::json!({ "to_agency_id": jiritsu, "reason": "家計改善の支援" }),
+    )
+    .await;
+}
+
+/// A consent to share with `agency`, given in writing today, covering the 重層的支援会議.
+pub(crate) fn consent_body(agency: i64, today: chrono::NaiveDate) -> serde_json::Value {
+    serde_json::json!({
+        "consenter": "person",
+        "consented_on": today.to_string(),
+        "method": "written",
+        "agencies": [agency],
+        "meeting_kinds": ["multilayer_meeting"],
+        "information": "氏名・生年月日・住所・連絡先、相談の内容",
+    })
+}
+
 /// The record reads checked relationship by relationship: table, page and API route.
 const READS: [(&str, [&str; 2]); 5] = [
     ("person", ["/persons/{id}", "/api/v1/persons/{id}"]),
@@ -730,7 +792,8 @@ const READS: [(&str, [&str; 2]); 5] = [
 
 /// What the rule decides a read (or a write, `authorisation_writes`) of record `id` of
 /// `table` on: the facts of each subject it is on, and whether the read needs more than the
-/// つなぐシート (an intake, a support-log entry or a consent does). `None` for a linked person record (it answers as its canonical one).
+/// つなぐシート (an intake, a support-log entry, a consent or another agency's referral does).
+/// `None` for a linked person record (it answers as its canonical one).
 pub(crate) async fn subjects(
     store: &kasane_store::Store,
     table: &str,
@@ -764,6 +827,10 @@ pub(crate) async fn subjects(
         "consent" => {
             let c = store.consent_any(id).await.unwrap().unwrap();
             (vec![person(c.person_id).await], true)
+        }
+        "referral" => {
+            let r = store.referral_any(id).await.unwrap().unwrap();
+            (vec![person(r.person_id).await], true)
         }
         _ => {
             let e = store.support_log_any(id).await.unwrap().unwrap();

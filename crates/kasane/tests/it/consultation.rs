@@ -870,12 +870,21 @@ async fn coordinator_links_and_splits_records(app: TestApp) {
         app.get_text(&kikan, &format!("/persons/{a}")).await.0,
         StatusCode::NOT_FOUND
     );
-    // Link and split are in the audit trail with the coordinator's basis.
+    // Link and split are in the audit trail with the coordinator's basis, and 包括's
+    // refused link as a denial.
     for kind in ["person_link", "person_split"] {
-        let (entries, total) = audited(&app, kind).await;
-        assert_eq!(total, 1, "{kind}");
-        assert_eq!(entries[0].username, COORDINATOR);
-        assert_eq!(entries[0].basis, "coordination", "{kind}");
+        let (entries, _) = audited(&app, kind).await;
+        let (denied, done): (Vec<_>, Vec<_>) = entries.iter().partition(|e| e.action == "denied");
+        assert_eq!(done.len(), 1, "{kind}");
+        assert_eq!(done[0].username, COORDINATOR);
+        assert_eq!(done[0].basis, "coordination", "{kind}");
+        let refused: Vec<&str> = denied.iter().map(|e| e.username.as_str()).collect();
+        let want: &[&str] = if kind == "person_link" {
+            &[HOUKATSU]
+        } else {
+            &[]
+        };
+        assert_eq!(refused, want, "{kind}");
     }
 }
 
