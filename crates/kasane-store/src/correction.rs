@@ -1,5 +1,5 @@
-//! Corrections with history: a person's and an intake's new version, and the end of a
-//! household membership. Each is a conditional UPDATE on the version the save was made
+//! Corrections with history: a person's, an intake's and a meeting's new version, and the
+//! end of a household membership. Each is a conditional UPDATE on the version the save was made
 //! from — `None` when the record has moved on (someone saved first), so nothing is
 //! overwritten; on PostgreSQL a concurrent save waits for the row, then finds it moved.
 
@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use kasane_domain::correction::MembershipEnd;
 use kasane_domain::identity::{MunicipalityId, UserId};
 use kasane_domain::intake::ValidIntake;
+use kasane_domain::meeting::ValidMeeting;
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -41,6 +42,7 @@ type Moved = (i32, MunicipalityId, UserId, DateTime<Utc>);
 enum Kept {
     Person,
     Intake,
+    Meeting,
 }
 
 impl Kept {
@@ -52,6 +54,10 @@ impl Kept {
             }
             Kept::Intake => {
                 "INSERT INTO intake_version (municipality_id, intake_id, version, content, \
+                 recorded_by_user_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            }
+            Kept::Meeting => {
+                "INSERT INTO meeting_version (municipality_id, meeting_id, version, content, \
                  recorded_by_user_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)"
             }
         }
@@ -68,6 +74,11 @@ impl Kept {
                 "SELECT v.version, v.content, u.display_name AS recorded_by_name, v.recorded_at \
                  FROM intake_version v JOIN app_user u ON u.id = v.recorded_by_user_id \
                  WHERE v.intake_id = $1 ORDER BY v.version DESC"
+            }
+            Kept::Meeting => {
+                "SELECT v.version, v.content, u.display_name AS recorded_by_name, v.recorded_at \
+                 FROM meeting_version v JOIN app_user u ON u.id = v.recorded_by_user_id \
+                 WHERE v.meeting_id = $1 ORDER BY v.version DESC"
             }
         }
     }
@@ -199,6 +210,47 @@ impl Store {
             tx.commit().await?;
             Ok(Some(version))
         })
+    }
+
+    /// Saves a meeting's correction as the version after `from_version`: when and where it
+    /// was held, its next review and note; the kind and the host stay.
+    pub async fn correct_meeting(
+        &self,
+        id: i64,
+        from_version: i32,
+        m: &ValidMeeting,
+        snapshots: Snapshots<'_>,
+        user_id: UserId,
+    ) -> StoreResult<Option<i32>> {
+        let at = now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let moved: Option<Moved> = sqlx::query_as(
+                "UPDATE meeting SET held_on = $2, place = $3, next_review_on = $4, note = $5, \
+                 version = version + 1 WHERE id = $1 AND version = $6 \
+                 RETURNING version, municipality_id, created_by_user_id, created_at",
+            )
+            .bind(id)
+            .bind(m.held_on)
+            .bind(&m.place)
+            .bind(m.next_review_on)
+            .bind(&m.note)
+            .bind(from_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(moved) = moved else {
+                return Ok(None);
+            };
+            let version =
+                keep_versions!(&mut *tx, Kept::Meeting, id, moved, snapshots, user_id, at);
+            tx.commit().await?;
+            Ok(Some(version))
+        })
+    }
+
+    /// Every kept version of a meeting (empty when never corrected), newest first.
+    pub async fn meeting_versions(&self, id: i64) -> StoreResult<Vec<RecordVersion>> {
+        self.versions(Kept::Meeting, id).await
     }
 
     /// Every kept version of a person (empty when never corrected), newest first.

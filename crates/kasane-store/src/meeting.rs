@@ -26,6 +26,8 @@ pub struct Meeting {
     pub next_review_on: Option<NaiveDate>,
     pub note: String,
     pub created_at: DateTime<Utc>,
+    /// The current version; a correction names the one it was made from.
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
@@ -90,7 +92,8 @@ pub struct CaseAgenda {
 macro_rules! select_meeting {
     () => {
         "SELECT m.id, m.municipality_id, m.kind, m.held_on, m.host_agency_id, \
-         a.name AS host_agency_name, m.place, m.next_review_on, m.note, m.created_at \
+         a.name AS host_agency_name, m.place, m.next_review_on, m.note, m.created_at, \
+         m.version \
          FROM meeting m JOIN agency a ON a.id = m.host_agency_id "
     };
 }

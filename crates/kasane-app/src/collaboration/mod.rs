@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod case;
 pub mod consent;
 pub mod meeting;
+pub mod meeting_correction;
 pub mod role_holder;
 pub mod support_plan;
 

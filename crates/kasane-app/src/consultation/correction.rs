@@ -24,7 +24,8 @@ use crate::consultation::intake::{
 use crate::consultation::person::PersonDraft;
 use crate::error::STALE;
 use crate::guard::{
-    PersonAccess, forbid, household_to_update, not_found, person_access, record_on, within_sheet,
+    Grant, PersonAccess, forbid, household_to_update, not_found, person_access, record_on,
+    within_sheet,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -179,7 +180,7 @@ pub async fn correct_person(
                 caller.user.id,
             )
             .await?;
-        c.saved(app, caller, &access, "person", person.id, saved)
+        c.saved(app, caller, &access.grant, "person", person.id, saved)
             .await
     })
     .await
@@ -432,7 +433,8 @@ pub async fn correct_intake(
                 caller.user.id,
             )
             .await?;
-        c.saved(app, caller, &access, "intake", id, saved).await
+        c.saved(app, caller, &access.grant, "intake", id, saved)
+            .await
     })
     .await
 }
@@ -498,14 +500,14 @@ pub async fn end_membership(
 
 /// What a correction changes: the changed fields (refused when there are none) and both
 /// snapshots to keep.
-struct Correction {
+pub(crate) struct Correction {
     changed: Vec<Change>,
     before: String,
     after: String,
 }
 
 impl Correction {
-    fn of<T: Serialize>(
+    pub(crate) fn of<T: Serialize>(
         before: &T,
         after: &T,
         shown: impl Fn(&T) -> Vec<(&'static str, String)>,
@@ -521,7 +523,7 @@ impl Correction {
         })
     }
 
-    fn snapshots(&self) -> Snapshots<'_> {
+    pub(crate) fn snapshots(&self) -> Snapshots<'_> {
         Snapshots {
             before: &self.before,
             after: &self.after,
@@ -530,11 +532,11 @@ impl Correction {
 
     /// The version the store saved, audited with the changed fields' labels (never their
     /// content); the 409 of a stale save when it saved none.
-    async fn saved(
+    pub(crate) async fn saved(
         &self,
         app: &App,
         caller: &Caller,
-        access: &PersonAccess,
+        grant: &Grant,
         kind: &str,
         id: i64,
         saved: Option<i32>,
@@ -544,7 +546,7 @@ impl Correction {
         record_on(
             app,
             caller,
-            &access.grant,
+            grant,
             AuditAction::Update,
             kind,
             id,
@@ -569,7 +571,7 @@ fn to_json<T: Serialize>(snapshot: &T) -> AppResult<String> {
 
 /// Kept versions (newest first) as a worker reads them: each against the one before it;
 /// the first against nothing, so it lists what it held.
-fn history<T: for<'de> Deserialize<'de> + Default>(
+pub(crate) fn history<T: for<'de> Deserialize<'de> + Default>(
     kept: &[RecordVersion],
     shown: impl Fn(&T) -> Vec<(&'static str, String)>,
 ) -> AppResult<Vec<VersionView>> {

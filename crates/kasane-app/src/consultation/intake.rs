@@ -17,8 +17,8 @@ use crate::consultation::match_review::request_reviews;
 use crate::consultation::person::PersonDraft;
 use crate::guard::within_sheet;
 use crate::guard::{
-    Grant, Object, PersonAccess, audit, authorize, forbid, household_access, may_read, not_found,
-    person_access, record, record_on,
+    Grant, Object, PersonAccess, audit, authorize, forbid, forbid_role, household_access, may_read,
+    not_found, person_access, record, record_on,
 };
 
 /// The audit reason of a candidate check that found a record held by another window.
@@ -340,9 +340,8 @@ async fn save_intake(
     // Checked before anything is written, so a refused intake leaves no new person behind.
     if intake.receiving_agency_id != caller.agency.id {
         // An agency records its own consultations; involvement follows from that.
-        return Err(AppError::Forbidden(
-            "受付機関は自分の所属機関のみ指定できます".into(),
-        ));
+        let reason = "受付機関は自分の所属機関のみ指定できます";
+        return Err(forbid_role(app, caller, "intake", reason).await);
     }
     if let Some(to) = intake.referred_to_agency_id {
         // Only this municipality's agencies can receive a つなぎ.

@@ -149,7 +149,7 @@ pub struct CorrectionVersion {
     pub changes: Vec<FieldChange>,
 }
 
-fn versions(views: Vec<VersionView>) -> Json<Vec<CorrectionVersion>> {
+pub(crate) fn versions(views: Vec<VersionView>) -> Json<Vec<CorrectionVersion>> {
     Json(
         views
             .into_iter()

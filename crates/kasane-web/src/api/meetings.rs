@@ -66,6 +66,9 @@ pub struct MeetingSummary {
     pub host_agency_name: String,
     pub place: String,
     pub next_review_on: Option<NaiveDate>,
+    pub note: String,
+    /// The record's version: a correction (`PUT`) names it; an older one gets 409.
+    pub version: i32,
 }
 
 fn summary(ctx: &Ctx, m: &Meeting) -> MeetingSummary {
@@ -78,6 +81,8 @@ fn summary(ctx: &Ctx, m: &Meeting) -> MeetingSummary {
         host_agency_name: m.host_agency_name.clone(),
         place: m.place.clone(),
         next_review_on: m.next_review_on,
+        note: m.note.clone(),
+        version: m.version,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod households;
 pub mod intake_list;
 pub mod intakes;
 pub mod match_reviews;
+pub mod meeting_corrections;
 pub mod meetings;
 pub mod openapi;
 pub mod persons;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(corrections::routes())
+        .merge(meeting_corrections::routes())
         .merge(escalations::routes())
         .merge(worklist::routes())
         .merge(staff::routes())

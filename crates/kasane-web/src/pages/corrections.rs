@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The 修正履歴 of a record: each version with who saved it, when and what changed.
-fn history_section(versions: &[VersionView]) -> Markup {
+pub(crate) fn history_section(versions: &[VersionView]) -> Markup {
     html! {
         @if !versions.is_empty() {
             section.card #history {
@@ -103,14 +103,14 @@ pub async fn intake_section(
 
 /// What a correction form is shown with after a refused save: the problems (422), or the
 /// newest version beside what was sent (409).
-enum Refused {
+pub(crate) enum Refused {
     None,
     Invalid(Vec<String>),
     Stale(Markup),
 }
 
 impl Refused {
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Refused::None => StatusCode::OK,
             Refused::Invalid(e) => form_status(e),
@@ -118,7 +118,7 @@ impl Refused {
         }
     }
 
-    fn notice(&self) -> Markup {
+    pub(crate) fn notice(&self) -> Markup {
         match self {
             Refused::None => html! {},
             Refused::Invalid(e) => problems(e),
@@ -127,8 +127,23 @@ impl Refused {
     }
 }
 
-/// A refused save's field problems (`Some`), or `None` when it was made from a stale version;
-/// any other error is answered as it is.
+impl Refused {
+    /// A refused save as its form shows it: the problems (422), or, saved from a stale
+    /// version, the newest (read by `newest`) beside what was `sent` (409); any other error
+    /// is answered as it is.
+    pub(crate) async fn of(
+        e: AppError,
+        sent: Markup,
+        newest: impl Future<Output = Result<Markup, AppError>>,
+    ) -> Result<Refused, AppError> {
+        Ok(match refusal(e)? {
+            Some(errors) => Refused::Invalid(errors),
+            None => Refused::Stale(reconcile("最新の版", newest.await?, sent)),
+        })
+    }
+}
+
+/// A refused save's field problems (`Some`), or `None` when it was made from a stale version.
 fn refusal(e: AppError) -> Result<Option<Vec<String>>, AppError> {
     match e {
         AppError::Validation(errors) => Ok(Some(errors)),
@@ -207,14 +222,11 @@ async fn save_person(
     match correct_person(&state, &ctx, id, from, &form.person).await {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}?saved=1")).into_response()),
         Err(e) => {
-            let refused = match refusal(e)? {
-                Some(errors) => Refused::Invalid(errors),
-                None => {
-                    let newest = person_to_correct(&state, &ctx, id).await?.person;
-                    let newest = person_summary(&person_draft(&newest));
-                    Refused::Stale(reconcile("最新の版", newest, person_summary(&form.person)))
-                }
+            let newest = async {
+                let newest = person_to_correct(&state, &ctx, id).await?.person;
+                Ok(person_summary(&person_draft(&newest)))
             };
+            let refused = Refused::of(e, person_summary(&form.person), newest).await?;
             Ok(render_person_form(&state, &ctx, id, Some(&form.person), refused).await?)
         }
     }
@@ -222,7 +234,7 @@ async fn save_person(
 
 /// The version a form was made from (0 when missing: no record is at version 0, so the
 /// save is refused as stale rather than applied).
-fn version(pairs: &[(String, String)]) -> i32 {
+pub(crate) fn version(pairs: &[(String, String)]) -> i32 {
     field(pairs, "version").trim().parse().unwrap_or(0)
 }
 
@@ -300,17 +312,11 @@ async fn save_intake(
     match correct_intake(&state, &ctx, id, from, draft).await {
         Ok(_) => Ok(Redirect::to(&format!("/intakes/{id}?saved=1")).into_response()),
         Err(e) => {
-            let refused = match refusal(e)? {
-                Some(errors) => Refused::Invalid(errors),
-                None => {
-                    let newest = intake_draft(&intake_to_correct(&state, &ctx, id).await?);
-                    Refused::Stale(reconcile(
-                        "最新の版",
-                        intake_summary(&newest),
-                        intake_summary(draft),
-                    ))
-                }
+            let newest = async {
+                let newest = intake_draft(&intake_to_correct(&state, &ctx, id).await?);
+                Ok(intake_summary(&newest))
             };
+            let refused = Refused::of(e, intake_summary(draft), newest).await?;
             Ok(render_intake_form(&state, &ctx, id, Some(&form), refused).await?)
         }
     }

@@ -31,6 +31,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
+use crate::pages::meeting_corrections;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
 use crate::ui::form::{Saved, problems, reconcile};
@@ -489,6 +490,7 @@ async fn render_meeting(
     let agencies: Vec<Agency> = record_holding(&all).cloned().collect();
     let candidates = agenda_candidates(state, ctx, &agenda).await?;
     let MeetingAgenda { meeting: m, lines } = agenda;
+    let corrections = meeting_corrections::section(state, &m).await?;
     let member = match refused {
         Some(Refused {
             errors,
@@ -509,6 +511,7 @@ async fn render_meeting(
             (header_facts(ctx, &m))
             p.noprint { a href={ "/meetings/" (id) "/print" } { "会議録を印刷" } " " a href="/meetings" { "会議の一覧へ" } }
         }
+        (corrections)
         section.card {
             h2 { "構成員" }
             (members_table(ctx, &m, true))

@@ -23,6 +23,7 @@ pub mod households;
 pub mod intakes;
 pub mod login;
 pub mod match_reviews;
+pub mod meeting_corrections;
 pub mod meetings;
 pub mod municipality;
 pub mod persons;
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .merge(meetings::routes())
         .merge(support_plans::routes())
         .merge(corrections::routes())
+        .merge(meeting_corrections::routes())
         .merge(escalation::routes())
         .merge(staff::routes())
         .merge(match_reviews::routes())

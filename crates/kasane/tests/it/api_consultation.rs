@@ -269,6 +269,13 @@ async fn intake_offers_candidates_until_the_caller_chooses(app: TestApp) {
     foreign["receiving_agency_id"] = json!(app.agency_id("daisen", "kikan_sodan").await);
     let (status, v) = api_post(&app, &houkatsu, "/api/v1/intakes", foreign).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let denied = app
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'denied' AND object_type = 'intake' \
+             AND reason = '受付機関は自分の所属機関のみ指定できます'",
+        )
+        .await;
+    assert_eq!(denied, 1, "the refusal is on record");
     let (_, v) = get_json(
         &app,
         &houkatsu,

@@ -101,6 +101,7 @@ const MATRIX: &[(&str, &str, On)] = &[
     ("GET", "/api/v1/meetings", Caller),
     ("POST", "/api/v1/meetings", Caller),
     ("GET", "/api/v1/meetings/{id}", Record("meeting")),
+    ("PUT", "/api/v1/meetings/{id}", Record("meeting")),
     ("POST", "/api/v1/meetings/{id}/agenda", Record("meeting")),
     (
         "DELETE",
@@ -123,6 +124,7 @@ const MATRIX: &[(&str, &str, On)] = &[
         "/api/v1/meetings/{id}/members/{agency_id}/acknowledge",
         Record("meeting"),
     ),
+    ("GET", "/api/v1/meetings/{id}/versions", Record("meeting")),
     ("POST", "/api/v1/meetings/{id}/roles", Record("meeting")),
     ("GET", "/api/v1/monitoring/due", Caller),
     ("POST", "/api/v1/monitoring/{id}", Record("monitoring")),
@@ -280,6 +282,8 @@ const MATRIX: &[(&str, &str, On)] = &[
     ("POST", "/meetings/new", Caller),
     ("GET", "/meetings/{id}", Record("meeting")),
     ("POST", "/meetings/{id}/agenda", Record("meeting")),
+    ("GET", "/meetings/{id}/edit", Record("meeting")),
+    ("POST", "/meetings/{id}/edit", Record("meeting")),
     (
         "POST",
         "/meetings/{id}/agenda/{item}/minutes",

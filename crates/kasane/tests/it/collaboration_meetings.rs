@@ -25,6 +25,7 @@ both_engines!(
     pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation,
     minutes_keep_every_version_and_refuse_a_stale_save,
     conflicting_saves_lose_nothing_and_never_fail,
+    meetings_are_corrected_with_versions_by_whoever_runs_them,
 );
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
@@ -1641,4 +1642,148 @@ impl Race {
         }
         (accepted, conflicts)
     }
+}
+
+/// A meeting is corrected by whoever runs it (開催日, 場所, 次回の見直し日, 備考) from the
+/// version it was shown at: a stale save is refused (409) and shown beside the newest on the
+/// page, nothing changed or a review before the meeting is a 422, a member agency is refused
+/// (403) and anyone else does not find it (404); every version is kept and the change audited.
+async fn meetings_are_corrected_with_versions_by_whoever_runs_them(app: TestApp) {
+    let d = daisen(&app).await;
+    let meeting = support_meeting(&app, &d).await;
+    add_member(&app, &d.coordinator, meeting, d.houkatsu_agency).await;
+    let path = format!("/api/v1/meetings/{meeting}");
+    let (_, m) = get(&app, &d.coordinator, &path).await;
+    assert_eq!(m["version"], 1, "{m}");
+    let held = days_from_today(-1);
+    let body = |version: i64, place: &str, next: &str| {
+        json!({ "version": version, "held_on": held, "place": place,
+                "next_review_on": next, "note": "" })
+    };
+    let put = |token: String, body: Value| {
+        let (app, path) = (&app, path.clone());
+        async move { app.api_send(&token, Method::PUT, &path, Some(body)).await }
+    };
+    let next = days_from_today(30);
+    let (status, v) = put(
+        d.coordinator.clone(),
+        body(1, "大仙市役所 第2会議室", &next),
+    )
+    .await;
+    assert_eq!(
+        (status, v["version"].as_i64()),
+        (StatusCode::OK, Some(2)),
+        "{v}"
+    );
+    let (_, m) = get(&app, &d.coordinator, &path).await;
+    assert_eq!(m["place"], "大仙市役所 第2会議室", "{m}");
+    assert_eq!(m["held_on"], held.as_str(), "{m}");
+    assert_eq!(m["kind"], "support_meeting", "the kind stays: {m}");
+
+    // From version 1 again (a form opened before the save), nothing changed, a review
+    // before the meeting: each refused, nothing saved.
+    let (status, v) = put(d.coordinator.clone(), body(1, "古い画面から", "")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    let (status, v) = put(
+        d.coordinator.clone(),
+        body(2, "大仙市役所 第2会議室", &next),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let before = days_from_today(-30);
+    let (status, v) = put(d.coordinator.clone(), body(2, "会議室", &before)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v.to_string().contains("次回の見直し日が開催日より前"),
+        "{v}"
+    );
+    // A member attends but does not run it; another agency does not see it at all.
+    let (status, v) = put(d.houkatsu.clone(), body(2, "包括から", "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) = put(d.kikan.clone(), body(2, "基幹から", "")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let yuzawa = app.token("yuzawa.coordinator").await;
+    let (status, v) = put(yuzawa, body(2, "湯沢から", "")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let (_, m) = get(&app, &d.coordinator, &path).await;
+    assert_eq!(
+        (m["version"].as_i64(), m["place"].as_str()),
+        (Some(2), Some("大仙市役所 第2会議室"))
+    );
+
+    let (status, kept) = get(&app, &d.coordinator, &format!("{path}/versions")).await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept.as_array().map(Vec::len), Some(2), "{kept}");
+    let changed: Vec<&str> = kept[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["開催日", "開催場所", "次回の見直し日"], "{kept}");
+    let audited = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'update' AND object_type = 'meeting' \
+             AND object_id = '{meeting}' AND reason = '開催日・開催場所・次回の見直し日'"
+        ))
+        .await;
+    assert_eq!(audited, 1, "the labels, never the content");
+
+    // The page: the form from the newest version, a stale save beside the newest (409), a
+    // save confirmed on the meeting page with its history.
+    let coordinator = app.login("daisen.coordinator").await;
+    let edit = format!("/meetings/{meeting}/edit");
+    let (status, html) = app.get_text(&coordinator, &edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("第2版から"), "{html}");
+    let fields = |version: &str, place: &str| {
+        vec![
+            ("version", version.to_string()),
+            ("held_on", held.clone()),
+            ("place", place.to_string()),
+            ("next_review_on", String::new()),
+            ("note", "資料は当日配布".to_string()),
+        ]
+    };
+    let (status, html) = submit(
+        &app,
+        &coordinator,
+        &edit,
+        &edit,
+        &fields("1", "紙のメモから"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("大仙市役所 第2会議室") && html.contains("紙のメモから"),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="version" value="2""#), "{html}");
+    let to = submit_ok(
+        &app,
+        &coordinator,
+        &edit,
+        &edit,
+        &fields("2", "大仙市役所 第3会議室"),
+    )
+    .await;
+    assert_eq!(to, format!("/meetings/{meeting}?saved=1"));
+    let (_, html) = app.get_text(&coordinator, &to).await;
+    assert!(
+        html.contains("記録しました") && html.contains("修正履歴"),
+        "{html}"
+    );
+    assert!(
+        html.contains("大仙市役所 第3会議室") && html.contains("資料は当日配布"),
+        "{html}"
+    );
+    // A member's page offers no correction.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (status, html) = app
+        .get_text(&houkatsu, &format!("/meetings/{meeting}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("会議の記録を修正する"), "{html}");
+    let (status, _) = app.get_text(&houkatsu, &edit).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
