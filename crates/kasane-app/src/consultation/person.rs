@@ -17,6 +17,7 @@ use kasane_store::person::{Person, PersonFields, PersonSearch};
 use kasane_store::referral::Referral;
 use serde::Deserialize;
 
+use crate::error::invalid;
 use crate::guard::{
     Grant, Object, PersonAccess, forbid_role, person_access, record, record_list, viewer,
 };
@@ -224,6 +225,10 @@ pub async fn read_person(app: &App, caller: &Caller, id: i64) -> AppResult<Perso
 pub const SPLIT_BEFORE: &str =
     "この2件は以前に別人として解除されています。もう一度結び付けるには確認してください。";
 
+/// The 名寄せ link sent with no record picked: the picker's problem (its legend first).
+pub const NOTHING_TO_LINK: &str =
+    "同一人物の記録: 氏名・フリガナで検索して、一覧から選んでください";
+
 /// Links record `other` (with its group) to person `id`'s canonical record (coordinator;
 /// both records stay). A pair split before is refused (`Conflict`, [`SPLIT_BEFORE`])
 /// unless `confirm_distinct`. Returns the canonical id and the records now linked to it.
@@ -231,13 +236,14 @@ pub async fn link_records(
     app: &App,
     caller: &Caller,
     id: i64,
-    other: i64,
+    other: Option<i64>,
     reason: &str,
     confirm_distinct: bool,
 ) -> AppResult<(i64, Vec<Person>)> {
     app.unit(async |app| {
         require_coordinator(app, caller, "person_link").await?;
         let this = person_access(app, caller, Action::Update, id).await?;
+        let other = other.ok_or_else(|| invalid(&[NOTHING_TO_LINK]))?;
         let other = person_access(app, caller, Action::Update, other).await?;
         link_granted(
             app,

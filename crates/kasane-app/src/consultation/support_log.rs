@@ -4,9 +4,10 @@
 use kasane_domain::access::Action;
 use kasane_domain::audit::AuditAction;
 use kasane_domain::support_log::{EntryDraft, ValidEntry, check_edit, field_label, validate};
+use kasane_store::StoreError;
 use kasane_store::support_log::{EntryContent, SupportLogEntry, SupportLogVersion};
 
-use crate::error::invalid;
+use crate::error::{STALE, invalid};
 use crate::guard::within_sheet;
 use crate::guard::{
     Grant, Object, forbid, household_access, household_access_beyond_sheet, not_found,
@@ -176,15 +177,21 @@ pub async fn edit_entry(
             app.today(),
         )
         .map_err(|e| invalid(&e))?;
-        let changed = check_edit(&old, &new).map_err(|n| AppError::BadRequest(n.to_string()))?;
+        // Nothing changed is the form's problem (422), like every other correction.
+        let changed =
+            check_edit(&old, &new).map_err(|n| AppError::Validation(vec![n.to_string()]))?;
         if expected_version != e.version {
-            return Err(AppError::Conflict(
-                "他の職員が先に修正しました。画面を開き直してください".into(),
-            ));
+            return Err(AppError::Conflict(STALE.into()));
         }
+        // Two saves from the same version race to the same (entry, version) key: the loser
+        // is stale like any other.
         app.store
             .edit_support_log(id, expected_version, caller.user.id, &content(&new))
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => AppError::Conflict(STALE.into()),
+                e => e.into(),
+            })?;
         let oid = id.to_string();
         let what: Vec<&str> = changed.iter().map(|f| field_label(f)).collect();
         record(

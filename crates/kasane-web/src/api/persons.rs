@@ -317,7 +317,7 @@ pub async fn link(
         &state,
         &ctx,
         id,
-        req.other_id,
+        Some(req.other_id),
         &req.reason,
         req.confirm_distinct,
     )

@@ -197,7 +197,7 @@ async fn submit(
             Ok(review_requested(&ctx, saved.person_id).into_response())
         }
         IntakeResult::Saved(saved) => {
-            Ok(Redirect::to(&format!("/persons/{}", saved.person_id)).into_response())
+            Ok(Redirect::to(&format!("/persons/{}?saved=1", saved.person_id)).into_response())
         }
         IntakeResult::Invalid { errors, known } => Ok((
             form_status(&errors),

@@ -34,7 +34,7 @@ use crate::http::work::Work;
 use crate::pages::meeting_corrections;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
-use crate::ui::form::{Saved, problems, reconcile};
+use crate::ui::form::{Saved, form_status, marked, problems, reconcile};
 use crate::ui::layout::{empty, page};
 
 pub fn routes() -> Router<AppState> {
@@ -162,13 +162,13 @@ fn meeting_form(ctx: &Ctx, agencies: &[Agency], d: &MeetingDraft, errors: &[Stri
             input type="hidden" name="csrf" value=(ctx.csrf_token());
             div.grid {
                 label { "会議の種類"
-                    select name="kind" required {
+                    select name="kind" required aria-invalid=[marked(errors, "会議の種類")] {
                         @for k in MeetingKind::ALL {
                             option value=(k.code()) selected[d.kind == k.code()] { (kind_title(ctx, k)) }
                         }
                     }
                 }
-                label { "開催日" input type="text" name="held_on" value=(d.held_on) required placeholder="R8.6.10 または 2026-06-10"; }
+                label { "開催日" input type="text" name="held_on" value=(d.held_on) required placeholder="R8.6.10 または 2026-06-10" aria-invalid=[marked(errors, "開催日")]; }
                 label { "主催機関"
                     select name="host_agency_id" {
                         option value="" {
@@ -183,10 +183,10 @@ fn meeting_form(ctx: &Ctx, agencies: &[Agency], d: &MeetingDraft, errors: &[Stri
                         }
                     }
                 }
-                label { "開催場所" input type="text" name="place" value=(d.place); }
-                label { "次回の見直し日" input type="text" name="next_review_on" value=(d.next_review_on) placeholder="任意"; }
+                label { "開催場所" input type="text" name="place" value=(d.place) aria-invalid=[marked(errors, "開催場所")]; }
+                label { "次回の見直し日" input type="text" name="next_review_on" value=(d.next_review_on) placeholder="任意" aria-invalid=[marked(errors, "次回の見直し日")]; }
             }
-            label.block { "備考" textarea name="note" rows="3" { (d.note) } }
+            label.block { "備考" textarea name="note" rows="3" aria-invalid=[marked(errors, "備考")] { (d.note) } }
             p.note { "支援会議(法106条の6)は非公開です。構成員は守秘義務を確認したうえで、議題のケースの情報を本人同意なしに共有できます。重層的支援会議で話し合うには、会議での共有を含む本人同意が必要です。" }
             button type="submit" { "会議を登録する" }
         }
@@ -249,13 +249,12 @@ async fn create(
         Ok(id) => Ok(back(id)),
         Err(AppError::Validation(errors)) => {
             let agencies = agencies(&state, &ctx).await?;
-            Ok(page(
-                &ctx,
-                "会議を登録",
-                "/collaboration",
-                meeting_form(&ctx, &agencies, &draft, &errors),
+            let form = meeting_form(&ctx, &agencies, &draft, &errors);
+            Ok((
+                form_status(&errors),
+                page(&ctx, "会議を登録", "/collaboration", form),
             )
-            .into_response())
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -28,7 +28,7 @@ use crate::http::work::Work;
 use crate::pages::sections;
 use crate::pages::timeline::timeline_table;
 use crate::ui::fmt::{birth_label, district_name, jst};
-use crate::ui::form::{Saved, problems};
+use crate::ui::form::{Saved, form_status, problems};
 use crate::ui::layout::{empty, page};
 use crate::ui::picker::{PickField, PickQuery, PickRequest, find, picker, results_of, search_form};
 use crate::ui::search::SearchQuery;
@@ -169,12 +169,17 @@ async fn pick(
     Ok(results_of(q.field, found.as_ref(), ctx.today))
 }
 
-/// A link the coordinator asked for that needs confirming (the pair was split before):
-/// the person page shows it again with what was typed and the confirmation checkbox.
+/// A refused 名寄せ link, shown again on the person page with the reason typed.
 struct LinkRetry<'a> {
-    other: i64,
     reason: &'a str,
-    message: String,
+    refusal: LinkRefusal,
+}
+
+enum LinkRefusal {
+    /// The pair was split before (409): the record picked, and the confirmation checkbox.
+    SplitBefore { other: i64, message: String },
+    /// The form's problems (422; nobody picked): the picker again, marked.
+    Invalid(Vec<String>),
 }
 
 /// The person page; `retry`: a link to confirm ([`LinkRetry`]), else `pick_q`: the 名寄せ
@@ -211,7 +216,15 @@ async fn render_person(
     let unlinkable: Vec<i64> = std::iter::once(person.id)
         .chain(linked.iter().map(|l| l.id))
         .collect();
-    let candidates = if retry.is_none() && coordinator && writable {
+    let to_confirm = retry.and_then(|r| match &r.refusal {
+        LinkRefusal::SplitBefore { other, message } => Some((*other, message)),
+        LinkRefusal::Invalid(_) => None,
+    });
+    let problems_of_link = match retry.map(|r| &r.refusal) {
+        Some(LinkRefusal::Invalid(errors)) => errors.as_slice(),
+        _ => &[],
+    };
+    let candidates = if to_confirm.is_none() && coordinator && writable {
         find(state, ctx, pick_q, &unlinkable).await?
     } else {
         None
@@ -288,20 +301,21 @@ async fn render_person(
                     }
                 }
                 @if coordinator && writable {
-                    @if let Some(r) = retry {
-                        ul.errors role="alert" { li { (r.message) } }
+                    @if let Some((_, message)) = to_confirm {
+                        ul.errors role="alert" { li { (message) } }
                     }
+                    (problems(problems_of_link))
                     (search_form(&format!("/persons/{}#link", person.id)))
                     form #link method="post" action={ "/persons/" (person.id) "/link" } {
                         input type="hidden" name="csrf" value=(ctx.csrf_token());
-                        @if let Some(r) = retry {
-                            input type="hidden" name="other" value=(r.other);
-                            p { "結び付ける記録: 記録番号 " (r.other) }
+                        @if let Some((other, _)) = to_confirm {
+                            input type="hidden" name="other" value=(other);
+                            p { "結び付ける記録: 記録番号 " (other) }
                         } @else {
-                            (picker(("同一人物の記録", &[]), PickField::Other, pick_q, candidates.as_ref(), &unlinkable, None, ctx.today))
+                            (picker(("同一人物の記録", problems_of_link), PickField::Other, pick_q, candidates.as_ref(), &unlinkable, None, ctx.today))
                         }
                         label { " 理由 " input type="text" name="reason" value=[retry.map(|r| r.reason)]; }
-                        @if retry.is_some() {
+                        @if to_confirm.is_some() {
                             label.check {
                                 input type="checkbox" name="confirm_distinct" value="1" required autofocus;
                                 " 以前に別人として解除したことを確認のうえ、同一人物として結び付ける"
@@ -316,10 +330,10 @@ async fn render_person(
             (sections::person_forms(ctx, person.id, &targets))
         }
     };
-    let status = if retry.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
+    let status = match retry.map(|r| &r.refusal) {
+        Some(LinkRefusal::SplitBefore { .. }) => StatusCode::CONFLICT,
+        Some(LinkRefusal::Invalid(errors)) => form_status(errors),
+        None => StatusCode::OK,
     };
     Ok((status, page(ctx, &person.name, "/consultation", body)).into_response())
 }
@@ -336,7 +350,9 @@ fn referral_sheet_only(ctx: &Ctx, person: &Person, pending: &[Referral]) -> Mark
 #[derive(Deserialize)]
 struct LinkForm {
     csrf: String,
-    other: i64,
+    /// The record picked; blank when nobody was (the picker's problem, not a bad request).
+    #[serde(default)]
+    other: String,
     #[serde(default)]
     reason: String,
     /// The checkbox shown when the pair was split before.
@@ -354,18 +370,21 @@ async fn link(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     let confirmed = form.confirm_distinct.is_some();
-    match link_records(&state, &ctx, id, form.other, &form.reason, confirmed).await {
-        Ok((canonical, _)) => Ok(saved(canonical)),
-        Err(kasane_app::AppError::Conflict(message)) if message == SPLIT_BEFORE => {
-            let retry = LinkRetry {
-                other: form.other,
-                reason: &form.reason,
-                message,
-            };
-            Ok(render_person(&state, &ctx, id, Some(&retry), "", &Saved::default()).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let other = form.other.trim().parse().ok();
+    let refusal = match link_records(&state, &ctx, id, other, &form.reason, confirmed).await {
+        Ok((canonical, _)) => return Ok(saved(canonical)),
+        Err(AppError::Conflict(message)) if message == SPLIT_BEFORE => match other {
+            Some(other) => LinkRefusal::SplitBefore { other, message },
+            None => return Err(AppError::Conflict(message).into()),
+        },
+        Err(AppError::Validation(errors)) => LinkRefusal::Invalid(errors),
+        Err(e) => return Err(e.into()),
+    };
+    let retry = LinkRetry {
+        reason: &form.reason,
+        refusal,
+    };
+    Ok(render_person(&state, &ctx, id, Some(&retry), "", &Saved::default()).await?)
 }
 
 /// The person page after a link or a split, which confirms it (「記録しました」).

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use kasane_app::consultation::support_log::{EntryRead, create_entry, edit_entry, read_entry};
 use kasane_domain::support_log::{EntryDraft, EntryKind};
 use kasane_domain::wareki::format_wareki;
+use kasane_store::support_log::SupportLogEntry;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -15,6 +16,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
+use crate::pages::corrections::Refused;
 use crate::ui::fmt::jst;
 use crate::ui::form::{Saved, form_status, problems};
 use crate::ui::layout::page;
@@ -127,8 +129,37 @@ async fn edit(
     Form(form): Form<EntryForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    edit_entry(&state, &ctx, id, form.version.unwrap_or(0), &form.draft()).await?;
-    Ok(Redirect::to(&format!("/support-logs/{id}?saved=1")).into_response())
+    let draft = form.draft();
+    let Err(e) = edit_entry(&state, &ctx, id, form.version.unwrap_or(0), &draft).await else {
+        return Ok(Redirect::to(&format!("/support-logs/{id}?saved=1")).into_response());
+    };
+    // The entry again with what was typed in its form: the problems (422), or the newest
+    // version beside it (409).
+    let newest = async { Ok(entry_summary(&read_entry(&state, &ctx, id).await?.entry)) };
+    let refused = Refused::of(e, draft_summary(&draft), newest).await?;
+    let status = refused.status();
+    let body = entry_body(&state, &ctx, id, Some(&draft), &refused.notice()).await?;
+    Ok((status, page(&ctx, "支援経過記録", "/consultation", body)).into_response())
+}
+
+fn entry_summary(e: &SupportLogEntry) -> Markup {
+    summary(&format_wareki(e.occurred_on), e.kind.label(), &e.body)
+}
+
+fn draft_summary(d: &EntryDraft) -> Markup {
+    let kind = d
+        .kind
+        .parse::<EntryKind>()
+        .map_or(d.kind.as_str(), |k| k.label());
+    summary(&d.occurred_on, kind, &d.body)
+}
+
+fn summary(occurred_on: &str, kind: &str, body: &str) -> Markup {
+    html! {
+        dl.facts {
+            dt { "日付" } dd { (occurred_on) } dt { "種別" } dd { (kind) } dt { "内容" } dd.pre { (body) }
+        }
+    }
 }
 
 async fn entry_page(
@@ -137,11 +168,32 @@ async fn entry_page(
     Path(id): Path<i64>,
     Query(saved): Query<Saved>,
 ) -> Result<Markup, PageError> {
+    let body = entry_body(&state, &ctx, id, None, &saved.notice()).await?;
+    Ok(page(&ctx, "支援経過記録", "/consultation", body))
+}
+
+/// The entry, its correction form (holding `sent`, a refused save's input, or the entry)
+/// and every version, under `notice`.
+async fn entry_body(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    sent: Option<&EntryDraft>,
+    notice: &Markup,
+) -> Result<Markup, AppError> {
     let EntryRead {
         entry: e, versions, ..
-    } = read_entry(&state, &ctx, id).await?;
-    let body = html! {
-        (saved.notice())
+    } = read_entry(state, ctx, id).await?;
+    let current = EntryDraft {
+        occurred_on: format_wareki(e.occurred_on),
+        kind: e.kind.code().into(),
+        body: e.body.clone(),
+        person_id: e.person_id,
+        household_id: e.household_id,
+    };
+    let shown = sent.unwrap_or(&current);
+    Ok(html! {
+        (notice)
         section.card {
             dl.facts {
                 dt { "機関" } dd { (e.agency_name) }
@@ -154,12 +206,12 @@ async fn entry_page(
             }
         }
         @if e.agency_id == ctx.agency.id {
-            section.card.noprint {
+            section.card.noprint #edit {
                 h2 { "修正する(前の版は残ります)" }
                 form method="post" action={ "/support-logs/" (e.id) } {
                     input type="hidden" name="csrf" value=(ctx.csrf_token());
                     input type="hidden" name="version" value=(e.version);
-                    (fields(&format_wareki(e.occurred_on), e.kind.code(), &e.body))
+                    (fields(&shown.occurred_on, &shown.kind, &shown.body))
                     button type="submit" { "修正を保存" }
                 }
             }
@@ -182,6 +234,5 @@ async fn entry_page(
                 }
             }
         }
-    };
-    Ok(page(&ctx, "支援経過記録", "/consultation", body))
+    })
 }

@@ -34,7 +34,7 @@ use crate::http::error::PageError;
 use crate::http::work::Work;
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
-use crate::ui::form::{Saved, field, form_pairs, problems, submitted};
+use crate::ui::form::{Saved, field, form_pairs, form_status, problems, submitted};
 use crate::ui::layout::{empty, page};
 
 /// Spare blank action rows and monitoring-date inputs the form offers.
@@ -235,9 +235,11 @@ async fn create(
     let start = plan_start(&state, &ctx, case_id).await?;
     match create_plan_for(&state, &ctx, &start, &form.draft).await {
         Ok(id) => Ok(saved(id)),
-        Err(kasane_app::AppError::Validation(errors)) => {
-            Ok(form_page(&ctx, &start, &form.draft, &errors).into_response())
-        }
+        Err(kasane_app::AppError::Validation(errors)) => Ok((
+            form_status(&errors),
+            form_page(&ctx, &start, &form.draft, &errors),
+        )
+            .into_response()),
         // Someone saved a version since: the form again on the newest, with what was
         // typed, and the newest one a click away.
         Err(kasane_app::AppError::Conflict(m)) if m == kasane_app::error::STALE => {
@@ -568,13 +570,11 @@ async fn monitoring_post(
     let (m, v) = load_monitoring(&state, &ctx, id, Action::Update).await?;
     match record_monitoring_on(&state, &ctx, &m, &v, &drafts).await {
         Ok(plan_id) => Ok(saved(plan_id)),
-        Err(kasane_app::AppError::Validation(errors)) => Ok(page(
-            &ctx,
-            "モニタリング",
-            "/collaboration",
-            monitoring_form(&ctx, &m, &v, &drafts, &errors),
-        )
-        .into_response()),
+        Err(kasane_app::AppError::Validation(errors)) => {
+            let form = monitoring_form(&ctx, &m, &v, &drafts, &errors);
+            let shown = page(&ctx, "モニタリング", "/collaboration", form);
+            Ok((form_status(&errors), shown).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -710,13 +710,12 @@ async fn evaluation_post(
         Ok(_) => {
             Ok(Redirect::to(&format!("/support-plans/{id}/evaluation?saved=1")).into_response())
         }
-        Err(kasane_app::AppError::Validation(errors)) => Ok(page(
-            &ctx,
-            &format!("支援プランの評価(第{}版)", v.plan.version),
-            "/collaboration",
-            evaluation_form(&ctx, &v, &draft, &errors),
-        )
-        .into_response()),
+        Err(kasane_app::AppError::Validation(errors)) => {
+            let title = format!("支援プランの評価(第{}版)", v.plan.version);
+            let form = evaluation_form(&ctx, &v, &draft, &errors);
+            let shown = page(&ctx, &title, "/collaboration", form);
+            Ok((form_status(&errors), shown).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }

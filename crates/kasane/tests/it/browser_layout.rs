@@ -21,7 +21,7 @@ struct MainPage {
 
 /// The main pages with an id, found as links on the pages crawled: how the path looks
 /// (`#` is an id) and whether it must reflow at 320 px.
-const PATTERNS: [(&str, bool); 15] = [
+const PATTERNS: [(&str, bool); 16] = [
     ("/persons/#", true),
     ("/households/#", false),
     ("/intakes/#", true),
@@ -37,6 +37,7 @@ const PATTERNS: [(&str, bool); 15] = [
     ("/support-plans/#/print", false),
     ("/agencies/#", false),
     ("/persons/#/edit", true),
+    ("/match-reviews/#", false),
 ];
 
 /// The pages reached without an id, in the order they are crawled for links.
@@ -307,6 +308,14 @@ async fn main_pages_fit_tablets_and_phones_and_pass_axe() {
     save_screenshot(&client, "case-768.png").await;
     goto(&client, &app, "/intakes/new").await;
     save_screenshot(&client, "intake-form-768.png").await;
+    // The 名寄せ確認依頼 as the coordinator sees it: both records' identity fields only.
+    let review = pages
+        .iter()
+        .find(|p| matches("/match-reviews/#", &p.path))
+        .expect("a 名寄せ確認依頼 on the coordinator's worklist");
+    set_width(&client, 1366).await;
+    goto(&client, &app, &review.path).await;
+    save_screenshot(&client, "match-review-coordinator-1366.png").await;
 }
 
 /// Sends keys to whatever has the focus.

@@ -1235,7 +1235,11 @@ async fn pages_take_a_case_through_a_meeting_a_plan_and_its_evaluation(app: Test
         ],
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "re-rendered with the problem");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "re-rendered with the problem"
+    );
     assert!(bad.contains("class=\"errors\""), "{bad}");
     let location = submit_ok(
         &app,

@@ -1352,6 +1352,15 @@ async fn support_log_edits_keep_every_version(app: TestApp) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
+    // The newest version beside what was sent, which stays in the form to reconcile.
+    let html = res.text().await.unwrap();
+    assert!(html.contains("最新の版"), "{html}");
+    assert!(
+        html.contains("自宅を訪問し、長男と面談。受診に同行した"),
+        "{html}"
+    );
+    assert!(count(&html, "古い画面からの修正") >= 2, "{html}");
+    assert!(html.contains(r#"name="version" value="2""#), "{html}");
     // Another agency (involved, so it reads the entry) cannot edit it.
     let (status, entry) = app.get_text(&kikan, &format!("/support-logs/{id}")).await;
     assert_eq!(status, StatusCode::OK);

@@ -1,7 +1,8 @@
 //! Forms everywhere (#11), on both engines: a refused form comes back with what was typed,
 //! its problems above it and the field marked (a household member sent with nobody picked:
 //! the page 422, the API's field-keyed 422 from the same use case); every page form's save
-//! lands on a page that confirms it (「記録しました」).
+//! lands on a page that confirms it (「記録しました」), and every one refused first comes
+//! back the same way (422, its problems above it, what was typed still in it).
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
@@ -10,7 +11,7 @@ use crate::common::{TestApp, location};
 
 both_engines!(
     a_member_sent_with_nobody_picked_is_shown_again,
-    every_page_save_confirms_it,
+    every_page_form_refuses_with_its_problems_and_confirms_its_save,
 );
 
 const HOUKATSU: &str = "daisen.houkatsu";
@@ -60,6 +61,37 @@ async fn saved(
         "{action} → {to} does not confirm the save: {page}"
     );
     to
+}
+
+/// Posts a page form that is refused: it must come back as its form (422) with the
+/// problems above it and `kept`, something that was typed, still in it.
+async fn refused(
+    app: &TestApp,
+    client: &Client,
+    (form_page, action): (&str, &str),
+    fields: &[(&str, String)],
+    kept: &str,
+) {
+    let (status, to, body) = send(app, client, form_page, action, fields).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{action} → {to}: {body}"
+    );
+    assert!(
+        body.contains("入力内容を確認してください"),
+        "{action}: no problems shown: {body}"
+    );
+    assert!(body.contains(kept), "{action}: {kept} was lost: {body}");
+    assert!(body.contains("<form"), "{action}: not its form: {body}");
+}
+
+/// The fields with `key` set to `value` instead.
+fn with<'a>(fields: &[(&'a str, String)], key: &str, value: &str) -> Vec<(&'a str, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| (*k, if *k == key { value.into() } else { v.clone() }))
+        .collect()
 }
 
 /// The id in a path such as `/referrals/12?saved=1` after `prefix`.
@@ -165,7 +197,7 @@ async fn a_member_sent_with_nobody_picked_is_shown_again(app: TestApp) {
 /// log entered and corrected, a referral sent and answered, a consent recorded, a case
 /// opened, an agency involved, its assessment, a meeting with its member, agenda and
 /// minutes, a support plan and its evaluation.
-async fn every_page_save_confirms_it(app: TestApp) {
+async fn every_page_form_refuses_with_its_problems_and_confirms_its_save(app: TestApp) {
     let token = app.token(HOUKATSU).await;
     let person = json!({ "name": "保存 ハナ", "furigana": "ホゾン ハナ",
                          "birth_date": "S30.4.1", "district": "omagari" });
@@ -185,38 +217,74 @@ async fn every_page_save_confirms_it(app: TestApp) {
     let person_page = format!("/persons/{person}");
     let household_page = format!("/households/{household}");
 
-    // 相談支援: corrections, the household, the support log, a referral, a consent.
+    // 相談支援: an intake by the page form, corrections, the household, the support log,
+    // a referral, a consent.
+    let intake_form = ("/intakes/new", "/intakes/new");
+    let fields = [
+        ("name", "受付 ミツ".to_string()),
+        ("furigana", "ウケツケ ミツ".into()),
+        ("birth_date", "S26.8.9".into()),
+        ("district", "omagari".into()),
+        ("channel", "phone".into()),
+        ("consulter_kind", "person".into()),
+        ("urgency", "normal".into()),
+        ("outcome", "handled".into()),
+        ("consent_to_share", "yes".into()),
+        ("issues", "care".into()),
+        ("most_pressing", "issue-care".into()),
+        ("summary", "夫の介護について電話で相談".into()),
+    ];
+    let wrong = with(&fields, "birth_date", "S26.2.30");
+    refused(
+        &app,
+        &houkatsu,
+        intake_form,
+        &wrong,
+        "夫の介護について電話で相談",
+    )
+    .await;
+    let to = saved(&app, &houkatsu, intake_form, &fields).await;
+    assert!(to.starts_with("/persons/"), "{to}");
+
     let edit = format!("/persons/{person}/edit");
-    saved(
+    let fields = [
+        ("version", "1".into()),
+        ("name", "保存 ハナ".into()),
+        ("furigana", "ホゾン ハナ".into()),
+        ("birth_date", "S30.4.1".into()),
+        ("district", "omagari".into()),
+        ("address", "大仙市大曲花園町1-1".into()),
+    ];
+    let wrong = with(&fields, "birth_date", "S30.13.40");
+    refused(
         &app,
         &houkatsu,
         (&edit, &edit),
-        &[
-            ("version", "1".into()),
-            ("name", "保存 ハナ".into()),
-            ("furigana", "ホゾン ハナ".into()),
-            ("birth_date", "S30.4.1".into()),
-            ("district", "omagari".into()),
-            ("address", "大仙市大曲花園町1-1".into()),
-        ],
+        &wrong,
+        "大仙市大曲花園町1-1",
     )
     .await;
+    saved(&app, &houkatsu, (&edit, &edit), &fields).await;
     let edit = format!("/intakes/{intake}/edit");
-    saved(
+    let fields = [
+        ("version", "1".into()),
+        ("received_at", String::new()),
+        ("channel", "visit_in".into()),
+        ("consulter_kind", "person".into()),
+        ("issues", "care".into()),
+        ("summary", "来所相談。訂正した概要".into()),
+        ("urgency", "normal".into()),
+    ];
+    let wrong = with(&fields, "received_at", "きのうの朝");
+    refused(
         &app,
         &houkatsu,
         (&edit, &edit),
-        &[
-            ("version", "1".into()),
-            ("received_at", String::new()),
-            ("channel", "visit_in".into()),
-            ("consulter_kind", "person".into()),
-            ("issues", "care".into()),
-            ("summary", "来所相談。訂正した概要".into()),
-            ("urgency", "normal".into()),
-        ],
+        &wrong,
+        "来所相談。訂正した概要",
     )
     .await;
+    saved(&app, &houkatsu, (&edit, &edit), &fields).await;
     let to = saved(
         &app,
         &houkatsu,
@@ -246,17 +314,15 @@ async fn every_page_save_confirms_it(app: TestApp) {
         "{household_page}/members/{}/end",
         member["id"].as_i64().unwrap()
     );
-    saved(
-        &app,
-        &houkatsu,
-        (&end, &end),
-        &[
-            ("version", member["version"].to_string()),
-            ("left_on", member["joined_on"].as_str().unwrap().into()),
-            ("reason", "moved_out".into()),
-        ],
-    )
-    .await;
+    let fields = [
+        ("version", member["version"].to_string()),
+        ("left_on", member["joined_on"].as_str().unwrap().into()),
+        ("reason", "moved_out".into()),
+        ("note", "県外の就職先へ".into()),
+    ];
+    let wrong = with(&fields, "left_on", "先月");
+    refused(&app, &houkatsu, (&end, &end), &wrong, "県外の就職先へ").await;
+    saved(&app, &houkatsu, (&end, &end), &fields).await;
     let entry = |body: &str| {
         vec![
             ("occurred_on", today()),
@@ -276,17 +342,24 @@ async fn every_page_save_confirms_it(app: TestApp) {
     let log_page = format!("/support-logs/{log}");
     let mut fields = entry("自宅を訪問し、長男と面談した");
     fields.push(("version", "1".into()));
-    saved(&app, &houkatsu, (&log_page, &log_page), &fields).await;
-    let to = saved(
+    let wrong = with(&fields, "occurred_on", "あした");
+    refused(
         &app,
         &houkatsu,
-        (&person_page, &format!("{person_page}/referrals")),
-        &[
-            ("to_agency_id", kikan_agency.clone()),
-            ("reason", "障がいの有無について判断を仰ぎたい".into()),
-        ],
+        (&log_page, &log_page),
+        &wrong,
+        "自宅を訪問し、長男と面談した",
     )
     .await;
+    saved(&app, &houkatsu, (&log_page, &log_page), &fields).await;
+    let refer = (person_page.as_str(), format!("{person_page}/referrals"));
+    let fields = [
+        ("to_agency_id", kikan_agency.clone()),
+        ("reason", "障がいの有無について判断を仰ぎたい".into()),
+    ];
+    let wrong = with(&fields, "reason", " ");
+    refused(&app, &houkatsu, (refer.0, &refer.1), &wrong, "つなぐ").await;
+    let to = saved(&app, &houkatsu, (refer.0, &refer.1), &fields).await;
     let referral = format!("/referrals/{}", id_after(&to, "/referrals/"));
     let kikan = app.login(KIKAN).await;
     saved(
@@ -297,34 +370,43 @@ async fn every_page_save_confirms_it(app: TestApp) {
     )
     .await;
     let consent = format!("{person_page}/consents/new");
-    saved(
+    let fields = [
+        ("consenter", "person".into()),
+        ("consented_on", today()),
+        ("method", "written".into()),
+        ("agencies", kikan_agency.clone()),
+        ("meeting_kinds", "multilayer_meeting".into()),
+        ("information", "相談の内容と世帯の状況".into()),
+    ];
+    let wrong = with(&fields, "consented_on", "いつか");
+    refused(
         &app,
         &houkatsu,
         (&consent, &consent),
-        &[
-            ("consenter", "person".into()),
-            ("consented_on", today()),
-            ("method", "written".into()),
-            ("agencies", kikan_agency.clone()),
-            ("meeting_kinds", "multilayer_meeting".into()),
-            ("information", "相談の内容".into()),
-        ],
+        &wrong,
+        "相談の内容と世帯の状況",
     )
     .await;
+    saved(&app, &houkatsu, (&consent, &consent), &fields).await;
 
     // 多機関協働: the case, its assessment, a meeting, a plan and its evaluation.
     let coordinator = app.login(COORDINATOR).await;
-    let to = saved(
+    let open = (format!("/cases/new?intake_id={intake}"), "/cases/new");
+    let fields = [
+        ("intake_id", intake.to_string()),
+        ("kinds", "collaboration".into()),
+        ("summary", "8050世帯の複合課題".into()),
+    ];
+    let wrong = with(&fields, "kinds", "");
+    refused(
         &app,
         &coordinator,
-        (&format!("/cases/new?intake_id={intake}"), "/cases/new"),
-        &[
-            ("intake_id", intake.to_string()),
-            ("kinds", "collaboration".into()),
-            ("summary", "8050世帯の複合課題".into()),
-        ],
+        (&open.0, open.1),
+        &wrong,
+        "8050世帯の複合課題",
     )
     .await;
+    let to = saved(&app, &coordinator, (&open.0, open.1), &fields).await;
     let case = id_after(&to, "/cases/");
     let case_page = format!("/cases/{case}");
     saved(
@@ -335,36 +417,55 @@ async fn every_page_save_confirms_it(app: TestApp) {
     )
     .await;
     let assessment = format!("{case_page}/assessment");
-    saved(
+    let fields = [
+        ("version", "0".into()),
+        ("wishes", "家で暮らしたい".into()),
+        ("household", "長男と二人暮らし".into()),
+    ];
+    let wrong = with(&fields, "wishes", "");
+    refused(
         &app,
         &coordinator,
         (&assessment, &assessment),
-        &[("version", "0".into()), ("wishes", "家で暮らしたい".into())],
+        &wrong,
+        "長男と二人暮らし",
     )
     .await;
-    let to = saved(
+    saved(&app, &coordinator, (&assessment, &assessment), &fields).await;
+    let fields = [
+        ("kind", "support_meeting".into()),
+        ("held_on", today()),
+        ("place", "大曲庁舎".into()),
+    ];
+    let new_meeting = ("/meetings/new", "/meetings/new");
+    let wrong = with(&fields, "held_on", "来週");
+    refused(&app, &coordinator, new_meeting, &wrong, "大曲庁舎").await;
+    let to = saved(&app, &coordinator, new_meeting, &fields).await;
+    let meeting = format!("/meetings/{}", id_after(&to, "/meetings/"));
+    let members = format!("{meeting}/members");
+    let nobody = [("agency_id", String::new())];
+    refused(
         &app,
         &coordinator,
-        ("/meetings/new", "/meetings/new"),
-        &[
-            ("kind", "support_meeting".into()),
-            ("held_on", today()),
-            ("place", "大曲庁舎".into()),
-        ],
+        (&meeting, &members),
+        &nobody,
+        "構成機関",
     )
     .await;
-    let meeting = format!("/meetings/{}", id_after(&to, "/meetings/"));
     saved(
         &app,
         &coordinator,
-        (&meeting, &format!("{meeting}/members")),
+        (&meeting, &members),
         &[("agency_id", kikan_agency.clone())],
     )
     .await;
+    let agenda = format!("{meeting}/agenda");
+    let no_case = [("case_id", String::new())];
+    refused(&app, &coordinator, (&meeting, &agenda), &no_case, "議題").await;
     saved(
         &app,
         &coordinator,
-        (&meeting, &format!("{meeting}/agenda")),
+        (&meeting, &agenda),
         &[("case_id", case.to_string())],
     )
     .await;
@@ -373,54 +474,110 @@ async fn every_page_save_confirms_it(app: TestApp) {
             "SELECT id FROM meeting_agenda WHERE case_id = {case}"
         ))
         .await;
-    saved(
+    let minutes = format!("{meeting}/agenda/{item}/minutes");
+    let fields = [
+        ("version", "0".into()),
+        ("discussion", "世帯の状況を共有".into()),
+        ("decisions", "基幹が長男を訪問".into()),
+    ];
+    let wrong = [
+        ("version", "0".into()),
+        ("discussion", " ".into()),
+        ("decisions", String::new()),
+    ];
+    refused(
         &app,
         &coordinator,
-        (&meeting, &format!("{meeting}/agenda/{item}/minutes")),
-        &[
-            ("version", "0".into()),
-            ("discussion", "世帯の状況を共有".into()),
-            ("decisions", "基幹が長男を訪問".into()),
-        ],
+        (&meeting, &minutes),
+        &wrong,
+        "協議の内容",
     )
     .await;
+    saved(&app, &coordinator, (&meeting, &minutes), &fields).await;
     let user = app.user(COORDINATOR).await;
     let new_plan = format!("{case_page}/support-plans/new");
-    let to = saved(
+    let fields = [
+        ("person_goal", "家で暮らしたい".into()),
+        ("long_term_goal", "長男が外出できる".into()),
+        ("short_term_goal", "介護サービスを整える".into()),
+        ("period_start", today()),
+        ("period_end", days_from_today(90)),
+        ("monitoring_dates", days_from_today(30)),
+        ("a_what", "介護保険の申請支援".into()),
+        ("a_agency_id", user.agency_id.to_string()),
+        ("a_staff_name", String::new()),
+        ("a_staff_user_id", user.id.to_string()),
+        ("a_by_when", String::new()),
+        ("a_frequency", String::new()),
+    ];
+    let wrong = with(&fields, "period_end", "R1.1.1");
+    refused(
         &app,
         &coordinator,
         (&new_plan, &new_plan),
-        &[
-            ("person_goal", "家で暮らしたい".into()),
-            ("long_term_goal", "長男が外出できる".into()),
-            ("short_term_goal", "介護サービスを整える".into()),
-            ("period_start", today()),
-            ("period_end", days_from_today(90)),
-            ("monitoring_dates", days_from_today(30)),
-            ("a_what", "介護保険の申請支援".into()),
-            ("a_agency_id", user.agency_id.to_string()),
-            ("a_staff_name", String::new()),
-            ("a_staff_user_id", user.id.to_string()),
-            ("a_by_when", String::new()),
-            ("a_frequency", String::new()),
-        ],
+        &wrong,
+        "長男が外出できる",
     )
     .await;
-    let evaluation = format!(
-        "/support-plans/{}/evaluation",
-        id_after(&to, "/support-plans/")
-    );
-    saved(
+    let to = saved(&app, &coordinator, (&new_plan, &new_plan), &fields).await;
+    let plan = id_after(&to, "/support-plans/");
+    let round = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM monitoring WHERE plan_id = {plan}"
+        ))
+        .await;
+    let action = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM plan_action WHERE plan_id = {plan}"
+        ))
+        .await;
+    let monitoring = format!("/monitoring/{round}");
+    let (progress, note) = (format!("progress_{action}"), format!("note_{action}"));
+    let fields = [
+        (progress.as_str(), "in_progress".to_string()),
+        (note.as_str(), "申請書を一緒に記入した".into()),
+    ];
+    let wrong = with(&fields, &progress, "somewhat");
+    refused(
+        &app,
+        &coordinator,
+        (&monitoring, &monitoring),
+        &wrong,
+        "申請書を一緒に記入した",
+    )
+    .await;
+    saved(&app, &coordinator, (&monitoring, &monitoring), &fields).await;
+    let evaluation = format!("/support-plans/{plan}/evaluation");
+    let fields = [
+        ("person_goal", "partly".into()),
+        ("long_term_goal", "not_achieved".into()),
+        ("short_term_goal", "achieved".into()),
+        ("note", "介護サービスは整った".into()),
+        ("next_step", "new_plan".into()),
+    ];
+    let wrong = with(&fields, "person_goal", "");
+    refused(
         &app,
         &coordinator,
         (&evaluation, &evaluation),
-        &[
-            ("person_goal", "partly".into()),
-            ("long_term_goal", "not_achieved".into()),
-            ("short_term_goal", "achieved".into()),
-            ("note", "介護サービスは整った".into()),
-            ("next_step", "new_plan".into()),
-        ],
+        &wrong,
+        "介護サービスは整った",
+    )
+    .await;
+    saved(&app, &coordinator, (&evaluation, &evaluation), &fields).await;
+
+    // 名寄せ: the coordinator's link sent with nobody picked.
+    let link = format!("{person_page}/link");
+    let nobody = [
+        ("other", String::new()),
+        ("reason", "同じ方と確認した".into()),
+    ];
+    refused(
+        &app,
+        &coordinator,
+        (&person_page, &link),
+        &nobody,
+        "同じ方と確認した",
     )
     .await;
 }
