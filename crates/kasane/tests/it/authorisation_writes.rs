@@ -26,6 +26,9 @@
 //! record whose state the use case refuses after deciding (an intake already escalated, a
 //! plan already approved…) is not probed.
 //!
+//! Each write with a page form taking the same fields ([`PAGE_FORMS`]) is probed through
+//! that form too, with the same outcomes (a save redirects; a refusal is the same 403/404).
+//!
 //! The forms of a write (a person's correction, a plan's evaluation) opened by a caller who
 //! reads the record on a read-only basis are refused (403) on record too.
 
@@ -71,6 +74,7 @@ enum Step {
 use Step::{Bring, Case, Manage, Meeting, Record};
 
 /// A write on a person's data, as the API takes it.
+#[derive(Clone, Copy)]
 struct Write {
     method: &'static str,
     route: &'static str,
@@ -93,9 +97,10 @@ struct Write {
     /// The column of `on` naming the one agency that makes this write (a support-log
     /// entry's author, an intake's window, a referral's receiver or sender).
     author: Option<&'static str>,
-    /// Sent as the page's form (POST to the route without `/api/v1`, with the CSRF token)
-    /// rather than to the API: the same body, fields as form fields.
-    form: bool,
+    /// Sent as the page's form (POST to this page route, with the CSRF token and, for an
+    /// action that asks first, its confirmation) rather than to the API: the same body,
+    /// fields as form fields (a list as the field repeated).
+    page: Option<&'static str>,
 }
 
 impl Write {
@@ -117,7 +122,7 @@ impl Write {
             beyond_sheet: false,
             sheet_of: None,
             author: None,
-            form: false,
+            page: None,
         }
     }
 
@@ -152,8 +157,12 @@ impl Write {
         }
     }
 
-    const fn form(self) -> Write {
-        Write { form: true, ..self }
+    /// The same write by its page form at `page`.
+    const fn form(self, page: &'static str) -> Write {
+        Write {
+            page: Some(page),
+            ..self
+        }
     }
 }
 
@@ -220,11 +229,6 @@ const WRITES: &[Write] = &[
     Write::new("PUT", LOG_ENTRY, "support_log", &[Record(Action::Update)])
         .beyond_sheet()
         .author("agency_id"),
-    Write::new("POST", LOG, "person", &[Record(Action::Create)]).form(),
-    Write::new("PUT", LOG_ENTRY, "support_log", &[Record(Action::Update)])
-        .beyond_sheet()
-        .author("agency_id")
-        .form(),
     Write::new(
         "PUT",
         "/api/v1/persons/{id}",
@@ -362,6 +366,85 @@ const WRITES: &[Write] = &[
         .referral()
         .author("from_agency_id"),
 ];
+
+/// The page forms of the writes (method and API route, the page route taking the same
+/// fields): each is probed like its API twin, through the page.
+const PAGE_FORMS: &[(&str, &str, &str)] = &[
+    ("POST", LOG, "/support-logs"),
+    ("PUT", LOG_ENTRY, "/support-logs/{id}"),
+    ("PUT", "/api/v1/persons/{id}", "/persons/{id}/edit"),
+    (
+        "POST",
+        "/api/v1/persons/{id}/consents",
+        "/persons/{id}/consents/new",
+    ),
+    (
+        "POST",
+        "/api/v1/consents/{id}/withdraw",
+        "/consents/{id}/withdraw",
+    ),
+    (
+        "POST",
+        "/api/v1/persons/{id}/referrals",
+        "/persons/{id}/referrals",
+    ),
+    ("PUT", "/api/v1/intakes/{id}", "/intakes/{id}/edit"),
+    ("POST", ESCALATION, "/intakes/{id}/escalate"),
+    (
+        "POST",
+        "/api/v1/cases/{id}/assessments",
+        "/cases/{id}/assessment",
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/consents",
+        "/cases/{id}/consents/new",
+    ),
+    ("POST", MEMBERS, "/households/{id}/members"),
+    (
+        "POST",
+        MEMBER_END,
+        "/households/{id}/members/{member_id}/end",
+    ),
+    ("POST", CASE_EVENTS, "/cases/{id}/events"),
+    ("POST", HANDOVER, "/cases/{id}/handover"),
+    ("PUT", LEAD, "/cases/{id}/lead"),
+    ("POST", CASE_AGENCIES, "/cases/{id}/agencies"),
+    (
+        "DELETE",
+        "/api/v1/cases/{id}/agencies/{agency_id}",
+        "/cases/{id}/agencies/{agency_id}/end",
+    ),
+    ("POST", AGENDA, "/meetings/{id}/agenda"),
+    ("DELETE", AGENDA_ITEM, "/meetings/{id}/agenda/{item}/remove"),
+    (
+        "PUT",
+        "/api/v1/meetings/{id}/agenda/{item_id}/minutes",
+        "/meetings/{id}/agenda/{item}/minutes",
+    ),
+    (
+        "POST",
+        "/api/v1/meetings/{id}/roles",
+        "/meetings/{id}/roles",
+    ),
+    ("POST", APPROVE, "/support-plans/{id}/approve"),
+    ("POST", EVALUATION, "/support-plans/{id}/evaluation"),
+    ("POST", ACCEPT, "/referrals/{id}/accept"),
+    ("POST", DECLINE, "/referrals/{id}/decline"),
+    ("POST", COMPLETE, "/referrals/{id}/complete"),
+    ("POST", ACKNOWLEDGE, "/referrals/{id}/acknowledge"),
+];
+
+/// Every write probed: through the API, then by its page form where it has one.
+fn writes() -> Vec<Write> {
+    let forms = WRITES.iter().filter_map(|w| {
+        PAGE_FORMS
+            .iter()
+            .find(|(method, route, _)| (*method, *route) == (w.method, w.route))
+            .map(|(_, _, page)| w.form(page))
+    });
+    WRITES.iter().copied().chain(forms).collect()
+}
 
 /// How a relationship is named when the caller's agency is not the one that makes the write.
 const NOT_AUTHOR: &str = ", not its agency's";
@@ -971,6 +1054,39 @@ async fn ready(app: &TestApp, w: &Write, t: Target, f: &Facts, to: i64, own: i64
 }
 
 /// People the probers record, one each: the member they add to a household.
+/// Who the つなぎ of [`referrals_to_answer`] are about, round by round.
+const REFERRED: [(&str, &str); ROUNDS] = [
+    ("照会 一子", "ショウカイ カズコ"),
+    ("照会 二子", "ショウカイ フタコ"),
+    ("照会 三子", "ショウカイ ミツコ"),
+    ("照会 四子", "ショウカイ ヨツコ"),
+    ("照会 五子", "ショウカイ イツコ"),
+    ("照会 六子", "ショウカイ ムツコ"),
+    ("照会 七子", "ショウカイ ナナコ"),
+    ("照会 八子", "ショウカイ ヤツコ"),
+];
+
+/// A つなぎ awaiting its answer at each prober's agency, sent by the prober before it about
+/// a person of its own, each round: the answers (accepted, declined, by API and by page)
+/// use them up.
+async fn referrals_to_answer(app: &TestApp, probers: &[Prober], round: usize) {
+    let (name, furigana) = REFERRED[round];
+    for (from, to) in probers.iter().zip(probers.iter().cycle().skip(1)) {
+        if from.actor.agency_id == to.actor.agency_id {
+            continue;
+        }
+        let person = app.intake_of_new_person(&from.token, name, furigana).await["person_id"]
+            .as_i64()
+            .unwrap();
+        let body = json!({ "to_agency_id": to.actor.agency_id, "reason": "答えを確かめる" });
+        let path = format!("/api/v1/persons/{person}/referrals");
+        let (status, v) = app
+            .api_send(&from.token, Method::POST, &path, Some(body))
+            .await;
+        assert!(status.is_success(), "{path}: {status} {v}");
+    }
+}
+
 const OWN: [(&str, &str); 6] = [
     ("書込 一郎", "カキコミ イチロウ"),
     ("書込 二郎", "カキコミ ジロウ"),
@@ -1017,24 +1133,29 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
     let mut situations = crate::access_twins::Situations::of(&app).await;
     // Each write's relationships probed, with what they answered.
     let mut probed: BTreeMap<(usize, String), Outcome> = BTreeMap::new();
+    let writes = writes();
     let mut tally = BTreeMap::<&str, usize>::new();
     let mut n = 0;
     for round in 0..ROUNDS {
         if round > 0 {
             situations.next(&app).await;
         }
-        // What the probes used up, made anew: a monitoring round due on every plan, and the
-        // memberships they ended current again.
+        referrals_to_answer(&app, &probers, round).await;
+        // What the probes used up, made anew: a monitoring round due on every plan, the
+        // memberships they ended current again, the coordination they handed over resumed, the plans they evaluated open again.
         let due = today + chrono::TimeDelta::days(100 + i64::try_from(round).unwrap());
         app.raw_sql(&format!(
             "INSERT INTO monitoring (municipality_id, plan_id, due_on) \
              SELECT municipality_id, id, '{due}' FROM support_plan; \
              UPDATE household_member SET left_on = NULL, left_reason = NULL, left_note = '', \
              ended_by_user_id = NULL, ended_at = NULL, version = version + 1 \
-             WHERE left_note LIKE '{PROBE}%';"
+             WHERE left_note LIKE '{PROBE}%'; \
+             UPDATE cases SET coordination_ended_at = NULL, coordination_ended_by_user_id = NULL, \
+             handover_note = '' WHERE handover_note LIKE '{PROBE}%'; \
+             DELETE FROM evaluation WHERE note LIKE '{PROBE}%';"
         ))
         .await;
-        for (wi, w) in WRITES.iter().enumerate() {
+        for (wi, w) in writes.iter().enumerate() {
             let left = left_agenda(&app).await;
             let mut records = Vec::new();
             for t in targets(&app, w, [daisen, yuzawa]).await {
@@ -1073,14 +1194,28 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
                         fingerprint(&app).await,
                         denials(&app, &p.username, daisen).await,
                     );
-                    let (status, v) = if w.form {
-                        let path = path.trim_start_matches("/api/v1").to_string();
-                        let mut fields = vec![("csrf".to_string(), p.csrf.clone())];
-                        for (k, v) in body.as_ref().and_then(Value::as_object).unwrap() {
-                            match v {
-                                Value::Null => {}
-                                Value::String(s) => fields.push((k.clone(), s.clone())),
-                                other => fields.push((k.clone(), other.to_string())),
+                    let (status, v) = if let Some(page) = w.page {
+                        let path = concrete_with(page, &[t.id, t.other]);
+                        let mut fields = vec![
+                            ("csrf".to_string(), p.csrf.clone()),
+                            ("confirm".to_string(), "1".to_string()),
+                        ];
+                        let pairs = body
+                            .as_ref()
+                            .and_then(Value::as_object)
+                            .into_iter()
+                            .flatten();
+                        for (k, v) in pairs {
+                            let values = match v {
+                                Value::Array(values) => values.clone(),
+                                v => vec![v.clone()],
+                            };
+                            for v in values {
+                                match v {
+                                    Value::Null => {}
+                                    Value::String(s) => fields.push((k.clone(), s)),
+                                    other => fields.push((k.clone(), other.to_string())),
+                                }
                             }
                         }
                         let res = p
@@ -1099,7 +1234,7 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
                         fingerprint(&app).await,
                         denials(&app, &p.username, daisen).await,
                     );
-                    let via = if w.form { "form" } else { "API" };
+                    let via = if w.page.is_some() { "form" } else { "API" };
                     let what = format!(
                         "{} {} {path} ({via}) on {t:?} ({label}), round {round}: \
                          {status} {v} ({facts:?})",
@@ -1108,7 +1243,8 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
                     match want {
                         Outcome::Done => {
                             assert!(
-                                status.is_success() || (w.form && status == StatusCode::SEE_OTHER),
+                                status.is_success()
+                                    || (w.page.is_some() && status == StatusCode::SEE_OTHER),
                                 "{what}: the rule grants it"
                             );
                             assert_ne!(after.0, before.0, "{what}: the write took effect");
@@ -1154,13 +1290,13 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
         "authorisation of writes ({:?}): {} writes × {} staff users × {} relationships \
          ({relationships:?}): {} probes ({tally:?}), each as the rule says",
         app.engine,
-        WRITES.len(),
+        writes.len(),
         probers.len(),
         relationships.len(),
         probed.len(),
     );
     // Every write met the relationships that decide it, and answered all three ways.
-    for (wi, w) in WRITES.iter().enumerate() {
+    for (wi, w) in writes.iter().enumerate() {
         let met: BTreeSet<&str> = probed
             .keys()
             .filter(|(i, _)| *i == wi)
@@ -1193,10 +1329,11 @@ async fn writes_follow_the_rule_for_every_relationship(app: TestApp) {
         assert_eq!(
             outcomes.len(),
             3,
-            "{} {} ({:?}) answered {outcomes:?}",
+            "{} {} ({:?}, page form {:?}) answered {outcomes:?}",
             w.method,
             w.route,
-            w.steps
+            w.steps,
+            w.page
         );
     }
 }
