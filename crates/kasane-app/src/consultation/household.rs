@@ -146,6 +146,9 @@ pub struct MemberInput<'a> {
 /// The problem of a member form sent with nobody picked.
 const NOBODY_PICKED: &str = "追加する方: 氏名・フリガナで検索して、一覧から選んでください";
 
+/// The problem of a member form naming someone who is a member already.
+const ALREADY_A_MEMBER: &str = "追加する方: すでにこの世帯の世帯員です。続柄などを改めるときは、世帯から外してから追加し直してください";
+
 /// Adds (or moves) a person into a household; the old membership is ended, not erased.
 pub async fn add_member(
     app: &App,
@@ -177,6 +180,14 @@ pub async fn add_member(
         let person = person_access(app, caller, Action::Update, person_id)
             .await?
             .person;
+        // A second current membership of the same household would count the person twice.
+        let memberships = app.store.memberships_of(person.id).await?;
+        if memberships
+            .iter()
+            .any(|h| h.household_id == household_id && h.left_on.is_none())
+        {
+            return Err(AppError::Validation(vec![ALREADY_A_MEMBER.into()]));
+        }
         app.store
             .add_member(
                 caller.municipality.id,

@@ -1,6 +1,7 @@
 //! Forms everywhere (#11), on both engines: a refused form comes back with what was typed,
-//! its problems above it and the field marked (a household member sent with nobody picked:
-//! the page 422, the API's field-keyed 422 from the same use case); every page form's save
+//! its problems above it and the field marked (a household member sent with nobody picked,
+//! or one who is a member already: the page 422, the API's field-keyed 422 from the same
+//! use case); every page form's save
 //! lands on a page that confirms it (「記録しました」), and every one refused first comes
 //! back the same way (422, its problems above it, what was typed still in it).
 
@@ -189,6 +190,20 @@ async fn a_member_sent_with_nobody_picked_is_shown_again(app: TestApp) {
         assert_eq!(v["type"], "urn:kasane:problem:validation", "{v}");
         assert_eq!(v["errors"], json!([NOBODY]), "{v}");
     }
+    assert_eq!(app.scalar(&members).await, before, "nothing added");
+    // Someone who is a member already is not added a second time.
+    let member = json!({ "person_id": created["person_id"], "relationship": "child" });
+    let (status, v) = app
+        .api_send(&token, Method::POST, &path, Some(member))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("追加する方: すでにこの世帯の世帯員です"),
+        "{v}"
+    );
     assert_eq!(app.scalar(&members).await, before, "nothing added");
 }
 
