@@ -424,7 +424,7 @@ pub async fn minutes_history(
     })
 }
 
-const MINUTES_CLOSED: &str =
+pub(crate) const MINUTES_CLOSED: &str =
     "会議録はこの会議の構成員(守秘義務の確認済み)と主催機関のみ閲覧できます";
 
 /// Records a role assignment (役割分担) for a case on the meeting's agenda.

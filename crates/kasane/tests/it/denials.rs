@@ -42,6 +42,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/meetings/{}", "meeting"),
     ("/meetings/{}/print", "meeting"),
     ("/api/v1/meetings/{}", "meeting"),
+    ("/meetings/{}/roles/1/edit", "meeting"),
+    ("/api/v1/meetings/{}/roles/1/versions", "meeting"),
     ("/support-plans/{}", "support_plan"),
     ("/support-plans/{}/print", "support_plan"),
     ("/support-plans/{}/evaluation", "support_plan"),
