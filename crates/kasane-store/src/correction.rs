@@ -1,13 +1,13 @@
-//! Corrections with history: a person's, an intake's and a meeting's new version, and the
-//! end of a household membership. Each is a conditional UPDATE on the version the save was made
-//! from — `None` when the record has moved on (someone saved first), so nothing is
+//! Corrections with history: a person's, an intake's, a meeting's and a role assignment's new
+//! version, and the end of a household membership. Each is a conditional UPDATE on the version
+//! the save was made from — `None` when the record has moved on (someone saved first), so nothing is
 //! overwritten; on PostgreSQL a concurrent save waits for the row, then finds it moved.
 
 use chrono::{DateTime, Utc};
 use kasane_domain::correction::MembershipEnd;
 use kasane_domain::identity::{MunicipalityId, UserId};
 use kasane_domain::intake::ValidIntake;
-use kasane_domain::meeting::ValidMeeting;
+use kasane_domain::meeting::{ValidMeeting, ValidRole};
 use serde::Serialize;
 use sqlx::Connection;
 
@@ -43,6 +43,7 @@ enum Kept {
     Person,
     Intake,
     Meeting,
+    Role,
 }
 
 impl Kept {
@@ -59,6 +60,11 @@ impl Kept {
             Kept::Meeting => {
                 "INSERT INTO meeting_version (municipality_id, meeting_id, version, content, \
                  recorded_by_user_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            }
+            Kept::Role => {
+                "INSERT INTO role_assignment_version (municipality_id, role_assignment_id, \
+                 version, content, recorded_by_user_id, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)"
             }
         }
     }
@@ -79,6 +85,11 @@ impl Kept {
                 "SELECT v.version, v.content, u.display_name AS recorded_by_name, v.recorded_at \
                  FROM meeting_version v JOIN app_user u ON u.id = v.recorded_by_user_id \
                  WHERE v.meeting_id = $1 ORDER BY v.version DESC"
+            }
+            Kept::Role => {
+                "SELECT v.version, v.content, u.display_name AS recorded_by_name, v.recorded_at \
+                 FROM role_assignment_version v JOIN app_user u ON u.id = v.recorded_by_user_id \
+                 WHERE v.role_assignment_id = $1 ORDER BY v.version DESC"
             }
         }
     }
@@ -108,6 +119,23 @@ macro_rules! keep_versions {
     }};
 }
 
+/// A correction whose conditional UPDATE (`$update`, answering [`Moved`]) is all it writes
+/// besides its versions: both in one transaction; `None` when the record has moved on.
+macro_rules! corrected {
+    ($store:expr, $kept:expr, $id:expr, $update:expr, $snapshots:expr, $user_id:expr, $at:expr) => {
+        on_pool!($store, |p| {
+            let mut tx = p.begin().await?;
+            let moved: Option<Moved> = $update.fetch_optional(&mut *tx).await?;
+            let Some(moved) = moved else {
+                return Ok(None);
+            };
+            let version = keep_versions!(&mut *tx, $kept, $id, moved, $snapshots, $user_id, $at);
+            tx.commit().await?;
+            Ok(Some(version))
+        })
+    };
+}
+
 impl Store {
     /// Saves a person's correction as the version after `from_version`.
     pub async fn correct_person(
@@ -119,9 +147,11 @@ impl Store {
         user_id: UserId,
     ) -> StoreResult<Option<i32>> {
         let at = now();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let moved: Option<Moved> = sqlx::query_as(
+        corrected!(
+            self,
+            Kept::Person,
+            id,
+            sqlx::query_as(
                 "UPDATE person SET name = $2, furigana = $3, name_key = $4, kana_key = $5, \
                  birth_date = $6, sex = $7, address = $8, district_code = $9, phone = $10, \
                  phone_digits = $11, note = $12, external_id = $13, updated_at = $14, \
@@ -145,16 +175,11 @@ impl Store {
             .bind(at)
             .bind(&f.given_key)
             .bind(&f.given_kana_key)
-            .bind(from_version)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(moved) = moved else {
-                return Ok(None);
-            };
-            let version = keep_versions!(&mut *tx, Kept::Person, id, moved, snapshots, user_id, at);
-            tx.commit().await?;
-            Ok(Some(version))
-        })
+            .bind(from_version),
+            snapshots,
+            user_id,
+            at
+        )
     }
 
     /// Saves an intake's correction as the version after `from_version`: what the window
@@ -223,9 +248,11 @@ impl Store {
         user_id: UserId,
     ) -> StoreResult<Option<i32>> {
         let at = now();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let moved: Option<Moved> = sqlx::query_as(
+        corrected!(
+            self,
+            Kept::Meeting,
+            id,
+            sqlx::query_as(
                 "UPDATE meeting SET held_on = $2, place = $3, next_review_on = $4, note = $5, \
                  version = version + 1 WHERE id = $1 AND version = $6 \
                  RETURNING version, municipality_id, created_by_user_id, created_at",
@@ -235,17 +262,48 @@ impl Store {
             .bind(&m.place)
             .bind(m.next_review_on)
             .bind(&m.note)
-            .bind(from_version)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(moved) = moved else {
-                return Ok(None);
-            };
-            let version =
-                keep_versions!(&mut *tx, Kept::Meeting, id, moved, snapshots, user_id, at);
-            tx.commit().await?;
-            Ok(Some(version))
-        })
+            .bind(from_version),
+            snapshots,
+            user_id,
+            at
+        )
+    }
+
+    /// Saves a role assignment's correction as the version after `from_version`: its agency,
+    /// 担当者, 役割 and 期限; the meeting and the case stay.
+    pub async fn correct_role_assignment(
+        &self,
+        id: i64,
+        from_version: i32,
+        r: &ValidRole,
+        snapshots: Snapshots<'_>,
+        user_id: UserId,
+    ) -> StoreResult<Option<i32>> {
+        let at = now();
+        corrected!(
+            self,
+            Kept::Role,
+            id,
+            sqlx::query_as(
+                "UPDATE role_assignment SET agency_id = $2, staff_name = $3, task = $4, \
+                 due_on = $5, version = version + 1 WHERE id = $1 AND version = $6 \
+                 RETURNING version, municipality_id, created_by_user_id, created_at",
+            )
+            .bind(id)
+            .bind(r.agency_id)
+            .bind(&r.staff_name)
+            .bind(&r.task)
+            .bind(r.due_on)
+            .bind(from_version),
+            snapshots,
+            user_id,
+            at
+        )
+    }
+
+    /// Every kept version of a role assignment (empty when never corrected), newest first.
+    pub async fn role_assignment_versions(&self, id: i64) -> StoreResult<Vec<RecordVersion>> {
+        self.versions(Kept::Role, id).await
     }
 
     /// Every kept version of a meeting (empty when never corrected), newest first.

@@ -77,6 +77,8 @@ pub struct RoleAssignment {
     pub task: String,
     pub due_on: Option<NaiveDate>,
     pub held_on: NaiveDate,
+    /// The current version; a correction names the one it was made from.
+    pub version: i32,
 }
 
 /// A case's place on agendas, for the case page: which meetings, and whether current.
@@ -95,6 +97,14 @@ macro_rules! select_meeting {
          a.name AS host_agency_name, m.place, m.next_review_on, m.note, m.created_at, \
          m.version \
          FROM meeting m JOIN agency a ON a.id = m.host_agency_id "
+    };
+}
+
+macro_rules! select_role {
+    () => {
+        "SELECT r.id, r.meeting_id, r.case_id, r.agency_id, a.name AS agency_name, r.staff_name, \
+         r.task, r.due_on, m.held_on, r.version FROM role_assignment r \
+         JOIN agency a ON a.id = r.agency_id JOIN meeting m ON m.id = r.meeting_id "
     };
 }
 
@@ -417,15 +427,25 @@ impl Store {
     ) -> StoreResult<Vec<RoleAssignment>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT r.id, r.meeting_id, r.case_id, r.agency_id, a.name AS agency_name, r.staff_name, \
-             r.task, r.due_on, m.held_on FROM role_assignment r JOIN agency a ON a.id = r.agency_id \
-             JOIN meeting m ON m.id = r.meeting_id \
-             WHERE r.case_id = $1 AND ($2 IS NULL OR r.meeting_id = $2) ORDER BY m.held_on, r.id"
-        )
+            concat!(
+                select_role!(),
+                "WHERE r.case_id = $1 AND ($2 IS NULL OR r.meeting_id = $2) ORDER BY m.held_on, r.id"
+            ))
         .bind(case_id)
         .bind(meeting_id)
         .fetch_all(&mut *p)
         .await
         })?)
+    }
+
+    /// Role assignment `id`, whatever its municipality (the caller decides on its meeting).
+    pub async fn role_assignment(&self, id: i64) -> StoreResult<Option<RoleAssignment>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(concat!(
+            select_role!(),
+            "WHERE r.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *p)
+        .await)?)
     }
 }

@@ -478,7 +478,8 @@ pub async fn end_agency(
     app.unit(async |app| {
         let (case, _) = case_to_manage(app, caller, CaseRight::Manage, id).await?;
         let reason = agency_end_reason(reason).map_err(|e| invalid(&[e]))?;
-        app.store
+        let ended = app
+            .store
             .end_case_agency(
                 caller.municipality.id,
                 case.id,
@@ -486,8 +487,15 @@ pub async fn end_agency(
                 &reason,
                 (caller.user.id, caller.agency.id),
             )
-            .await?;
-        Ok(())
+            .await;
+        match ended {
+            // An agency not involved now has no involvement to end: not found, on record
+            // like every probe.
+            Err(StoreError::NotFound) => {
+                Err(not_found(app, caller, "case_agency", agency_id).await)
+            }
+            ended => Ok(ended?),
+        }
     })
     .await
 }

@@ -28,7 +28,7 @@ use kasane_store::municipality::Agency;
 use crate::error::{STALE, already, invalid};
 use crate::guard::{
     Grant, MeetingAccess, agency_may_read, case_access, case_access_with_facts, forbid,
-    forbid_role, listed_case, may, meeting_access, meeting_to_create, record_on, viewer,
+    forbid_role, listed_case, may, meeting_access, meeting_to_create, not_found, record_on, viewer,
 };
 use crate::{App, AppError, AppResult, Caller};
 
@@ -193,11 +193,9 @@ pub async fn acknowledge(
 ) -> AppResult<()> {
     app.unit(async |app| {
         let m = load_meeting(app, caller, id).await?;
-        let member = m
-            .members
-            .iter()
-            .find(|x| x.agency_id == agency_id)
-            .ok_or(AppError::NotFound)?;
+        let Some(member) = m.members.iter().find(|x| x.agency_id == agency_id) else {
+            return Err(not_found(app, caller, "meeting_member", agency_id).await);
+        };
         if !m.manages() && caller.agency.id != agency_id {
             let reason = "守秘義務の確認は、その構成機関の職員または会議の運営者が記録します";
             return Err(forbid(app, caller, "meeting", id, reason).await);
@@ -307,7 +305,7 @@ pub async fn remove_case(
 ) -> AppResult<()> {
     app.unit(async |app| {
         let m = managed_meeting(app, caller, id).await?;
-        let item = item_of(app, id, item_id).await?;
+        let item = item_of(app, caller, id, item_id).await?;
         if item.removed_at.is_some() {
             return Err(AppError::Conflict(
                 "このケースはすでに議題から外されています".into(),
@@ -331,13 +329,13 @@ pub async fn remove_case(
     .await
 }
 
-/// Agenda item `item_id` of meeting `id` (404 for an item of another meeting).
-async fn item_of(app: &App, id: i64, item_id: i64) -> AppResult<AgendaItem> {
-    app.store
-        .agenda_item(item_id)
-        .await?
-        .filter(|i| i.meeting_id == id)
-        .ok_or(AppError::NotFound)
+/// Agenda item `item_id` of meeting `id` (404, audited, for an item of another meeting or
+/// none).
+async fn item_of(app: &App, caller: &Caller, id: i64, item_id: i64) -> AppResult<AgendaItem> {
+    match app.store.agenda_item(item_id).await? {
+        Some(i) if i.meeting_id == id => Ok(i),
+        _ => Err(not_found(app, caller, "meeting_agenda", item_id).await),
+    }
 }
 
 /// An agenda item of meeting `id` whose case the caller (a manager) can read: for
@@ -349,7 +347,7 @@ async fn writable_item(
     item_id: i64,
 ) -> AppResult<(AgendaItem, Grant)> {
     managed_meeting(app, caller, id).await?;
-    let item = item_of(app, id, item_id).await?;
+    let item = item_of(app, caller, id, item_id).await?;
     let (_, grant) = case_access(app, caller, Action::Read, item.case_id).await?;
     Ok((item, grant))
 }
@@ -414,7 +412,7 @@ pub async fn minutes_history(
     if !meeting.minutes_readable(app, caller) {
         return Err(forbid(app, caller, "meeting", id, MINUTES_CLOSED).await);
     }
-    let item = item_of(app, id, item_id).await?;
+    let item = item_of(app, caller, id, item_id).await?;
     case_access(app, caller, Action::Read, item.case_id).await?;
     let versions = app.store.minutes_versions(item.id).await?;
     Ok(MinutesHistory {
@@ -424,7 +422,7 @@ pub async fn minutes_history(
     })
 }
 
-const MINUTES_CLOSED: &str =
+pub(crate) const MINUTES_CLOSED: &str =
     "会議録はこの会議の構成員(守秘義務の確認済み)と主催機関のみ閲覧できます";
 
 /// Records a role assignment (役割分担) for a case on the meeting's agenda.

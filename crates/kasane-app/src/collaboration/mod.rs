@@ -11,6 +11,7 @@ pub mod case;
 pub mod consent;
 pub mod meeting;
 pub mod meeting_correction;
+pub mod role_correction;
 pub mod role_holder;
 pub mod support_plan;
 

@@ -5,7 +5,8 @@ use kasane_domain::access::{Action, View};
 use kasane_domain::audit::AuditAction;
 use kasane_domain::intake::ConcernItem;
 use kasane_domain::referral::{
-    ReferralDraft, ReferralEvent, TransitionError, is_overdue, may_act, transition, validate_new,
+    ReferralDraft, ReferralEvent, ReferralStatus, TransitionError, is_overdue, may_act, transition,
+    validate_new,
 };
 use kasane_store::household::Member;
 use kasane_store::intake::Intake;
@@ -256,6 +257,11 @@ pub async fn acknowledge_declined(app: &App, caller: &Caller, id: i64) -> AppRes
         if caller.agency.id != r.from_agency_id {
             let reason = "紹介元の機関のみ確認できます";
             return Err(forbid(app, caller, "referral", r.id, reason).await);
+        }
+        // Only a declined つなぎ comes back to be acknowledged: any other is not found, on
+        // record like every probe.
+        if r.status != ReferralStatus::Declined {
+            return Err(not_found(app, caller, "referral", r.id).await);
         }
         app.store.acknowledge_declined(r.id).await?;
         let oid = r.id.to_string();

@@ -131,6 +131,9 @@ pub struct RoleInfo {
     pub staff_name: String,
     pub task: String,
     pub due_on: Option<NaiveDate>,
+    /// The role's version: a correction (`PUT …/roles/{role_id}`) names it; an older one
+    /// gets 409.
+    pub version: i32,
 }
 
 impl From<RoleAssignment> for RoleInfo {
@@ -143,6 +146,7 @@ impl From<RoleAssignment> for RoleInfo {
             staff_name: r.staff_name,
             task: r.task,
             due_on: r.due_on,
+            version: r.version,
         }
     }
 }

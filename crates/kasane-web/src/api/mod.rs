@@ -24,6 +24,7 @@ pub mod meetings;
 pub mod openapi;
 pub mod persons;
 pub mod referrals;
+pub mod role_corrections;
 pub mod staff;
 pub mod support_logs;
 pub mod support_plans;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(support_plans::routes())
         .merge(corrections::routes())
         .merge(meeting_corrections::routes())
+        .merge(role_corrections::routes())
         .merge(escalations::routes())
         .merge(worklist::routes())
         .merge(staff::routes())

@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 use crate::AppState;
 use crate::api::{
     cases, consents, corrections, escalations, households, intake_list, intakes, match_reviews,
-    meeting_corrections, meetings, persons, referrals, staff, support_logs, support_plans, v1,
-    worklist,
+    meeting_corrections, meetings, persons, referrals, role_corrections, staff, support_logs,
+    support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -67,6 +67,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     doc.merge(households::Doc::openapi());
     doc.merge(corrections::Doc::openapi());
     doc.merge(meeting_corrections::Doc::openapi());
+    doc.merge(role_corrections::Doc::openapi());
     doc.merge(escalations::Doc::openapi());
     doc.merge(support_logs::Doc::openapi());
     doc.merge(cases::Doc::openapi());

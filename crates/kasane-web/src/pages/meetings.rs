@@ -31,7 +31,7 @@ use crate::AppState;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::{AppError, PageError};
 use crate::http::work::Work;
-use crate::pages::meeting_corrections;
+use crate::pages::{meeting_corrections, role_corrections};
 use crate::ui::collaboration::kind_name;
 use crate::ui::fmt::jst;
 use crate::ui::form::{Saved, form_status, marked, problems, reconcile};
@@ -319,11 +319,12 @@ fn members_table(ctx: &Ctx, m: &MeetingAccess, forms: bool) -> Markup {
 
 /// The roles of a case; an agency that cannot read the case yet is marked, so the host
 /// adds it as an involved agency (or obtains the consent) before it is expected to act.
-fn roles_table(roles: &[RoleAssignment], without_access: &[AgencyId]) -> Markup {
+/// `edit`: the meeting whose runner may correct them (each role's link and versions).
+fn roles_table(roles: &[RoleAssignment], without_access: &[AgencyId], edit: Option<i64>) -> Markup {
     html! {
         @if !roles.is_empty() {
             table.roles {
-                thead { tr { th { "担当機関" } th { "担当者" } th { "役割" } th { "期限" } } }
+                thead { tr { th { "担当機関" } th { "担当者" } th { "役割" } th { "期限" } @if edit.is_some() { th.noprint { "修正" } } } }
                 tbody {
                     @for r in roles {
                         tr {
@@ -334,6 +335,7 @@ fn roles_table(roles: &[RoleAssignment], without_access: &[AgencyId]) -> Markup 
                                 }
                             }
                             td { (r.staff_name) } td.pre { (r.task) } td { (wareki_opt(r.due_on)) }
+                            @if let Some(mid) = edit { td.noprint { (role_corrections::edit_link(mid, r)) } }
                         }
                     }
                 }
@@ -387,7 +389,7 @@ fn agenda_line(
                 } @else {
                     p.muted { "会議録はまだ記録されていません。" }
                 }
-                (roles_table(&l.roles, &l.roles_without_access))
+                (roles_table(&l.roles, &l.roles_without_access, m.manages().then_some(mid)))
             } @else if l.subject.is_some() {
                 p.muted { "会議録はこの会議の構成員(守秘義務の確認済み)と主催機関のみ閲覧できます。" }
             }
@@ -598,7 +600,7 @@ async fn print_page(
                             dt { "協議の内容" } dd.pre { (l.item.discussion) }
                             dt { "決定事項" } dd.pre { (l.item.decisions) }
                         }
-                        (roles_table(&l.roles, &l.roles_without_access))
+                        (roles_table(&l.roles, &l.roles_without_access, None))
                     } @else {
                         p.muted { "(会議録は閲覧できません)" }
                     }

@@ -28,6 +28,7 @@ pub mod meetings;
 pub mod municipality;
 pub mod persons;
 pub mod referrals;
+pub mod role_corrections;
 pub mod sections;
 pub mod staff;
 pub mod support_logs;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .merge(support_plans::routes())
         .merge(corrections::routes())
         .merge(meeting_corrections::routes())
+        .merge(role_corrections::routes())
         .merge(escalation::routes())
         .merge(staff::routes())
         .merge(match_reviews::routes())

@@ -126,6 +126,16 @@ const MATRIX: &[(&str, &str, On)] = &[
     ),
     ("GET", "/api/v1/meetings/{id}/versions", Record("meeting")),
     ("POST", "/api/v1/meetings/{id}/roles", Record("meeting")),
+    (
+        "PUT",
+        "/api/v1/meetings/{id}/roles/{role_id}",
+        Record("meeting"),
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/roles/{role_id}/versions",
+        Record("meeting"),
+    ),
     ("GET", "/api/v1/monitoring/due", Caller),
     ("POST", "/api/v1/monitoring/{id}", Record("monitoring")),
     ("GET", "/api/v1/municipality", Config),
@@ -307,6 +317,16 @@ const MATRIX: &[(&str, &str, On)] = &[
     ),
     ("GET", "/meetings/{id}/print", Record("meeting")),
     ("POST", "/meetings/{id}/roles", Record("meeting")),
+    (
+        "GET",
+        "/meetings/{id}/roles/{role_id}/edit",
+        Record("meeting"),
+    ),
+    (
+        "POST",
+        "/meetings/{id}/roles/{role_id}/edit",
+        Record("meeting"),
+    ),
     ("GET", "/monitoring/{id}", Record("monitoring")),
     ("POST", "/monitoring/{id}", Record("monitoring")),
     ("GET", "/municipality", Config),

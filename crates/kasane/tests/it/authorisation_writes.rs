@@ -1,16 +1,16 @@
 //! The authorisation matrix's writes, relationship by relationship (both engines): each
-//! write on a person's data the API offers ([`WRITES`]: support logs, corrections, consents,
-//! referrals and their answers, intakes and their escalation, household membership, case
-//! management, a meeting's agenda, minutes and roles, plans, their approval, monitoring and
-//! evaluation) is sent, with a valid body, by the staff users of 大仙市 on records of every
-//! relationship to them — their agency involved or once involved, another agency's record,
-//! another municipality's, a 支援会議 member's with the case on or off the agenda, a consent
-//! in force, withdrawn or expired, a pending referral, the coordinator's, none; a meeting's
-//! host, coordinator, members (acknowledged or not) and outsiders — over the demo and over
-//! generated situations (`access_twins::Situations`). The outcome is derived from
-//! `access::decide` (and, to bring a case to a meeting, `meeting::may_bring`) on the facts
-//! read just before the write, step by step as the use case decides ([`Step`]), never
-//! listed per relationship:
+//! write on a person's data the API offers ([`WRITES`]: support logs, corrections,
+//! consents, referrals and their answers, intakes and their escalation, household
+//! membership, case management, a meeting's agenda, minutes and roles (and a role's
+//! correction), plans, their approval, monitoring and evaluation) is sent, with a valid
+//! body, by the staff users of 大仙市 on records of every relationship to them — their agency
+//! involved or once involved, another agency's record, another municipality's, a 支援会議
+//! member's with the case on or off the agenda, a consent in force, withdrawn or expired, a
+//! pending referral, the coordinator's, none; a meeting's host, coordinator, members
+//! (acknowledged or not) and outsiders — over the demo and over generated situations
+//! (`access_twins::Situations`). The outcome is derived from `access::decide` (and, to
+//! bring a case to a meeting, `meeting::may_bring`) on the facts read just before the
+//! write, step by step as the use case decides ([`Step`]), never listed per relationship:
 //! - every step grants, and the caller's agency is the one that makes the write where only
 //!   one does (an entry's author, an intake's window, a referral's receiver or sender):
 //!   2xx, and the write took effect;
@@ -187,6 +187,7 @@ const LEAD: &str = "/api/v1/cases/{id}/lead";
 const CASE_AGENCIES: &str = "/api/v1/cases/{id}/agencies";
 const AGENDA: &str = "/api/v1/meetings/{id}/agenda";
 const AGENDA_ITEM: &str = "/api/v1/meetings/{id}/agenda/{item_id}";
+const ROLE: &str = "/api/v1/meetings/{id}/roles/{role_id}";
 const APPROVE: &str = "/api/v1/support-plans/{id}/approve";
 const EVALUATION: &str = "/api/v1/support-plans/{id}/evaluation";
 const ACCEPT: &str = "/api/v1/referrals/{id}/accept";
@@ -332,6 +333,13 @@ const WRITES: &[Write] = &[
     )
     .ids(PAIR_IDS),
     Write::new(
+        "PUT",
+        ROLE,
+        "role_assignment",
+        &[Meeting(Action::Update), Case(Action::Read)],
+    )
+    .ids(["meeting_id", "id", "meeting_id", "case_id"]),
+    Write::new(
         "POST",
         APPROVE,
         PLAN_MEETINGS,
@@ -427,6 +435,7 @@ const PAGE_FORMS: &[(&str, &str, &str)] = &[
         "/api/v1/meetings/{id}/roles",
         "/meetings/{id}/roles",
     ),
+    ("PUT", ROLE, "/meetings/{id}/roles/{role_id}/edit"),
     ("POST", APPROVE, "/support-plans/{id}/approve"),
     ("POST", EVALUATION, "/support-plans/{id}/evaluation"),
     ("POST", ACCEPT, "/referrals/{id}/accept"),
@@ -783,7 +792,7 @@ async fn targets(app: &TestApp, w: &Write, municipalities: [i64; 2]) -> Vec<Targ
 /// Counts of every table these writes add to, and of the rows they end, withdraw, approve
 /// or mark: a refused write must leave them as they were, a granted one must change them.
 async fn fingerprint(app: &TestApp) -> String {
-    const COUNTED: [&str; 24] = [
+    const COUNTED: [&str; 25] = [
         "support_log",
         "support_log_version",
         "person_version",
@@ -808,6 +817,7 @@ async fn fingerprint(app: &TestApp) -> String {
         "meeting_agenda WHERE removed_at IS NOT NULL",
         "minutes_version",
         "role_assignment",
+        "role_assignment_version",
     ];
     let counts: Vec<String> = COUNTED
         .iter()
@@ -934,6 +944,11 @@ async fn request(
         }
         (_, "/api/v1/meetings/{id}/roles") => {
             json!({ "case_id": t.case, "agency_id": to, "task": text })
+        }
+        (_, ROLE) => {
+            let r = app.store.role_assignment(t.other).await.unwrap().unwrap();
+            json!({ "version": r.version, "agency_id": r.agency_id, "staff_name": r.staff_name,
+                    "task": text, "due_on": r.due_on.map(|d| d.to_string()).unwrap_or_default() })
         }
         (_, APPROVE) => json!({ "meeting_id": t.meeting }),
         (_, "/api/v1/monitoring/{id}") => {

@@ -26,6 +26,7 @@ both_engines!(
     minutes_keep_every_version_and_refuse_a_stale_save,
     conflicting_saves_lose_nothing_and_never_fail,
     meetings_are_corrected_with_versions_by_whoever_runs_them,
+    roles_are_corrected_with_versions_by_whoever_runs_the_meeting,
 );
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
@@ -34,6 +35,13 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCod
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     app.api_send(token, Method::GET, path, None).await
+}
+
+/// Posts what must be created (201): its id.
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> i64 {
+    let (status, v) = post(app, token, path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {v}");
+    v["id"].as_i64().unwrap()
 }
 
 fn today() -> chrono::NaiveDate {
@@ -150,15 +158,9 @@ async fn record_consent(app: &TestApp, d: &Daisen, person_id: i64, agencies: Vec
 }
 
 async fn create_meeting(app: &TestApp, token: &str, kind: &str) -> i64 {
-    let (status, v) = post(
-        app,
-        token,
-        "/api/v1/meetings",
-        json!({ "kind": kind, "held_on": today().to_string(), "place": "大仙市役所 会議室" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    v["id"].as_i64().unwrap()
+    let body =
+        json!({ "kind": kind, "held_on": today().to_string(), "place": "大仙市役所 会議室" });
+    created(app, token, "/api/v1/meetings", body).await
 }
 
 async fn add_member(app: &TestApp, token: &str, meeting: i64, agency: i64) {
@@ -658,15 +660,13 @@ fn plan_body(goal: &str, start: &str, end: &str, dates: &[&str], actions: Value)
 }
 
 async fn create_plan(app: &TestApp, token: &str, case: i64, body: Value) -> i64 {
-    let (status, v) = post(
+    created(
         app,
         token,
         &format!("/api/v1/cases/{case}/support-plans"),
         body,
     )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    v["id"].as_i64().unwrap()
+    .await
 }
 
 async fn plan_versions_are_kept_and_approved_by_a_multilayer_meeting(app: TestApp) {
@@ -1715,15 +1715,8 @@ async fn meetings_are_corrected_with_versions_by_whoever_runs_them(app: TestApp)
         (Some(2), Some("大仙市役所 第2会議室"))
     );
 
-    let (status, kept) = get(&app, &d.coordinator, &format!("{path}/versions")).await;
-    assert_eq!(status, StatusCode::OK, "{kept}");
+    let (kept, changed) = versions_kept(&app, &d.coordinator, &path).await;
     assert_eq!(kept.as_array().map(Vec::len), Some(2), "{kept}");
-    let changed: Vec<&str> = kept[0]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["field"].as_str().unwrap())
-        .collect();
     assert_eq!(changed, ["開催日", "開催場所", "次回の見直し日"], "{kept}");
     let audited = app
         .scalar(&format!(
@@ -1788,6 +1781,194 @@ async fn meetings_are_corrected_with_versions_by_whoever_runs_them(app: TestApp)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("会議の記録を修正する"), "{html}");
+    let (status, _) = app.get_text(&houkatsu, &edit).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The versions kept of the record at `path` (`…/versions` answers 200), and the fields
+/// the newest changed.
+async fn versions_kept(app: &TestApp, token: &str, path: &str) -> (Value, Vec<String>) {
+    let (status, kept) = get(app, token, &format!("{path}/versions")).await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    let changed = kept[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap().to_string())
+        .collect();
+    (kept, changed)
+}
+
+/// Assigns a role for `case` at `meeting` (as the coordinator, who runs it): its id.
+async fn assign(app: &TestApp, d: &Daisen, meeting: i64, case: i64, task: &str) -> i64 {
+    let body = json!({ "case_id": case, "agency_id": d.houkatsu_agency, "task": task });
+    let path = format!("/api/v1/meetings/{meeting}/roles");
+    created(app, &d.coordinator, &path, body).await
+}
+
+/// A role assignment (役割分担) is corrected by whoever runs its meeting (担当機関, 担当者,
+/// 役割, 期限) from the version it was shown at: a stale save is refused (409) and shown
+/// beside the newest on the page, nothing changed or a missing 役割 is a 422 (the page marks
+/// the field), a member agency is refused (403) and anyone else — or a role of another
+/// meeting — is not found (404); every version is kept and the change audited by its labels.
+async fn roles_are_corrected_with_versions_by_whoever_runs_the_meeting(app: TestApp) {
+    let d = daisen(&app).await;
+    let (_, case) = case_of_new_person(&app, &d, "役割 直子").await;
+    let meeting = support_meeting(&app, &d).await;
+    add_member(&app, &d.coordinator, meeting, d.houkatsu_agency).await;
+    let (status, v) = add_agenda(&app, &d.coordinator, meeting, case).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let role = assign(&app, &d, meeting, case, "母の介護保険の申請支援").await;
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{meeting}")).await;
+    assert_eq!(m["agenda"][0]["minutes"]["roles"][0]["version"], 1, "{m}");
+
+    let path = format!("/api/v1/meetings/{meeting}/roles/{role}");
+    let due = days_from_today(14);
+    let body = |version: i64, agency: i64, staff: &str, task: &str| {
+        json!({ "version": version, "agency_id": agency, "staff_name": staff,
+                "task": task, "due_on": due })
+    };
+    let put = |token: String, body: Value| {
+        let (app, path) = (&app, path.clone());
+        async move { app.api_send(&token, Method::PUT, &path, Some(body)).await }
+    };
+    let task = "母の介護保険の申請支援";
+    let (status, v) = put(d.coordinator.clone(), body(1, d.kikan_agency, "山田", task)).await;
+    assert_eq!(
+        (status, v["version"].as_i64()),
+        (StatusCode::OK, Some(2)),
+        "{v}"
+    );
+
+    // From version 1 again, nothing changed, no 役割: each refused, nothing saved.
+    let (status, v) = put(
+        d.coordinator.clone(),
+        body(1, d.kikan_agency, "古い画面から", task),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["type"], "urn:kasane:problem:conflict");
+    let (status, v) = put(d.coordinator.clone(), body(2, d.kikan_agency, "山田", task)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (status, v) = put(d.coordinator.clone(), body(2, d.kikan_agency, "山田", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("役割: "), "{v}");
+    // A member attends but does not run it; another agency and another municipality do not
+    // see it; a role of another meeting is not this meeting's.
+    let (status, v) = put(d.houkatsu.clone(), body(2, d.kikan_agency, "包括", task)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) = put(d.jiritsu.clone(), body(2, d.kikan_agency, "自立", task)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let yuzawa = app.token("yuzawa.coordinator").await;
+    let (status, v) = put(yuzawa, body(2, d.kikan_agency, "湯沢", task)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let other = support_meeting(&app, &d).await;
+    add_agenda(&app, &d.coordinator, other, case).await;
+    let elsewhere = assign(&app, &d, other, case, "別の会議の役割").await;
+    let (status, v) = app
+        .api_send(
+            &d.coordinator,
+            Method::PUT,
+            &format!("/api/v1/meetings/{meeting}/roles/{elsewhere}"),
+            Some(body(1, d.kikan_agency, "山田", task)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let (_, m) = get(&app, &d.coordinator, &format!("/api/v1/meetings/{meeting}")).await;
+    let r = &m["agenda"][0]["minutes"]["roles"][0];
+    assert_eq!(
+        (r["version"].as_i64(), r["staff_name"].as_str()),
+        (Some(2), Some("山田")),
+        "{m}"
+    );
+    assert_eq!(r["agency_id"].as_i64(), Some(d.kikan_agency), "{m}");
+
+    let (kept, changed) = versions_kept(&app, &d.coordinator, &path).await;
+    assert_eq!(kept.as_array().map(Vec::len), Some(2), "{kept}");
+    assert_eq!(changed, ["担当機関", "担当者", "期限"], "{kept}");
+    assert_eq!(kept[1]["version"], 1, "the role as assigned: {kept}");
+    let audited = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'update' \
+             AND object_type = 'role_assignment' AND object_id = '{role}' \
+             AND reason = '担当機関・担当者・期限'"
+        ))
+        .await;
+    assert_eq!(audited, 1, "the labels, never the content");
+    // The history is read as the minutes are: not by a member that has not acknowledged.
+    let (status, _) = get(&app, &d.houkatsu, &format!("{path}/versions")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&app, &d.jiritsu, &format!("{path}/versions")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The page: the form from the newest version with its history, a stale save beside the
+    // newest (409), a missing 役割 marked (422), a save confirmed on the meeting page.
+    let coordinator = app.login("daisen.coordinator").await;
+    let edit = format!("/meetings/{meeting}/roles/{role}/edit");
+    let (status, html) = app.get_text(&coordinator, &edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("第2版から") && html.contains("修正履歴"),
+        "{html}"
+    );
+    let fields = |version: &str, staff: &str, task: &str| {
+        vec![
+            ("version", version.to_string()),
+            ("agency_id", d.kikan_agency.to_string()),
+            ("staff_name", staff.to_string()),
+            ("task", task.to_string()),
+            ("due_on", due.clone()),
+        ]
+    };
+    let (status, html) = submit(
+        &app,
+        &coordinator,
+        &edit,
+        &edit,
+        &fields("1", "紙のメモから", task),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("最新の版") && html.contains("山田") && html.contains("紙のメモから"),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="version" value="2""#), "{html}");
+    let (status, html) = submit(&app, &coordinator, &edit, &edit, &fields("2", "佐藤", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(r#"name="task" rows="2" required aria-invalid="true""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="佐藤""#),
+        "what was typed stays: {html}"
+    );
+    let to = submit_ok(
+        &app,
+        &coordinator,
+        &edit,
+        &edit,
+        &fields("2", "佐藤", "母の介護保険の申請と通院の付き添い"),
+    )
+    .await;
+    assert_eq!(to, format!("/meetings/{meeting}?saved=1"));
+    let (_, html) = app.get_text(&coordinator, &to).await;
+    assert!(
+        html.contains("記録しました") && html.contains("通院の付き添い"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"href="{edit}""#)) && html.contains("履歴(第3版まで)"),
+        "{html}"
+    );
+    // A member's page offers no correction, and its form is refused.
+    let houkatsu = app.login("daisen.houkatsu").await;
+    let (status, html) = app
+        .get_text(&houkatsu, &format!("/meetings/{meeting}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains(&edit), "{html}");
     let (status, _) = app.get_text(&houkatsu, &edit).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -4,14 +4,21 @@
 //! `denied` audit entry — whether the record is another municipality's, or of the caller's
 //! own municipality but none of their agency's business, or does not exist at all. An
 //! attempt on another municipality's record is also in the operator's chain (and only that
-//! kind).
+//! kind). So does a part of a record the rule let the caller act on, when the part is not
+//! there: an agenda line or a role of another meeting, a member that is not one, an
+//! involvement that is not, a つなぎ that was not declined.
 
 use kasane_store::audit::AuditFilter;
-use reqwest::StatusCode;
+use kasane_store::case::NewCase;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
 
 use crate::common::TestApp;
 
-both_engines!(every_refused_read_leaves_one_denied_entry);
+both_engines!(
+    every_refused_read_leaves_one_denied_entry,
+    a_part_not_found_once_the_rule_allowed_leaves_one_denied_entry
+);
 
 /// The routes that read one record, with the table its id comes from.
 const ROUTES: &[(&str, &str)] = &[
@@ -42,6 +49,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/meetings/{}", "meeting"),
     ("/meetings/{}/print", "meeting"),
     ("/api/v1/meetings/{}", "meeting"),
+    ("/meetings/{}/roles/1/edit", "meeting"),
+    ("/api/v1/meetings/{}/roles/1/versions", "meeting"),
     ("/support-plans/{}", "support_plan"),
     ("/support-plans/{}/print", "support_plan"),
     ("/support-plans/{}/evaluation", "support_plan"),
@@ -158,4 +167,181 @@ async fn every_refused_read_leaves_one_denied_entry(app: TestApp) {
         false,
     )
     .await;
+}
+
+/// A request on a part of a record, by `who`, and the part's audit name.
+struct Probe {
+    who: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    part: &'static str,
+}
+
+/// A write the rule allows on the record it names (a meeting the caller runs, a case they
+/// manage, a つなぎ they sent), on a part the use case then does not find: 404, and exactly
+/// one `denied` entry on that part — an agenda line or a role of another meeting (minutes,
+/// their history, taking it off the agenda, correcting the role), 守秘義務の確認 for an
+/// agency that is not a member, 関与を終了 for an agency that is not involved, and 受領確認
+/// of a つなぎ that was not declined.
+async fn a_part_not_found_once_the_rule_allowed_leaves_one_denied_entry(app: TestApp) {
+    let daisen = app.store.municipality_by_code("daisen").await.unwrap().id;
+    let houkatsu_agency = app.agency_id("daisen", "houkatsu").await;
+    let kikan = app.agency_id("daisen", "kikan_sodan").await;
+    let jiritsu = app.agency_id("daisen", "jiritsu_sodan").await;
+    let shakyo = app.agency_id("daisen", "shakyo").await;
+    let houkatsu = app.token("daisen.houkatsu").await;
+    let coordinator = app.token("daisen.coordinator").await;
+    let send = async |token: &str, method: Method, path: &str, body: Option<Value>| {
+        app.api_send(token, method, path, body).await
+    };
+    let created = async |token: &str, path: &str, body: Value| {
+        let (status, v) = send(token, Method::POST, path, Some(body)).await;
+        assert!(status.is_success(), "{path}: {status} {v}");
+        v["id"].as_i64().unwrap_or_default()
+    };
+
+    // A person of 地域包括 with an open case it leads; two 支援会議 run by the coordinator
+    // (its agency an acknowledged member), the case on both agendas, a role at the second.
+    let v = app
+        .intake_of_new_person(&houkatsu, "部分 欠子", "ブブン カケコ")
+        .await;
+    let person = v["person_id"].as_i64().unwrap();
+    let user = app.user("daisen.houkatsu").await;
+    let case = app
+        .store
+        .create_case(&NewCase {
+            municipality_id: daisen,
+            person_id: Some(person),
+            household_id: None,
+            lead_agency_id: houkatsu_agency,
+            intake_id: v["intake_id"].as_i64(),
+            kinds: &["collaboration"],
+            summary: "複合課題",
+            user_id: user.id,
+            agency_id: houkatsu_agency,
+        })
+        .await
+        .unwrap();
+    let today = kasane_app::Clock::today(&kasane_app::SystemClock).to_string();
+    let mut agenda = Vec::new();
+    for _ in 0..2 {
+        let body = json!({ "kind": "support_meeting", "held_on": today, "place": "会議室" });
+        let meeting = created(&coordinator, "/api/v1/meetings", body).await;
+        let members = format!("/api/v1/meetings/{meeting}/members");
+        let body = json!({ "agency_id": shakyo, "attendee_name": "担当者" });
+        created(&coordinator, &members, body).await;
+        let ack = format!("{members}/{shakyo}/acknowledge");
+        created(&coordinator, &ack, json!({})).await;
+        let on = format!("/api/v1/meetings/{meeting}/agenda");
+        let item = created(&coordinator, &on, json!({ "case_id": case })).await;
+        agenda.push((meeting, item));
+    }
+    let [(meeting, _), (other, theirs)] = agenda[..] else {
+        unreachable!()
+    };
+    let role_body = json!({ "case_id": case, "agency_id": kikan, "task": "見守り" });
+    let role = created(
+        &coordinator,
+        &format!("/api/v1/meetings/{other}/roles"),
+        role_body,
+    )
+    .await;
+    // The sender's つなぎ, still waiting for its answer.
+    let body = json!({ "to_agency_id": jiritsu, "reason": "家計の相談" });
+    let referral = created(
+        &houkatsu,
+        &format!("/api/v1/persons/{person}/referrals"),
+        body,
+    )
+    .await;
+
+    let item_of_other = format!("/api/v1/meetings/{meeting}/agenda/{theirs}");
+    let probes = [
+        Probe {
+            who: "daisen.coordinator",
+            method: Method::PUT,
+            path: format!("{item_of_other}/minutes"),
+            body: Some(json!({ "version": 0, "discussion": "協議", "decisions": "" })),
+            part: "meeting_agenda",
+        },
+        Probe {
+            who: "daisen.coordinator",
+            method: Method::GET,
+            path: format!("{item_of_other}/minutes/versions"),
+            body: None,
+            part: "meeting_agenda",
+        },
+        Probe {
+            who: "daisen.coordinator",
+            method: Method::DELETE,
+            path: item_of_other.clone(),
+            body: None,
+            part: "meeting_agenda",
+        },
+        Probe {
+            who: "daisen.coordinator",
+            method: Method::PUT,
+            path: format!("/api/v1/meetings/{meeting}/roles/{role}"),
+            body: Some(json!({ "version": 1, "agency_id": kikan, "task": "訪問" })),
+            part: "role_assignment",
+        },
+        Probe {
+            who: "daisen.coordinator",
+            method: Method::GET,
+            path: format!("/api/v1/meetings/{meeting}/roles/{role}/versions"),
+            body: None,
+            part: "role_assignment",
+        },
+        Probe {
+            who: "daisen.coordinator",
+            method: Method::POST,
+            path: format!("/api/v1/meetings/{meeting}/members/{kikan}/acknowledge"),
+            body: Some(json!({})),
+            part: "meeting_member",
+        },
+        Probe {
+            who: "daisen.houkatsu",
+            method: Method::DELETE,
+            path: format!("/api/v1/cases/{case}/agencies/{kikan}"),
+            body: Some(json!({ "reason": "支援の終了" })),
+            part: "case_agency",
+        },
+        Probe {
+            who: "daisen.houkatsu",
+            method: Method::POST,
+            path: format!("/api/v1/referrals/{referral}/acknowledge"),
+            body: None,
+            part: "referral",
+        },
+    ];
+    for Probe {
+        who,
+        method,
+        path,
+        body,
+        part,
+    } in probes
+    {
+        let token = if who == "daisen.houkatsu" {
+            &houkatsu
+        } else {
+            &coordinator
+        };
+        let before = denied(&app, who).await;
+        let (status, v) = send(token, method.clone(), &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {v}");
+        assert_eq!(
+            denied(&app, who).await - before,
+            1,
+            "{method} {path} leaves exactly one denied entry"
+        );
+        let newest = app
+            .text(
+                "SELECT object_type FROM audit_log WHERE action = 'denied' \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .await;
+        assert_eq!(newest, part, "{method} {path}: the denial names the part");
+    }
 }
