@@ -49,6 +49,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/meetings/{}", "meeting"),
     ("/meetings/{}/print", "meeting"),
     ("/api/v1/meetings/{}", "meeting"),
+    ("/meetings/{}/edit", "meeting"),
+    ("/api/v1/meetings/{}/versions", "meeting"),
     ("/meetings/{}/roles/1/edit", "meeting"),
     ("/api/v1/meetings/{}/roles/1/versions", "meeting"),
     ("/support-plans/{}", "support_plan"),
