@@ -15,7 +15,8 @@ use crate::{Store, StoreError, StoreResult, now, on_pool};
 
 /// The SQL twin of `access::decide` for listing cases — kept in step with
 /// `Store::case_facts`: the case's person (or, for a household's case without one, a
-/// current member of the household) is visible to the viewer beyond a つなぐシート
+/// current member of the household or the person of an intake recorded on it, as
+/// `Store::household_facts` reads them) is visible to the viewer beyond a つなぐシート
 /// (`visible_person!(full_record)`) — seeing one member never shows another member's
 /// case (ACCESS-MODEL: the household outline, never the others' records) — or the
 /// viewer's agency is an acknowledged member of a 支援会議 that has the open case on its
@@ -30,6 +31,11 @@ macro_rules! visible_case {
                JOIN person q ON q.id = hm.person_id \
                JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
                WHERE hm.household_id = c.household_id AND hm.left_on IS NULL AND ",
+            crate::person::visible_person!(full_record),
+            ") OR EXISTS (SELECT 1 FROM intake hi \
+               JOIN person q ON q.id = hi.person_id \
+               JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
+               WHERE hi.household_id = c.household_id AND ",
             crate::person::visible_person!(full_record),
             ")) OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM meeting_agenda ma \
                JOIN meeting mt ON mt.id = ma.meeting_id JOIN meeting_member mm ON mm.meeting_id = mt.id \
@@ -72,7 +78,7 @@ impl CasePlan {
 /// status ($7). Binds: see [`bind_case_list`].
 fn case_list_sql(plan: CasePlan, by_status: bool, prefix: &str) -> String {
     // A superset of the visible cases: those on a record of an involved person's 名寄せ
-    // group or on a household one of them belongs to, and those a 支援会議 the agency
+    // group or on a household one of them belongs to or was consulted about, and those a 支援会議 the agency
     // acknowledged has on its agenda.
     const INVOLVED: &str = concat!(
         "WITH seen(root) AS (",
@@ -82,6 +88,8 @@ fn case_list_sql(plan: CasePlan, by_status: bool, prefix: &str) -> String {
          cand(id) AS (SELECT c.id FROM cases c WHERE c.person_id IN (SELECT id FROM grp) \
            UNION ALL SELECT c.id FROM household_member hm JOIN cases c ON c.household_id = hm.household_id \
              WHERE hm.person_id IN (SELECT id FROM grp) AND hm.left_on IS NULL \
+           UNION ALL SELECT c.id FROM intake hi JOIN cases c ON c.household_id = hi.household_id \
+             WHERE hi.person_id IN (SELECT id FROM grp) \
            UNION ALL SELECT ma.case_id FROM meeting_member mm \
              JOIN meeting_agenda ma ON ma.meeting_id = mm.meeting_id \
              WHERE mm.agency_id = $2 AND mm.acknowledged_at IS NOT NULL) ",
