@@ -5,8 +5,9 @@
 //! exactly when `access::decide` lets the user read them — whichever plan the search reads
 //! its rows by — and likewise a case in the case list, whichever plan it reads by. Then the
 //! same over generated situations: the demo's consents in force, withdrawn or expired, its
-//! agenda lines current or left, its household members current or gone, its cases and
-//! referrals in every status, at random.
+//! agenda lines current or left, its household members current or gone, its agencies'
+//! involvement in a case current or ended, its cases and referrals in every status, at
+//! random.
 
 use crate::common::{Engine, TestApp};
 use kasane_domain::access::{Action, Subject, decide, may_see_person_data};
@@ -276,13 +277,14 @@ async fn generated_situations_and_the_rule_agree(app: TestApp) {
 }
 
 /// What one generated situation sets: each consent's state, each agenda line left or
-/// not, each case's and each referral's status, each household membership ended or not.
+/// not, each case's and each referral's status, each household membership and each
+/// agency's involvement in a case ended or not.
 type Situation = (
     Vec<ConsentState>,
     Vec<bool>,
     Vec<kasane_domain::case::CaseStatus>,
     Vec<kasane_domain::referral::ReferralStatus>,
-    Vec<bool>,
+    (Vec<bool>, Vec<bool>),
 );
 
 /// Situations the demo does not hold, made by setting the demo's own rows at random (a
@@ -295,6 +297,7 @@ pub(crate) struct Situations {
     cases: Vec<i64>,
     referrals: Vec<i64>,
     memberships: Vec<i64>,
+    involvements: Vec<i64>,
 }
 
 impl Situations {
@@ -308,6 +311,7 @@ impl Situations {
         let cases = ids(app, "cases").await;
         let referrals = ids(app, "referral").await;
         let memberships = ids(app, "household_member").await;
+        let involvements = ids(app, "case_agency").await;
         assert!(!consents.is_empty() && !agenda.is_empty() && !referrals.is_empty());
         assert!(!memberships.is_empty());
         let consent_state = proptest::sample::select(vec![
@@ -327,7 +331,10 @@ impl Situations {
                 proptest::sample::select(ReferralStatus::ALL.to_vec()),
                 referrals.len(),
             ),
-            proptest::collection::vec(proptest::bool::ANY, memberships.len()),
+            (
+                proptest::collection::vec(proptest::bool::ANY, memberships.len()),
+                proptest::collection::vec(proptest::bool::ANY, involvements.len()),
+            ),
         )
             .boxed();
         Situations {
@@ -341,13 +348,14 @@ impl Situations {
             cases,
             referrals,
             memberships,
+            involvements,
         }
     }
 
     /// Sets the next situation in the database.
     pub(crate) async fn next(&mut self, app: &TestApp) {
         use proptest::strategy::{Strategy, ValueTree};
-        let (c, a, k, r, m) = self.strategy.new_tree(&mut self.runner).unwrap().current();
+        let (c, a, k, r, (m, i)) = self.strategy.new_tree(&mut self.runner).unwrap().current();
         let mut sql = String::new();
         for (id, state) in self.consents.iter().zip(&c) {
             sql += &state.sql(*id);
@@ -371,6 +379,10 @@ impl Situations {
         for (id, ended) in self.memberships.iter().zip(&m) {
             let left_on = if *ended { "joined_on" } else { "NULL" };
             sql += &format!("UPDATE household_member SET left_on = {left_on} WHERE id = {id};");
+        }
+        for (id, ended) in self.involvements.iter().zip(&i) {
+            let left_at = if *ended { "joined_at" } else { "NULL" };
+            sql += &format!("UPDATE case_agency SET left_at = {left_at} WHERE id = {id};");
         }
         app.raw_sql(&sql).await;
     }
