@@ -21,7 +21,7 @@ struct MainPage {
 
 /// The main pages with an id, found as links on the pages crawled: how the path looks
 /// (`#` is an id) and whether it must reflow at 320 px.
-const PATTERNS: [(&str, bool); 15] = [
+const PATTERNS: [(&str, bool); 17] = [
     ("/persons/#", true),
     ("/households/#", false),
     ("/intakes/#", true),
@@ -37,10 +37,12 @@ const PATTERNS: [(&str, bool); 15] = [
     ("/support-plans/#/print", false),
     ("/agencies/#", false),
     ("/persons/#/edit", true),
+    ("/outreach/#", true),
+    ("/outreach/#/attempts/new", true),
 ];
 
 /// The pages reached without an id, in the order they are crawled for links.
-const SEEDS: [(&str, bool); 11] = [
+const SEEDS: [(&str, bool); 13] = [
     ("/", false),
     ("/worklist/monitoring", false),
     ("/consultation", false),
@@ -50,7 +52,9 @@ const SEEDS: [(&str, bool); 11] = [
     ("/collaboration", false),
     ("/meetings", false),
     ("/municipality", false),
-    ("/outreach", false),
+    ("/outreach", true),
+    ("/outreach/schedule", false),
+    ("/worklist/outreach", false),
     ("/statistics", false),
 ];
 
