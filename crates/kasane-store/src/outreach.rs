@@ -291,6 +291,17 @@ impl Store {
         .await)?)
     }
 
+    /// The outreach cases opened from intake `intake_id`, oldest first.
+    pub async fn outreach_from_intake(&self, intake_id: i64) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT id FROM outreach_case WHERE intake_id = $1 ORDER BY id"
+        )
+        .bind(intake_id)
+        .fetch_all(&mut *p)
+        .await)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// The open outreach cases of `scope`, unfiltered by the rule (the caller decides each
     /// row), at most `limit`, the longest untouched first.
     pub async fn outreach_cases(

@@ -515,6 +515,22 @@ pub async fn person_outreach(
     readable(app, caller, all).await
 }
 
+/// The outreach cases opened from an intake the caller read (through its person's grant)
+/// that the caller may read, for the intake's page.
+pub async fn intake_outreach(
+    app: &App,
+    caller: &Caller,
+    intake_id: i64,
+) -> AppResult<Vec<kasane_store::outreach::OutreachCase>> {
+    let mut cases = Vec::new();
+    for id in app.store.outreach_from_intake(intake_id).await? {
+        if let Some(case) = app.store.case_any(id).await? {
+            cases.push(case);
+        }
+    }
+    readable(app, caller, cases).await
+}
+
 /// The outreach cases of a household the caller may read, for the household's page.
 pub async fn household_outreach(
     app: &App,

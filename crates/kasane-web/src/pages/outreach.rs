@@ -16,8 +16,8 @@ use kasane_app::guard::{Grant, PersonAccess};
 use kasane_app::outreach::attempt::{AttemptStart, attempt_start, record_attempt_for};
 use kasane_app::outreach::case::{
     HandoverInput, OpenInput, OpenSubject, OutreachDetail, draft_from, hand_over,
-    household_outreach, load_outreach, may_open, move_stage, open_outreach_for, open_subject,
-    person_outreach, set_interval,
+    household_outreach, intake_outreach, load_outreach, may_open, move_stage, open_outreach_for,
+    open_subject, person_outreach, set_interval,
 };
 use kasane_app::outreach::gathering::{record_accompaniment, record_note};
 use kasane_app::outreach::rhythm::{TeamLine, team_cases};
@@ -981,14 +981,23 @@ pub async fn household_section(
     })
 }
 
-/// On an intake's page: 「この相談からアウトリーチを始める」 for a caller with the full view
-/// (a 民生委員's information about someone who has not asked for help, say).
-pub fn intake_section(ctx: &Ctx, read: &IntakeRead) -> Markup {
-    html! {
-        @if may_open(ctx, &read.access.grant) {
+/// On an intake's page: the outreach cases begun from it, and 「この相談からアウトリーチを
+/// 始める」 for a caller with the full view (a 民生委員's information about someone who has
+/// not asked for help, say) while none was.
+pub async fn intake_section(
+    state: &AppState,
+    ctx: &Ctx,
+    read: &IntakeRead,
+) -> Result<Markup, AppError> {
+    let begun = intake_outreach(state, ctx, read.intake.id).await?;
+    Ok(html! {
+        @for o in &begun {
+            p { "この相談から始めたアウトリーチ: " a href={ "/outreach/" (o.id) } { "アウトリーチ #" (o.id) } "(" (o.stage.label()) ")" }
+        }
+        @if begun.is_empty() && may_open(ctx, &read.access.grant) {
             p.noprint { a.button href={ "/outreach/new?intake_id=" (read.intake.id) } { "この相談からアウトリーチを始める" } }
         }
-    }
+    })
 }
 
 #[cfg(test)]

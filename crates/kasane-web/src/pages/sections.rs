@@ -85,8 +85,9 @@ pub fn household_forms(ctx: &Ctx, household_id: i64) -> Markup {
 /// it.
 pub async fn intake(state: &AppState, ctx: &Ctx, read: &IntakeRead) -> Result<Markup, AppError> {
     let escalation = escalation::intake_section(state, ctx, read).await?;
+    let outreach = outreach::intake_section(state, ctx, read).await?;
     let corrections = corrections::intake_section(state, ctx, read).await?;
-    Ok(html! { (escalation) (outreach::intake_section(ctx, read)) (corrections) })
+    Ok(html! { (escalation) (outreach) (corrections) })
 }
 
 /// Beside an escalated intake's outcome: the case opened from it, or the way to open one.

@@ -442,6 +442,7 @@ async fn forms_refuse_with_422_and_saves_say_recorded(app: TestApp) {
             &csrf,
             &[
                 ("person_id", person.to_string().as_str()),
+                ("intake_id", v["intake_id"].to_string().as_str()),
                 ("lead_agency_id", shakyo.as_str()),
                 ("informant_kind", "minsei_iin"),
                 ("informant", "地区の民生委員"),
@@ -459,6 +460,15 @@ async fn forms_refuse_with_422_and_saves_say_recorded(app: TestApp) {
         .unwrap();
     let (_, html) = app.get_text(&page, &to).await;
     assert!(html.contains("記録しました"), "{html}");
+    // The intake's page now links the case instead of offering another.
+    let (_, html) = app
+        .get_text(&page, &format!("/intakes/{}", v["intake_id"]))
+        .await;
+    assert!(
+        html.contains(&format!("href=\"/outreach/{case}\"")),
+        "{html}"
+    );
+    assert!(!html.contains("この相談からアウトリーチを始める"));
 
     // The attempt form: a story that does not hold comes back marked, then it saves.
     let attempt_path = format!("/outreach/{case}/attempts/new");
