@@ -371,6 +371,30 @@ pub async fn within_sheet(
     .await
 }
 
+/// Refuses a record the owning module keeps within a narrower circle than the rule's basis
+/// on the case it belongs to (a volunteer's information, for the outreach team only): not
+/// found, like a record without a basis, and audited as a denial on record `kind` `id`.
+pub async fn hidden(
+    app: &App,
+    caller: &Caller,
+    kind: &str,
+    id: i64,
+    reason: &'static str,
+) -> AppError {
+    let oid = id.to_string();
+    match refuse::<()>(
+        app,
+        caller,
+        Object { kind, id: &oid },
+        Denial::NotFound(reason),
+    )
+    .await
+    {
+        Err(e) => e,
+        Ok(()) => AppError::NotFound,
+    }
+}
+
 /// [`missing`] for a record the use case looked up itself (a plan, a monitoring round, a
 /// referral, an agenda line…) before deciding on the case or person it belongs to: the
 /// error to answer, once the probe is audited.

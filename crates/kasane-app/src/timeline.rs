@@ -1,15 +1,16 @@
 //! One timeline per person and per household, newest first, so nobody has to ask the
 //! person to tell their story twice: the composition point — each capability contributes
-//! its items with one line here (相談支援: intakes, referrals, support log entries).
+//! its items with one line here (相談支援: intakes, referrals, support log entries;
+//! アウトリーチ: 伴走支援).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use kasane_domain::access::Action;
 
-use crate::consultation;
 use crate::consultation::household::HouseholdView;
 use crate::guard::within_sheet;
 use crate::guard::{PersonAccess, person_access};
 use crate::{App, AppResult, Caller};
+use crate::{consultation, outreach};
 
 #[derive(Debug, Clone)]
 pub struct TimelineItem {
@@ -70,6 +71,7 @@ pub async fn of_household(app: &App, view: &HouseholdView) -> AppResult<Timeline
         items.extend(person_items(app, m.member.person_id).await?);
     }
     items.extend(consultation::timeline::household_items(app, view.household.id).await?);
+    items.extend(outreach::timeline::household_items(app, view.household.id).await?);
     items.sort_by_key(|i| std::cmp::Reverse(i.at));
     items.dedup_by(|a, b| (a.source, a.record_id) == (b.source, b.record_id));
     Ok(Timeline(items))
@@ -79,5 +81,6 @@ pub async fn of_household(app: &App, view: &HouseholdView) -> AppResult<Timeline
 async fn person_items(app: &App, canonical_id: i64) -> AppResult<Vec<TimelineItem>> {
     let mut items = Vec::new();
     items.extend(consultation::timeline::person_items(app, canonical_id).await?);
+    items.extend(outreach::timeline::person_items(app, canonical_id).await?);
     Ok(items)
 }

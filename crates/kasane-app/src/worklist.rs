@@ -7,6 +7,7 @@ use crate::collaboration::role_holder::{self, basis_lost_worklist};
 use crate::collaboration::support_plan::{DueLine, monitoring_worklist};
 use crate::consultation::worklist::{LISTS, Reading, Rows};
 use crate::guard::record_list;
+use crate::outreach::rhythm::{self as outreach_rhythm, TeamLine};
 use crate::{App, AppError, AppResult, Caller, consultation};
 use kasane_store::role_holder::RoleHolder;
 
@@ -18,6 +19,8 @@ pub struct Worklist {
     pub monitoring: Rows<DueLine>,
     /// 多機関協働 (coordinator): roles and plan actions whose agency lost its basis.
     pub basis_lost: Rows<RoleHolder>,
+    /// アウトリーチ (the lead agency's staff, the coordinator): cases with an alert.
+    pub outreach: Rows<TeamLine>,
 }
 
 impl Worklist {
@@ -26,6 +29,7 @@ impl Worklist {
             && self.match_review.is_empty()
             && self.monitoring.is_empty()
             && self.basis_lost.is_empty()
+            && self.outreach.is_empty()
     }
 }
 
@@ -33,6 +37,7 @@ impl Worklist {
 pub fn is_list(code: &str) -> bool {
     code == "monitoring"
         || code == role_holder::LIST
+        || code == outreach_rhythm::LIST
         || LISTS.contains(&code)
         || consultation::match_review::LISTS.contains(&code)
 }
@@ -50,6 +55,7 @@ pub async fn read_worklist(app: &App, caller: &Caller, reading: &Reading) -> App
         match_review: consultation::match_review::section(app, caller, reading).await?,
         monitoring: monitoring_worklist(app, caller, reading).await?,
         basis_lost: basis_lost_worklist(app, caller, reading).await?,
+        outreach: outreach_rhythm::worklist(app, caller, reading).await?,
     };
     if !w.is_empty() {
         record_list(app, caller, "worklist").await?;

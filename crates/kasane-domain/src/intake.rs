@@ -665,9 +665,20 @@ pub fn validate(draft: &IntakeDraft, rules: &IntakeRules) -> Result<ValidIntake,
 
 /// Reads the received date-time; empty means `now`.
 fn parse_received_at(raw: &str, now: NaiveDateTime) -> Result<NaiveDateTime, FieldError> {
+    Ok(date_time_field("received_at", "受付日時", raw)?.unwrap_or(now))
+}
+
+/// A date-time field as staff type it: ISO (`2025-04-01T10:30`, `2025-04-01 10:30`) or any
+/// date the 和暦 parser reads, a space, then the time (`R7.4.1 10:30`). `Ok(None)` when
+/// empty; an error naming `what` when unreadable.
+pub(crate) fn date_time_field(
+    field: &'static str,
+    what: &str,
+    raw: &str,
+) -> Result<Option<NaiveDateTime>, FieldError> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Ok(now);
+        return Ok(None);
     }
     const ISO: [&str; 4] = [
         "%Y-%m-%dT%H:%M",
@@ -679,23 +690,22 @@ fn parse_received_at(raw: &str, now: NaiveDateTime) -> Result<NaiveDateTime, Fie
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
     {
-        return Ok(at);
+        return Ok(Some(at));
     }
     // Keyboard entry: any date the wareki parser reads, a space, then the time.
     let bad = || {
         FieldError::new(
-            "received_at",
-            format!("「{raw}」を受付日時として読み取れません(例: 2025-04-01 10:30、R7.4.1 10:30)"),
+            field,
+            format!("「{raw}」を{what}として読み取れません(例: 2025-04-01 10:30、R7.4.1 10:30)"),
         )
     };
     let (date, time) = raw.rsplit_once(char::is_whitespace).ok_or_else(bad)?;
-    let date =
-        wareki::parse_date(date).map_err(|e| FieldError::new("received_at", e.to_string()))?;
+    let date = wareki::parse_date(date).map_err(|e| FieldError::new(field, e.to_string()))?;
     let time = wareki::normalize(time);
     let time = NaiveTime::parse_from_str(&time, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(&time, "%H:%M:%S"))
         .map_err(|_| bad())?;
-    Ok(date.and_time(time))
+    Ok(Some(date.and_time(time)))
 }
 
 fn check_received_at(at: NaiveDateTime, now: NaiveDateTime) -> Result<(), FieldError> {

@@ -16,6 +16,7 @@ pub mod match_review;
 pub mod meeting;
 pub mod municipality;
 pub mod name;
+pub mod outreach;
 pub mod person;
 pub mod person_match;
 pub mod person_search;

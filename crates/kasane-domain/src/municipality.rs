@@ -245,6 +245,26 @@ pub struct MunicipalityConfig {
     /// (default [`crate::referral::DEFAULT_ACK_DAYS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral_ack_days: Option<u32>,
+    /// アウトリーチの接触リズム: the defaults every outreach case starts from (each field
+    /// optional; kasane's own defaults otherwise, see [`crate::outreach::Rhythm`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outreach: Option<OutreachConfig>,
+}
+
+/// `[outreach]`: how often an outreach case is to be contacted and when its worklist
+/// alerts are raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachConfig {
+    /// 接触の間隔(日): an attempt is due this many days after the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_interval_days: Option<u32>,
+    /// This many attempts in a row reaching nobody raise an alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreached_attempts: Option<u32>,
+    /// No move of the 関係構築段階 for this many months raises an alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_months: Option<u32>,
 }
 
 /// 自治体概要 figures.
@@ -414,6 +434,17 @@ impl MunicipalityConfig {
         self.plan_schedule
             .iter()
             .filter(move |i| i.pillar == pillar)
+    }
+
+    /// The outreach rhythm: the configured values, kasane's defaults for the rest.
+    pub fn outreach_rhythm(&self) -> crate::outreach::Rhythm {
+        let d = crate::outreach::Rhythm::default();
+        let o = self.outreach.unwrap_or_default();
+        crate::outreach::Rhythm {
+            interval_days: o.contact_interval_days.unwrap_or(d.interval_days),
+            unreached_attempts: o.unreached_attempts.unwrap_or(d.unreached_attempts),
+            stall_months: o.stall_months.unwrap_or(d.stall_months),
+        }
     }
 
     /// First and last fiscal year of the schedule, if there is one.
@@ -953,6 +984,25 @@ pub fn validate(config: &MunicipalityConfig) -> Vec<String> {
         }
     }
 
+    // アウトリーチの接触リズム
+    if let Some(o) = &config.outreach {
+        for (key, value, max) in [
+            (
+                "contact_interval_days",
+                o.contact_interval_days,
+                crate::outreach::MAX_INTERVAL_DAYS,
+            ),
+            ("unreached_attempts", o.unreached_attempts, 20),
+            ("stall_months", o.stall_months, 36),
+        ] {
+            if let Some(v) = value.filter(|v| !(1..=max).contains(v)) {
+                problems.push(format!(
+                    "outreach.{key} は1から{max}の範囲で指定してください（{v}）"
+                ));
+            }
+        }
+    }
+
     problems
 }
 
@@ -1044,6 +1094,32 @@ to_fiscal_year = 2025
         assert!(c.agency("nope").is_none());
         assert_eq!(c.coordinating().unwrap().name, "社会福祉協議会");
         assert_eq!(c.record_holding_agencies().count(), 2);
+    }
+
+    #[test]
+    fn the_outreach_rhythm_defaults_and_its_bounds() {
+        let c = parse_config(MINIMAL).unwrap();
+        assert_eq!(c.outreach_rhythm(), crate::outreach::Rhythm::default());
+        let src = format!("{MINIMAL}\n[outreach]\ncontact_interval_days = 14\n");
+        let c = parse_config(&src).unwrap_or_else(|e| panic!("{e}"));
+        let r = c.outreach_rhythm();
+        assert_eq!(r.interval_days, 14);
+        assert_eq!(
+            r.unreached_attempts,
+            crate::outreach::Rhythm::default().unreached_attempts
+        );
+        let src = format!("{MINIMAL}\n[outreach]\nstall_months = 0\nunreached_attempts = 99\n");
+        let problems = invalid(&src);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("outreach.unreached_attempts"),
+            "{problems:?}"
+        );
+        let src = format!("{MINIMAL}\n[outreach]\nweekly = true\n");
+        assert!(matches!(
+            parse_config(&src),
+            Err(ConfigError::Syntax { .. })
+        ));
     }
 
     #[test]

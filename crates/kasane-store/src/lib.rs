@@ -31,6 +31,7 @@ pub mod intake_list;
 pub mod match_review;
 pub mod meeting;
 pub mod municipality;
+pub mod outreach;
 pub mod person;
 pub mod plan;
 pub mod referral;

@@ -21,6 +21,7 @@ use kasane_store::user::NewUser;
 
 mod collaboration;
 mod match_review;
+mod outreach;
 
 /// Written in the current directory, as the README promises.
 pub const DEFAULT_DEMO_DATABASE: &str = "sqlite://kasane-demo.db";
@@ -1081,7 +1082,8 @@ async fn load_daisen(store: &Store) -> Result<()> {
             sachiko_intake,
         },
     )
-    .await
+    .await?;
+    outreach::daisen(&r).await
 }
 
 async fn load_yuzawa(store: &Store) -> Result<()> {
@@ -1380,5 +1382,6 @@ async fn load_yuzawa(store: &Store) -> Result<()> {
             miyo,
         },
     )
-    .await
+    .await?;
+    outreach::yuzawa(&r).await
 }

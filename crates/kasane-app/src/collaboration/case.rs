@@ -124,39 +124,20 @@ pub async fn case_subject(
     if !caller.actor.has(Role::Coordinator) {
         return Err(forbid_role(app, caller, "case", NOT_COORDINATOR).await);
     }
-    let intake = match input.intake_id {
-        Some(id) => match app.store.intake_any(id).await? {
-            Some(intake) => Some(intake),
-            None => return Err(not_found(app, caller, "intake", id).await),
-        },
-        None => None,
-    };
-    let person_id = input
-        .person_id
-        .or_else(|| intake.as_ref().map(|i| i.person_id));
-    let (person, household, grant) = match (person_id, input.household_id) {
-        (Some(pid), _) => {
-            let a = person_access(app, caller, Action::Create, pid).await?;
-            (Some(a.person), None, a.grant)
-        }
-        (None, Some(hid)) => {
-            let (h, grant) = household_access(app, caller, Action::Create, hid).await?;
-            (None, Some(h), grant)
-        }
-        (None, None) => {
-            return Err(AppError::BadRequest(
-                "ケースを開く本人または世帯を指定してください".into(),
-            ));
-        }
-    };
+    let OpeningSubject {
+        person,
+        household,
+        intake,
+        grant,
+    } = opening_subject(
+        app,
+        caller,
+        (input.person_id, input.household_id, input.intake_id),
+    )
+    .await?;
     let mut intake_id = None;
     if let Some(i) = intake {
-        // Access to the intake is access to its person, decided above: without a person of
-        // its own the request's person is the intake's, so `root` is its canonical record.
         let root = person.as_ref().map_or(0, |p| p.id);
-        if input.person_id.is_some() && canonical_person_id(app, i.person_id).await? != root {
-            return Err(invalid(&["相談受付の本人とケースの本人が異なります"]));
-        }
         if i.outcome != Outcome::Escalated {
             return Err(invalid(&[
                 "ケースを開けるのは、対応結果が「多機関協働へ」の相談受付からです",
@@ -183,15 +164,116 @@ pub async fn case_subject(
         agencies: app.store.agencies(caller.municipality.id).await?,
     })
 }
-/// A checked new case.
-struct CheckedCase {
-    kinds: Vec<CaseKind>,
-    lead: AgencyId,
-    agencies: Vec<AgencyId>,
-    summary: String,
+
+/// Whom a case (of any kind) is to be opened for, decided for `Action::Create`: the person
+/// named, else the intake's, else the household; the intake read (a missing one is a probe
+/// on record) and, with a person named too, checked to be that person's.
+pub(crate) struct OpeningSubject {
+    pub(crate) person: Option<Person>,
+    pub(crate) household: Option<Household>,
+    pub(crate) intake: Option<Intake>,
+    pub(crate) grant: Grant,
 }
 
-fn check_new_case(
+pub(crate) async fn opening_subject(
+    app: &App,
+    caller: &Caller,
+    (person_id, household_id, intake_id): (Option<i64>, Option<i64>, Option<i64>),
+) -> AppResult<OpeningSubject> {
+    let intake = match intake_id {
+        Some(id) => match app.store.intake_any(id).await? {
+            Some(intake) => Some(intake),
+            None => return Err(not_found(app, caller, "intake", id).await),
+        },
+        None => None,
+    };
+    let named = person_id;
+    let person_id = person_id.or_else(|| intake.as_ref().map(|i| i.person_id));
+    let (person, household, grant) = match (person_id, household_id) {
+        (Some(pid), _) => {
+            let a = person_access(app, caller, Action::Create, pid).await?;
+            (Some(a.person), None, a.grant)
+        }
+        (None, Some(hid)) => {
+            let (h, grant) = household_access(app, caller, Action::Create, hid).await?;
+            (None, Some(h), grant)
+        }
+        (None, None) => {
+            return Err(AppError::BadRequest(
+                "ケースを開く本人または世帯を指定してください".into(),
+            ));
+        }
+    };
+    if let Some(i) = &intake {
+        // Access to the intake is access to its person, decided above: without a person of
+        // its own the request's person is the intake's, so `root` is its canonical record.
+        let root = person.as_ref().map_or(0, |p| p.id);
+        if named.is_some() && canonical_person_id(app, i.person_id).await? != root {
+            return Err(invalid(&["相談受付の本人とケースの本人が異なります"]));
+        }
+    }
+    Ok(OpeningSubject {
+        person,
+        household,
+        intake,
+        grant,
+    })
+}
+/// A checked new case.
+pub(crate) struct CheckedCase {
+    pub(crate) kinds: Vec<CaseKind>,
+    pub(crate) lead: AgencyId,
+    pub(crate) agencies: Vec<AgencyId>,
+    pub(crate) summary: String,
+}
+
+impl CheckedCase {
+    pub(crate) fn kind_codes(&self) -> Vec<&'static str> {
+        self.kinds.iter().map(|k| k.code()).collect()
+    }
+
+    /// The case to create on (person, household), opened by the caller from `intake_id`
+    /// (多機関協働's escalated intake), with the kinds' codes `kinds`.
+    pub(crate) fn to_create<'a>(
+        &'a self,
+        caller: &Caller,
+        (person_id, household_id): (Option<i64>, Option<i64>),
+        intake_id: Option<i64>,
+        kinds: &'a [&'a str],
+    ) -> NewCase<'a> {
+        NewCase {
+            municipality_id: caller.municipality.id,
+            person_id,
+            household_id,
+            lead_agency_id: self.lead,
+            intake_id,
+            kinds,
+            summary: &self.summary,
+            user_id: caller.user.id,
+            agency_id: caller.agency.id,
+        }
+    }
+
+    /// Makes the involved agencies the created case `id`'s.
+    pub(crate) async fn add_agencies(&self, app: &App, caller: &Caller, id: i64) -> AppResult<()> {
+        for agency in &self.agencies {
+            app.store
+                .add_case_agency(
+                    caller.municipality.id,
+                    id,
+                    *agency,
+                    caller.user.id,
+                    caller.agency.id,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the kinds, the lead (default `own_agency`), the involved agencies and the summary
+/// of a case to open (アウトリーチ opens its cases through it too).
+pub(crate) fn check_new_case(
     input: &NewCaseInput,
     agencies: &[Agency],
     own_agency: AgencyId,
@@ -261,32 +343,16 @@ pub async fn open_case_for(
 ) -> AppResult<i64> {
     app.unit(async |app| {
         let c = check_new_case(input, &subject.agencies, caller.agency.id)?;
-        let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
+        let kinds = c.kind_codes();
+        let on = (
+            subject.person.as_ref().map(|p| p.id),
+            subject.household.as_ref().map(|h| h.id),
+        );
         let id = app
             .store
-            .create_case(&NewCase {
-                municipality_id: caller.municipality.id,
-                person_id: subject.person.as_ref().map(|p| p.id),
-                household_id: subject.household.as_ref().map(|h| h.id),
-                lead_agency_id: c.lead,
-                intake_id: subject.intake_id,
-                kinds: &kinds,
-                summary: &c.summary,
-                user_id: caller.user.id,
-                agency_id: caller.agency.id,
-            })
+            .create_case(&c.to_create(caller, on, subject.intake_id, &kinds))
             .await?;
-        for agency in &c.agencies {
-            app.store
-                .add_case_agency(
-                    caller.municipality.id,
-                    id,
-                    *agency,
-                    caller.user.id,
-                    caller.agency.id,
-                )
-                .await?;
-        }
+        c.add_agencies(app, caller, id).await?;
         record_on(
             app,
             caller,

@@ -120,7 +120,7 @@ pub async fn plan_versions(
 }
 
 /// Staff users (相談員・推進員) of the municipality who can be named responsible.
-async fn responsible_users(app: &App, caller: &Caller) -> AppResult<Vec<User>> {
+pub(crate) async fn responsible_users(app: &App, caller: &Caller) -> AppResult<Vec<User>> {
     Ok(app
         .store
         .users(Some(caller.municipality.id))

@@ -22,6 +22,7 @@ pub mod match_reviews;
 pub mod meeting_corrections;
 pub mod meetings;
 pub mod openapi;
+pub mod outreach;
 pub mod persons;
 pub mod referrals;
 pub mod role_corrections;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(worklist::routes())
         .merge(staff::routes())
         .merge(match_reviews::routes())
+        .merge(outreach::routes())
         .fallback(|| async { ApiError(AppError::NotFound.into()) })
 }
 

@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 use crate::AppState;
 use crate::api::{
     cases, consents, corrections, escalations, households, intake_list, intakes, match_reviews,
-    meeting_corrections, meetings, persons, referrals, role_corrections, staff, support_logs,
-    support_plans, v1, worklist,
+    meeting_corrections, meetings, outreach, persons, referrals, role_corrections, staff,
+    support_logs, support_plans, v1, worklist,
 };
 use crate::http::error::Problem;
 
@@ -77,6 +77,7 @@ fn paths() -> utoipa::openapi::OpenApi {
     doc.merge(worklist::Doc::openapi());
     doc.merge(staff::Doc::openapi());
     doc.merge(match_reviews::Doc::openapi());
+    doc.merge(outreach::Doc::openapi());
     doc
 }
 
@@ -101,6 +102,9 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
     use kasane_domain::intake::{Channel, ConcernItem, ConsulterKind, Outcome, Urgency};
     use kasane_domain::meeting::MeetingKind;
     use kasane_domain::municipality::AgencyKind;
+    use kasane_domain::outreach::{
+        AccompanimentKind, ContactMethod, ContactOutcome, EngagementStage, InformantKind, WhomMet,
+    };
     use kasane_domain::person::Sex;
     use kasane_domain::plan::Progress;
     use kasane_domain::referral::{Helpfulness, ReferralStatus};
@@ -225,6 +229,41 @@ fn code_fields() -> Vec<(&'static [&'static str], &'static str, Vec<&'static str
             &["AuditEntryInfo"],
             "action",
             codes(&AuditAction::ALL, AuditAction::code),
+        ),
+        (
+            &["OutreachRequest"],
+            "informant_kind",
+            codes(&InformantKind::ALL, InformantKind::code),
+        ),
+        (
+            &["InformationNoteRequest"],
+            "source_kind",
+            codes(&InformantKind::ALL, InformantKind::code),
+        ),
+        (
+            &["ContactAttemptRequest"],
+            "method",
+            codes(&ContactMethod::ALL, ContactMethod::code),
+        ),
+        (
+            &["ContactAttemptRequest"],
+            "met",
+            codes(&WhomMet::ALL, WhomMet::code),
+        ),
+        (
+            &["ContactAttemptRequest"],
+            "outcome",
+            codes(&ContactOutcome::ALL, ContactOutcome::code),
+        ),
+        (
+            &["StageRequest"],
+            "to",
+            codes(&EngagementStage::ALL, EngagementStage::code),
+        ),
+        (
+            &["AccompanimentRequest"],
+            "kind",
+            codes(&AccompanimentKind::ALL, AccompanimentKind::code),
         ),
     ]
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/worklist`: what needs the caller's attention now — incoming referrals, accepted
 //! ones to complete, sent ones that came back or are overdue, escalated intakes waiting for
-//! a case, monitoring due; for the coordinator also overdue referrals across the
-//! municipality and 「複合課題の可能性」.
+//! a case, monitoring due, outreach cases with an alert; for the coordinator also overdue
+//! referrals across the municipality and 「複合課題の可能性」.
 
 use axum::extract::Query;
 use axum::routing::get;
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::api::outreach::OutreachSummary;
 use crate::api::referrals::Coded;
 use crate::api::support_plans::DueMonitoringInfo;
 use crate::http::auth::Api;
@@ -97,6 +98,7 @@ pub struct WorklistMore {
     pub monitoring: bool,
     pub escalations: bool,
     pub basis_lost: bool,
+    pub outreach: bool,
 }
 
 /// `?list=…&page=…`: one list, 50 a page; absent: the first 10 rows of every list.
@@ -104,7 +106,7 @@ pub struct WorklistMore {
 #[into_params(parameter_in = Query)]
 pub struct WorklistQuery {
     /// incoming, to_complete, returned, overdue_all, warnings, monitoring, escalations,
-    /// basis_lost
+    /// basis_lost, outreach
     pub list: Option<String>,
     /// 1-based; with `list` only.
     pub page: Option<i64>,
@@ -130,6 +132,9 @@ pub struct WorklistInfo {
     pub escalations: Vec<EscalationInfo>,
     /// Coordinator only: roles and plan actions whose agency can no longer read the case.
     pub basis_lost: Vec<BasisLostInfo>,
+    /// アウトリーチ (the lead agency's staff, the coordinator): cases with an alert, most
+    /// overdue first.
+    pub outreach: Vec<OutreachSummary>,
 }
 
 /// A role (役割分担) or plan action whose agency lost the basis it read the case on.
@@ -175,10 +180,11 @@ pub async fn worklist(
         None => Reading::Home,
     };
     let worklist = read_worklist(&state, &ctx, &reading).await?;
-    let (w, monitoring, basis_lost) = (
+    let (w, monitoring, basis_lost, outreach) = (
         worklist.consultation,
         worklist.monitoring,
         worklist.basis_lost,
+        worklist.outreach,
     );
     Ok(Json(WorklistInfo {
         has_more: WorklistMore {
@@ -190,6 +196,7 @@ pub async fn worklist(
             monitoring: monitoring.more,
             escalations: w.escalations.more,
             basis_lost: basis_lost.more,
+            outreach: outreach.more,
         },
         incoming: w
             .incoming
@@ -281,6 +288,7 @@ pub async fn worklist(
                 task: r.task,
             })
             .collect(),
+        outreach: outreach.items.iter().map(OutreachSummary::from).collect(),
     }))
 }
 
@@ -288,7 +296,8 @@ pub async fn worklist(
 #[openapi(
     paths(worklist),
     components(schemas(WorklistReferral, OverdueReferral, WarningEvidence, WarningInfo,
-        WorklistInfo, WorklistMore, EscalationInfo, DueMonitoringInfo, BasisLostInfo)),
+        WorklistInfo, WorklistMore, EscalationInfo, DueMonitoringInfo, BasisLostInfo,
+        OutreachSummary)),
     tags((name = "worklist", description = "ワークリスト(対応が必要な項目)"))
 )]
 pub struct Doc;

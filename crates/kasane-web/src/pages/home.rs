@@ -6,6 +6,7 @@
 use axum::extract::{Path, Query};
 use kasane_app::collaboration::role_holder;
 use kasane_app::consultation::worklist::{LIST_ROWS, Reading, Section};
+use kasane_app::outreach::rhythm as outreach_rhythm;
 use kasane_app::worklist::{Worklist, read_worklist};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use crate::http::auth::{Ctx, Page};
 use crate::http::error::PageError;
 use crate::http::work::Work;
-use crate::pages::{cases, match_reviews, support_plans};
+use crate::pages::{cases, match_reviews, outreach, support_plans};
 use crate::ui::fmt::jst;
 use crate::ui::form::Saved;
 use crate::ui::layout::{empty, page};
@@ -26,6 +27,7 @@ fn worklist_markup(w: &Worklist, reading: &Reading) -> Markup {
     }
     let foot = |code: &str, shown: usize, more: bool| list_foot(reading, code, shown, more);
     html! {
+        (outreach::worklist_markup(&w.outreach.items, foot(outreach_rhythm::LIST, w.outreach.items.len(), w.outreach.more)))
         (support_plans::worklist_markup(&w.monitoring.items, foot("monitoring", w.monitoring.items.len(), w.monitoring.more)))
         (cases::basis_lost_markup(&w.basis_lost.items, foot(role_holder::LIST, w.basis_lost.items.len(), w.basis_lost.more)))
         (consultation_markup(&w.consultation, &foot))

@@ -26,6 +26,7 @@ pub mod match_reviews;
 pub mod meeting_corrections;
 pub mod meetings;
 pub mod municipality;
+pub mod outreach;
 pub mod persons;
 pub mod referrals;
 pub mod role_corrections;
@@ -63,7 +64,6 @@ pub fn router() -> Router<AppState> {
         .route("/municipality", get(municipality::municipality_page))
         .route("/agencies/{id}", get(municipality::agency_page))
         .route("/collaboration", get(cases::case_list_page))
-        .route("/outreach", get(outreach))
         .route("/participation", get(participation))
         .route("/community", get(community))
         .route("/statistics", get(municipality::statistics_page))
@@ -84,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(escalation::routes())
         .merge(staff::routes())
         .merge(match_reviews::routes())
+        .merge(outreach::routes())
         .fallback(not_found)
 }
 
@@ -96,7 +97,6 @@ macro_rules! pillar_handlers {
 }
 
 pillar_handlers! {
-    outreach => Pillar::Outreach, "/outreach";
     participation => Pillar::Participation, "/participation";
     community => Pillar::Community, "/community";
 }

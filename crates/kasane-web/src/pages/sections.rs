@@ -13,11 +13,14 @@ use maud::{Markup, html};
 use crate::AppState;
 use crate::http::auth::Ctx;
 use crate::http::error::AppError;
-use crate::pages::{cases, corrections, escalation, match_reviews, referrals, support_logs};
+use crate::pages::{
+    cases, corrections, escalation, match_reviews, outreach, referrals, support_logs,
+};
 use crate::ui::fmt::jst;
 
 /// The person page's sections after the timeline: the 名寄せ確認依頼 the caller's agency
-/// sent, 多機関協働's cases of the person (and their formal 本人同意), the consent to share
+/// sent, 多機関協働's cases of the person (and their formal 本人同意), its アウトリーチ, the
+/// consent to share
 /// asked at the latest intake — apart, since it is not a 本人同意 — and the record's 修正履歴.
 pub async fn person(
     state: &AppState,
@@ -30,10 +33,12 @@ pub async fn person(
     let corrections = corrections::person_section(state, ctx, access).await?;
     let escalation = escalation::person_section(state, ctx, access).await?;
     let match_reviews = match_reviews::person_section(state, ctx, access).await?;
+    let outreach = outreach::person_section(state, ctx, access).await?;
     Ok(html! {
         (escalation)
         (match_reviews)
         (cases)
+        (outreach)
         @if let Some(c) = consent {
             section.card #intake-consent {
                 h2 { "相談受付時の情報共有への同意" }
@@ -57,14 +62,17 @@ pub fn person_forms(ctx: &Ctx, person_id: i64, targets: &[Agency]) -> Markup {
     }
 }
 
-/// The household page's sections after its members: 多機関協働's cases of the household.
+/// The household page's sections after its members: 多機関協働's cases of the household and
+/// its アウトリーチ.
 pub async fn household(
     state: &AppState,
     ctx: &Ctx,
     household_id: i64,
     grant: Grant,
 ) -> Result<Markup, AppError> {
-    cases::household_section(state, ctx, household_id, grant).await
+    let cases = cases::household_section(state, ctx, household_id, grant).await?;
+    let outreach = outreach::household_section(state, ctx, household_id, grant).await?;
+    Ok(html! { (cases) (outreach) })
 }
 
 /// The household page's forms (full view only): 支援経過を記録.
@@ -73,11 +81,13 @@ pub fn household_forms(ctx: &Ctx, household_id: i64) -> Markup {
 }
 
 /// The intake page's sections after the record: its later escalation (or the way to
-/// escalate it), its 修正履歴 and the way to correct it.
+/// escalate it), the way to begin アウトリーチ from it, its 修正履歴 and the way to correct
+/// it.
 pub async fn intake(state: &AppState, ctx: &Ctx, read: &IntakeRead) -> Result<Markup, AppError> {
     let escalation = escalation::intake_section(state, ctx, read).await?;
+    let outreach = outreach::intake_section(state, ctx, read).await?;
     let corrections = corrections::intake_section(state, ctx, read).await?;
-    Ok(html! { (escalation) (corrections) })
+    Ok(html! { (escalation) (outreach) (corrections) })
 }
 
 /// Beside an escalated intake's outcome: the case opened from it, or the way to open one.

@@ -21,7 +21,7 @@ struct MainPage {
 
 /// The main pages with an id, found as links on the pages crawled: how the path looks
 /// (`#` is an id) and whether it must reflow at 320 px.
-const PATTERNS: [(&str, bool); 16] = [
+const PATTERNS: [(&str, bool); 18] = [
     ("/persons/#", true),
     ("/households/#", false),
     ("/intakes/#", true),
@@ -38,10 +38,12 @@ const PATTERNS: [(&str, bool); 16] = [
     ("/agencies/#", false),
     ("/persons/#/edit", true),
     ("/match-reviews/#", false),
+    ("/outreach/#", true),
+    ("/outreach/#/attempts/new", true),
 ];
 
 /// The pages reached without an id, in the order they are crawled for links.
-const SEEDS: [(&str, bool); 11] = [
+const SEEDS: [(&str, bool); 13] = [
     ("/", false),
     ("/worklist/monitoring", false),
     ("/consultation", false),
@@ -51,7 +53,9 @@ const SEEDS: [(&str, bool); 11] = [
     ("/collaboration", false),
     ("/meetings", false),
     ("/municipality", false),
-    ("/outreach", false),
+    ("/outreach", true),
+    ("/outreach/schedule", false),
+    ("/worklist/outreach", false),
     ("/statistics", false),
 ];
 

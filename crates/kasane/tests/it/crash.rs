@@ -1,5 +1,6 @@
 //! Crash safety (#10): `kasane serve` as a child process, two clients writing through the
-//! API (intakes, support-log entries, edits of them, meeting minutes), SIGKILL at a random
+//! API (intakes, support-log entries, edits of them, meeting minutes, アウトリーチ's contact
+//! attempts with the staff who went), SIGKILL at a random
 //! moment, restart on the same database, check. After every restart:
 //!
 //! - every write answered 2xx is present and intact: an intake as sent; the versions of a
@@ -44,6 +45,8 @@ async fn postgres() {
 /// a 重層的支援会議 hosted by their agency.
 const WRITERS: [&str; 2] = ["daisen.houkatsu", "daisen.coordinator"];
 const MINUTES_WRITER: usize = 1;
+/// The coordinator also records contact attempts on an outreach case 社会福祉協議会 leads.
+const ATTEMPT_WRITER: usize = 1;
 
 fn trials() -> usize {
     std::env::var("KASANE_CRASH_TRIALS")
@@ -63,9 +66,11 @@ async fn crash_trials(engine: Engine) {
         .unwrap();
     kasane::demo::load(&store).await.unwrap();
     let mut tokens = Vec::new();
+    let mut users = Vec::new();
     for name in WRITERS {
         let user = store.user_by_username(name).await.unwrap().unwrap();
         tokens.push(store.create_token(&user, "crash").await.unwrap());
+        users.push(user.id);
     }
     store.close().await;
     // The demo loader writes without audit entries: only what comes after is checked.
@@ -73,6 +78,7 @@ async fn crash_trials(engine: Engine) {
 
     let mut server = Server::start(&db.url);
     let minutes_item = minutes_item(&server.base, &tokens[MINUTES_WRITER]).await;
+    let outreach = outreach_case(&server.base, &tokens[ATTEMPT_WRITER]).await;
     let mut ledgers: Vec<Ledger> = (0..WRITERS.len()).map(Ledger::new).collect();
     let mut findings = Findings::default();
     let mut rng = StdRng::from_entropy();
@@ -91,6 +97,8 @@ async fn crash_trials(engine: Engine) {
                     base: server.base.clone(),
                     token: token.clone(),
                     minutes: (ledger.client == MINUTES_WRITER).then_some(minutes_item),
+                    outreach: (ledger.client == ATTEMPT_WRITER)
+                        .then_some((outreach, users[ATTEMPT_WRITER])),
                     trial,
                     rng: StdRng::from_rng(&mut rng).unwrap(),
                 };
@@ -121,7 +129,7 @@ async fn crash_trials(engine: Engine) {
     let f = &findings;
     println!(
         "crash {}: trials={trials} acknowledged={} (intakes {}, entries {}, edits {}, \
-         minutes {}) unknown={} (committed {}) busy={} lost={} unaudited={} \
+         minutes {}, attempts {}) unknown={} (committed {}) busy={} lost={} unaudited={} \
          audit_without_write={} orphans={} verify_failures={} ({:.0} s)",
         format!("{engine:?}").to_lowercase(),
         total(|l| l.acked.iter().sum()),
@@ -129,6 +137,7 @@ async fn crash_trials(engine: Engine) {
         acked(Op::Entry),
         acked(Op::Edit),
         acked(Op::Minutes),
+        acked(Op::Attempt),
         total(|l| l.unknown),
         f.unknown_committed,
         total(|l| l.busy),
@@ -186,6 +195,7 @@ struct Baseline {
     household: i64,
     intake: i64,
     support_log: i64,
+    contact_attempt: i64,
 }
 
 impl Baseline {
@@ -196,6 +206,7 @@ impl Baseline {
             household: db.count(&max("household")).await,
             intake: db.count(&max("intake")).await,
             support_log: db.count(&max("support_log")).await,
+            contact_attempt: db.count(&max("contact_attempt")).await,
         }
     }
 }
@@ -288,6 +299,21 @@ async fn minutes_item(base: &str, token: &str) -> MinutesItem {
     );
 }
 
+/// An open outreach case on the caller's team (the demo's, led by 社会福祉協議会).
+async fn outreach_case(base: &str, token: &str) -> i64 {
+    let res = Client::new()
+        .get(format!("{base}/api/v1/outreach"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let list: Value = res.json().await.unwrap();
+    list["cases"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("the demo has an outreach case: {list}"))
+}
+
 /// The minutes' current version of agenda item `item`, in a meeting as the API answers it.
 fn minutes_version(meeting: &Value, item: i64) -> Option<i32> {
     let agenda = meeting["agenda"].as_array()?;
@@ -301,6 +327,7 @@ enum Op {
     Entry,
     Edit,
     Minutes,
+    Attempt,
 }
 
 /// One write's text, and whether its 2xx arrived. A write without an answer (the kill cut
@@ -332,7 +359,9 @@ struct Ledger {
     minutes: Vec<Written>,
     /// The minutes' version as last read or saved this trial (the next save names it).
     minutes_version: Option<i32>,
-    acked: [u64; 4],
+    /// Acknowledged contact attempts: (id, observations).
+    attempts: Vec<(i64, String)>,
+    acked: [u64; 5],
     unknown: u64,
     /// This trial's write that the kill left without an answer.
     unanswered: Option<(Op, String)>,
@@ -352,7 +381,8 @@ impl Ledger {
             editable: Vec::new(),
             minutes: Vec::new(),
             minutes_version: None,
-            acked: [0; 4],
+            attempts: Vec::new(),
+            acked: [0; 5],
             unknown: 0,
             unanswered: None,
             busy: 0,
@@ -372,6 +402,8 @@ struct Writer {
     base: String,
     token: String,
     minutes: Option<MinutesItem>,
+    /// The outreach case this writer records attempts on, and its own user id (who went).
+    outreach: Option<(i64, i64)>,
     trial: usize,
     rng: StdRng,
 }
@@ -424,6 +456,9 @@ impl Writer {
         }
         if ledger.minutes_version.is_some() {
             ops.push((Op::Minutes, 2));
+        }
+        if self.outreach.is_some() {
+            ops.push((Op::Attempt, 2));
         }
         let total: u32 = ops.iter().map(|(_, w)| w).sum();
         let mut roll = self.rng.gen_range(0..total);
@@ -491,6 +526,17 @@ impl Writer {
                     None,
                 )
             }
+            Op::Attempt => {
+                let (case, user) = self.outreach.unwrap();
+                (
+                    Method::POST,
+                    format!("/api/v1/outreach/{case}/contact-attempts"),
+                    json!({ "attempted_at": "2025-04-01 10:00", "method": "visit",
+                            "staff": [user], "met": "nobody", "outcome": "not_met",
+                            "observations": text }),
+                    None,
+                )
+            }
         };
         let answer = self.send(method, &path, Some(body)).await;
         let value = match answer {
@@ -550,6 +596,9 @@ impl Writer {
                 }
                 ledger.minutes_version = Some(expected);
             }
+            Op::Attempt => {
+                ledger.attempts.push((value["id"].as_i64().unwrap(), text));
+            }
         }
         true
     }
@@ -563,7 +612,7 @@ impl Writer {
             Op::Minutes => {
                 ledger.minutes.pop();
             }
-            Op::Intake | Op::Entry => {}
+            Op::Intake | Op::Entry | Op::Attempt => {}
         }
     }
 
@@ -716,6 +765,18 @@ fn orphan_queries(b: &Baseline) -> Vec<(&'static str, String)> {
                 .into(),
         ),
         (
+            "contact attempt without the staff who went",
+            "SELECT COUNT(*) FROM contact_attempt a WHERE NOT EXISTS \
+             (SELECT 1 FROM contact_attempt_staff s WHERE s.attempt_id = a.id)"
+                .into(),
+        ),
+        (
+            "contact attempt staff without its attempt",
+            "SELECT COUNT(*) FROM contact_attempt_staff s WHERE NOT EXISTS \
+             (SELECT 1 FROM contact_attempt a WHERE a.id = s.attempt_id)"
+                .into(),
+        ),
+        (
             "support-log entry on no person or household",
             "SELECT COUNT(*) FROM support_log s WHERE (s.person_id IS NULL AND \
              s.household_id IS NULL) OR (s.person_id IS NOT NULL AND NOT EXISTS \
@@ -797,12 +858,21 @@ impl Findings {
             .await
             .into_iter()
             .collect();
+        let attempts: HashMap<i64, String> = db
+            .rows::<(i64, String)>(&format!(
+                "SELECT id, observations FROM contact_attempt WHERE id > {}",
+                b.contact_attempt
+            ))
+            .await
+            .into_iter()
+            .collect();
         let mut audited: HashMap<(String, String, String), i64> = HashMap::new();
         for (kind, id, action, reason) in db
             .rows::<(String, String, String, String)>(
                 "SELECT object_type, object_id, action, reason FROM audit_log \
                  WHERE action IN ('create', 'update') \
-                 AND object_type IN ('intake', 'household', 'support_log', 'meeting_agenda')",
+                 AND object_type IN ('intake', 'household', 'support_log', 'meeting_agenda', \
+                 'contact_attempt')",
             )
             .await
         {
@@ -846,6 +916,16 @@ impl Findings {
                     );
                 }
             }
+            for (id, text) in &l.attempts {
+                if attempts.get(id) != Some(text) {
+                    self.note(
+                        Category::Lost,
+                        format!("contact attempt {id}"),
+                        1,
+                        format!("client {}: found {:?}", l.client, attempts.get(id)),
+                    );
+                }
+            }
             if l.client == MINUTES_WRITER {
                 let lost = lost_in_history(&l.minutes, minutes.values());
                 if lost > 0 {
@@ -864,6 +944,7 @@ impl Findings {
                 Op::Intake => intakes.values().any(|(_, _, s)| s == text),
                 Op::Entry | Op::Edit => versions.values().any(|vs| vs.values().any(|b| b == text)),
                 Op::Minutes => minutes.values().any(|d| d == text),
+                Op::Attempt => attempts.values().any(|o| o == text),
             };
             self.unknown_committed += u64::from(committed);
         }
@@ -875,6 +956,17 @@ impl Findings {
                 self.note(
                     Category::Unaudited,
                     format!("intake {id}"),
+                    1,
+                    format!("{n} create entries"),
+                );
+            }
+        }
+        for id in attempts.keys() {
+            let n = audits("contact_attempt", *id, "create");
+            if n != 1 {
+                self.note(
+                    Category::Unaudited,
+                    format!("contact attempt {id}"),
                     1,
                     format!("{n} create entries"),
                 );

@@ -1,6 +1,6 @@
 //! Every refused read is on record (both engines): for each page and API route that reads a
 //! person, household, intake, referral, support log, case, consent, meeting, plan,
-//! monitoring round or 名寄せ確認依頼, a caller with no basis gets 404 and exactly one
+//! monitoring round, 名寄せ確認依頼 or outreach case (its attempts, its notes), a caller with no basis gets 404 and exactly one
 //! `denied` audit entry — whether the record is another municipality's, or of the caller's
 //! own municipality but none of their agency's business, or does not exist at all. An
 //! attempt on another municipality's record is also in the operator's chain (and only that
@@ -61,6 +61,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("/monitoring/{}", "monitoring"),
     ("/match-reviews/{}", "match_review"),
     ("/api/v1/match-reviews/{}", "match_review"),
+    ("/outreach/{}", "outreach_case"),
+    ("/outreach/{}/attempts/new", "outreach_case"),
+    ("/api/v1/outreach/{}", "outreach_case"),
+    ("/api/v1/outreach/{}/contact-attempts", "outreach_case"),
+    ("/api/v1/outreach/{}/notes", "outreach_case"),
 ];
 
 async fn denied(app: &TestApp, username: &str) -> i64 {

@@ -31,6 +31,7 @@ const PAGE_CAPABILITY: &[(&str, &str)] = &[
     ("consents", "collaboration"),
     ("meetings", "collaboration"),
     ("support_plans", "collaboration"),
+    ("outreach", "outreach"),
 ];
 
 fn crates_dir() -> PathBuf {

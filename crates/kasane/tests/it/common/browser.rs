@@ -118,6 +118,70 @@ pub async fn screenshot_full(client: &Client, name: &str) {
     client.set_window_size(WINDOW.0, WINDOW.1).await.unwrap();
 }
 
+/// A4 at 96 dpi: 210 mm wide; the stylesheet's `@page` margin is 15 mm.
+pub const A4_WIDTH_PX: u32 = 794;
+pub const A4_HEIGHT_PX: u32 = 1123;
+
+/// A number computed by `js` on the page.
+pub async fn js_u32(client: &Client, js: &str) -> u32 {
+    let v = client.execute(js, Vec::new()).await.unwrap();
+    v.as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or_else(|| panic!("{js}: {v}"))
+}
+
+/// Renders the current page as it prints: the stylesheet's `@media print` rules are
+/// applied to the screen, the window is one A4 sheet wide with the `@page` margin, and
+/// the whole length is saved as `name`. Also checks what print must hide is hidden.
+pub async fn screenshot_print(client: &Client, name: &str) {
+    client
+        .execute(
+            r"for (const sheet of document.styleSheets) {
+                for (const rule of sheet.cssRules) {
+                    if (rule instanceof CSSMediaRule && rule.media.mediaText.includes('print')) {
+                        rule.media.appendMedium('screen');
+                    }
+                }
+              }
+              document.documentElement.style.padding = '15mm';
+              document.documentElement.style.background = '#fff';",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let hidden = client
+        .execute(
+            r"const shown = (css) => [...document.querySelectorAll(css)]
+                  .filter((e) => e.getClientRects().length > 0).map((e) => css);
+              return [...shown('header.site'), ...shown('nav.pillars'), ...shown('footer.site'),
+                      ...shown('.noprint'), ...shown('form'), ...shown('button')];",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        hidden,
+        serde_json::json!([]),
+        "{name}: navigation, forms and buttons must not print"
+    );
+    client
+        .set_window_size(A4_WIDTH_PX, A4_HEIGHT_PX)
+        .await
+        .unwrap();
+    // The window's size includes the browser's own frame: the page gets what is left.
+    let height = js_u32(client, "return document.documentElement.scrollHeight;").await;
+    let frame = js_u32(client, "return window.outerHeight - window.innerHeight;").await;
+    let height = height.clamp(A4_HEIGHT_PX, 6000) + frame;
+    client.set_window_size(A4_WIDTH_PX, height).await.unwrap();
+    let inner = client
+        .execute("return window.innerWidth;", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(inner, serde_json::json!(A4_WIDTH_PX), "{name}: A4 width");
+    screenshot(client, name).await;
+    client.set_window_size(WINDOW.0, WINDOW.1).await.unwrap();
+}
+
 /// One input of a form, by its `name`.
 pub enum Field<'a> {
     /// `<input name=…>`: typed.
