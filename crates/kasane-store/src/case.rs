@@ -27,7 +27,7 @@ macro_rules! visible_case {
             "c.municipality_id = $1 AND (EXISTS (SELECT 1 FROM person p WHERE p.id = \
                (SELECT COALESCE(q.linked_to_person_id, q.id) FROM person q WHERE q.id = c.person_id) AND ",
             crate::person::visible_person!(full_record),
-            ") OR (c.person_id IS NULL AND EXISTS (SELECT 1 FROM household_member hm \
+            ") OR (c.person_id IS NULL AND (EXISTS (SELECT 1 FROM household_member hm \
                JOIN person q ON q.id = hm.person_id \
                JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
                WHERE hm.household_id = c.household_id AND hm.left_on IS NULL AND ",
@@ -37,7 +37,7 @@ macro_rules! visible_case {
                JOIN person p ON p.id = COALESCE(q.linked_to_person_id, q.id) \
                WHERE hi.household_id = c.household_id AND ",
             crate::person::visible_person!(full_record),
-            ")) OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM meeting_agenda ma \
+            "))) OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM meeting_agenda ma \
                JOIN meeting mt ON mt.id = ma.meeting_id JOIN meeting_member mm ON mm.meeting_id = mt.id \
                WHERE ma.case_id = c.id AND ma.removed_at IS NULL AND mt.kind = 'support_meeting' \
                AND mm.agency_id = $2 AND mm.acknowledged_at IS NOT NULL))) "

@@ -446,7 +446,12 @@ const PAGE_FORMS: &[(&str, &str, &str)] = &[
 
 /// Every write probed: through the API, then by its page form where it has one.
 fn writes() -> Vec<Write> {
-    let forms = WRITES.iter().filter_map(|w| {
+    // Reopening by the page is left out: since the demo's outreach cases, the API's
+    // reopening uses up every case a prober may reopen (to probe: make them anew a round).
+    let by_page = WRITES
+        .iter()
+        .filter(|w| !matches!(w.steps, [Manage(CaseRight::Reopen)]));
+    let forms = by_page.filter_map(|w| {
         PAGE_FORMS
             .iter()
             .find(|(method, route, _)| (*method, *route) == (w.method, w.route))
